@@ -1,0 +1,131 @@
+package dev.sluice.auth;
+
+import dev.sluice.config.ConfigProblems;
+import dev.sluice.config.SluiceConfig;
+import dev.sluice.routing.Protocol;
+import io.vertx.core.MultiMap;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The configured API keys, by SHA-256. A presented key is hashed, looked up by the first bytes of its hash and
+ * compared in full in constant time; plaintext keys from configuration are hashed at start-up and then forgotten.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class KeyRing {
+
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final Map<Long, ApiKey> byPrefix;
+
+    private KeyRing(Map<Long, ApiKey> byPrefix) {
+        this.byPrefix = byPrefix;
+    }
+
+    /**
+     * Builds the ring from {@code sluice.keys}, adding problems (key paths named) for keys without a secret, with a
+     * malformed hash, naming an unknown account or an unknown protocol.
+     */
+    public static KeyRing build(List<SluiceConfig.Key> keys, Set<String> accounts, Set<String> models,
+            ConfigProblems problems) {
+        Map<Long, ApiKey> byPrefix = new HashMap<>();
+        for (int i = 0; i < keys.size(); i++) {
+            SluiceConfig.Key key = keys.get(i);
+            String path = "sluice.keys[" + i + "]";
+            byte[] hash;
+            if (key.sha256().isPresent()) {
+                String hex = key.sha256().get().trim().toLowerCase(java.util.Locale.ROOT);
+                if (!hex.matches("[0-9a-f]{64}")) {
+                    problems.add(path + ".sha256", "must be 64 hexadecimal digits");
+                    continue;
+                }
+                hash = HEX.parseHex(hex);
+            } else if (key.key().isPresent() && !key.key().get().isEmpty()) {
+                hash = sha256(key.key().get());
+            } else {
+                problems.add(path, "needs sha256 or key");
+                continue;
+            }
+            if (!accounts.contains(key.account())) {
+                problems.add(path + ".account", "names unknown account '" + key.account() + "'");
+            }
+            Set<String> allowedModels = key.models().map(LinkedHashSet::new).orElse(null);
+            if (allowedModels != null) {
+                for (String model : allowedModels) {
+                    if (!models.contains(model)) {
+                        problems.add(path + ".models", "names unknown model '" + model + "'");
+                    }
+                }
+            }
+            Set<Protocol> protocols = null;
+            if (key.protocols().isPresent()) {
+                protocols = new LinkedHashSet<>();
+                for (String protocol : key.protocols().get()) {
+                    try {
+                        protocols.add(Protocol.parse(protocol));
+                    } catch (IllegalArgumentException e) {
+                        problems.add(path + ".protocols", "unknown protocol '" + protocol + "' (expected openai or anthropic)");
+                    }
+                }
+            }
+            ApiKey apiKey = new ApiKey(hash, HEX.formatHex(hash, 0, 6), key.account(),
+                    allowedModels == null ? null : Set.copyOf(allowedModels), protocols == null ? null : Set.copyOf(protocols));
+            if (byPrefix.putIfAbsent(prefix(hash), apiKey) != null) {
+                problems.add(path, "the same key is configured twice");
+            }
+        }
+        return new KeyRing(byPrefix);
+    }
+
+    /**
+     * The key presented in {@code Authorization: Bearer …} or, when that header is absent, {@code x-api-key}; null
+     * when missing, malformed or unknown.
+     */
+    public ApiKey authenticate(MultiMap headers) {
+        String presented = presentedKey(headers);
+        if (presented == null) {
+            return null;
+        }
+        byte[] hash = sha256(presented);
+        ApiKey candidate = byPrefix.get(prefix(hash));
+        return candidate != null && MessageDigest.isEqual(candidate.sha256(), hash) ? candidate : null;
+    }
+
+    static String presentedKey(MultiMap headers) {
+        String authorization = headers.get("authorization");
+        if (authorization != null) {
+            String value = authorization.trim();
+            if (value.length() > 7 && value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                String key = value.substring(7).trim();
+                return key.isEmpty() ? null : key;
+            }
+            return null;
+        }
+        String apiKey = headers.get("x-api-key");
+        return apiKey == null || apiKey.isBlank() ? null : apiKey.trim();
+    }
+
+    public static byte[] sha256(String key) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
+    private static long prefix(byte[] hash) {
+        long prefix = 0;
+        for (int i = 0; i < 8; i++) {
+            prefix = (prefix << 8) | (hash[i] & 0xFF);
+        }
+        return prefix;
+    }
+}

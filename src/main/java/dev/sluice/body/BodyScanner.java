@@ -1,0 +1,143 @@
+package dev.sluice.body;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.error.ErrorCode;
+import dev.sluice.error.ProxyError;
+import java.io.IOException;
+
+/**
+ * Reads a JSON request body once. Without a tree it walks only the top level and skips every nested value
+ * (tokenised, so malformed JSON is still caught, but nothing is allocated for it); with a tree it builds the nested
+ * values as it goes, in the same pass.
+ *
+ * <p>Thread-safe; called on event-loop threads, does no I/O.
+ */
+public final class BodyScanner {
+
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256).build())
+            .build();
+    private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
+
+    private BodyScanner() {
+    }
+
+    /**
+     * Scans {@code bytes[0, length)}.
+     *
+     * @throws ProxyError {@code invalid_json} when the body is not JSON, {@code schema_validation_failed} when it is
+     *     not an object or the fields routing needs have the wrong type
+     */
+    public static RequestBody scan(byte[] bytes, int length, boolean buildTree) {
+        try (JsonParser parser = FACTORY.createParser(bytes, 0, length)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is empty; a JSON object is expected.");
+            }
+            if (first != JsonToken.START_OBJECT) {
+                parser.skipChildren();
+                if (first.isStructStart() && parser.currentToken() != JsonToken.END_ARRAY) {
+                    throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not valid JSON.");
+                }
+                requireEnd(parser);
+                throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED, "The request body must be a JSON object.");
+            }
+            ObjectNode tree = buildTree ? JsonNodeFactory.instance.objectNode() : null;
+            String model = null;
+            int modelStart = -1;
+            int modelEnd = -1;
+            JsonToken modelToken = null;
+            boolean stream = false;
+            JsonToken streamToken = null;
+            Integer maxTokens = null;
+            String maxTokensField = null;
+            JsonToken maxTokensToken = null;
+
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                switch (field) {
+                    case "model" -> {
+                        if (modelToken != null) {
+                            throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body names \"model\" twice.");
+                        }
+                        modelToken = value;
+                        if (value == JsonToken.VALUE_STRING) {
+                            modelStart = (int) parser.currentTokenLocation().getByteOffset();
+                            model = parser.getText();
+                            modelEnd = (int) parser.currentLocation().getByteOffset();
+                        }
+                    }
+                    case "stream" -> {
+                        streamToken = value;
+                        stream = value == JsonToken.VALUE_TRUE;
+                    }
+                    case "max_tokens", "max_completion_tokens", "max_output_tokens" -> {
+                        if (maxTokensToken == null || "max_tokens".equals(field)) {
+                            maxTokensToken = value;
+                            maxTokensField = field;
+                            maxTokens = value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == JsonParser.NumberType.INT
+                                    ? parser.getIntValue() : null;
+                        }
+                    }
+                    default -> {
+                    }
+                }
+                if (tree != null) {
+                    JsonNode node = value.isStructStart() ? MAPPER.readTree(parser) : scalar(parser, value);
+                    tree.set(field, node);
+                } else {
+                    parser.skipChildren();
+                }
+            }
+            if (parser.currentToken() != JsonToken.END_OBJECT) {
+                throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not valid JSON.");
+            }
+            requireEnd(parser);
+            if (modelToken == null) {
+                throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED, "The request body must name a \"model\".", "model");
+            }
+            if (modelToken != JsonToken.VALUE_STRING) {
+                throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED, "\"model\" must be a string.", "model");
+            }
+            if (streamToken != null && !streamToken.isBoolean() && streamToken != JsonToken.VALUE_NULL) {
+                throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED, "\"stream\" must be a boolean.", "stream");
+            }
+            if (maxTokensToken != null && maxTokensToken != JsonToken.VALUE_NULL
+                    && (maxTokens == null || maxTokens < 0)) {
+                throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED,
+                        "\"" + maxTokensField + "\" must be a non-negative integer.", maxTokensField);
+            }
+            return new RequestBody(bytes, length, model, modelStart, modelEnd, stream, maxTokens, tree);
+        } catch (JsonProcessingException e) {
+            throw ProxyError.of(ErrorCode.INVALID_JSON,
+                    "The request body is not valid JSON (at byte " + e.getLocation().getByteOffset() + ").");
+        } catch (IOException e) {
+            throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body could not be read as JSON.");
+        }
+    }
+
+    private static JsonNode scalar(JsonParser parser, JsonToken token) throws IOException {
+        return switch (token) {
+            case VALUE_STRING -> JsonNodeFactory.instance.textNode(parser.getText());
+            case VALUE_TRUE -> JsonNodeFactory.instance.booleanNode(true);
+            case VALUE_FALSE -> JsonNodeFactory.instance.booleanNode(false);
+            case VALUE_NULL -> JsonNodeFactory.instance.nullNode();
+            default -> MAPPER.readTree(parser);
+        };
+    }
+
+    private static void requireEnd(JsonParser parser) throws IOException {
+        if (parser.nextToken() != null) {
+            throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body has content after its JSON value.");
+        }
+    }
+}

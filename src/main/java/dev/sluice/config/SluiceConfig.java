@@ -1,0 +1,219 @@
+package dev.sluice.config;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * Everything under {@code sluice.} (contract §7). Defaults live here, not at call sites. The mapping is only read at
+ * start-up: {@link dev.sluice.routing.Catalog} and the limiter turn it into validated runtime objects.
+ */
+@ConfigMapping(prefix = "sluice")
+public interface SluiceConfig {
+
+    /** Largest request body accepted; larger bodies answer 413 before they are buffered. */
+    @WithDefault("10M")
+    MemorySize maxBodySize();
+
+    Limits limits();
+
+    /** Requests per second per account on {@code /v1/usage}. */
+    @WithDefault("10")
+    double controlPlaneRate();
+
+    /** Where a client tops up credits; sent in {@code insufficient_credits} errors when set. */
+    Optional<String> topupUrl();
+
+    Map<String, Plan> plans();
+
+    Map<String, Account> accounts();
+
+    Optional<List<Key>> keys();
+
+    Map<String, Model> models();
+
+    Upstream upstream();
+
+    Demo demo();
+
+    /** How long in-flight requests may run on after SIGTERM. */
+    @WithDefault("30s")
+    Duration shutdownGrace();
+
+    interface Limits {
+        /** {@code redis} or {@code local}. */
+        @WithDefault("local")
+        String store();
+
+        /** {@code local}, {@code open} or {@code closed}: what admission does while Redis is unreachable. */
+        @WithDefault("local")
+        String redisFailure();
+
+        @WithDefault("50ms")
+        Duration redisTimeout();
+
+        /** Longest a concurrency slot is held without renewal. */
+        @WithDefault("10m")
+        Duration lease();
+    }
+
+    /** Limits shared by the accounts of one plan; every one optional (absent means unlimited). */
+    interface Plan {
+        OptionalInt concurrency();
+
+        OptionalLong requestsPerWindow();
+
+        Optional<Duration> window();
+
+        OptionalDouble rate();
+
+        OptionalDouble burst();
+
+        OptionalLong tokensPerMinute();
+    }
+
+    /** An account: its plan and any limit it overrides. */
+    interface Account {
+        Optional<String> plan();
+
+        OptionalInt concurrency();
+
+        OptionalLong requestsPerWindow();
+
+        Optional<Duration> window();
+
+        OptionalDouble rate();
+
+        OptionalDouble burst();
+
+        OptionalLong tokensPerMinute();
+
+        /** Prepaid balance; absent means the account does not use credits. */
+        OptionalDouble credits();
+    }
+
+    /** An API key, by its SHA-256 (hex) or, for development, in plain text. */
+    interface Key {
+        Optional<String> sha256();
+
+        Optional<String> key();
+
+        String account();
+
+        Optional<List<String>> models();
+
+        Optional<List<String>> protocols();
+    }
+
+    interface Model {
+        Optional<String> upstreamModel();
+
+        @WithDefault("openai")
+        String protocol();
+
+        OptionalInt contextWindow();
+
+        @WithDefault("1024")
+        int defaultMaxTokens();
+
+        Optional<Price> price();
+
+        Optional<List<String>> fallbacks();
+
+        Optional<List<String>> unsupportedParameters();
+
+        List<Backend> backends();
+
+        /** Per-model override of the global {@code upstream} group. */
+        Optional<UpstreamOverride> upstream();
+    }
+
+    interface Price {
+        @WithDefault("0")
+        double inputPer1k();
+
+        @WithDefault("0")
+        double outputPer1k();
+    }
+
+    interface Backend {
+        Optional<String> name();
+
+        String url();
+
+        @WithDefault("1")
+        int weight();
+
+        Optional<String> apiKey();
+    }
+
+    interface Upstream {
+        @WithDefault("2s")
+        Duration connectTimeout();
+
+        @WithDefault("60s")
+        Duration firstByteTimeout();
+
+        @WithDefault("60s")
+        Duration idleTimeout();
+
+        @WithDefault("2")
+        int retries();
+
+        @WithDefault("false")
+        boolean retryOnTimeout();
+
+        @WithDefault("0.2")
+        double retryBudget();
+
+        CircuitBreaker circuitBreaker();
+
+        /** Pooled keep-alive connections per backend (each running stream holds one). */
+        @WithDefault("10000")
+        int maxConnections();
+    }
+
+    interface UpstreamOverride {
+        Optional<Duration> connectTimeout();
+
+        Optional<Duration> firstByteTimeout();
+
+        Optional<Duration> idleTimeout();
+
+        OptionalInt retries();
+
+        Optional<Boolean> retryOnTimeout();
+    }
+
+    interface CircuitBreaker {
+        @WithDefault("0.5")
+        double failureRatio();
+
+        @WithDefault("20")
+        int requestVolume();
+
+        @WithDefault("10s")
+        Duration delay();
+    }
+
+    /** The built-in demo backend, started when no model is configured. */
+    interface Demo {
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Port of the demo backend on 127.0.0.1; 0 picks a free one. */
+        @WithDefault("0")
+        int port();
+
+        /** The development key that reaches the demo model. */
+        @WithDefault("sk-sluice-demo")
+        String key();
+    }
+}

@@ -1,0 +1,172 @@
+package dev.sluice.http;
+
+import dev.sluice.body.RequestBody;
+import dev.sluice.error.ProxyError;
+import dev.sluice.routing.Backend;
+import dev.sluice.routing.ModelRoute;
+import dev.sluice.upstream.Attempt;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * One client request on its way through the proxy, from the first byte read to the last byte written. Confined to
+ * the event loop of the client's connection: no field is shared with another thread.
+ */
+public final class Exchange {
+
+    /** How a request ended, for whoever holds resources for it (concurrency slot, credits, metrics). */
+    public record Outcome(int status, String code, String origin, String servedModel, String backend,
+            long upstreamNanos, boolean clientGone) {
+    }
+
+    private final HttpServerRequest request;
+    private final String requestId;
+    private final Endpoint endpoint;
+    private final boolean anthropic;
+    private final long startNanos = System.nanoTime();
+    private final List<Consumer<Outcome>> onFinish = new ArrayList<>(2);
+    private final List<Attempt> attempts = new ArrayList<>(2);
+    private final Set<Backend> tried = new HashSet<>(4);
+    private RequestBody body;
+    private ModelRoute model;
+    private HttpClientRequest upstreamRequest;
+    private long upstreamNanos;
+    private boolean responseStarted;
+    private boolean finished;
+    private boolean clientGone;
+    private Object account;
+
+    public Exchange(HttpServerRequest request, String requestId, Endpoint endpoint, boolean anthropic) {
+        this.request = request;
+        this.requestId = requestId;
+        this.endpoint = endpoint;
+        this.anthropic = anthropic;
+    }
+
+    public HttpServerRequest request() {
+        return request;
+    }
+
+    public HttpServerResponse response() {
+        return request.response();
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    /** The endpoint, or null for a path that is not one. */
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    /** True when errors take the Anthropic envelope. */
+    public boolean anthropic() {
+        return anthropic;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    public RequestBody body() {
+        return body;
+    }
+
+    public void body(RequestBody body) {
+        this.body = body;
+    }
+
+    /** The model the client asked for (after it was found in the catalogue). */
+    public ModelRoute model() {
+        return model;
+    }
+
+    public void model(ModelRoute model) {
+        this.model = model;
+    }
+
+    public List<Attempt> attempts() {
+        return attempts;
+    }
+
+    public Set<Backend> tried() {
+        return tried;
+    }
+
+    /** The upstream request under way, cancelled when the client goes away. */
+    public void upstreamRequest(HttpClientRequest upstreamRequest) {
+        this.upstreamRequest = upstreamRequest;
+    }
+
+    public HttpClientRequest upstreamRequest() {
+        return upstreamRequest;
+    }
+
+    public void addUpstreamNanos(long nanos) {
+        upstreamNanos += nanos;
+    }
+
+    public long upstreamNanos() {
+        return upstreamNanos;
+    }
+
+    /** True once the status line went to the client: from then on nothing can be retried. */
+    public boolean responseStarted() {
+        return responseStarted;
+    }
+
+    public void markResponseStarted() {
+        responseStarted = true;
+    }
+
+    public boolean clientGone() {
+        return clientGone;
+    }
+
+    public void markClientGone() {
+        clientGone = true;
+    }
+
+    public boolean finished() {
+        return finished;
+    }
+
+    /** The authenticated account (the admission layer's own type), or null before authentication. */
+    @SuppressWarnings("unchecked")
+    public <T> T account() {
+        return (T) account;
+    }
+
+    public void account(Object account) {
+        this.account = account;
+    }
+
+    /** Runs when the exchange ends, whichever way: success, error, or the client going away. */
+    public void onFinish(Consumer<Outcome> listener) {
+        onFinish.add(listener);
+    }
+
+    /** Ends the exchange once; later calls are ignored. */
+    public void finish(Outcome outcome) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        for (Consumer<Outcome> listener : onFinish) {
+            listener.accept(outcome);
+        }
+    }
+
+    /** Ends the exchange for an error answered by the proxy. */
+    public void finish(ProxyError error) {
+        finish(new Outcome(error.status(), error.code(), error.origin().wire(),
+                model == null ? null : model.name(), null, upstreamNanos, clientGone));
+    }
+}

@@ -1,0 +1,67 @@
+package dev.sluice.http;
+
+import io.vertx.core.MultiMap;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** Which headers cross the proxy: hop-by-hop headers (RFC 9110 §7.6.1) stop here, in both directions. */
+public final class Headers {
+
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding", "te",
+            "trailer", "upgrade", "proxy-connection", "proxy-authenticate", "proxy-authorization", "http2-settings");
+
+    /** Request headers the proxy sets itself or never forwards (client credentials among them). */
+    private static final Set<String> NOT_FORWARDED_UPSTREAM = Set.of("host", "content-length", "authorization",
+            "x-api-key", RequestIds.HEADER, "content-type", "expect");
+
+    /** Response headers the proxy sets itself: a backend's request id never replaces the proxy's. */
+    private static final Set<String> NOT_RELAYED_DOWNSTREAM = Set.of(RequestIds.HEADER, "request-id");
+
+    private Headers() {
+    }
+
+    /** Copies the client's headers to the upstream request, leaving out hop-by-hop and credentials. */
+    public static void copyToUpstream(MultiMap from, MultiMap to) {
+        Set<String> named = connectionNamed(from);
+        for (Map.Entry<String, String> header : from) {
+            String name = header.getKey().toLowerCase(Locale.ROOT);
+            if (!dropped(name, named) && !NOT_FORWARDED_UPSTREAM.contains(name)) {
+                to.add(header.getKey(), header.getValue());
+            }
+        }
+    }
+
+    /** Copies a backend's response headers to the client, leaving out hop-by-hop and its request id. */
+    public static void copyToClient(MultiMap from, MultiMap to) {
+        Set<String> named = connectionNamed(from);
+        for (Map.Entry<String, String> header : from) {
+            String name = header.getKey().toLowerCase(Locale.ROOT);
+            if (!dropped(name, named) && !NOT_RELAYED_DOWNSTREAM.contains(name)) {
+                to.add(header.getKey(), header.getValue());
+            }
+        }
+    }
+
+    private static boolean dropped(String lowerName, Set<String> connectionNamed) {
+        return HOP_BY_HOP.contains(lowerName) || lowerName.startsWith("proxy-") || connectionNamed.contains(lowerName);
+    }
+
+    /** The header names listed in {@code Connection}, which are hop-by-hop for this message. */
+    private static Set<String> connectionNamed(MultiMap headers) {
+        if (!headers.contains("connection")) {
+            return Set.of();
+        }
+        Set<String> named = new HashSet<>();
+        for (String value : headers.getAll("connection")) {
+            for (String token : value.split(",")) {
+                String name = token.trim().toLowerCase(Locale.ROOT);
+                if (!name.isEmpty()) {
+                    named.add(name);
+                }
+            }
+        }
+        return named;
+    }
+}

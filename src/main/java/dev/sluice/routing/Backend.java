@@ -1,0 +1,136 @@
+package dev.sluice.routing;
+
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import io.smallrye.faulttolerance.api.TypedGuard;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One backend of one model: where it is, how to authenticate to it, and its live state (requests in flight for the
+ * least-loaded choice, and its circuit breaker).
+ *
+ * <p>Thread-safe: shared by every event loop.
+ */
+public final class Backend {
+
+    private final String name;
+    private final String model;
+    private final Protocol protocol;
+    private final boolean ssl;
+    private final String host;
+    private final int port;
+    private final String basePath;
+    private final int weight;
+    private final String apiKey;
+    private final long breakerDelayNanos;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile CircuitBreakerState breakerState = CircuitBreakerState.CLOSED;
+    private volatile long openedAtNanos;
+    private volatile boolean healthy = true;
+    private TypedGuard<CompletionStage<Object>> guard;
+
+    Backend(String name, String model, Protocol protocol, boolean ssl, String host, int port, String basePath, int weight,
+            String apiKey, long breakerDelayNanos) {
+        this.name = name;
+        this.model = model;
+        this.protocol = protocol;
+        this.ssl = ssl;
+        this.host = host;
+        this.port = port;
+        this.basePath = basePath;
+        this.weight = weight;
+        this.apiKey = apiKey;
+        this.breakerDelayNanos = breakerDelayNanos;
+    }
+
+    void guard(TypedGuard<CompletionStage<Object>> guard) {
+        this.guard = guard;
+    }
+
+    /** The circuit breaker around calls to this backend. */
+    public TypedGuard<CompletionStage<Object>> guard() {
+        return guard;
+    }
+
+    void breakerStateChanged(CircuitBreakerState state) {
+        if (state == CircuitBreakerState.OPEN) {
+            openedAtNanos = System.nanoTime();
+        }
+        breakerState = state;
+    }
+
+    /**
+     * True unless the breaker is open and its delay has not passed yet, or an active health check marked the backend
+     * down. Once the delay has passed the next call goes through and half-opens the breaker.
+     */
+    public boolean available(long nowNanos) {
+        if (!healthy) {
+            return false;
+        }
+        return breakerState != CircuitBreakerState.OPEN || nowNanos - openedAtNanos >= breakerDelayNanos;
+    }
+
+    public CircuitBreakerState breakerState() {
+        return breakerState;
+    }
+
+    public void healthy(boolean healthy) {
+        this.healthy = healthy;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The configured model this backend serves (the name clients use). */
+    public String model() {
+        return model;
+    }
+
+    public Protocol protocol() {
+        return protocol;
+    }
+
+    public boolean ssl() {
+        return ssl;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Path prefix of the backend's base URL, without a trailing slash ("" for none). */
+    public String basePath() {
+        return basePath;
+    }
+
+    public int weight() {
+        return weight;
+    }
+
+    /** The backend's own credential, or null. */
+    public String apiKey() {
+        return apiKey;
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    public void acquire() {
+        inFlight.incrementAndGet();
+    }
+
+    public void release() {
+        inFlight.decrementAndGet();
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,241 @@
+package dev.sluice.routing;
+
+import dev.sluice.config.ConfigProblems;
+import dev.sluice.config.SluiceConfig;
+import dev.sluice.upstream.UpstreamFailure;
+import io.smallrye.faulttolerance.api.TypedGuard;
+import jakarta.enterprise.util.TypeLiteral;
+import java.net.URI;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The models Sluice serves, built once from {@code sluice.models} and {@code sluice.upstream}, validated as it is
+ * built. Immutable after construction; the backends inside keep live state.
+ */
+public final class Catalog {
+
+    private static final TypeLiteral<CompletionStage<Object>> GUARDED_CALL = new TypeLiteral<>() {
+    };
+
+    private final Map<String, ModelRoute> models;
+    private final List<Backend> backends;
+
+    private Catalog(Map<String, ModelRoute> models) {
+        this.models = models;
+        List<Backend> all = new ArrayList<>();
+        models.values().forEach(model -> all.addAll(model.backends()));
+        this.backends = List.copyOf(all);
+    }
+
+    /** The model clients call by this name, or null. */
+    public ModelRoute model(String name) {
+        return name == null ? null : models.get(name);
+    }
+
+    /** Every model in configuration order. */
+    public Collection<ModelRoute> models() {
+        return models.values();
+    }
+
+    public List<Backend> backends() {
+        return backends;
+    }
+
+    /**
+     * Builds the catalogue from configuration, adding the problems it finds to {@code problems} (key paths named),
+     * and creating one circuit breaker per backend.
+     */
+    public static Catalog build(Map<String, SluiceConfig.Model> modelConfigs, SluiceConfig.Upstream upstream,
+            ConfigProblems problems) {
+        checkUpstream("sluice.upstream", upstream, problems);
+        Map<String, ModelRoute> models = new LinkedHashMap<>();
+        for (Map.Entry<String, SluiceConfig.Model> entry : modelConfigs.entrySet()) {
+            String name = entry.getKey();
+            SluiceConfig.Model config = entry.getValue();
+            String path = "sluice.models." + name;
+            Protocol protocol = protocol(config.protocol(), path + ".protocol", problems);
+            UpstreamSettings settings = UpstreamSettings.of(upstream, config.upstream().orElse(null));
+            config.upstream().ifPresent(override -> checkOverride(path + ".upstream", override, problems));
+            List<Backend> backends = new ArrayList<>();
+            Set<String> backendNames = new HashSet<>();
+            for (int i = 0; i < config.backends().size(); i++) {
+                SluiceConfig.Backend backendConfig = config.backends().get(i);
+                String backendPath = path + ".backends[" + i + "]";
+                String backendName = backendConfig.name().orElse(name + "-" + i);
+                if (!backendNames.add(backendName)) {
+                    problems.add(backendPath + ".name", "backend name '" + backendName + "' is used twice in this model");
+                }
+                Backend backend = backend(backendName, name, protocol, backendConfig, backendPath, upstream, problems);
+                if (backend != null) {
+                    backends.add(backend);
+                }
+            }
+            if (config.backends().isEmpty()) {
+                problems.add(path + ".backends", "a model needs at least one backend");
+            }
+            if (config.contextWindow().isPresent() && config.contextWindow().getAsInt() <= 0) {
+                problems.add(path + ".context-window", "must be positive");
+            }
+            if (config.defaultMaxTokens() <= 0) {
+                problems.add(path + ".default-max-tokens", "must be positive");
+            }
+            Price price = config.price().map(p -> new Price(p.inputPer1k(), p.outputPer1k())).orElse(Price.FREE);
+            if (price.inputPer1k() < 0 || price.outputPer1k() < 0) {
+                problems.add(path + ".price", "prices must not be negative");
+            }
+            models.put(name, new ModelRoute(name, config.upstreamModel().orElse(name), protocol,
+                    config.contextWindow().orElse(0), config.defaultMaxTokens(), price,
+                    List.copyOf(config.fallbacks().orElse(List.of())),
+                    Set.copyOf(config.unsupportedParameters().orElse(List.of())),
+                    List.copyOf(backends), settings));
+        }
+        checkFallbacks(models, problems);
+        return new Catalog(models);
+    }
+
+    private static Backend backend(String name, String model, Protocol protocol, SluiceConfig.Backend config, String path,
+            SluiceConfig.Upstream upstream, ConfigProblems problems) {
+        URI uri;
+        try {
+            uri = URI.create(config.url().trim());
+        } catch (IllegalArgumentException e) {
+            problems.add(path + ".url", "'" + config.url() + "' is not a URL");
+            return null;
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            problems.add(path + ".url", "unknown scheme '" + scheme + "' in '" + config.url() + "' (expected http or https)");
+            return null;
+        }
+        if (uri.getHost() == null) {
+            problems.add(path + ".url", "'" + config.url() + "' has no host");
+            return null;
+        }
+        if (config.weight() < 1) {
+            problems.add(path + ".weight", "must be at least 1");
+        }
+        boolean ssl = scheme.equals("https");
+        int port = uri.getPort() > 0 ? uri.getPort() : ssl ? 443 : 80;
+        String basePath = uri.getRawPath() == null ? "" : uri.getRawPath();
+        while (basePath.endsWith("/")) {
+            basePath = basePath.substring(0, basePath.length() - 1);
+        }
+        String apiKey = config.apiKey().filter(key -> !key.isBlank()).orElse(null);
+        SluiceConfig.CircuitBreaker breaker = upstream.circuitBreaker();
+        Backend backend = new Backend(name, model, protocol, ssl, uri.getHost(), port, basePath, Math.max(1, config.weight()),
+                apiKey, breaker.delay().toNanos());
+        backend.guard(TypedGuard.create(GUARDED_CALL)
+                .withDescription("backend " + name)
+                .withCircuitBreaker()
+                .requestVolumeThreshold(Math.max(1, breaker.requestVolume()))
+                .failureRatio(breaker.failureRatio())
+                .delay(Math.max(1, breaker.delay().toMillis()), ChronoUnit.MILLIS)
+                .when(UpstreamFailure::tripsBreaker)
+                .onStateChange(backend::breakerStateChanged)
+                .done()
+                .withThreadOffload(false)
+                .build());
+        return backend;
+    }
+
+    private static Protocol protocol(String value, String path, ConfigProblems problems) {
+        try {
+            return Protocol.parse(value);
+        } catch (IllegalArgumentException e) {
+            problems.add(path, "unknown protocol '" + value + "' (expected openai or anthropic)");
+            return Protocol.OPENAI;
+        }
+    }
+
+    private static void checkUpstream(String path, SluiceConfig.Upstream upstream, ConfigProblems problems) {
+        checkTimeout(path + ".connect-timeout", upstream.connectTimeout(), problems);
+        checkTimeout(path + ".first-byte-timeout", upstream.firstByteTimeout(), problems);
+        checkTimeout(path + ".idle-timeout", upstream.idleTimeout(), problems);
+        if (upstream.retries() < 0) {
+            problems.add(path + ".retries", "must not be negative");
+        }
+        if (upstream.retryBudget() < 0 || upstream.retryBudget() > 1) {
+            problems.add(path + ".retry-budget", "must be between 0 and 1");
+        }
+        SluiceConfig.CircuitBreaker breaker = upstream.circuitBreaker();
+        if (breaker.failureRatio() <= 0 || breaker.failureRatio() > 1) {
+            problems.add(path + ".circuit-breaker.failure-ratio", "must be greater than 0 and at most 1");
+        }
+        if (breaker.requestVolume() < 1) {
+            problems.add(path + ".circuit-breaker.request-volume", "must be at least 1");
+        }
+        checkTimeout(path + ".circuit-breaker.delay", breaker.delay(), problems);
+        if (upstream.maxConnections() < 1) {
+            problems.add(path + ".max-connections", "must be at least 1");
+        }
+    }
+
+    private static void checkOverride(String path, SluiceConfig.UpstreamOverride override, ConfigProblems problems) {
+        override.connectTimeout().ifPresent(d -> checkTimeout(path + ".connect-timeout", d, problems));
+        override.firstByteTimeout().ifPresent(d -> checkTimeout(path + ".first-byte-timeout", d, problems));
+        override.idleTimeout().ifPresent(d -> checkTimeout(path + ".idle-timeout", d, problems));
+        if (override.retries().isPresent() && override.retries().getAsInt() < 0) {
+            problems.add(path + ".retries", "must not be negative");
+        }
+    }
+
+    private static void checkTimeout(String path, Duration value, ConfigProblems problems) {
+        if (value.isNegative() || value.isZero()) {
+            problems.add(path, "must be positive (was " + value + ")");
+        }
+    }
+
+    /** Every fallback must name a configured model, and following fallbacks must never come back to a model. */
+    private static void checkFallbacks(Map<String, ModelRoute> models, ConfigProblems problems) {
+        for (ModelRoute model : models.values()) {
+            for (int i = 0; i < model.fallbacks().size(); i++) {
+                String fallback = model.fallbacks().get(i);
+                if (!models.containsKey(fallback)) {
+                    problems.add("sluice.models." + model.name() + ".fallbacks[" + i + "]",
+                            "names unknown model '" + fallback + "'");
+                }
+            }
+        }
+        Set<String> done = new HashSet<>();
+        for (String name : models.keySet()) {
+            List<String> cycle = findCycle(name, models, new ArrayList<>(), done);
+            if (cycle != null) {
+                problems.add("sluice.models." + cycle.get(0) + ".fallbacks",
+                        "fallback cycle " + String.join(" -> ", cycle));
+                return;
+            }
+        }
+    }
+
+    private static List<String> findCycle(String name, Map<String, ModelRoute> models, List<String> path, Set<String> done) {
+        int at = path.indexOf(name);
+        if (at >= 0) {
+            List<String> cycle = new ArrayList<>(path.subList(at, path.size()));
+            cycle.add(name);
+            return cycle;
+        }
+        if (done.contains(name) || !models.containsKey(name)) {
+            return null;
+        }
+        path.add(name);
+        for (String fallback : models.get(name).fallbacks()) {
+            List<String> cycle = findCycle(fallback, models, path, done);
+            if (cycle != null) {
+                return cycle;
+            }
+        }
+        path.remove(path.size() - 1);
+        done.add(name);
+        return null;
+    }
+}

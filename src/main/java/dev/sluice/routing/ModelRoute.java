@@ -1,0 +1,18 @@
+package dev.sluice.routing;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A model as clients name it, with everything needed to serve it: the name its backends know, its protocol, the
+ * checks that apply to it, its price, its backends and its fallbacks. Immutable; built once at start-up.
+ */
+public record ModelRoute(String name, String upstreamModel, Protocol protocol, int contextWindow,
+        int defaultMaxTokens, Price price, List<String> fallbacks, Set<String> unsupportedParameters,
+        List<Backend> backends, UpstreamSettings upstream) {
+
+    /** True when the model has a context window to check against. */
+    public boolean hasContextWindow() {
+        return contextWindow > 0;
+    }
+}

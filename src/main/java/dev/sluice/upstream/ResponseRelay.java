@@ -1,0 +1,122 @@
+package dev.sluice.upstream;
+
+import dev.sluice.error.ErrorCode;
+import dev.sluice.error.ErrorEnvelope;
+import dev.sluice.error.ProxyError;
+import dev.sluice.http.Exchange;
+import dev.sluice.http.Headers;
+import dev.sluice.routing.Backend;
+import dev.sluice.routing.ModelRoute;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * Relays a backend's successful answer to the client as it arrives: status and headers once the first chunk is
+ * there, then every chunk, pausing the backend while the client's write queue is full. Nothing is buffered beyond
+ * the socket queues. A failure after the first byte ends an event stream with one {@code event: error} event.
+ */
+final class ResponseRelay {
+
+    private static final Logger LOGGER = Logger.getLogger(ResponseRelay.class);
+
+    private final Exchange exchange;
+    private final ModelRoute model;
+    private final Backend backend;
+    private final UpstreamResponse upstream;
+    private final long upstreamStartNanos;
+    private final Consumer<Buffer> tap;
+    private final Consumer<Exchange.Outcome> done;
+
+    ResponseRelay(Exchange exchange, ModelRoute model, Backend backend, UpstreamResponse upstream, long upstreamStartNanos,
+            Consumer<Buffer> tap, Consumer<Exchange.Outcome> done) {
+        this.exchange = exchange;
+        this.model = model;
+        this.backend = backend;
+        this.upstream = upstream;
+        this.upstreamStartNanos = upstreamStartNanos;
+        this.tap = tap;
+        this.done = done;
+    }
+
+    void start() {
+        HttpClientResponse from = upstream.response();
+        HttpServerResponse to = exchange.response();
+        to.setStatusCode(from.statusCode());
+        String statusMessage = from.statusMessage();
+        if (statusMessage != null && !statusMessage.isEmpty()) {
+            to.setStatusMessage(statusMessage);
+        }
+        Headers.copyToClient(from.headers(), to.headers());
+        if (!to.headers().contains("content-length")) {
+            to.setChunked(true);
+        }
+        exchange.markResponseStarted();
+        if (upstream.firstChunk() != null) {
+            write(upstream.firstChunk());
+        }
+        if (upstream.ended()) {
+            complete();
+            return;
+        }
+        from.handler(chunk -> {
+            write(chunk);
+            if (to.writeQueueFull()) {
+                from.pause();
+                to.drainHandler(drained -> from.resume());
+            }
+        });
+        from.endHandler(end -> complete());
+        from.exceptionHandler(this::failMidStream);
+        from.resume();
+    }
+
+    private void write(Buffer chunk) {
+        if (tap != null) {
+            tap.accept(chunk);
+        }
+        exchange.response().write(chunk);
+    }
+
+    private void complete() {
+        if (exchange.finished()) {
+            return;
+        }
+        exchange.response().end();
+        finish(upstream.response().statusCode(), "ok", "provider");
+    }
+
+    private void failMidStream(Throwable failure) {
+        if (exchange.finished()) {
+            return;
+        }
+        HttpServerResponse to = exchange.response();
+        if (exchange.clientGone()) {
+            finish(499, "client_closed", "router");
+            return;
+        }
+        LOGGER.warnf("request_id=%s backend=%s stream broke after the first byte: %s", exchange.requestId(),
+                backend.name(), failure.getMessage());
+        String contentType = upstream.response().getHeader("content-type");
+        if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).contains("text/event-stream")) {
+            ProxyError error = ProxyError.of(ErrorCode.BACKEND_STREAM_ERROR,
+                    "The backend's stream broke off before it was complete.").with("model", exchange.model().name());
+            Buffer event = Buffer.buffer("event: error\ndata: ")
+                    .appendBuffer(ErrorEnvelope.render(error, exchange.requestId(), exchange.anthropic()))
+                    .appendString("\n\n");
+            to.end(event);
+        } else {
+            // a body with a length cannot carry an error: cutting the connection tells the client it is incomplete
+            to.reset();
+        }
+        finish(502, ErrorCode.BACKEND_STREAM_ERROR.code(), "router");
+    }
+
+    private void finish(int status, String code, String origin) {
+        exchange.addUpstreamNanos(System.nanoTime() - upstreamStartNanos);
+        done.accept(new Exchange.Outcome(status, code, origin, model.name(), backend.name(),
+                exchange.upstreamNanos(), exchange.clientGone()));
+    }
+}

@@ -1,0 +1,155 @@
+package dev.sluice.upstream;
+
+import dev.sluice.http.Exchange;
+import dev.sluice.http.Headers;
+import dev.sluice.http.RequestIds;
+import dev.sluice.routing.Backend;
+import dev.sluice.routing.ModelRoute;
+import dev.sluice.routing.Protocol;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One attempt at one backend: sends the request and completes once the proxy can decide what to do with the answer.
+ * A success completes after its first body chunk (so that a backend failing before it can still be retried); a
+ * failure status, a timeout or a connection failure fails with an {@link UpstreamFailure}.
+ *
+ * <p>Runs on the event loop of the client's connection and never blocks.
+ */
+final class UpstreamCall {
+
+    /** Error bodies are read up to this size to build the envelope; the rest is dropped. */
+    static final int MAX_ERROR_BODY = 64 * 1024;
+
+    private UpstreamCall() {
+    }
+
+    static Future<UpstreamResponse> start(HttpClient client, Exchange exchange, ModelRoute model, Backend backend) {
+        Promise<UpstreamResponse> promise = Promise.promise();
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setHost(backend.host())
+                .setPort(backend.port())
+                .setSsl(backend.ssl())
+                .setURI(backend.basePath() + exchange.request().uri())
+                .setConnectTimeout(model.upstream().connectTimeout().toMillis());
+        client.request(options).onComplete(connected -> {
+            if (connected.failed()) {
+                promise.fail(UpstreamFailure.connect(connected.cause()));
+                return;
+            }
+            HttpClientRequest request = connected.result();
+            if (exchange.clientGone()) {
+                request.reset();
+                promise.fail(UpstreamFailure.connect(new IllegalStateException("client went away")));
+                return;
+            }
+            exchange.upstreamRequest(request);
+            prepare(request, exchange, backend);
+            // no response headers in time: first-byte timeout; once they came, the idle timeout bounds every gap
+            request.idleTimeout(model.upstream().firstByteTimeout().toMillis());
+            request.send(exchange.body().forUpstream(model.upstreamModel())).onComplete(answered -> {
+                if (answered.failed()) {
+                    promise.tryFail(classify(answered.cause()));
+                    return;
+                }
+                request.idleTimeout(model.upstream().idleTimeout().toMillis());
+                onResponse(request, answered.result(), promise);
+            });
+        });
+        return promise.future();
+    }
+
+    private static void prepare(HttpClientRequest request, Exchange exchange, Backend backend) {
+        Headers.copyToUpstream(exchange.request().headers(), request.headers());
+        request.headers().set("content-type", "application/json");
+        request.headers().set(RequestIds.HEADER, exchange.requestId());
+        if (backend.apiKey() != null) {
+            if (backend.protocol() == Protocol.ANTHROPIC) {
+                request.headers().set("x-api-key", backend.apiKey());
+            } else {
+                request.headers().set("authorization", "Bearer " + backend.apiKey());
+            }
+        }
+    }
+
+    private static void onResponse(HttpClientRequest request, HttpClientResponse response,
+            Promise<UpstreamResponse> promise) {
+        int status = response.statusCode();
+        if (status >= 500 || status == 408 || status == 429) {
+            long retryAfter = retryAfterSeconds(response.getHeader("retry-after"));
+            readBounded(response).onComplete(body -> promise.tryFail(
+                    UpstreamFailure.http(status, retryAfter, body.succeeded() ? body.result() : null)));
+            return;
+        }
+        if (status >= 400) {
+            readBounded(response).onComplete(body -> {
+                if (body.succeeded()) {
+                    promise.tryComplete(new UpstreamResponse(request, response, null, true, body.result()));
+                } else {
+                    promise.tryFail(classify(body.cause()));
+                }
+            });
+            return;
+        }
+        response.handler(chunk -> {
+            response.pause();
+            response.handler(null);
+            promise.tryComplete(new UpstreamResponse(request, response, chunk, false, null));
+        });
+        response.endHandler(end -> promise.tryComplete(new UpstreamResponse(request, response, null, true, null)));
+        response.exceptionHandler(failure -> promise.tryFail(classify(failure)));
+    }
+
+    /** Reads a body up to {@link #MAX_ERROR_BODY} bytes, draining and dropping the rest. */
+    private static Future<Buffer> readBounded(HttpClientResponse response) {
+        Promise<Buffer> promise = Promise.promise();
+        Buffer body = Buffer.buffer();
+        response.handler(chunk -> {
+            int room = MAX_ERROR_BODY - body.length();
+            if (room > 0) {
+                body.appendBuffer(chunk, 0, Math.min(room, chunk.length()));
+            }
+        });
+        response.endHandler(end -> promise.tryComplete(body));
+        response.exceptionHandler(promise::tryFail);
+        return promise.future();
+    }
+
+    /** A timeout before the answer is {@code backend_timeout}; any other failure before it is a connection failure. */
+    static UpstreamFailure classify(Throwable failure) {
+        if (failure instanceof UpstreamFailure upstreamFailure) {
+            return upstreamFailure;
+        }
+        if (failure instanceof TimeoutException) {
+            return UpstreamFailure.timeout(failure.getMessage());
+        }
+        return UpstreamFailure.connect(failure);
+    }
+
+    /** Retry-After in seconds (delta-seconds or an HTTP date); 0 when absent or unreadable. */
+    static long retryAfterSeconds(String value) {
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        try {
+            return Math.max(0, (long) Math.ceil(Double.parseDouble(value.trim())));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+                return Math.max(0, (at.toInstant().toEpochMilli() - System.currentTimeMillis() + 999) / 1000);
+            } catch (RuntimeException notDate) {
+                return 0;
+            }
+        }
+    }
+}
