@@ -1,0 +1,117 @@
+package dev.sluice.testing;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** The answers a {@link TestBackend} can be told to give. */
+public final class Replies {
+
+    public static final String CHAT_COMPLETION = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"m\","
+            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
+            + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7,\"total_tokens\":12}}";
+
+    private Replies() {
+    }
+
+    public static TestBackend.Reply json(int status, String body) {
+        return (request, received, response) -> response.setStatusCode(status)
+                .putHeader("content-type", "application/json").end(body);
+    }
+
+    /** A status with a JSON body and extra headers given as name, value, name, value… */
+    public static TestBackend.Reply status(int status, String body, String... headers) {
+        return (request, received, response) -> {
+            response.setStatusCode(status).putHeader("content-type", "application/json");
+            for (int i = 0; i + 1 < headers.length; i += 2) {
+                response.putHeader(headers[i], headers[i + 1]);
+            }
+            response.end(body);
+        };
+    }
+
+    /** An event stream of {@code chunks} data events, {@code gapMillis} apart, then {@code [DONE]}. */
+    public static TestBackend.Reply sse(int chunks, long gapMillis) {
+        return (request, received, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            sendChunks(response, 0, chunks, gapMillis, -1, new AtomicBoolean());
+        };
+    }
+
+    /** Like {@link #sse} but the connection is closed after {@code breakAfter} chunks. */
+    public static TestBackend.Reply sseBreaking(int chunks, long gapMillis, int breakAfter) {
+        return (request, received, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            sendChunks(response, 0, chunks, gapMillis, breakAfter, new AtomicBoolean());
+        };
+    }
+
+    /** Like {@link #sse} but the stream stops after {@code stallAfter} chunks and never ends. */
+    public static TestBackend.Reply sseStalling(int stallAfter) {
+        return (request, received, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            for (int i = 0; i < stallAfter; i++) {
+                response.write(chunk(i));
+            }
+        };
+    }
+
+    /** Headers (200, event stream) at once, then nothing for {@code delayMillis}, then a closed connection. */
+    public static TestBackend.Reply headersThenClose(long delayMillis) {
+        return (request, received, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            response.write(Buffer.buffer()); // flushes the headers
+            TestBackend.vertx().setTimer(delayMillis, t -> request.connection().close());
+        };
+    }
+
+    /** Never answers: the proxy's first-byte timeout must fire. */
+    public static TestBackend.Reply stall() {
+        return (request, received, response) -> {
+        };
+    }
+
+    /** Answers after {@code delayMillis}. */
+    public static TestBackend.Reply delayed(long delayMillis, TestBackend.Reply then) {
+        return (request, received, response) -> TestBackend.vertx().setTimer(delayMillis,
+                t -> then.answer(request, received, response));
+    }
+
+    /** Closes the connection without answering. */
+    public static TestBackend.Reply reset() {
+        return (request, received, response) -> request.connection().close();
+    }
+
+    /** A 200 whose body is not JSON. */
+    public static TestBackend.Reply garbage() {
+        return (request, received, response) -> response.putHeader("content-type", "application/json")
+                .end("<html>not json");
+    }
+
+    public static Buffer chunk(int index) {
+        return Buffer.buffer("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                + "\"delta\":{\"content\":\"tok" + index + "\"}}]}\n\n");
+    }
+
+    private static void sendChunks(HttpServerResponse response, int index, int chunks, long gapMillis, int breakAfter,
+            AtomicBoolean closed) {
+        if (breakAfter >= 0 && index == breakAfter) {
+            response.reset();
+            return;
+        }
+        if (index == chunks) {
+            response.end("data: [DONE]\n\n");
+            return;
+        }
+        response.write(chunk(index));
+        if (gapMillis <= 0) {
+            sendChunks(response, index + 1, chunks, gapMillis, breakAfter, closed);
+        } else {
+            TestBackend.vertx().setTimer(gapMillis, t -> {
+                if (!response.closed()) {
+                    sendChunks(response, index + 1, chunks, gapMillis, breakAfter, closed);
+                }
+            });
+        }
+    }
+}
