@@ -45,6 +45,8 @@ public class ProxyProfile implements QuarkusTestProfile {
         model(config, "secondary", "secondary-upstream", "f");
         // nothing listens on g's port
         model(config, "unreachable", null, "g");
+        // one backend down, one up
+        model(config, "halfdead", null, "g2", "k");
         // three backends, timeouts retried
         model(config, "patient", null, "h", "i", "j");
         config.put("sluice.models.patient.upstream.retry-on-timeout", "true");
