@@ -37,6 +37,7 @@ public final class Forwarder {
 
     private static final Logger LOGGER = Logger.getLogger(Forwarder.class);
 
+    private final Vertx vertx;
     private final HttpClient client;
     private final Catalog catalog;
     private final RetryBudget retryBudget;
@@ -50,6 +51,7 @@ public final class Forwarder {
 
     public Forwarder(Vertx vertx, Catalog catalog, SluiceConfig.Upstream upstream, RetryBudget retryBudget,
             Function<Exchange, Consumer<Buffer>> taps, RetryListener retryListener) {
+        this.vertx = vertx;
         this.catalog = catalog;
         this.retryBudget = retryBudget;
         this.taps = taps;
@@ -132,7 +134,7 @@ public final class Forwarder {
             long start = System.nanoTime();
             CompletionStage<Object> stage;
             try {
-                stage = backend.guard().get(() -> UpstreamCall.start(client, exchange, model, backend)
+                stage = backend.guard().get(() -> UpstreamCall.start(vertx, client, exchange, model, backend)
                         .map(response -> (Object) response).toCompletionStage());
             } catch (RuntimeException prevented) {
                 stage = java.util.concurrent.CompletableFuture.failedStage(prevented);
@@ -192,7 +194,7 @@ public final class Forwarder {
                 return;
             }
             Consumer<Buffer> tap = taps.apply(exchange);
-            new ResponseRelay(exchange, model, backend, answer, start, tap, outcome -> {
+            new ResponseRelay(vertx, exchange, model, backend, answer, start, tap, outcome -> {
                 backend.release();
                 exchange.upstreamRequest(null);
                 exchange.finish(outcome);

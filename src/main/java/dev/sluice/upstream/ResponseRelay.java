@@ -7,6 +7,7 @@ import dev.sluice.http.Exchange;
 import dev.sluice.http.Headers;
 import dev.sluice.routing.Backend;
 import dev.sluice.routing.ModelRoute;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
@@ -22,6 +23,7 @@ final class ResponseRelay {
 
     private static final Logger LOGGER = Logger.getLogger(ResponseRelay.class);
 
+    private final Vertx vertx;
     private final Exchange exchange;
     private final ModelRoute model;
     private final Backend backend;
@@ -30,8 +32,11 @@ final class ResponseRelay {
     private final Consumer<Buffer> tap;
     private final Consumer<Exchange.Outcome> done;
 
-    ResponseRelay(Exchange exchange, ModelRoute model, Backend backend, UpstreamResponse upstream, long upstreamStartNanos,
+    private IdleWatchdog idle;
+
+    ResponseRelay(Vertx vertx, Exchange exchange, ModelRoute model, Backend backend, UpstreamResponse upstream, long upstreamStartNanos,
             Consumer<Buffer> tap, Consumer<Exchange.Outcome> done) {
+        this.vertx = vertx;
         this.exchange = exchange;
         this.model = model;
         this.backend = backend;
@@ -61,11 +66,19 @@ final class ResponseRelay {
             complete();
             return;
         }
+        idle = IdleWatchdog.start(vertx, model.upstream().idleTimeout().toMillis(), () -> {
+            upstream.request().reset();
+            failMidStream(UpstreamFailure.timeout("no chunk within the idle timeout"));
+        });
         from.handler(chunk -> {
+            idle.touch();
             write(chunk);
             if (to.writeQueueFull()) {
                 from.pause();
-                to.drainHandler(drained -> from.resume());
+                to.drainHandler(drained -> {
+                    idle.touch(); // a slow client is not an idle backend
+                    from.resume();
+                });
             }
         });
         from.endHandler(end -> complete());
@@ -84,6 +97,7 @@ final class ResponseRelay {
         if (exchange.finished()) {
             return;
         }
+        stopWatchdog();
         exchange.response().end();
         finish(upstream.response().statusCode(), "ok", "provider");
     }
@@ -92,6 +106,7 @@ final class ResponseRelay {
         if (exchange.finished()) {
             return;
         }
+        stopWatchdog();
         HttpServerResponse to = exchange.response();
         if (exchange.clientGone()) {
             finish(499, "client_closed", "router");
@@ -112,6 +127,12 @@ final class ResponseRelay {
             to.reset();
         }
         finish(502, ErrorCode.BACKEND_STREAM_ERROR.code(), "router");
+    }
+
+    private void stopWatchdog() {
+        if (idle != null) {
+            idle.cancel();
+        }
     }
 
     private void finish(int status, String code, String origin) {

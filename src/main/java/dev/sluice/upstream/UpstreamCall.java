@@ -8,6 +8,7 @@ import dev.sluice.routing.ModelRoute;
 import dev.sluice.routing.Protocol;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
@@ -33,7 +34,8 @@ final class UpstreamCall {
     private UpstreamCall() {
     }
 
-    static Future<UpstreamResponse> start(HttpClient client, Exchange exchange, ModelRoute model, Backend backend) {
+    static Future<UpstreamResponse> start(Vertx vertx, HttpClient client, Exchange exchange, ModelRoute model,
+            Backend backend) {
         Promise<UpstreamResponse> promise = Promise.promise();
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
@@ -55,18 +57,29 @@ final class UpstreamCall {
             }
             exchange.upstreamRequest(request);
             prepare(request, exchange, backend);
-            // no response headers in time: first-byte timeout; once they came, the idle timeout bounds every gap
-            request.idleTimeout(model.upstream().firstByteTimeout().toMillis());
+            // no response headers in time: first-byte timeout
+            IdleWatchdog firstByte = IdleWatchdog.start(vertx, model.upstream().firstByteTimeout().toMillis(),
+                    () -> timeout(request, promise, "no response headers within the first-byte timeout"));
             request.send(exchange.body().forUpstream(model.upstreamModel())).onComplete(answered -> {
+                firstByte.cancel();
                 if (answered.failed()) {
                     promise.tryFail(classify(answered.cause()));
                     return;
                 }
-                request.idleTimeout(model.upstream().idleTimeout().toMillis());
+                // headers came: the idle timeout bounds the wait for the first chunk
+                IdleWatchdog firstChunk = IdleWatchdog.start(vertx, model.upstream().idleTimeout().toMillis(),
+                        () -> timeout(request, promise, "no first chunk within the idle timeout"));
+                promise.future().onComplete(decided -> firstChunk.cancel());
                 onResponse(request, answered.result(), promise);
             });
         });
         return promise.future();
+    }
+
+    private static void timeout(HttpClientRequest request, Promise<UpstreamResponse> promise, String what) {
+        if (promise.tryFail(UpstreamFailure.timeout(what))) {
+            request.reset();
+        }
     }
 
     private static void prepare(HttpClientRequest request, Exchange exchange, Backend backend) {

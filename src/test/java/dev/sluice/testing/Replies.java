@@ -114,4 +114,31 @@ public final class Replies {
             });
         }
     }
+
+    /**
+     * Writes {@code total} bytes of event stream as fast as the connection takes them, pausing whenever its write
+     * queue is full; {@code written} counts what was handed to the socket so far.
+     */
+    public static TestBackend.Reply firehose(long total, java.util.concurrent.atomic.AtomicLong written) {
+        return (request, received, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            pump(response, total, written);
+        };
+    }
+
+    private static void pump(HttpServerResponse response, long total, java.util.concurrent.atomic.AtomicLong written) {
+        Buffer block = Buffer.buffer(new byte[16 * 1024]);
+        while (written.get() < total && !response.writeQueueFull() && !response.closed()) {
+            response.write(block);
+            written.addAndGet(block.length());
+        }
+        if (response.closed()) {
+            return;
+        }
+        if (written.get() >= total) {
+            response.end();
+        } else {
+            response.drainHandler(v -> pump(response, total, written));
+        }
+    }
 }

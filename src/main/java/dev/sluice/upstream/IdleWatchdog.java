@@ -1,0 +1,53 @@
+package dev.sluice.upstream;
+
+import io.vertx.core.Vertx;
+
+/**
+ * Fires once when nothing happened for {@code timeoutMillis}. Activity only stamps a time; the single timer re-arms
+ * itself for the remainder when it finds recent activity, so a busy stream costs one timer per timeout period, not
+ * one per chunk. Confined to one event loop.
+ */
+final class IdleWatchdog {
+
+    private final Vertx vertx;
+    private final long timeoutNanos;
+    private final Runnable onTimeout;
+    private long lastActivity;
+    private long timerId = -1;
+
+    private IdleWatchdog(Vertx vertx, long timeoutMillis, Runnable onTimeout) {
+        this.vertx = vertx;
+        this.timeoutNanos = timeoutMillis * 1_000_000L;
+        this.onTimeout = onTimeout;
+    }
+
+    static IdleWatchdog start(Vertx vertx, long timeoutMillis, Runnable onTimeout) {
+        IdleWatchdog watchdog = new IdleWatchdog(vertx, timeoutMillis, onTimeout);
+        watchdog.lastActivity = System.nanoTime();
+        watchdog.arm(timeoutMillis);
+        return watchdog;
+    }
+
+    void touch() {
+        lastActivity = System.nanoTime();
+    }
+
+    void cancel() {
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+            timerId = -1;
+        }
+    }
+
+    private void arm(long delayMillis) {
+        timerId = vertx.setTimer(Math.max(1, delayMillis), id -> {
+            timerId = -1;
+            long idle = System.nanoTime() - lastActivity;
+            if (idle >= timeoutNanos) {
+                onTimeout.run();
+            } else {
+                arm((timeoutNanos - idle) / 1_000_000L + 1);
+            }
+        });
+    }
+}

@@ -1,0 +1,243 @@
+package dev.sluice.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.testing.Backends;
+import dev.sluice.testing.ProxyProfile;
+import dev.sluice.testing.Replies;
+import dev.sluice.testing.TestBackend;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.URL;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Streams (contract §6.4): relayed as they arrive, committed on the first chunk, broken streams, cancellation. */
+@QuarkusTest
+@TestProfile(ProxyProfile.class)
+class StreamingTest {
+
+    private static final String STREAM = "{\"model\":\"chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    static Backends backends;
+    static HttpClient client;
+
+    @TestHTTPResource("/")
+    URL proxy;
+
+    @BeforeAll
+    static void start() {
+        backends = Backends.start("a", "b", "d");
+        client = TestBackend.vertx().createHttpClient();
+    }
+
+    @AfterAll
+    static void stop() {
+        backends.close();
+        client.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        backends.resetAll();
+    }
+
+    /** One chunk as the client saw it, with when it arrived. */
+    record Chunk(long atMillis, String text) {
+    }
+
+    record Streamed(int status, String contentType, List<Chunk> chunks, long startMillis) {
+        String body() {
+            StringBuilder text = new StringBuilder();
+            chunks.forEach(chunk -> text.append(chunk.text()));
+            return text.toString();
+        }
+    }
+
+    private Streamed post(String path, String body, String... headers) throws Exception {
+        CompletableFuture<Streamed> done = new CompletableFuture<>();
+        List<Chunk> chunks = new CopyOnWriteArrayList<>();
+        long start = System.nanoTime();
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(proxy.getHost())
+                .setPort(proxy.getPort()).setURI(path)
+                .putHeader("authorization", "Bearer " + ProxyProfile.KEY).putHeader("content-type", "application/json");
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            options.putHeader(headers[i], headers[i + 1]);
+        }
+        client.request(options).compose(request -> request.send(body)).onComplete(answered -> {
+            if (answered.failed()) {
+                done.completeExceptionally(answered.cause());
+                return;
+            }
+            HttpClientResponse response = answered.result();
+            response.handler(chunk -> chunks.add(new Chunk((System.nanoTime() - start) / 1_000_000, chunk.toString())));
+            response.endHandler(end -> done.complete(new Streamed(response.statusCode(),
+                    response.getHeader("content-type"), chunks, 0)));
+            response.exceptionHandler(done::completeExceptionally);
+        });
+        return done.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void relaysEveryChunkAsItArrives() throws Exception {
+        backends.get("a").reply(Replies.sse(3, 250));
+        backends.get("b").reply(Replies.sse(3, 250));
+
+        Streamed streamed = post("/v1/chat/completions", STREAM);
+
+        assertThat(streamed.status()).isEqualTo(200);
+        assertThat(streamed.contentType()).isEqualTo("text/event-stream");
+        assertThat(streamed.body()).contains("tok0", "tok1", "tok2").endsWith("data: [DONE]\n\n");
+        // the first chunk reached the client well before the backend sent the last one (500 ms later)
+        Chunk first = streamed.chunks().get(0);
+        Chunk last = streamed.chunks().get(streamed.chunks().size() - 1);
+        assertThat(first.text()).contains("tok0");
+        assertThat(last.atMillis() - first.atMillis()).isGreaterThanOrEqualTo(400);
+    }
+
+    @Test
+    void aBackendThatFailsBeforeItsFirstChunkIsRetriedAndNeverCommitsA200() throws Exception {
+        backends.get("a").reply(Replies.headersThenClose(50));
+        backends.get("b").reply(Replies.headersThenClose(50));
+
+        Streamed streamed = post("/v1/chat/completions", STREAM);
+
+        assertThat(streamed.status()).isEqualTo(502);
+        assertThat(streamed.contentType()).isEqualTo("application/json");
+        JsonObject error = new JsonObject(streamed.body()).getJsonObject("error");
+        assertThat(error.getString("code")).isEqualTo("backend_connect_error");
+        assertThat(error.getJsonArray("attempts")).hasSize(2);
+    }
+
+    @Test
+    void aBackendThatStallsBeforeItsFirstChunkTimesOut() throws Exception {
+        backends.get("a").reply(Replies.sseStalling(0));
+        backends.get("b").reply(Replies.sseStalling(0));
+
+        Streamed streamed = post("/v1/chat/completions", STREAM);
+
+        assertThat(streamed.status()).isEqualTo(504);
+        assertThat(new JsonObject(streamed.body()).getJsonObject("error").getString("code")).isEqualTo("backend_timeout");
+    }
+
+    @Test
+    void aStreamThatBreaksAfterTheFirstByteEndsWithOneErrorEvent() throws Exception {
+        backends.get("a").reply(Replies.sseBreaking(5, 20, 2));
+        backends.get("b").reply(Replies.sseBreaking(5, 20, 2));
+
+        Streamed streamed = post("/v1/chat/completions", STREAM, "x-request-id", "req_00000000abcd");
+
+        assertThat(streamed.status()).isEqualTo(200);
+        String body = streamed.body();
+        assertThat(body).contains("tok0", "tok1").doesNotContain("tok2");
+        int at = body.indexOf("event: error\ndata: ");
+        assertThat(at).isPositive();
+        assertThat(body.indexOf("event: error", at + 1)).isEqualTo(-1);
+        String data = body.substring(at + "event: error\ndata: ".length()).trim();
+        JsonObject error = new JsonObject(data).getJsonObject("error");
+        assertThat(error.getString("type")).isEqualTo("server_error");
+        assertThat(error.getString("code")).isEqualTo("backend_stream_error");
+        assertThat(error.getString("model")).isEqualTo("chat");
+        assertThat(error.getString("request_id")).isEqualTo("req_00000000abcd");
+        assertThat(error.getString("origin")).isEqualTo("router");
+        assertThat(body).endsWith("\n\n");
+    }
+
+    @Test
+    void anIdleGapLongerThanTheIdleTimeoutBreaksTheStream() throws Exception {
+        backends.get("a").reply(Replies.sseStalling(2));
+        backends.get("b").reply(Replies.sseStalling(2));
+
+        Streamed streamed = post("/v1/chat/completions", STREAM);
+
+        assertThat(streamed.status()).isEqualTo(200);
+        assertThat(streamed.body()).contains("tok1").contains("event: error").contains("backend_stream_error");
+    }
+
+    @Test
+    void anthropicStreamsBreakWithTheAnthropicEnvelope() throws Exception {
+        backends.get("d").reply(Replies.sseBreaking(4, 10, 1));
+
+        Streamed streamed = post("/v1/messages", "{\"model\":\"claude\",\"stream\":true,\"max_tokens\":5,\"messages\":[]}");
+
+        String body = streamed.body();
+        String data = body.substring(body.indexOf("event: error\ndata: ") + "event: error\ndata: ".length()).trim();
+        JsonObject envelope = new JsonObject(data);
+        assertThat(envelope.getString("type")).isEqualTo("error");
+        assertThat(envelope.getJsonObject("error").getString("code")).isEqualTo("backend_stream_error");
+    }
+
+    @Test
+    void aClientThatGoesAwayCancelsTheUpstreamRequest() throws Exception {
+        backends.get("a").reply(Replies.sse(200, 20));
+        backends.get("b").reply(Replies.sse(200, 20));
+        int closedBefore = backends.get("a").closedConnections() + backends.get("b").closedConnections();
+
+        CompletableFuture<Void> firstChunk = new CompletableFuture<>();
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(proxy.getHost())
+                .setPort(proxy.getPort()).setURI("/v1/chat/completions")
+                .putHeader("authorization", "Bearer " + ProxyProfile.KEY);
+        client.request(options).compose(request -> request.send(STREAM)).onSuccess(response -> response.handler(chunk -> {
+            if (!firstChunk.isDone()) {
+                firstChunk.complete(null);
+                response.request().connection().close();
+            }
+        }));
+        firstChunk.get(5, TimeUnit.SECONDS);
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (backends.get("a").closedConnections() + backends.get("b").closedConnections() == closedBefore
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        // the backend saw its connection closed long before its 4-second stream would have ended
+        assertThat(backends.get("a").closedConnections() + backends.get("b").closedConnections()).isGreaterThan(closedBefore);
+    }
+
+    @Test
+    void aSlowClientHoldsTheBackendBackInsteadOfBufferingTheStream() throws Exception {
+        long total = 256L * 1024 * 1024;
+        AtomicLong written = new AtomicLong();
+        backends.get("a").reply(Replies.firehose(total, written));
+        backends.get("b").reply(Replies.firehose(total, written));
+
+        CompletableFuture<HttpClientResponse> headers = new CompletableFuture<>();
+        AtomicLong received = new AtomicLong();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(proxy.getHost())
+                .setPort(proxy.getPort()).setURI("/v1/chat/completions")
+                .putHeader("authorization", "Bearer " + ProxyProfile.KEY);
+        client.request(options).compose(request -> request.send(STREAM)).onSuccess(response -> {
+            response.pause();
+            response.handler(chunk -> received.addAndGet(chunk.length()));
+            response.endHandler(end -> ended.complete(null));
+            headers.complete(response);
+        });
+        HttpClientResponse response = headers.get(5, TimeUnit.SECONDS);
+
+        // when the client reads nothing for a while
+        Thread.sleep(300);
+        long writtenWhilePaused = written.get();
+
+        // then the backend was stopped far short of the whole answer (socket buffers only)
+        assertThat(writtenWhilePaused).isLessThan(64L * 1024 * 1024);
+        response.resume();
+        ended.get(30, TimeUnit.SECONDS);
+        assertThat(received.get()).isEqualTo(total);
+    }
+
+}
