@@ -43,6 +43,8 @@ public interface SluiceConfig {
 
     Demo demo();
 
+    Validation validation();
+
     /** How long in-flight requests may run on after SIGTERM. */
     @WithDefault("30s")
     Duration shutdownGrace();
@@ -201,6 +203,13 @@ public interface SluiceConfig {
 
         @WithDefault("10s")
         Duration delay();
+    }
+
+    /** The checks of the request body before it is forwarded (contract §5). */
+    interface Validation {
+        /** Off: only the JSON and the top-level fields routing needs are checked. */
+        @WithDefault("true")
+        boolean enabled();
     }
 
     /** The built-in demo backend, started when no model is configured. */

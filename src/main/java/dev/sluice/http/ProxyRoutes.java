@@ -8,6 +8,7 @@ import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ProxyError;
 import dev.sluice.routing.ModelRoute;
 import dev.sluice.routing.Protocol;
+import dev.sluice.validation.RequestValidator;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -101,9 +102,19 @@ public class ProxyRoutes {
                 return;
             }
             try {
-                RequestBody body = BodyScanner.scan(read.result().bytes(), read.result().length(), false);
+                boolean validate = runtime.config().validation().enabled();
+                RequestBody body = BodyScanner.scan(read.result().bytes(), read.result().length(), validate);
                 exchange.body(body);
-                exchange.model(resolveModel(body.model(), exchange.endpoint().protocol(), key));
+                if (validate) {
+                    RequestValidator.checkShape(exchange.endpoint(), body.tree());
+                }
+                Protocol protocol = exchange.endpoint().protocol();
+                ModelRoute model = resolveModel(body.model(), protocol, key);
+                exchange.model(model);
+                if (validate) {
+                    RequestValidator.checkForModel(exchange.endpoint(), body.tree(), model, body.maxTokens(),
+                            reachableModels(protocol, key));
+                }
                 runtime.forwarder().forward(exchange);
             } catch (ProxyError error) {
                 ErrorResponder.send(exchange, error);
@@ -120,13 +131,22 @@ public class ProxyRoutes {
             return model;
         }
         List<String> available = new ArrayList<>();
-        for (ModelRoute candidate : runtime.catalog().models()) {
-            if (candidate.protocol() == protocol && key.allowsModel(candidate.name())) {
-                available.add(candidate.name());
-            }
+        for (ModelRoute candidate : reachableModels(protocol, key)) {
+            available.add(candidate.name());
         }
         throw ProxyError.of(ErrorCode.MODEL_NOT_FOUND, "The model '" + name + "' does not exist or this key cannot use it.",
                 "model").with("available_models", new JsonArray(available));
+    }
+
+    /** The models this key may use on this protocol, in configuration order. */
+    private List<ModelRoute> reachableModels(Protocol protocol, ApiKey key) {
+        List<ModelRoute> reachable = new ArrayList<>();
+        for (ModelRoute candidate : runtime.catalog().models()) {
+            if (candidate.protocol() == protocol && key.allowsModel(candidate.name())) {
+                reachable.add(candidate);
+            }
+        }
+        return reachable;
     }
 
     private void listModels(Exchange exchange, ApiKey key) {
