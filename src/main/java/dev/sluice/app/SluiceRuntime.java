@@ -46,7 +46,7 @@ public class SluiceRuntime {
             demo = null;
         }
         this.config = effective;
-        catalog = Catalog.build(effective.models(), config.upstream(), problems);
+        catalog = Catalog.build(effective.models(), config.upstream(), problems, Catalog::smallRyeBreaker);
         keys = KeyRing.build(effective.keys().orElse(List.of()), effective.accounts().keySet(),
                 effective.models().keySet(), problems);
         problems.throwIfAny();

@@ -6,7 +6,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Picks the backend for the next attempt: among the model's backends not yet tried and available (breaker not open,
- * not marked down), two are drawn at random by weight and the one with fewer requests in flight per weight wins.
+ * not marked down), two are drawn at random by weight and the one with fewer requests in flight per unit of weight
+ * wins (counting the request about to be sent, so that between idle backends the heavier one wins).
  */
 public final class BackendSelector {
 
@@ -31,9 +32,10 @@ public final class BackendSelector {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         Backend first = draw(backends, tried, nowNanos, random.nextInt(totalWeight), null);
         Backend second = draw(backends, tried, nowNanos, random.nextInt(totalWeight - first.weight()), first);
-        // compare in-flight per unit of weight without division: a/wa < b/wb  <=>  a*wb < b*wa
-        long firstLoad = (long) first.inFlight() * second.weight();
-        long secondLoad = (long) second.inFlight() * first.weight();
+        // compare (in-flight + 1) per unit of weight without division: the +1 lets weight decide between idle
+        // backends, as Envoy's least-request balancer does
+        long firstLoad = (long) (first.inFlight() + 1) * second.weight();
+        long secondLoad = (long) (second.inFlight() + 1) * first.weight();
         if (firstLoad != secondLoad) {
             return firstLoad < secondLoad ? first : second;
         }

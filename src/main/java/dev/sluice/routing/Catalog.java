@@ -51,12 +51,36 @@ public final class Catalog {
         return backends;
     }
 
+    /** Makes the circuit breaker of one backend. */
+    @FunctionalInterface
+    public interface BreakerFactory {
+        TypedGuard<CompletionStage<Object>> create(Backend backend, SluiceConfig.CircuitBreaker config);
+    }
+
+    /**
+     * SmallRye Fault Tolerance breakers: they count {@link UpstreamFailure#tripsBreaker} failures, run on the calling
+     * event loop (no thread offload) and report their state to the backend so that an open one is skipped.
+     */
+    public static TypedGuard<CompletionStage<Object>> smallRyeBreaker(Backend backend, SluiceConfig.CircuitBreaker config) {
+        return TypedGuard.create(GUARDED_CALL)
+                .withDescription("backend " + backend.name())
+                .withCircuitBreaker()
+                .requestVolumeThreshold(Math.max(1, config.requestVolume()))
+                .failureRatio(config.failureRatio())
+                .delay(Math.max(1, config.delay().toMillis()), ChronoUnit.MILLIS)
+                .when(UpstreamFailure::tripsBreaker)
+                .onStateChange(backend::breakerStateChanged)
+                .done()
+                .withThreadOffload(false)
+                .build();
+    }
+
     /**
      * Builds the catalogue from configuration, adding the problems it finds to {@code problems} (key paths named),
-     * and creating one circuit breaker per backend.
+     * with one circuit breaker per backend.
      */
     public static Catalog build(Map<String, SluiceConfig.Model> modelConfigs, SluiceConfig.Upstream upstream,
-            ConfigProblems problems) {
+            ConfigProblems problems, BreakerFactory breakers) {
         checkUpstream("sluice.upstream", upstream, problems);
         Map<String, ModelRoute> models = new LinkedHashMap<>();
         for (Map.Entry<String, SluiceConfig.Model> entry : modelConfigs.entrySet()) {
@@ -75,7 +99,8 @@ public final class Catalog {
                 if (!backendNames.add(backendName)) {
                     problems.add(backendPath + ".name", "backend name '" + backendName + "' is used twice in this model");
                 }
-                Backend backend = backend(backendName, name, protocol, backendConfig, backendPath, upstream, problems);
+                Backend backend = backend(backendName, name, protocol, backendConfig, backendPath, upstream, problems,
+                        breakers);
                 if (backend != null) {
                     backends.add(backend);
                 }
@@ -104,7 +129,7 @@ public final class Catalog {
     }
 
     private static Backend backend(String name, String model, Protocol protocol, SluiceConfig.Backend config, String path,
-            SluiceConfig.Upstream upstream, ConfigProblems problems) {
+            SluiceConfig.Upstream upstream, ConfigProblems problems, BreakerFactory breakers) {
         URI uri;
         try {
             uri = URI.create(config.url().trim());
@@ -134,17 +159,7 @@ public final class Catalog {
         SluiceConfig.CircuitBreaker breaker = upstream.circuitBreaker();
         Backend backend = new Backend(name, model, protocol, ssl, uri.getHost(), port, basePath, Math.max(1, config.weight()),
                 apiKey, breaker.delay().toNanos());
-        backend.guard(TypedGuard.create(GUARDED_CALL)
-                .withDescription("backend " + name)
-                .withCircuitBreaker()
-                .requestVolumeThreshold(Math.max(1, breaker.requestVolume()))
-                .failureRatio(breaker.failureRatio())
-                .delay(Math.max(1, breaker.delay().toMillis()), ChronoUnit.MILLIS)
-                .when(UpstreamFailure::tripsBreaker)
-                .onStateChange(backend::breakerStateChanged)
-                .done()
-                .withThreadOffload(false)
-                .build());
+        backend.guard(breakers.create(backend, breaker));
         return backend;
     }
 

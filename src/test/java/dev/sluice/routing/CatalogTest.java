@@ -1,0 +1,107 @@
+package dev.sluice.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.config.ConfigProblems;
+import dev.sluice.config.SluiceConfig;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.configuration.MemorySizeConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Invalid model configurations stop start-up with a message naming the key path. */
+class CatalogTest {
+
+    static SluiceConfig config(String... keyValues) {
+        Map<String, String> properties = new HashMap<>();
+        for (int i = 0; i + 1 < keyValues.length; i += 2) {
+            properties.put(keyValues[i], keyValues[i + 1]);
+        }
+        return new SmallRyeConfigBuilder().withMapping(SluiceConfig.class)
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withConverter(MemorySize.class, 100, new MemorySizeConverter())
+                .withSources(new PropertiesConfigSource(properties, "test", 100)).build()
+                .getConfigMapping(SluiceConfig.class);
+    }
+
+    static ConfigProblems problemsOf(SluiceConfig config) {
+        ConfigProblems problems = new ConfigProblems();
+        Catalog.build(config.models(), config.upstream(), problems, (backend, breaker) -> null);
+        return problems;
+    }
+
+    @Test
+    void buildsModelsWithTheContractsDefaults() {
+        SluiceConfig config = config("sluice.models.small.backends[0].url", "http://127.0.0.1:9001/",
+                "sluice.models.small.backends[1].url", "https://gw.example/openai");
+        ConfigProblems problems = new ConfigProblems();
+        Catalog catalog = Catalog.build(config.models(), config.upstream(), problems, (backend, breaker) -> null);
+
+        assertThat(problems.list()).isEmpty();
+        ModelRoute small = catalog.model("small");
+        assertThat(small.protocol()).isEqualTo(Protocol.OPENAI);
+        assertThat(small.upstreamModel()).isEqualTo("small");
+        assertThat(small.defaultMaxTokens()).isEqualTo(1024);
+        assertThat(small.hasContextWindow()).isFalse();
+        assertThat(small.price().free()).isTrue();
+        assertThat(small.upstream().connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(small.upstream().firstByteTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(small.upstream().retries()).isEqualTo(2);
+        assertThat(small.upstream().retryOnTimeout()).isFalse();
+        assertThat(small.backends()).extracting(Backend::name).containsExactly("small-0", "small-1");
+        Backend second = small.backends().get(1);
+        assertThat(second.ssl()).isTrue();
+        assertThat(second.port()).isEqualTo(443);
+        assertThat(second.basePath()).isEqualTo("/openai");
+        assertThat(small.backends().get(0).basePath()).isEmpty();
+    }
+
+    @Test
+    void namesAnUnknownUrlScheme() {
+        assertThat(problemsOf(config("sluice.models.m.backends[0].url", "ftp://host")).list())
+                .containsExactly("sluice.models.m.backends[0].url: unknown scheme 'ftp' in 'ftp://host' (expected http or https)");
+    }
+
+    @Test
+    void namesAFallbackCycleAndAnUnknownFallback() {
+        SluiceConfig config = config(
+                "sluice.models.a.backends[0].url", "http://h:1", "sluice.models.a.fallbacks[0]", "b",
+                "sluice.models.b.backends[0].url", "http://h:2", "sluice.models.b.fallbacks[0]", "a",
+                "sluice.models.c.backends[0].url", "http://h:3", "sluice.models.c.fallbacks[0]", "nope");
+        assertThat(problemsOf(config).list()).containsExactlyInAnyOrder(
+                "sluice.models.c.fallbacks[0]: names unknown model 'nope'",
+                "sluice.models.a.fallbacks: fallback cycle a -> b -> a");
+    }
+
+    @Test
+    void namesNegativeTimeoutsGlobalAndPerModel() {
+        SluiceConfig config = config("sluice.upstream.connect-timeout", "-1s",
+                "sluice.models.m.backends[0].url", "http://h:1", "sluice.models.m.upstream.idle-timeout", "-5s");
+        assertThat(problemsOf(config).list()).containsExactlyInAnyOrder(
+                "sluice.upstream.connect-timeout: must be positive (was PT-1S)",
+                "sluice.models.m.upstream.idle-timeout: must be positive (was PT-5S)");
+    }
+
+    @Test
+    void namesAnUnknownProtocolAndABadWeight() {
+        SluiceConfig config = config("sluice.models.m.protocol", "grpc", "sluice.models.m.backends[0].url", "http://h:1",
+                "sluice.models.m.backends[0].weight", "0");
+        assertThat(problemsOf(config).list()).containsExactlyInAnyOrder(
+                "sluice.models.m.protocol: unknown protocol 'grpc' (expected openai or anthropic)",
+                "sluice.models.m.backends[0].weight: must be at least 1");
+    }
+
+    @Test
+    void reportsEveryProblemInOneMessage() {
+        ConfigProblems problems = problemsOf(config("sluice.models.m.backends[0].url", "ftp://x",
+                "sluice.upstream.retries", "-1"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(problems::throwIfAny)
+                .hasMessage("Invalid Sluice configuration: sluice.upstream.retries: must not be negative; "
+                        + "sluice.models.m.backends[0].url: unknown scheme 'ftp' in 'ftp://x' (expected http or https)");
+    }
+}

@@ -1,0 +1,80 @@
+package dev.sluice.upstream;
+
+import static dev.sluice.testing.Api.openai;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+
+import dev.sluice.testing.Backends;
+import dev.sluice.testing.BreakerProfile;
+import dev.sluice.testing.ProxyProfile;
+import dev.sluice.testing.Replies;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** One circuit breaker per backend (contract §6.5): opens on failures, skips the backend, half-opens after its delay. */
+@QuarkusTest
+@TestProfile(BreakerProfile.class)
+class CircuitBreakerTest {
+
+    static Backends backends;
+
+    @BeforeAll
+    static void start() {
+        backends = Backends.start("m", "n", "o", "p");
+    }
+
+    @AfterAll
+    static void stop() {
+        backends.close();
+    }
+
+    @Test
+    void opensAfterFailuresSkipsTheBackendAndClosesAgainAfterItsDelay() throws Exception {
+        // given a backend that fails every call
+        backends.get("m").reply(Replies.status(500, "{}"));
+        for (int i = 0; i < 4; i++) {
+            openai(ProxyProfile.KEY).body("{\"model\":\"fragile\"}").post("/v1/chat/completions")
+                    .then().statusCode(502).body("error.code", equalTo("backend_http_error"));
+        }
+        assertThat(backends.get("m").requestCount()).isEqualTo(4);
+
+        // when the breaker is open, the backend is skipped: nothing could be tried
+        openai(ProxyProfile.KEY).body("{\"model\":\"fragile\"}").post("/v1/chat/completions")
+                .then().statusCode(503)
+                .body("error.type", equalTo("routing_error"))
+                .body("error.code", equalTo("no_healthy_backends"))
+                .body("error.model", equalTo("fragile"))
+                .body("error.attempts", hasSize(0));
+        assertThat(backends.get("m").requestCount()).isEqualTo(4);
+
+        // then after the delay one call goes through, and its success closes the breaker
+        backends.get("m").reply(Replies.json(200, Replies.CHAT_COMPLETION));
+        Thread.sleep(700);
+        for (int i = 0; i < 3; i++) {
+            openai(ProxyProfile.KEY).body("{\"model\":\"fragile\"}").post("/v1/chat/completions").then().statusCode(200);
+        }
+        assertThat(backends.get("m").requestCount()).isEqualTo(7);
+    }
+
+    @Test
+    void anOpenBackendIsSkippedInFavourOfAHealthyOneAndThenTheFallback() {
+        backends.get("n").reply(Replies.status(503, "{}"));
+        backends.get("o").reply(Replies.status(503, "{}"));
+        // four requests, each trying n and o: both breakers open
+        for (int i = 0; i < 4; i++) {
+            openai(ProxyProfile.KEY).body("{\"model\":\"pair\"}").post("/v1/chat/completions").then().statusCode(200);
+        }
+        int pRequests = backends.get("p").requestCount();
+        int nRequests = backends.get("n").requestCount() + backends.get("o").requestCount();
+
+        openai(ProxyProfile.KEY).body("{\"model\":\"pair\"}").post("/v1/chat/completions").then().statusCode(200);
+
+        // both primaries skipped, answered by the fallback alone
+        assertThat(backends.get("n").requestCount() + backends.get("o").requestCount()).isEqualTo(nRequests);
+        assertThat(backends.get("p").requestCount()).isEqualTo(pRequests + 1);
+    }
+}
