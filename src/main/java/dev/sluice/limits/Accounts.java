@@ -1,0 +1,103 @@
+package dev.sluice.limits;
+
+import dev.sluice.config.ConfigProblems;
+import dev.sluice.config.SluiceConfig;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/** Every account's limits, resolved once at start-up: the plan's defaults with the account's overrides. */
+public final class Accounts {
+
+    private static final Duration DEFAULT_WINDOW = Duration.ofHours(1);
+
+    private final Map<String, AccountLimits> byName;
+
+    private Accounts(Map<String, AccountLimits> byName) {
+        this.byName = byName;
+    }
+
+    /** The account's limits, or null for an unknown account. */
+    public AccountLimits get(String account) {
+        return byName.get(account);
+    }
+
+    public static Accounts build(SluiceConfig config, ConfigProblems problems) {
+        config.plans().forEach((name, plan) -> checkLimits("sluice.plans." + name, plan.concurrency(),
+                plan.requestsPerWindow(), plan.window(), plan.rate(), plan.burst(), plan.tokensPerMinute(), problems));
+        Map<String, AccountLimits> byName = new HashMap<>();
+        config.accounts().forEach((name, account) -> {
+            String path = "sluice.accounts." + name;
+            if (name.indexOf('{') >= 0 || name.indexOf('}') >= 0) {
+                problems.add(path, "account names may not contain braces (they delimit the Redis hash tag)");
+            }
+            SluiceConfig.Plan plan = null;
+            if (account.plan().isPresent()) {
+                plan = config.plans().get(account.plan().get());
+                if (plan == null) {
+                    problems.add(path + ".plan", "names unknown plan '" + account.plan().get() + "'");
+                }
+            }
+            checkLimits(path, account.concurrency(), account.requestsPerWindow(), account.window(), account.rate(),
+                    account.burst(), account.tokensPerMinute(), problems);
+            if (account.credits().isPresent() && account.credits().getAsDouble() < 0) {
+                problems.add(path + ".credits", "must not be negative");
+            }
+            byName.put(name, resolve(name, account, plan));
+        });
+        return new Accounts(byName);
+    }
+
+    private static AccountLimits resolve(String name, SluiceConfig.Account account, SluiceConfig.Plan plan) {
+        Integer concurrency = pick(account.concurrency(), plan == null ? OptionalInt.empty() : plan.concurrency());
+        Long requests = pick(account.requestsPerWindow(), plan == null ? OptionalLong.empty() : plan.requestsPerWindow());
+        Duration window = account.window().or(() -> plan == null ? Optional.empty() : plan.window()).orElse(DEFAULT_WINDOW);
+        Double rate = pick(account.rate(), plan == null ? OptionalDouble.empty() : plan.rate());
+        Double burst = pick(account.burst(), plan == null ? OptionalDouble.empty() : plan.burst());
+        if (rate != null && burst == null) {
+            burst = Math.max(1, rate);
+        }
+        Long tokens = pick(account.tokensPerMinute(), plan == null ? OptionalLong.empty() : plan.tokensPerMinute());
+        Double credits = account.credits().isPresent() ? account.credits().getAsDouble() : null;
+        return new AccountLimits(name, account.plan().orElse(null), concurrency, requests,
+                Math.max(1000, window.toMillis()), rate, burst, tokens, credits);
+    }
+
+    private static void checkLimits(String path, OptionalInt concurrency, OptionalLong requests, Optional<Duration> window,
+            OptionalDouble rate, OptionalDouble burst, OptionalLong tokens, ConfigProblems problems) {
+        if (concurrency.isPresent() && concurrency.getAsInt() < 0) {
+            problems.add(path + ".concurrency", "must not be negative");
+        }
+        if (requests.isPresent() && requests.getAsLong() < 0) {
+            problems.add(path + ".requests-per-window", "must not be negative");
+        }
+        if (window.isPresent() && window.get().toMillis() < 1000) {
+            problems.add(path + ".window", "must be at least one second");
+        }
+        if (rate.isPresent() && rate.getAsDouble() <= 0) {
+            problems.add(path + ".rate", "must be positive");
+        }
+        if (burst.isPresent() && burst.getAsDouble() < 1) {
+            problems.add(path + ".burst", "must be at least 1");
+        }
+        if (tokens.isPresent() && tokens.getAsLong() < 0) {
+            problems.add(path + ".tokens-per-minute", "must not be negative");
+        }
+    }
+
+    private static Integer pick(OptionalInt own, OptionalInt plan) {
+        return own.isPresent() ? Integer.valueOf(own.getAsInt()) : plan.isPresent() ? Integer.valueOf(plan.getAsInt()) : null;
+    }
+
+    private static Long pick(OptionalLong own, OptionalLong plan) {
+        return own.isPresent() ? Long.valueOf(own.getAsLong()) : plan.isPresent() ? Long.valueOf(plan.getAsLong()) : null;
+    }
+
+    private static Double pick(OptionalDouble own, OptionalDouble plan) {
+        return own.isPresent() ? Double.valueOf(own.getAsDouble()) : plan.isPresent() ? Double.valueOf(plan.getAsDouble()) : null;
+    }
+}

@@ -1,0 +1,292 @@
+package dev.sluice.limits;
+
+import dev.sluice.error.ErrorCode;
+import dev.sluice.error.ProxyError;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Admission of requests against their account's limits (contract §4): asks the limit store, turns a refusal into
+ * its 429 or 402 with the right headers, and decides what happens while Redis is unreachable
+ * ({@code redis-failure}: fall back to the in-process store, admit, or refuse with 503).
+ *
+ * <p>While Redis is down no admission pays its timeout: the first failure marks it down, admissions go to the
+ * failure policy at once, and a probe pings Redis every half second until it answers again.
+ *
+ * <p>Thread-safe; called on event-loop threads; never blocks.
+ */
+public final class Admission {
+
+    private static final Logger LOGGER = Logger.getLogger(Admission.class);
+    private static final long PROBE_MILLIS = 500;
+
+    /** What admission does while Redis is unreachable. */
+    public enum FailurePolicy {
+        LOCAL, OPEN, CLOSED;
+
+        public static FailurePolicy parse(String value) {
+            return valueOf(value.trim().toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /** How admission is deciding right now, for readiness and metrics. */
+    public enum Mode {
+        LOCAL("local"), REDIS("redis"), DEGRADED("degraded"), UNAVAILABLE("unavailable");
+
+        private final String label;
+
+        Mode(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /** Told of every decision and store failure, for metrics. */
+    public interface Listener {
+        void decided(Limit refusedBy, boolean admitted);
+
+        void storeFailed(Throwable failure);
+    }
+
+    /** An admitted request: its lease (null when the account has no limit) and the headers of its answer. */
+    public record Ticket(Lease lease, Map<String, String> headers) {
+    }
+
+    private final Vertx vertx;
+    private final RedisLimitStore redis;
+    private final LocalLimitStore local;
+    private final FailurePolicy policy;
+    private final long leaseMillis;
+    private final LongSupplier clock;
+    private final String topupUrl;
+    private final double controlPlaneRate;
+    private final Listener listener;
+    private volatile boolean redisDown;
+    private long probeTimer = -1;
+
+    /**
+     * @param redis the Redis store, or null when {@code store: local}
+     */
+    public Admission(Vertx vertx, RedisLimitStore redis, LocalLimitStore local, FailurePolicy policy, long leaseMillis,
+            LongSupplier clock, String topupUrl, double controlPlaneRate, Listener listener) {
+        this.vertx = vertx;
+        this.redis = redis;
+        this.local = local;
+        this.policy = policy;
+        this.leaseMillis = leaseMillis;
+        this.clock = clock;
+        this.topupUrl = topupUrl;
+        this.controlPlaneRate = controlPlaneRate;
+        this.listener = listener;
+    }
+
+    public long leaseMillis() {
+        return leaseMillis;
+    }
+
+    public Mode mode() {
+        if (redis == null) {
+            return Mode.LOCAL;
+        }
+        if (!redisDown) {
+            return Mode.REDIS;
+        }
+        return policy == FailurePolicy.CLOSED ? Mode.UNAVAILABLE : Mode.DEGRADED;
+    }
+
+    public boolean usesRedis() {
+        return redis != null;
+    }
+
+    /**
+     * Admits one request or fails with the {@link ProxyError} to answer.
+     *
+     * @param tokens the token estimate to reserve
+     * @param costMicros the cost estimate to reserve, in micro-credits
+     */
+    public Future<Ticket> admit(AccountLimits limits, String leaseId, long tokens, long costMicros) {
+        if (limits.unlimited()) {
+            return Future.succeededFuture(new Ticket(null, Map.of()));
+        }
+        long now = clock.getAsLong();
+        Reservation reservation = new Reservation(leaseId, tokens, costMicros);
+        return decide(limits, reservation, now).compose(decision -> {
+            listener.decided(decision.refusedBy(), decision.admitted());
+            if (decision.store() == null) {
+                // admitted without a store (redis-failure: open): nothing to release
+                return Future.succeededFuture(new Ticket(null, Map.of()));
+            }
+            if (!decision.admitted()) {
+                return Future.failedFuture(refusal(limits, decision, reservation, now));
+            }
+            Lease lease = new Lease(limits, leaseId, tokens, AccountLimits.tokenWindowStart(now), costMicros,
+                    decision.store());
+            return Future.succeededFuture(new Ticket(lease, RateLimitHeaders.admitted(limits, decision.snapshot(), now)));
+        });
+    }
+
+    private Future<Decision> decide(AccountLimits limits, Reservation reservation, long now) {
+        if (redis == null) {
+            return local.admit(limits, reservation, now, leaseMillis);
+        }
+        if (redisDown) {
+            return whileRedisDown(limits, reservation, now);
+        }
+        return redis.admit(limits, reservation, now, leaseMillis).recover(failure -> {
+            redisFailed(failure);
+            return whileRedisDown(limits, reservation, now);
+        });
+    }
+
+    private Future<Decision> whileRedisDown(AccountLimits limits, Reservation reservation, long now) {
+        return switch (policy) {
+            case LOCAL -> local.admit(limits, reservation, now, leaseMillis);
+            case OPEN -> Future.succeededFuture(new Decision(null, new Snapshot(0, 0, 0, 0, 0), 0, null));
+            case CLOSED -> Future.failedFuture(ProxyError.of(ErrorCode.LIMIT_STORE_UNAVAILABLE,
+                    "The limit store is unavailable; the request was not admitted.").header("Retry-After", "1"));
+        };
+    }
+
+    /** Frees the slot and settles the reservations; off the client's critical path, failures only logged. */
+    public void release(Lease lease, long actualTokens, long actualCostMicros) {
+        if (lease == null) {
+            return;
+        }
+        if (lease.store() == redis && redisDown) {
+            // the lease expires by itself within `lease`; the settlement of this request is lost
+            LOGGER.debugf("Redis is down: lease %s of %s left to expire", lease.id(), lease.limits().account());
+            return;
+        }
+        lease.store().release(lease, actualTokens, actualCostMicros).onFailure(failure -> {
+            if (lease.store() == redis) {
+                redisFailed(failure);
+            }
+            LOGGER.warnf("Releasing lease %s of account %s failed: %s", lease.id(), lease.limits().account(),
+                    failure.getMessage());
+        });
+    }
+
+    /** Extends a running request's slot by one lease period from now. */
+    public void renew(Lease lease) {
+        if (lease == null || lease.limits().concurrency() == null || (lease.store() == redis && redisDown)) {
+            return;
+        }
+        lease.store().renew(lease, clock.getAsLong() + leaseMillis).onFailure(failure -> {
+            if (lease.store() == redis) {
+                redisFailed(failure);
+            }
+        });
+    }
+
+    /** The account's usage report for GET /v1/usage, or a 429 over the control-plane rate. */
+    public Future<JsonObject> usage(AccountLimits limits) {
+        long now = clock.getAsLong();
+        Future<Decision> read;
+        if (redis != null && !redisDown) {
+            read = redis.usage(limits, now, controlPlaneRate).recover(failure -> {
+                redisFailed(failure);
+                return local.usage(limits, now, controlPlaneRate);
+            });
+        } else {
+            read = local.usage(limits, now, controlPlaneRate);
+        }
+        return read.compose(decision -> {
+            if (!decision.admitted()) {
+                long retryAfter = Math.max(1, (decision.waitMillis() + 999) / 1000);
+                return Future.failedFuture(ProxyError.of(ErrorCode.RATE_LIMIT_EXCEEDED,
+                        "Too many usage requests for this account; slow down.").with("limit", "requests")
+                        .header("Retry-After", Long.toString(retryAfter)).header("x-should-retry", "true"));
+            }
+            return Future.succeededFuture(UsageReport.of(limits, decision.snapshot(), now));
+        });
+    }
+
+    /** Whether Redis answers now (readiness); marks it down or up accordingly. */
+    public Future<Boolean> checkRedis() {
+        if (redis == null) {
+            return Future.succeededFuture(true);
+        }
+        return redis.ping().map(ok -> {
+            redisUp();
+            return true;
+        }).otherwise(failure -> {
+            redisFailed(failure);
+            return false;
+        });
+    }
+
+    private void redisFailed(Throwable failure) {
+        listener.storeFailed(failure);
+        synchronized (this) {
+            if (!redisDown) {
+                LOGGER.warnf("Redis limit store failed (%s); redis-failure=%s until it answers again",
+                        failure.getMessage(), policy.name().toLowerCase(Locale.ROOT));
+            }
+            redisDown = true;
+            if (probeTimer < 0) {
+                probeTimer = vertx.setPeriodic(PROBE_MILLIS, id -> redis.ping().onSuccess(ok -> redisUp()));
+            }
+        }
+    }
+
+    private void redisUp() {
+        synchronized (this) {
+            if (redisDown) {
+                LOGGER.info("Redis limit store answers again: limits are back on Redis");
+            }
+            redisDown = false;
+            if (probeTimer >= 0) {
+                vertx.cancelTimer(probeTimer);
+                probeTimer = -1;
+            }
+        }
+    }
+
+    private ProxyError refusal(AccountLimits limits, Decision decision, Reservation reservation, long now) {
+        Snapshot snapshot = decision.snapshot();
+        ProxyError error = switch (decision.refusedBy()) {
+            case CONCURRENCY -> ProxyError.of(ErrorCode.CONCURRENCY_LIMIT_EXCEEDED,
+                    "This account already has " + limits.concurrency() + " requests in flight, its limit.")
+                    .with("concurrency_limit", limits.concurrency())
+                    .header("x-should-retry", "true");
+            case QUOTA -> {
+                long windowEnd = limits.quotaWindowStart(now) + limits.quotaWindowMillis();
+                yield ProxyError.of(ErrorCode.REQUEST_QUOTA_EXCEEDED,
+                        "This account used all " + limits.requestsPerWindow() + " requests of its quota window.")
+                        .with("request_limit", limits.requestsPerWindow())
+                        .with("window_end", Instant.ofEpochMilli(windowEnd).toString())
+                        .with("plan_tier", limits.planTier())
+                        .header("x-should-retry", "false");
+            }
+            case RATE -> ProxyError.of(ErrorCode.RATE_LIMIT_EXCEEDED,
+                    "This account is sending requests faster than its rate limit.")
+                    .with("limit", "requests").header("x-should-retry", "true");
+            case TOKENS -> ProxyError.of(ErrorCode.RATE_LIMIT_EXCEEDED,
+                    "This request would pass the account's tokens-per-minute limit.")
+                    .with("limit", "tokens").header("x-should-retry", "true");
+            case CREDITS -> {
+                ProxyError credits = ProxyError.of(ErrorCode.INSUFFICIENT_CREDITS,
+                        "The account's credits do not cover this request's estimated cost.")
+                        .with("available_credits", Credits.fromMicros(snapshot.creditsMicros()))
+                        .with("required_credits", Credits.fromMicros(reservation.costMicros()))
+                        .with("topup_url", topupUrl)
+                        .header("x-should-retry", "false");
+                yield credits;
+            }
+        };
+        if (decision.refusedBy() != Limit.CREDITS) {
+            RateLimitHeaders.refused(limits, snapshot, decision.refusedBy(), decision.waitMillis(), now)
+                    .forEach(error::header);
+        }
+        return error;
+    }
+}

@@ -1,0 +1,30 @@
+package dev.sluice.limits;
+
+import io.vertx.core.Future;
+
+/**
+ * Where an account's counters live. One call per admission decision; implementations check every limit and move
+ * every counter atomically, so a refused request leaves every counter as it was.
+ *
+ * <p>Called on event-loop threads; implementations never block.
+ */
+public interface LimitStore {
+
+    /** Checks every limit of the account and, when all pass, takes the slot and the reservations. */
+    Future<Decision> admit(AccountLimits limits, Reservation reservation, long nowMillis, long leaseMillis);
+
+    /** Frees the slot and settles the reservations to the real usage (tokens, micro-credits). */
+    Future<Void> release(Lease lease, long actualTokens, long actualCostMicros);
+
+    /** Extends a running request's slot to {@code expiresAtMillis}. */
+    Future<Void> renew(Lease lease, long expiresAtMillis);
+
+    /**
+     * The account's counters for GET /v1/usage, after taking one request from its control-plane rate; a decision
+     * refused by {@link Limit#RATE} when that rate is spent.
+     */
+    Future<Decision> usage(AccountLimits limits, long nowMillis, double controlPlaneRate);
+
+    /** A short name for logs and readiness data. */
+    String name();
+}

@@ -1,0 +1,175 @@
+package dev.sluice.limits;
+
+import io.vertx.core.Future;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The limits kept inside one proxy instance: the default store, and the fallback when Redis is unreachable. Same
+ * rules as the Redis store (the contract tests run against both), one lock per account.
+ */
+public final class LocalLimitStore implements LimitStore {
+
+    private final Map<String, AccountState> accounts = new ConcurrentHashMap<>();
+
+    /** One account's counters, guarded by its own monitor. */
+    private static final class AccountState {
+        final Map<String, Long> leases = new HashMap<>();
+        long quotaWindowStart = Long.MIN_VALUE;
+        long quotaUsed;
+        double tat = Double.NEGATIVE_INFINITY;
+        long tokenWindowStart = Long.MIN_VALUE;
+        long tokensUsed;
+        Long creditsMicros;
+        double controlPlaneTat = Double.NEGATIVE_INFINITY;
+
+        long inFlight(long now) {
+            for (Iterator<Long> expiries = leases.values().iterator(); expiries.hasNext();) {
+                if (expiries.next() <= now) {
+                    expiries.remove();
+                }
+            }
+            return leases.size();
+        }
+
+        long quotaUsed(AccountLimits limits, long now) {
+            long start = limits.quotaWindowStart(now);
+            if (start != quotaWindowStart) {
+                quotaWindowStart = start;
+                quotaUsed = 0;
+            }
+            return quotaUsed;
+        }
+
+        long tokensUsed(long now) {
+            long start = AccountLimits.tokenWindowStart(now);
+            if (start != tokenWindowStart) {
+                tokenWindowStart = start;
+                tokensUsed = 0;
+            }
+            return tokensUsed;
+        }
+
+        long credits(AccountLimits limits) {
+            if (creditsMicros == null) {
+                creditsMicros = Credits.toMicros(limits.credits());
+            }
+            return creditsMicros;
+        }
+    }
+
+    private AccountState state(String account) {
+        return accounts.computeIfAbsent(account, name -> new AccountState());
+    }
+
+    @Override
+    public Future<Decision> admit(AccountLimits limits, Reservation reservation, long now, long leaseMillis) {
+        AccountState state = state(limits.account());
+        synchronized (state) {
+            long inFlight = limits.concurrency() != null ? state.inFlight(now) : 0;
+            if (limits.concurrency() != null && inFlight >= limits.concurrency()) {
+                return refused(Limit.CONCURRENCY, new Snapshot(inFlight, 0, 0, 0, 0), 0);
+            }
+            long quotaUsed = limits.requestsPerWindow() != null ? state.quotaUsed(limits, now) : 0;
+            if (limits.requestsPerWindow() != null && quotaUsed + 1 > limits.requestsPerWindow()) {
+                return refused(Limit.QUOTA, new Snapshot(inFlight, quotaUsed, 0, 0, 0), 0);
+            }
+            double newTat = 0;
+            long rateRemaining = 0;
+            if (limits.rate() != null) {
+                double interval = limits.rateIntervalMillis();
+                double tolerance = limits.rateToleranceMillis();
+                double tat = Math.max(state.tat, now);
+                if (tat - now > tolerance) {
+                    return refused(Limit.RATE, new Snapshot(inFlight, quotaUsed, 0, 0, 0),
+                            (long) Math.ceil(tat - now - tolerance));
+                }
+                newTat = tat + interval;
+                if (newTat - now <= tolerance) {
+                    rateRemaining = (long) Math.floor((tolerance - (newTat - now)) / interval) + 1;
+                }
+            }
+            long tokensUsed = limits.tokensPerMinute() != null ? state.tokensUsed(now) : 0;
+            if (limits.tokensPerMinute() != null && tokensUsed + reservation.tokens() > limits.tokensPerMinute()) {
+                return refused(Limit.TOKENS, new Snapshot(inFlight, quotaUsed, rateRemaining, tokensUsed, 0), 0);
+            }
+            long credits = limits.credits() != null ? state.credits(limits) : 0;
+            if (limits.credits() != null && credits < reservation.costMicros()) {
+                return refused(Limit.CREDITS, new Snapshot(inFlight, quotaUsed, rateRemaining, tokensUsed, credits), 0);
+            }
+            // every limit passed: take the slot and count the request
+            if (limits.concurrency() != null) {
+                state.leases.put(reservation.leaseId(), now + leaseMillis);
+                inFlight++;
+            }
+            if (limits.requestsPerWindow() != null) {
+                state.quotaUsed = ++quotaUsed;
+            }
+            if (limits.rate() != null) {
+                state.tat = newTat;
+            }
+            if (limits.tokensPerMinute() != null) {
+                tokensUsed += reservation.tokens();
+                state.tokensUsed = tokensUsed;
+            }
+            if (limits.credits() != null) {
+                credits -= reservation.costMicros();
+                state.creditsMicros = credits;
+            }
+            return Future.succeededFuture(new Decision(null,
+                    new Snapshot(inFlight, quotaUsed, rateRemaining, tokensUsed, credits), 0, this));
+        }
+    }
+
+    private Future<Decision> refused(Limit limit, Snapshot snapshot, long waitMillis) {
+        return Future.succeededFuture(new Decision(limit, snapshot, waitMillis, this));
+    }
+
+    @Override
+    public Future<Void> release(Lease lease, long actualTokens, long actualCostMicros) {
+        AccountState state = state(lease.limits().account());
+        synchronized (state) {
+            state.leases.remove(lease.id());
+            if (lease.limits().tokensPerMinute() != null && state.tokenWindowStart == lease.tokenWindowStart()) {
+                state.tokensUsed += actualTokens - lease.reservedTokens();
+            }
+            if (lease.limits().credits() != null && state.creditsMicros != null) {
+                state.creditsMicros += lease.reservedCostMicros() - actualCostMicros;
+            }
+        }
+        return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> renew(Lease lease, long expiresAtMillis) {
+        AccountState state = state(lease.limits().account());
+        synchronized (state) {
+            state.leases.computeIfPresent(lease.id(), (id, expiry) -> Math.max(expiry, expiresAtMillis));
+        }
+        return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Decision> usage(AccountLimits limits, long now, double controlPlaneRate) {
+        AccountState state = state(limits.account());
+        synchronized (state) {
+            double interval = 1000.0 / controlPlaneRate;
+            double tolerance = (Math.max(1, controlPlaneRate) - 1) * interval;
+            double tat = Math.max(state.controlPlaneTat, now);
+            if (tat - now > tolerance) {
+                return refused(Limit.RATE, new Snapshot(0, 0, 0, 0, 0), (long) Math.ceil(tat - now - tolerance));
+            }
+            state.controlPlaneTat = tat + interval;
+            Snapshot snapshot = new Snapshot(state.inFlight(now), state.quotaUsed(limits, now), 0, state.tokensUsed(now),
+                    limits.credits() != null ? state.credits(limits) : 0);
+            return Future.succeededFuture(new Decision(null, snapshot, 0, this));
+        }
+    }
+
+    @Override
+    public String name() {
+        return "local";
+    }
+}

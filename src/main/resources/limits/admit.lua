@@ -1,0 +1,101 @@
+-- Admits one request against every limit of one account, atomically: either every counter moves, or none does.
+-- All keys share the account's hash tag, so the script runs on one Redis Cluster slot.
+--
+-- KEYS[1] in-flight leases (sorted set: lease id -> expiry ms)
+-- KEYS[2] request count of the current quota window
+-- KEYS[3] GCRA theoretical arrival time (ms, may be fractional)
+-- KEYS[4] tokens of the current minute
+-- KEYS[5] credit balance (micro-credits)
+--
+-- ARGV[1]  now (ms)               ARGV[2]  lease id               ARGV[3]  lease expiry (ms)
+-- ARGV[4]  concurrency limit      ARGV[5]  quota limit            ARGV[6]  quota window end (ms)
+-- ARGV[7]  rate interval (ms)     ARGV[8]  rate tolerance (ms)    ARGV[9]  tokens limit
+-- ARGV[10] tokens to reserve      ARGV[11] tokens window end (ms) ARGV[12] initial credits (micro)
+-- ARGV[13] cost to reserve (micro)
+-- A limit of -1 means the account does not have it.
+--
+-- Returns {code, in_flight, quota_used, rate_remaining, rate_wait_ms, tokens_used, credits_micro}
+-- code: 0 admitted, 1 concurrency, 2 quota, 3 rate, 4 tokens, 5 credits
+local now = tonumber(ARGV[1])
+local concurrency = tonumber(ARGV[4])
+local quota = tonumber(ARGV[5])
+local interval = tonumber(ARGV[7])
+local tolerance = tonumber(ARGV[8])
+local tokens = tonumber(ARGV[9])
+local reserve = tonumber(ARGV[10])
+local initial_credits = tonumber(ARGV[12])
+local cost = tonumber(ARGV[13])
+
+local in_flight = 0
+if concurrency >= 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+  in_flight = redis.call('ZCARD', KEYS[1])
+  if in_flight >= concurrency then
+    return {1, in_flight, 0, 0, 0, 0, 0}
+  end
+end
+
+local quota_used = 0
+if quota >= 0 then
+  quota_used = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if quota_used + 1 > quota then
+    return {2, in_flight, quota_used, 0, 0, 0, 0}
+  end
+end
+
+local new_tat = 0
+local rate_remaining = 0
+if interval >= 0 then
+  local tat = tonumber(redis.call('GET', KEYS[3]) or now)
+  if tat < now then tat = now end
+  if tat - now > tolerance then
+    return {3, in_flight, quota_used, 0, math.ceil(tat - now - tolerance), 0, 0}
+  end
+  new_tat = tat + interval
+  if new_tat - now <= tolerance then
+    rate_remaining = math.floor((tolerance - (new_tat - now)) / interval) + 1
+  end
+end
+
+local tokens_used = 0
+if tokens >= 0 then
+  tokens_used = tonumber(redis.call('GET', KEYS[4]) or '0')
+  if tokens_used + reserve > tokens then
+    return {4, in_flight, quota_used, rate_remaining, 0, tokens_used, 0}
+  end
+end
+
+local credits = 0
+if initial_credits >= 0 then
+  redis.call('SET', KEYS[5], ARGV[12], 'NX')
+  credits = tonumber(redis.call('GET', KEYS[5]))
+  if credits < cost then
+    return {5, in_flight, quota_used, rate_remaining, 0, tokens_used, credits}
+  end
+end
+
+-- every limit passed: take the slot and count the request
+if concurrency >= 0 then
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+  if redis.call('PEXPIRETIME', KEYS[1]) < tonumber(ARGV[3]) then
+    redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+  end
+  in_flight = in_flight + 1
+end
+if quota >= 0 then
+  redis.call('INCR', KEYS[2])
+  redis.call('PEXPIREAT', KEYS[2], ARGV[6])
+  quota_used = quota_used + 1
+end
+if interval >= 0 then
+  redis.call('SET', KEYS[3], tostring(new_tat), 'PX', math.ceil(new_tat - now) + 1000)
+end
+if tokens >= 0 and reserve > 0 then
+  redis.call('INCRBY', KEYS[4], reserve)
+  redis.call('PEXPIREAT', KEYS[4], tonumber(ARGV[11]) + 60000)
+  tokens_used = tokens_used + reserve
+end
+if initial_credits >= 0 and cost > 0 then
+  credits = redis.call('DECRBY', KEYS[5], cost)
+end
+return {0, in_flight, quota_used, rate_remaining, 0, tokens_used, credits}

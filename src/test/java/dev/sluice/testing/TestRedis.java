@@ -1,0 +1,123 @@
+package dev.sluice.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Redis server process for tests, on a loopback port: {@code redis-server} from the PATH when there is one,
+ * else the static Redis 7 binary that the {@code org.signal:embedded-redis} test artifact ships. Can be killed and
+ * started again on the same port, to test what the proxy does while Redis is away.
+ */
+public final class TestRedis implements AutoCloseable {
+
+    private final int port;
+    private Process process;
+
+    private TestRedis(int port) {
+        this.port = port;
+    }
+
+    /** Starts Redis on the port {@link TestPorts#of} gives {@code name}. */
+    public static TestRedis start(String name) {
+        TestRedis redis = new TestRedis(TestPorts.of(name));
+        redis.startProcess();
+        return redis;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    public synchronized void startProcess() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        try {
+            List<String> command = new ArrayList<>(List.of(binary().toString(), "--port", Integer.toString(port),
+                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"));
+            process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline) {
+                try (Socket socket = new Socket("127.0.0.1", port)) {
+                    return;
+                } catch (IOException notYet) {
+                    TimeUnit.MILLISECONDS.sleep(10);
+                }
+            }
+            throw new IllegalStateException("redis-server did not listen on " + port);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Kills the server at once (SIGKILL), as a crash or a network cut would look. */
+    public synchronized void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process = null;
+        }
+    }
+
+    public RespClient client() {
+        return new RespClient("127.0.0.1", port);
+    }
+
+    public void flushAll() {
+        try (RespClient client = client()) {
+            client.command("FLUSHALL");
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+
+    private static Path binary() throws IOException {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path candidate = Path.of(dir, "redis-server");
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        String arch = System.getProperty("os.arch").contains("aarch64") ? "arm64" : "amd64";
+        String os = System.getProperty("os.name").toLowerCase().contains("mac") ? "darwin" : "linux";
+        String resource = "/redis-server-7.0.15-" + os + "-" + arch;
+        Path target = Path.of(System.getProperty("java.io.tmpdir"), "sluice-test" + resource);
+        if (!Files.isExecutable(target)) {
+            Files.createDirectories(target.getParent());
+            try (InputStream in = TestRedis.class.getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new IllegalStateException("no redis-server on the PATH and no " + resource + " in embedded-redis");
+                }
+                Path temp = Files.createTempFile(target.getParent(), "redis-server", ".tmp");
+                Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+                temp.toFile().setExecutable(true);
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        return target;
+    }
+}
