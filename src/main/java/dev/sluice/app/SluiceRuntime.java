@@ -4,6 +4,13 @@ import dev.sluice.auth.KeyRing;
 import dev.sluice.config.ConfigProblems;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.demo.DemoBackend;
+import dev.sluice.limits.Accounts;
+import dev.sluice.limits.Admission;
+import dev.sluice.limits.Limit;
+import dev.sluice.limits.LocalLimitStore;
+import dev.sluice.limits.RedisLimitStore;
+import io.vertx.redis.client.Redis;
+import jakarta.enterprise.inject.Instance;
 import dev.sluice.routing.Catalog;
 import dev.sluice.routing.RetryBudget;
 import dev.sluice.upstream.Forwarder;
@@ -32,8 +39,10 @@ public class SluiceRuntime {
     private final KeyRing keys;
     private final Forwarder forwarder;
     private final DemoBackend demo;
+    private final Accounts accounts;
+    private final Admission admission;
 
-    public SluiceRuntime(SluiceConfig config, Vertx vertx) {
+    public SluiceRuntime(SluiceConfig config, Vertx vertx, Instance<Redis> redis) {
         ConfigProblems problems = new ConfigProblems();
         SluiceConfig effective = config;
         if (config.models().isEmpty() && config.demo().enabled()) {
@@ -49,10 +58,56 @@ public class SluiceRuntime {
         catalog = Catalog.build(effective.models(), config.upstream(), problems, Catalog::smallRyeBreaker);
         keys = KeyRing.build(effective.keys().orElse(List.of()), effective.accounts().keySet(),
                 effective.models().keySet(), problems);
+        accounts = Accounts.build(effective, problems);
+        Admission.FailurePolicy policy = failurePolicy(config.limits().redisFailure(), problems);
+        boolean redisStore = store(config.limits().store(), problems);
+        if (config.limits().redisTimeout().isNegative() || config.limits().redisTimeout().isZero()) {
+            problems.add("sluice.limits.redis-timeout", "must be positive");
+        }
+        if (config.limits().lease().toMillis() < 1000) {
+            problems.add("sluice.limits.lease", "must be at least one second");
+        }
+        if (config.controlPlaneRate() <= 0) {
+            problems.add("sluice.control-plane-rate", "must be positive");
+        }
         problems.throwIfAny();
+        RedisLimitStore redisLimits = redisStore
+                ? new RedisLimitStore(redis.get(), vertx, config.limits().redisTimeout().toMillis()) : null;
+        admission = new Admission(vertx, redisLimits, new LocalLimitStore(), policy, config.limits().lease().toMillis(),
+                System::currentTimeMillis, config.topupUrl().orElse(null), config.controlPlaneRate(),
+                new Admission.Listener() {
+                    @Override
+                    public void decided(Limit refusedBy, boolean admitted) {
+                    }
+
+                    @Override
+                    public void storeFailed(Throwable failure) {
+                    }
+                });
         RetryBudget budget = new RetryBudget(config.upstream().retryBudget(), System::nanoTime);
-        forwarder = new Forwarder(vertx, catalog, config.upstream(), budget, exchange -> null, (backend, reason) -> {
+        forwarder = new Forwarder(vertx, catalog, config.upstream(), budget, (backend, reason) -> {
         });
+    }
+
+    private static Admission.FailurePolicy failurePolicy(String value, ConfigProblems problems) {
+        try {
+            return Admission.FailurePolicy.parse(value);
+        } catch (IllegalArgumentException e) {
+            problems.add("sluice.limits.redis-failure", "unknown policy '" + value + "' (expected local, open or closed)");
+            return Admission.FailurePolicy.LOCAL;
+        }
+    }
+
+    private static boolean store(String value, ConfigProblems problems) {
+        switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "redis":
+                return true;
+            case "local":
+                return false;
+            default:
+                problems.add("sluice.limits.store", "unknown store '" + value + "' (expected redis or local)");
+                return false;
+        }
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -76,6 +131,14 @@ public class SluiceRuntime {
 
     public Forwarder forwarder() {
         return forwarder;
+    }
+
+    public Accounts accounts() {
+        return accounts;
+    }
+
+    public Admission admission() {
+        return admission;
     }
 
     public boolean demoMode() {

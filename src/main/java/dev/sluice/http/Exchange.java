@@ -41,6 +41,7 @@ public final class Exchange {
     private boolean finished;
     private boolean clientGone;
     private Object account;
+    private Consumer<io.vertx.core.buffer.Buffer> responseTap;
 
     public Exchange(HttpServerRequest request, String requestId, Endpoint endpoint, boolean anthropic) {
         this.request = request;
@@ -132,6 +133,29 @@ public final class Exchange {
 
     public void markClientGone() {
         clientGone = true;
+    }
+
+    /**
+     * The client's connection closed before the answer ended: the upstream request (if any) is reset at once, which
+     * ends the exchange through the forwarder; before forwarding, whoever continues sees {@link #clientGone()}.
+     */
+    public void clientWentAway() {
+        if (finished) {
+            return;
+        }
+        clientGone = true;
+        if (upstreamRequest != null) {
+            upstreamRequest.reset();
+        }
+    }
+
+    /** Sees every chunk of a successful answer on its way to the client (usage settlement), or null. */
+    public Consumer<io.vertx.core.buffer.Buffer> responseTap() {
+        return responseTap;
+    }
+
+    public void responseTap(Consumer<io.vertx.core.buffer.Buffer> tap) {
+        this.responseTap = tap;
     }
 
     public boolean finished() {

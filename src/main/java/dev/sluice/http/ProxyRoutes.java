@@ -6,9 +6,16 @@ import dev.sluice.body.BodyScanner;
 import dev.sluice.body.RequestBody;
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ProxyError;
+import dev.sluice.limits.AccountLimits;
+import dev.sluice.limits.Admission;
+import dev.sluice.limits.Credits;
+import dev.sluice.limits.Lease;
+import dev.sluice.limits.UsageTap;
 import dev.sluice.routing.ModelRoute;
 import dev.sluice.routing.Protocol;
 import dev.sluice.validation.RequestValidator;
+import dev.sluice.validation.TokenEstimator;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,6 +42,9 @@ public class ProxyRoutes {
     @Inject
     SluiceRuntime runtime;
 
+    @Inject
+    Vertx vertx;
+
     void register(@Observes Router router) {
         router.route().pathRegex("/v1(/.*)?").order(-1000).handler(this::handle);
     }
@@ -49,6 +59,7 @@ public class ProxyRoutes {
             request.response().headers().set("request-id", requestId);
         }
         Exchange exchange = new Exchange(request, requestId, Endpoint.byPath(path), anthropic);
+        request.response().closeHandler(closed -> exchange.clientWentAway());
         try {
             route(exchange);
         } catch (ProxyError error) {
@@ -76,15 +87,16 @@ public class ProxyRoutes {
         if (!key.allows(endpoint.protocol())) {
             throw ProxyError.of(ErrorCode.HTTP_403, "This key may not use the " + endpoint.protocol().wire() + " API.");
         }
-        exchange.account(key);
+        AccountLimits account = runtime.accounts().get(key.account());
+        exchange.account(account);
         switch (endpoint) {
             case MODELS -> listModels(exchange, key);
-            case USAGE -> throw ProxyError.of(ErrorCode.NOT_FOUND, "Usage reporting is not enabled.");
-            default -> readAndForward(exchange, key);
+            case USAGE -> usage(exchange, account);
+            default -> readAndForward(exchange, key, account);
         }
     }
 
-    private void readAndForward(Exchange exchange, ApiKey key) {
+    private void readAndForward(Exchange exchange, ApiKey key, AccountLimits account) {
         HttpServerRequest request = exchange.request();
         long limit = runtime.config().maxBodySize().asLongValue();
         if (BodyReader.declaredLength(request) > limit) {
@@ -93,8 +105,7 @@ public class ProxyRoutes {
         }
         if (!MediaTypes.readAsJson(request.getHeader("content-type"))) {
             throw ProxyError.of(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-                    "Content type '" + request.getHeader("content-type") + "' is not supported; send application/json.")
-                    .header("connection", "close");
+                    "Content type '" + request.getHeader("content-type") + "' is not supported; send application/json.");
         }
         BodyReader.read(request, limit).onComplete(read -> {
             if (read.failed()) {
@@ -102,25 +113,101 @@ public class ProxyRoutes {
                 return;
             }
             try {
-                boolean validate = runtime.config().validation().enabled();
-                RequestBody body = BodyScanner.scan(read.result().bytes(), read.result().length(), validate);
-                exchange.body(body);
-                if (validate) {
-                    RequestValidator.checkShape(exchange.endpoint(), body.tree());
-                }
-                Protocol protocol = exchange.endpoint().protocol();
-                ModelRoute model = resolveModel(body.model(), protocol, key);
-                exchange.model(model);
-                if (validate) {
-                    RequestValidator.checkForModel(exchange.endpoint(), body.tree(), model, body.maxTokens(),
-                            reachableModels(protocol, key));
-                }
-                runtime.forwarder().forward(exchange);
+                check(exchange, key, account, read.result());
+                admitAndForward(exchange, account);
             } catch (ProxyError error) {
                 ErrorResponder.send(exchange, error);
             } catch (RuntimeException unexpected) {
                 failUnexpectedly(exchange, unexpected);
             }
+        });
+    }
+
+    /** JSON, schema, tools, model, parameters, context length: everything that needs no round trip (§5). */
+    private void check(Exchange exchange, ApiKey key, AccountLimits account, BodyReader read) {
+        boolean validate = runtime.config().validation().enabled();
+        RequestBody body = BodyScanner.scan(read.bytes(), read.length(), validate || account.settles());
+        exchange.body(body);
+        if (validate) {
+            RequestValidator.checkShape(exchange.endpoint(), body.tree());
+        }
+        Protocol protocol = exchange.endpoint().protocol();
+        ModelRoute model = resolveModel(body.model(), protocol, key);
+        exchange.model(model);
+        if (validate) {
+            RequestValidator.checkForModel(exchange.endpoint(), body.tree(), model, body.maxTokens(),
+                    reachableModels(protocol, key));
+        }
+    }
+
+    /**
+     * Admits the request against its account's limits (one store round trip), then forwards it. The slot is held
+     * until the exchange ends, renewed while it runs, and its reservations are settled from the answer's usage.
+     */
+    private void admitAndForward(Exchange exchange, AccountLimits account) {
+        ModelRoute model = exchange.model();
+        RequestBody body = exchange.body();
+        long promptTokens = account.settles() ? TokenEstimator.promptTokens(exchange.endpoint(), body.tree()) : 0;
+        long maxTokens = body.maxTokens() != null ? body.maxTokens() : model.defaultMaxTokens();
+        long tokens = account.tokensPerMinute() != null ? promptTokens + maxTokens : 0;
+        long cost = account.credits() != null ? Credits.toMicrosCeil(model.price().cost(promptTokens, maxTokens)) : 0;
+        Admission admission = runtime.admission();
+        admission.admit(account, exchange.requestId() + "/" + Long.toHexString(System.nanoTime()), tokens, cost)
+                .onComplete(admitted -> {
+                    if (admitted.failed()) {
+                        fail(exchange, admitted.cause());
+                        return;
+                    }
+                    Admission.Ticket ticket = admitted.result();
+                    UsageTap usage = account.settles() && ticket.lease() != null ? new UsageTap() : null;
+                    holdUntilFinished(exchange, ticket.lease(), usage);
+                    if (exchange.clientGone()) {
+                        exchange.finish(new Exchange.Outcome(499, "client_closed", "router", model.name(), null, 0, true));
+                        return;
+                    }
+                    ticket.headers().forEach(exchange.response().headers()::set);
+                    exchange.responseTap(usage);
+                    runtime.forwarder().forward(exchange);
+                });
+    }
+
+    /** Renews the lease while the exchange runs; releases and settles it when the exchange ends. */
+    private void holdUntilFinished(Exchange exchange, Lease lease, UsageTap usage) {
+        if (lease == null) {
+            return;
+        }
+        Admission admission = runtime.admission();
+        long renewEvery = Math.max(1000, admission.leaseMillis() / 3);
+        long renewal = lease.limits().concurrency() != null
+                ? vertx.setPeriodic(renewEvery, id -> admission.renew(lease)) : -1;
+        exchange.onFinish(outcome -> {
+            if (renewal >= 0) {
+                vertx.cancelTimer(renewal);
+            }
+            long actualTokens = 0;
+            long actualCost = 0;
+            if (outcome.status() >= 200 && outcome.status() < 300 || "backend_stream_error".equals(outcome.code())) {
+                // answered: the real usage when the answer carried it, else the estimate stands
+                actualTokens = lease.reservedTokens();
+                actualCost = lease.reservedCostMicros();
+                ModelRoute served = runtime.catalog().model(outcome.servedModel());
+                if (usage != null && usage.found() && served != null) {
+                    actualTokens = usage.inputTokens() + usage.outputTokens();
+                    actualCost = Credits.toMicros(served.price().cost(usage.inputTokens(), usage.outputTokens()));
+                }
+            }
+            admission.release(lease, actualTokens, actualCost);
+        });
+    }
+
+    private void usage(Exchange exchange, AccountLimits account) {
+        runtime.admission().usage(account).onComplete(report -> {
+            if (report.failed()) {
+                fail(exchange, report.cause());
+                return;
+            }
+            exchange.response().putHeader("content-type", "application/json").end(report.result().toBuffer());
+            exchange.finish(new Exchange.Outcome(200, "ok", "router", null, null, 0, false));
         });
     }
 
@@ -165,10 +252,12 @@ public class ProxyRoutes {
     private void fail(Exchange exchange, Throwable failure) {
         if (failure instanceof ProxyError error) {
             ErrorResponder.send(exchange, error);
-        } else {
+        } else if (!exchange.request().isEnded() || exchange.clientGone()) {
             // the client's connection failed while its body was being read: nobody is left to answer
             exchange.markClientGone();
             exchange.finish(new Exchange.Outcome(499, "client_closed", "router", null, null, 0, true));
+        } else {
+            failUnexpectedly(exchange, failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure));
         }
     }
 

@@ -13,7 +13,6 @@ import dev.sluice.routing.RetryBudget;
 import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
@@ -22,8 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Consumer;
-import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -41,7 +38,6 @@ public final class Forwarder {
     private final HttpClient client;
     private final Catalog catalog;
     private final RetryBudget retryBudget;
-    private final Function<Exchange, Consumer<Buffer>> taps;
     private final RetryListener retryListener;
 
     /** Told of every retry, with the backend that failed and why (for metrics). */
@@ -50,11 +46,10 @@ public final class Forwarder {
     }
 
     public Forwarder(Vertx vertx, Catalog catalog, SluiceConfig.Upstream upstream, RetryBudget retryBudget,
-            Function<Exchange, Consumer<Buffer>> taps, RetryListener retryListener) {
+            RetryListener retryListener) {
         this.vertx = vertx;
         this.catalog = catalog;
         this.retryBudget = retryBudget;
-        this.taps = taps;
         this.retryListener = retryListener;
         this.client = vertx.createHttpClient(
                 new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false)
@@ -66,21 +61,13 @@ public final class Forwarder {
         return client.close();
     }
 
-    /** Forwards the exchange; it ends by itself (relayed answer or error envelope). */
+    /**
+     * Forwards the exchange; it ends by itself (relayed answer or error envelope). The caller has registered
+     * {@link Exchange#clientWentAway()} on the client's connection.
+     */
     public void forward(Exchange exchange) {
         retryBudget.recordRequest();
-        exchange.response().closeHandler(closed -> clientWentAway(exchange));
         new Route(exchange).next();
-    }
-
-    private static void clientWentAway(Exchange exchange) {
-        if (exchange.finished()) {
-            return;
-        }
-        exchange.markClientGone();
-        if (exchange.upstreamRequest() != null) {
-            exchange.upstreamRequest().reset();
-        }
     }
 
     /** The attempts of one request: the requested model, then its fallbacks, each within its own retries. */
@@ -193,8 +180,7 @@ public final class Forwarder {
                 ErrorResponder.send(exchange, ProviderErrors.from(answer.response().statusCode(), answer.errorBody()));
                 return;
             }
-            Consumer<Buffer> tap = taps.apply(exchange);
-            new ResponseRelay(vertx, exchange, model, backend, answer, start, tap, outcome -> {
+            new ResponseRelay(vertx, exchange, model, backend, answer, start, exchange.responseTap(), outcome -> {
                 backend.release();
                 exchange.upstreamRequest(null);
                 exchange.finish(outcome);

@@ -14,6 +14,7 @@ final class IdleWatchdog {
     private final Runnable onTimeout;
     private long lastActivity;
     private long timerId = -1;
+    private boolean held;
 
     private IdleWatchdog(Vertx vertx, long timeoutMillis, Runnable onTimeout) {
         this.vertx = vertx;
@@ -32,6 +33,19 @@ final class IdleWatchdog {
         lastActivity = System.nanoTime();
     }
 
+    /**
+     * Stops counting while the proxy itself holds the other side back (a slow client): silence then is not
+     * idleness. {@link #release()} counts again from now.
+     */
+    void hold() {
+        held = true;
+    }
+
+    void release() {
+        held = false;
+        touch();
+    }
+
     void cancel() {
         if (timerId >= 0) {
             vertx.cancelTimer(timerId);
@@ -42,6 +56,10 @@ final class IdleWatchdog {
     private void arm(long delayMillis) {
         timerId = vertx.setTimer(Math.max(1, delayMillis), id -> {
             timerId = -1;
+            if (held) {
+                arm(timeoutNanos / 1_000_000L);
+                return;
+            }
             long idle = System.nanoTime() - lastActivity;
             if (idle >= timeoutNanos) {
                 onTimeout.run();

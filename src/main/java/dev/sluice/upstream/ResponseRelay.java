@@ -75,8 +75,9 @@ final class ResponseRelay {
             write(chunk);
             if (to.writeQueueFull()) {
                 from.pause();
+                idle.hold(); // a slow client is not an idle backend
                 to.drainHandler(drained -> {
-                    idle.touch(); // a slow client is not an idle backend
+                    idle.release();
                     from.resume();
                 });
             }

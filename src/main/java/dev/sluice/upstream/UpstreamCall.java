@@ -86,6 +86,10 @@ final class UpstreamCall {
         Headers.copyToUpstream(exchange.request().headers(), request.headers());
         request.headers().set("content-type", "application/json");
         request.headers().set(RequestIds.HEADER, exchange.requestId());
+        if (exchange.responseTap() != null) {
+            // usage is read from the answer on its way through: it must not come compressed
+            request.headers().remove("accept-encoding");
+        }
         if (backend.apiKey() != null) {
             if (backend.protocol() == Protocol.ANTHROPIC) {
                 request.headers().set("x-api-key", backend.apiKey());

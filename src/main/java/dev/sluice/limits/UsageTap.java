@@ -1,0 +1,149 @@
+package dev.sluice.limits;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+/**
+ * Watches a response on its way to the client for the {@code usage} objects that carry its real token counts: the
+ * body of a JSON answer, the final usage chunk of an OpenAI stream, {@code message_start} and {@code message_delta}
+ * of an Anthropic stream. Only the bytes around a {@code "usage"} key are parsed; the chunks are not copied or
+ * changed. Installed only for accounts whose tokens or credits are settled.
+ *
+ * <p>Confined to the event loop of one exchange.
+ */
+public final class UsageTap implements Consumer<Buffer> {
+
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final byte[] KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
+    /** A usage object larger than this is not one. */
+    private static final int MAX_PENDING = 8192;
+
+    private byte[] pending = new byte[0];
+    private long inputTokens = -1;
+    private long outputTokens = -1;
+
+    @Override
+    public void accept(Buffer chunk) {
+        byte[] data = concat(pending, chunk.getBytes());
+        int from = 0;
+        int keep = Math.max(0, data.length - (KEY.length - 1));
+        while (true) {
+            int at = indexOf(data, KEY, from);
+            if (at < 0) {
+                break;
+            }
+            int end = objectEnd(data, at + KEY.length);
+            if (end < 0) {
+                keep = data.length - at <= MAX_PENDING ? at : data.length;
+                break;
+            }
+            read(data, at + KEY.length, end);
+            from = end;
+            keep = Math.max(keep, end);
+        }
+        pending = keep < data.length ? java.util.Arrays.copyOfRange(data, keep, data.length) : new byte[0];
+    }
+
+    /** True once a usage object with both counts was seen. */
+    public boolean found() {
+        return inputTokens >= 0 && outputTokens >= 0;
+    }
+
+    public long inputTokens() {
+        return inputTokens;
+    }
+
+    public long outputTokens() {
+        return outputTokens;
+    }
+
+    /** Parses the object after {@code "usage"}: prompt/input and completion/output tokens (the largest seen). */
+    private void read(byte[] data, int from, int end) {
+        int start = from;
+        while (start < end && data[start] != '{') {
+            start++;
+        }
+        try (JsonParser parser = JSON.createParser(data, start, end - start)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (value == JsonToken.VALUE_NUMBER_INT) {
+                    switch (field) {
+                        case "prompt_tokens", "input_tokens" -> inputTokens = Math.max(inputTokens, parser.getLongValue());
+                        case "completion_tokens", "output_tokens" ->
+                            outputTokens = Math.max(outputTokens, parser.getLongValue());
+                        default -> {
+                        }
+                    }
+                } else {
+                    parser.skipChildren();
+                }
+            }
+        } catch (IOException notUsage) {
+            // a "usage" key whose value is not a usage object: nothing to learn
+        }
+    }
+
+    /** The index just past the object that starts after {@code from} (skipping ':' and spaces), or -1 if incomplete. */
+    private static int objectEnd(byte[] data, int from) {
+        int i = from;
+        while (i < data.length && (data[i] == ':' || data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r')) {
+            i++;
+        }
+        if (i >= data.length) {
+            return -1;
+        }
+        if (data[i] != '{') {
+            return i; // null or another value: not a usage object
+        }
+        int depth = 0;
+        boolean inString = false;
+        for (; i < data.length; i++) {
+            byte b = data[i];
+            if (inString) {
+                if (b == '\\') {
+                    i++;
+                } else if (b == '"') {
+                    inString = false;
+                }
+            } else if (b == '"') {
+                inString = true;
+            } else if (b == '{') {
+                depth++;
+            } else if (b == '}' && --depth == 0) {
+                return i + 1;
+            }
+        }
+        return -1;
+    }
+
+    private static int indexOf(byte[] data, byte[] key, int from) {
+        outer:
+        for (int i = from; i <= data.length - key.length; i++) {
+            for (int j = 0; j < key.length; j++) {
+                if (data[i + j] != key[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    private static byte[] concat(byte[] head, byte[] tail) {
+        if (head.length == 0) {
+            return tail;
+        }
+        byte[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
+    }
+}
