@@ -3,6 +3,7 @@ package dev.sluice.config;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -138,9 +139,11 @@ public interface SluiceConfig {
     }
 
     interface Price {
+        @WithName("input-per-1k")
         @WithDefault("0")
         double inputPer1k();
 
+        @WithName("output-per-1k")
         @WithDefault("0")
         double outputPer1k();
     }

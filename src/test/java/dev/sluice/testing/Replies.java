@@ -141,4 +141,19 @@ public final class Replies {
             response.drainHandler(v -> pump(response, total, written));
         }
     }
+
+    /**
+     * Answers a chat completion after {@code delayMillis}, counting how many requests are being answered at once
+     * ({@code active}) and the most ever seen ({@code peak}).
+     */
+    public static TestBackend.Reply counting(long delayMillis, java.util.concurrent.atomic.AtomicInteger active,
+            java.util.concurrent.atomic.AtomicInteger peak) {
+        return (request, received, response) -> {
+            peak.accumulateAndGet(active.incrementAndGet(), Math::max);
+            TestBackend.vertx().setTimer(delayMillis, t -> {
+                active.decrementAndGet();
+                response.putHeader("content-type", "application/json").end(CHAT_COMPLETION);
+            });
+        };
+    }
 }

@@ -63,6 +63,18 @@ public final class RespClient implements AutoCloseable {
         return 0;
     }
 
+    /** The names of the commands Redis ran since the last CONFIG RESETSTAT (scripts' own commands included). */
+    public java.util.Set<String> commandsRun() {
+        String info = (String) command("INFO", "commandstats");
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (String line : info.split("\r\n")) {
+            if (line.startsWith("cmdstat_")) {
+                names.add(line.substring("cmdstat_".length(), line.indexOf(':')));
+            }
+        }
+        return names;
+    }
+
     private Object read() throws IOException {
         int type = in.read();
         String line = readLine();
