@@ -80,6 +80,26 @@ public final class TestRedis implements AutoCloseable {
         }
     }
 
+    /** Freezes the server (SIGSTOP): it accepts connections and answers nothing, like a hung Redis. */
+    public void freeze() {
+        signal("STOP");
+    }
+
+    /** Lets a frozen server run again (SIGCONT). */
+    public void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public RespClient client() {
         return new RespClient("127.0.0.1", port);
     }

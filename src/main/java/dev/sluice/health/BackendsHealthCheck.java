@@ -1,0 +1,31 @@
+package dev.sluice.health;
+
+import dev.sluice.app.SluiceRuntime;
+import dev.sluice.routing.Backend;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * The circuit state of every backend, as readiness data. Always UP: a proxy whose backends are failing still
+ * answers (with the right error), and taking it out of the load balancer would only hide that.
+ */
+@Readiness
+@ApplicationScoped
+public class BackendsHealthCheck implements HealthCheck {
+
+    @Inject
+    SluiceRuntime runtime;
+
+    @Override
+    public HealthCheckResponse call() {
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("backends").up();
+        for (Backend backend : runtime.catalog().backends()) {
+            response.withData(backend.model() + "/" + backend.name(), backend.breakerState().name().toLowerCase());
+        }
+        return response.build();
+    }
+}

@@ -1,0 +1,111 @@
+package dev.sluice.limits;
+
+import static dev.sluice.testing.Api.openai;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.testing.Backends;
+import dev.sluice.testing.RedisFailureProfile;
+import dev.sluice.testing.RespClient;
+import dev.sluice.testing.TestRedis;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What each {@code redis-failure} policy does while Redis is killed or hung (contract §4.5), and that the proxy is
+ * back on Redis within 5 s of it answering again.
+ */
+abstract class RedisFailureEndToEnd {
+
+    static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    static TestRedis redis;
+    static Backends backends;
+
+    @BeforeAll
+    static void start() {
+        redis = TestRedis.start("failover-redis");
+        redis.flushAll();
+        backends = Backends.start("r");
+    }
+
+    @AfterAll
+    static void stop() {
+        redis.close();
+        backends.close();
+    }
+
+    @AfterEach
+    void redisBack() {
+        redis.thaw();
+        redis.startProcess();
+    }
+
+    /** What a request answers while Redis is away, under this policy. */
+    abstract void assertAnswerWhileDown(Response response);
+
+    abstract int readinessStatusWhileDown();
+
+    static Response chat() {
+        return openai(RedisFailureProfile.KEY).body(CHAT).post("/v1/chat/completions");
+    }
+
+    static long quotaInRedis() {
+        long windowStart = System.currentTimeMillis() / 3_600_000 * 3_600_000;
+        try (RespClient client = redis.client()) {
+            return client.number("GET", "sluice:{failover}:q:" + windowStart);
+        }
+    }
+
+    static JsonPath readiness(int expectedStatus) {
+        return given().get("/q/health/ready").then().statusCode(expectedStatus).extract().jsonPath();
+    }
+
+    static String limitStoreMode(JsonPath health) {
+        return health.getString("checks.find { it.name == 'limit-store' }.data.mode");
+    }
+
+    @Test
+    void followsThePolicyWhileRedisIsDownAndComesBackWithinFiveSeconds() throws Exception {
+        chat().then().statusCode(200);
+        long counted = quotaInRedis();
+        assertThat(counted).isPositive();
+        assertThat(limitStoreMode(readiness(200))).isEqualTo("redis");
+
+        redis.kill();
+        for (int i = 0; i < 3; i++) {
+            long start = System.nanoTime();
+            Response response = chat();
+            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(1_000);
+            assertAnswerWhileDown(response);
+        }
+        JsonPath health = readiness(readinessStatusWhileDown());
+        assertThat(limitStoreMode(health)).isIn("degraded", "unavailable");
+
+        redis.startProcess();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline && quotaInRedis() == 0) {
+            chat();
+            Thread.sleep(100);
+        }
+        long before = quotaInRedis();
+        chat().then().statusCode(200);
+        assertThat(quotaInRedis()).isEqualTo(before + 1);
+        assertThat(limitStoreMode(readiness(200))).isEqualTo("redis");
+    }
+
+    @Test
+    void aHungRedisDoesNotHoldARequestPastTheTimeout() throws Exception {
+        chat().then().statusCode(200);
+        redis.freeze();
+        long start = System.nanoTime();
+        Response response = chat();
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(millis).isLessThan(600);
+        assertAnswerWhileDown(response);
+    }
+}
