@@ -73,6 +73,9 @@ public class SluiceRuntime {
         problems.throwIfAny();
         RedisLimitStore redisLimits = redisStore
                 ? new RedisLimitStore(redis.get(), vertx, config.limits().redisTimeout().toMillis()) : null;
+        if (redisLimits != null) {
+            warmUp(redisLimits);
+        }
         admission = new Admission(vertx, redisLimits, new LocalLimitStore(), policy, config.limits().lease().toMillis(),
                 System::currentTimeMillis, config.topupUrl().orElse(null), config.controlPlaneRate(),
                 new Admission.Listener() {
@@ -87,6 +90,17 @@ public class SluiceRuntime {
         RetryBudget budget = new RetryBudget(config.upstream().retryBudget(), System::nanoTime);
         forwarder = new Forwarder(vertx, catalog, config.upstream(), budget, (backend, reason) -> {
         });
+    }
+
+    /** Connects to Redis and loads the scripts before the first request; an unreachable Redis does not stop start-up. */
+    private static void warmUp(RedisLimitStore store) {
+        try {
+            store.warmUp().toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            LOGGER.info("Limits are kept in Redis; admission scripts loaded");
+        } catch (Exception e) {
+            LOGGER.warnf("Redis did not answer at start-up (%s); admission follows sluice.limits.redis-failure until it does",
+                    e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+        }
     }
 
     private static Admission.FailurePolicy failurePolicy(String value, ConfigProblems problems) {

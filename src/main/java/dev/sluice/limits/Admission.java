@@ -71,6 +71,7 @@ public final class Admission {
     private final double controlPlaneRate;
     private final Listener listener;
     private volatile boolean redisDown;
+    private int consecutiveTimeouts;
     private long probeTimer = -1;
 
     /**
@@ -141,7 +142,10 @@ public final class Admission {
         if (redisDown) {
             return whileRedisDown(limits, reservation, now);
         }
-        return redis.admit(limits, reservation, now, leaseMillis).recover(failure -> {
+        return redis.admit(limits, reservation, now, leaseMillis).map(decision -> {
+            redisAnswered();
+            return decision;
+        }).recover(failure -> {
             redisFailed(failure);
             return whileRedisDown(limits, reservation, now);
         });
@@ -224,9 +228,18 @@ public final class Admission {
         });
     }
 
+    /**
+     * Counts a failed Redis call. A refused or broken connection marks Redis down at once; timeouts only when two
+     * come in a row, so that one slow answer (a cold connection, a pause) costs one fallback decision, not a switch
+     * of the whole instance to the failure policy.
+     */
     private void redisFailed(Throwable failure) {
         listener.storeFailed(failure);
         synchronized (this) {
+            if (failure instanceof java.util.concurrent.TimeoutException && ++consecutiveTimeouts < 2) {
+                LOGGER.debugf("Redis limit store answered late (%s)", failure.getMessage());
+                return;
+            }
             if (!redisDown) {
                 LOGGER.warnf("Redis limit store failed (%s); redis-failure=%s until it answers again",
                         failure.getMessage(), policy.name().toLowerCase(Locale.ROOT));
@@ -238,8 +251,17 @@ public final class Admission {
         }
     }
 
+    private void redisAnswered() {
+        if (consecutiveTimeouts != 0) {
+            synchronized (this) {
+                consecutiveTimeouts = 0;
+            }
+        }
+    }
+
     private void redisUp() {
         synchronized (this) {
+            consecutiveTimeouts = 0;
             if (redisDown) {
                 LOGGER.info("Redis limit store answers again: limits are back on Redis");
             }

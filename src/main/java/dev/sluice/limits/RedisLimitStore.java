@@ -147,6 +147,18 @@ public final class RedisLimitStore implements LimitStore {
         });
     }
 
+    /**
+     * Opens the connection and loads every script, so that the first admissions do not pay for a cold connection
+     * inside their timeout. Start-up only; bounded by {@code maxMillis} rather than the admission timeout.
+     */
+    public Future<Void> warmUp() {
+        Future<Response> loads = redis.send(Request.cmd(Command.PING));
+        for (Script script : new Script[] {admit, release, renew, usage}) {
+            loads = loads.compose(ok -> redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.body())));
+        }
+        return loads.mapEmpty();
+    }
+
     /** PING, bounded by the timeout: readiness and the way back from an outage. */
     public Future<Void> ping() {
         return bounded(redis.send(Request.cmd(Command.PING))).mapEmpty();
