@@ -2,6 +2,8 @@ package dev.sluice.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.body.BodyScanner;
 import dev.sluice.error.ProxyError;
 import dev.sluice.http.Endpoint;
 import dev.sluice.routing.ModelRoute;
@@ -64,7 +66,7 @@ class RequestValidatorTest {
                 Fixtures.route("too-small", Protocol.OPENAI, 500, Set.of()),
                 Fixtures.route("mid-a", Protocol.OPENAI, 2_000, Set.of()));
         byte[] body = "{\"model\":\"asked\",\"messages\":[],\"max_tokens\":1000}".getBytes(StandardCharsets.UTF_8);
-        var tree = dev.sluice.body.BodyScanner.scan(body, body.length, true).tree();
+        ObjectNode tree = BodyScanner.scan(body, body.length, true).tree();
 
         // when
         ProxyError error = null;
