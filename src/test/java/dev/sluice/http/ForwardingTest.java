@@ -51,7 +51,7 @@ class ForwardingTest {
     void forwardsTheBodyByteForByteWithOnlyTheModelValueReplaced() {
         // given a body with odd spacing, unicode and unknown fields
         String body = "{ \"model\" :  \"chat\",\n\t\"messages\":[{\"role\":\"user\",\"content\":\"h\\u00e9llo \\\"x\\\" é\"}],"
-                + " \"x_extra\": {\"model\": \"chat\"}, \"n\": 1.50 }";
+                + " \"x_extra\": {\"model\": \"chat\"}, \"temperature\": 1.50 }";
 
         // when
         given().header("authorization", "Bearer " + ProxyProfile.KEY).contentType(ContentType.JSON)
@@ -80,7 +80,7 @@ class ForwardingTest {
     @Test
     void neverForwardsClientCredentialsAndSendsTheBackendKeyInItsProtocolsHeader() {
         given().header("authorization", "Bearer " + ProxyProfile.KEY).header("x-api-key", "client-other")
-                .body("{\"model\":\"prefixed\"}").post("/v1/embeddings").then().statusCode(200);
+                .body("{\"model\":\"prefixed\",\"input\":\"hi\"}").post("/v1/embeddings").then().statusCode(200);
         TestBackend.Received openai = backends.get("c").last();
         assertThat(openai.header("authorization")).isEqualTo("Bearer backend-secret-c");
         assertThat(openai.header("x-api-key")).isNull();
@@ -104,7 +104,7 @@ class ForwardingTest {
                 .header("connection", "keep-alive, x-client-hop").header("x-client-hop", "drop")
                 .header("keep-alive", "timeout=5").header("te", "trailers").header("proxy-authorization", "Basic x")
                 .header("x-custom", "kept").header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
-                .body("{\"model\":\"prefixed\"}").post("/v1/completions");
+                .body("{\"model\":\"prefixed\",\"prompt\":\"hi\"}").post("/v1/completions");
 
         response.then().statusCode(200).header("x-backend", "yes").header("x-backend-hop", nullValue())
                 .header("keep-alive", nullValue()).header("x-request-id", matchesPattern("^req_[0-9a-f]{12}$"));
@@ -131,7 +131,7 @@ class ForwardingTest {
     void acceptsJsonMediaTypesWithParametersAndSuffixes() {
         for (String type : new String[] {"application/json; charset=utf-8", "Application/JSON", "application/vnd.x+json"}) {
             given().header("authorization", "Bearer " + ProxyProfile.KEY).header("content-type", type)
-                    .body("{\"model\":\"prefixed\"}".getBytes(StandardCharsets.UTF_8)).post("/v1/chat/completions")
+                    .body("{\"model\":\"prefixed\",\"messages\":[]}".getBytes(StandardCharsets.UTF_8)).post("/v1/chat/completions")
                     .then().statusCode(200);
         }
     }
@@ -198,7 +198,7 @@ class ForwardingTest {
                 .body("error.available_models", org.hamcrest.Matchers.hasItems("chat", "prefixed"))
                 .body("error.available_models", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem("claude")));
         given().header("authorization", "Bearer " + ProxyProfile.LIMITED_KEY)
-                .body("{\"model\":\"prefixed\"}").post("/v1/chat/completions")
+                .body("{\"model\":\"prefixed\",\"messages\":[]}").post("/v1/chat/completions")
                 .then().statusCode(404).body("error.available_models", org.hamcrest.Matchers.contains("chat"));
         assertThat(backends.get("d").requestCount() + backends.get("c").requestCount()).isZero();
     }

@@ -51,6 +51,8 @@ public class ProxyProfile implements QuarkusTestProfile {
         model(config, "patient", null, "h", "i", "j");
         config.put("sluice.models.patient.upstream.retry-on-timeout", "true");
         config.put("sluice.models.patient.upstream.retries", "1");
+        // models with context windows and unsupported parameters, for the request checks
+        ValidationModels.configure(config);
         return config;
     }
 

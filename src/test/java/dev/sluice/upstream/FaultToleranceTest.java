@@ -46,7 +46,7 @@ class FaultToleranceTest {
     @Test
     void retriesAConnectErrorOnAnotherBackend() {
         for (int i = 0; i < 8; i++) {
-            openai(ProxyProfile.KEY).body("{\"model\":\"halfdead\"}").post("/v1/chat/completions")
+            openai(ProxyProfile.KEY).body("{\"model\":\"halfdead\",\"messages\":[]}").post("/v1/chat/completions")
                     .then().statusCode(200).body("id", equalTo("chatcmpl-1"));
         }
         assertThat(backends.get("k").requestCount()).isEqualTo(8);
@@ -54,7 +54,7 @@ class FaultToleranceTest {
 
     @Test
     void answersBackendConnectErrorWhenNothingIsReachable() {
-        openai(ProxyProfile.KEY).body("{\"model\":\"unreachable\"}").post("/v1/chat/completions")
+        openai(ProxyProfile.KEY).body("{\"model\":\"unreachable\",\"messages\":[]}").post("/v1/chat/completions")
                 .then().statusCode(502).contentType("application/json")
                 .body("error.type", equalTo("server_error"))
                 .body("error.code", equalTo("backend_connect_error"))
@@ -156,7 +156,7 @@ class FaultToleranceTest {
         backends.get("i").reply(Replies.stall());
         backends.get("j").reply(Replies.stall());
 
-        openai(ProxyProfile.KEY).body("{\"model\":\"patient\"}").post("/v1/chat/completions")
+        openai(ProxyProfile.KEY).body("{\"model\":\"patient\",\"messages\":[]}").post("/v1/chat/completions")
                 .then().statusCode(504).body("error.code", equalTo("backend_timeout"))
                 .body("error.attempts", hasSize(2));
     }
@@ -186,7 +186,7 @@ class FaultToleranceTest {
         backends.get("e").reply(Replies.status(503, "{}"));
         backends.get("f").reply(Replies.status(504, "{}"));
 
-        openai(ProxyProfile.KEY).body("{\"model\":\"primary\"}").post("/v1/chat/completions")
+        openai(ProxyProfile.KEY).body("{\"model\":\"primary\",\"messages\":[]}").post("/v1/chat/completions")
                 .then().statusCode(502).body("error.code", equalTo("backend_http_error"))
                 .body("error.model", equalTo("primary"))
                 .body("error.upstream_status", equalTo(504))
