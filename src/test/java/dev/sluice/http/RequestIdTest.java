@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class RequestIdTest {
 
     private static final String GENERATED = "^req_[0-9a-f]{12}$";
-    private static final String BODY = "{\"model\":\"prefixed\"}";
+    private static final String BODY = "{\"model\":\"prefixed\",\"messages\":[]}";
 
     static Backends backends;
 

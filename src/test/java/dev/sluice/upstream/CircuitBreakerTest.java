@@ -37,13 +37,13 @@ class CircuitBreakerTest {
         // given a backend that fails every call
         backends.get("m").reply(Replies.status(500, "{}"));
         for (int i = 0; i < 4; i++) {
-            openai(ProxyProfile.KEY).body("{\"model\":\"fragile\"}").post("/v1/chat/completions")
+            openai(ProxyProfile.KEY).body("{\"model\":\"fragile\",\"messages\":[]}").post("/v1/chat/completions")
                     .then().statusCode(502).body("error.code", equalTo("backend_http_error"));
         }
         assertThat(backends.get("m").requestCount()).isEqualTo(4);
 
         // when the breaker is open, the backend is skipped: nothing could be tried
-        openai(ProxyProfile.KEY).body("{\"model\":\"fragile\"}").post("/v1/chat/completions")
+        openai(ProxyProfile.KEY).body("{\"model\":\"fragile\",\"messages\":[]}").post("/v1/chat/completions")
                 .then().statusCode(503)
                 .body("error.type", equalTo("routing_error"))
                 .body("error.code", equalTo("no_healthy_backends"))
@@ -55,7 +55,7 @@ class CircuitBreakerTest {
         backends.get("m").reply(Replies.json(200, Replies.CHAT_COMPLETION));
         Thread.sleep(700);
         for (int i = 0; i < 3; i++) {
-            openai(ProxyProfile.KEY).body("{\"model\":\"fragile\"}").post("/v1/chat/completions").then().statusCode(200);
+            openai(ProxyProfile.KEY).body("{\"model\":\"fragile\",\"messages\":[]}").post("/v1/chat/completions").then().statusCode(200);
         }
         assertThat(backends.get("m").requestCount()).isEqualTo(7);
     }
@@ -66,12 +66,12 @@ class CircuitBreakerTest {
         backends.get("o").reply(Replies.status(503, "{}"));
         // four requests, each trying n and o: both breakers open
         for (int i = 0; i < 4; i++) {
-            openai(ProxyProfile.KEY).body("{\"model\":\"pair\"}").post("/v1/chat/completions").then().statusCode(200);
+            openai(ProxyProfile.KEY).body("{\"model\":\"pair\",\"messages\":[]}").post("/v1/chat/completions").then().statusCode(200);
         }
         int pRequests = backends.get("p").requestCount();
         int nRequests = backends.get("n").requestCount() + backends.get("o").requestCount();
 
-        openai(ProxyProfile.KEY).body("{\"model\":\"pair\"}").post("/v1/chat/completions").then().statusCode(200);
+        openai(ProxyProfile.KEY).body("{\"model\":\"pair\",\"messages\":[]}").post("/v1/chat/completions").then().statusCode(200);
 
         // both primaries skipped, answered by the fallback alone
         assertThat(backends.get("n").requestCount() + backends.get("o").requestCount()).isEqualTo(nRequests);
