@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import java.nio.charset.StandardCharsets;
@@ -407,6 +408,51 @@ class HelmChartTest {
         Map<String, Object> port = Manifests.cast(list(manifests.one("Service"), "spec.ports").get(0));
         assertEquals(3000, Manifests.resolvePort(app, port.get("targetPort")), "the Service serves the app");
         assertEquals("-XX:+UseSerialGC -Xmx128m", envValue(sluice, "JDK_JAVA_OPTIONS"));
+    }
+
+    @Test
+    void theNotesTellHowToReachTheProxyAndSendAFirstRequest() {
+        // when
+        String notes = notes(List.of());
+
+        // then
+        assertTrue(notes.contains("kubectl --namespace llm port-forward service/" + FULLNAME + " 8080:8080"), notes);
+        assertTrue(notes.contains("curl http://localhost:8080/v1/chat/completions"), notes);
+        assertTrue(notes.contains("authorization: Bearer sk-sluice-demo"), notes);
+        assertTrue(notes.contains("\"model\":\"demo\""), notes);
+    }
+
+    @Test
+    void theNotesNameAConfiguredModelAndTheIngress() {
+        // when
+        String notes = notes(List.of(EXAMPLES.resolve("values-edge-redis.yaml")));
+
+        // then
+        assertTrue(notes.contains("https://llm.example.com/"), notes);
+        assertTrue(notes.contains("\"model\":\"big\""), notes);
+        assertFalse(notes.contains("sk-sluice-demo"), notes);
+        assertTrue(notes.contains("with its limits in Redis"), notes);
+    }
+
+    @Test
+    void theNotesOfTheSidecarForwardToThePod() {
+        // when
+        String notes = notes(List.of(EXAMPLES.resolve("values-sidecar.yaml")));
+
+        // then
+        assertTrue(notes.contains("port-forward deployment/my-app 8080:8080"), notes);
+        assertTrue(notes.contains("http://localhost:8080"), notes);
+    }
+
+    /** The NOTES.txt that {@code helm install} prints (a client-side dry run: no cluster). */
+    static String notes(List<Path> valuesFiles) {
+        InstallCommand install = new Helm(CHART).install().withName(RELEASE).withNamespace("llm").clientOnly().dryRun();
+        for (Path file : valuesFiles) {
+            install = install.withValuesFile(file);
+        }
+        String output = install.call().getOutput();
+        assertTrue(output.contains("NOTES:"), output);
+        return output.substring(output.indexOf("NOTES:"));
     }
 
     @Test
