@@ -1,0 +1,209 @@
+{{/*
+Expand the name of the chart.
+*/}}
+{{- define "sluice.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Create a default fully qualified app name.
+We truncate at 63 chars because some Kubernetes name fields are limited to this (by the DNS naming spec).
+If release name contains chart name it will be used as a full name.
+*/}}
+{{- define "sluice.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Create chart name and version as used by the chart label.
+*/}}
+{{- define "sluice.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Common labels
+*/}}
+{{- define "sluice.labels" -}}
+helm.sh/chart: {{ include "sluice.chart" . }}
+{{ include "sluice.selectorLabels" . }}
+{{- if .Chart.AppVersion }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/*
+Selector labels
+*/}}
+{{- define "sluice.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "sluice.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+The component of the chart's Deployment: the proxy itself (edge) or the application Sluice sits beside (sidecar).
+*/}}
+{{- define "sluice.component" -}}
+{{- if eq .Values.mode "sidecar" }}app{{ else }}proxy{{ end }}
+{{- end }}
+
+{{/*
+Create the name of the service account to use
+*/}}
+{{- define "sluice.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "sluice.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Secret with keys.yaml and the backend api keys: the user's own, or the chart's.
+*/}}
+{{- define "sluice.secretName" -}}
+{{- default (include "sluice.fullname" .) .Values.existingSecret }}
+{{- end }}
+
+{{/*
+The names of the backend api key entries of that Secret, each given to Sluice as an environment variable.
+*/}}
+{{- define "sluice.apiKeyNames" -}}
+{{- if .Values.existingSecret }}
+{{- toJson .Values.existingSecretApiKeys }}
+{{- else }}
+{{- toJson (keys .Values.apiKeys | sortAlpha) }}
+{{- end }}
+{{- end }}
+
+{{/*
+"true" when Sluice keeps its limits in Redis (the chart's or an external one), else empty.
+*/}}
+{{- define "sluice.redisUsed" -}}
+{{- if and .Values.redis.enabled (or .Values.redis.external.url .Values.redis.external.existingSecret) }}
+{{- fail "Set either redis.enabled or redis.external, not both." }}
+{{- end }}
+{{- if or .Values.redis.enabled .Values.redis.external.url .Values.redis.external.existingSecret }}true{{ end }}
+{{- end }}
+
+{{/*
+The chart's Redis: name and selector labels.
+*/}}
+{{- define "sluice.redisName" -}}
+{{- printf "%s-redis" (include "sluice.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "sluice.redisSelectorLabels" -}}
+{{ include "sluice.selectorLabels" . }}
+app.kubernetes.io/component: redis
+{{- end }}
+
+{{/*
+sluice.yaml: .Values.config under `sluice:`, with limits.store set to redis when Redis is used.
+*/}}
+{{- define "sluice.configYaml" -}}
+{{- $config := deepCopy (.Values.config | default dict) }}
+{{- if hasKey $config "keys" }}
+{{- fail "Client keys belong in .Values.keys (kept in the Secret), not in .Values.config.keys." }}
+{{- end }}
+{{- if include "sluice.redisUsed" . }}
+{{- $limits := get $config "limits" | default dict }}
+{{- $_ := set $limits "store" "redis" }}
+{{- $_ := set $config "limits" $limits }}
+{{- end }}
+{{- dict "sluice" $config | toYaml }}
+{{- end }}
+
+{{/*
+The Sluice container. In sidecar mode it is a native sidecar: an init container with restartPolicy: Always.
+*/}}
+{{- define "sluice.container" -}}
+- name: sluice
+  image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"
+  imagePullPolicy: {{ .Values.image.pullPolicy }}
+  {{- if eq .Values.mode "sidecar" }}
+  restartPolicy: Always
+  {{- end }}
+  ports:
+    - name: http
+      containerPort: 8080
+      protocol: TCP
+  env:
+    - name: SLUICE_CONFIG
+      value: /etc/sluice/sluice.yaml
+    # Adds the client keys from the Secret to the configuration.
+    - name: QUARKUS_CONFIG_LOCATIONS
+      value: /etc/sluice/keys.yaml
+    {{- if .Values.redis.enabled }}
+    - name: QUARKUS_REDIS_HOSTS
+      value: "redis://{{ include "sluice.redisName" . }}:6379"
+    {{- else if .Values.redis.external.existingSecret }}
+    - name: QUARKUS_REDIS_HOSTS
+      valueFrom:
+        secretKeyRef:
+          name: {{ .Values.redis.external.existingSecret }}
+          key: {{ .Values.redis.external.existingSecretKey }}
+    {{- else if .Values.redis.external.url }}
+    - name: QUARKUS_REDIS_HOSTS
+      value: {{ .Values.redis.external.url | quote }}
+    {{- end }}
+    {{- range (include "sluice.apiKeyNames" . | fromJsonArray) }}
+    - name: {{ . }}
+      valueFrom:
+        secretKeyRef:
+          name: {{ include "sluice.secretName" $ }}
+          key: {{ . }}
+    {{- end }}
+    {{- with .Values.javaOptions }}
+    - name: JDK_JAVA_OPTIONS
+      value: {{ . | quote }}
+    {{- end }}
+    {{- with .Values.extraEnv }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- with .Values.startupProbe }}
+  startupProbe:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.livenessProbe }}
+  livenessProbe:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.readinessProbe }}
+  readinessProbe:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- if and (ne .Values.mode "sidecar") (gt (int .Values.preStopSleepSeconds) 0) }}
+  lifecycle:
+    preStop:
+      sleep:
+        seconds: {{ int .Values.preStopSleepSeconds }}
+  {{- end }}
+  {{- with .Values.resources }}
+  resources:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.securityContext }}
+  securityContext:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  volumeMounts:
+    - name: sluice-config
+      mountPath: /etc/sluice
+      readOnly: true
+    - name: sluice-tmp
+      mountPath: /tmp
+    {{- with .Values.volumeMounts }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+{{- end }}
