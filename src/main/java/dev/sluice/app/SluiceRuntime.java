@@ -4,6 +4,7 @@ import dev.sluice.auth.KeyRing;
 import dev.sluice.config.ConfigProblems;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.demo.DemoBackend;
+import dev.sluice.http.InFlight;
 import dev.sluice.limits.Accounts;
 import dev.sluice.limits.Admission;
 import dev.sluice.limits.Limit;
@@ -122,6 +123,16 @@ public class SluiceRuntime {
                 problems.add("sluice.limits.store", "unknown store '" + value + "' (expected redis or local)");
                 return false;
         }
+    }
+
+    /**
+     * Graceful shutdown, in Quarkus' pre-shutdown phase (the HTTP server still serves): readiness goes DOWN,
+     * requests and streams in flight get up to {@code shutdown-grace} to finish, the rest are cut (streams with an
+     * {@code event: error}), and the releases of their slots are given time to reach Redis before it closes.
+     */
+    void drain(@Observes io.quarkus.runtime.ShutdownDelayInitiatedEvent event, InFlight inFlight) {
+        inFlight.drain(config.shutdownGrace());
+        admission.awaitReleases(java.time.Duration.ofSeconds(2));
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -42,6 +42,8 @@ public final class Exchange {
     private boolean clientGone;
     private Object account;
     private Consumer<io.vertx.core.buffer.Buffer> responseTap;
+    private Runnable shutdownCut;
+    private final io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
 
     public Exchange(HttpServerRequest request, String requestId, Endpoint endpoint, boolean anthropic) {
         this.request = request;
@@ -145,6 +147,31 @@ public final class Exchange {
         }
         clientGone = true;
         if (upstreamRequest != null) {
+            upstreamRequest.reset();
+        }
+    }
+
+    /** The event loop this exchange is confined to. */
+    public io.vertx.core.Context context() {
+        return context;
+    }
+
+    /** What ends this exchange when the shutdown grace runs out (set by whoever is relaying its answer). */
+    public void onShutdownCut(Runnable cut) {
+        this.shutdownCut = cut;
+    }
+
+    /**
+     * Ends the exchange now, because the proxy stops: a stream being relayed ends with an error event, a request
+     * still waiting for its backend is reset (and answered with the resulting error). Call on {@link #context()}.
+     */
+    public void cutForShutdown() {
+        if (finished) {
+            return;
+        }
+        if (shutdownCut != null) {
+            shutdownCut.run();
+        } else if (upstreamRequest != null) {
             upstreamRequest.reset();
         }
     }

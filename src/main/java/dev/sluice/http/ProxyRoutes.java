@@ -45,6 +45,9 @@ public class ProxyRoutes {
     @Inject
     Vertx vertx;
 
+    @Inject
+    InFlight inFlight;
+
     void register(@Observes Router router) {
         router.route().pathRegex("/v1(/.*)?").order(-1000).handler(this::handle);
     }
@@ -60,6 +63,11 @@ public class ProxyRoutes {
         }
         Exchange exchange = new Exchange(request, requestId, Endpoint.byPath(path), anthropic);
         request.response().closeHandler(closed -> exchange.clientWentAway());
+        inFlight.add(exchange);
+        if (inFlight.draining()) {
+            // shutting down: answer this request, then let the client reconnect to another instance
+            request.response().headers().set("connection", "close");
+        }
         try {
             route(exchange);
         } catch (ProxyError error) {

@@ -70,6 +70,7 @@ public final class Admission {
     private final String topupUrl;
     private final double controlPlaneRate;
     private final Listener listener;
+    private final java.util.concurrent.atomic.AtomicInteger pendingReleases = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean redisDown;
     private int consecutiveTimeouts;
     private long probeTimer = -1;
@@ -170,13 +171,28 @@ public final class Admission {
             LOGGER.debugf("Redis is down: lease %s of %s left to expire", lease.id(), lease.limits().account());
             return;
         }
-        lease.store().release(lease, actualTokens, actualCostMicros).onFailure(failure -> {
+        pendingReleases.incrementAndGet();
+        lease.store().release(lease, actualTokens, actualCostMicros).onComplete(done -> pendingReleases.decrementAndGet())
+                .onFailure(failure -> {
             if (lease.store() == redis) {
                 redisFailed(failure);
             }
             LOGGER.warnf("Releasing lease %s of account %s failed: %s", lease.id(), lease.limits().account(),
                     failure.getMessage());
         });
+    }
+
+    /** Waits (blocking: shutdown thread only) until the releases sent so far were answered, up to {@code max}. */
+    public void awaitReleases(java.time.Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (pendingReleases.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Extends a running request's slot by one lease period from now. */

@@ -59,6 +59,11 @@ final class ResponseRelay {
             to.setChunked(true);
         }
         exchange.markResponseStarted();
+        exchange.onShutdownCut(() -> {
+            failMidStream(new IllegalStateException("the proxy is shutting down"),
+                    "The proxy is shutting down; the stream was cut.");
+            upstream.request().reset();
+        });
         if (upstream.firstChunk() != null) {
             write(upstream.firstChunk());
         }
@@ -68,7 +73,8 @@ final class ResponseRelay {
         }
         idle = IdleWatchdog.start(vertx, model.upstream().idleTimeout().toMillis(), () -> {
             upstream.request().reset();
-            failMidStream(UpstreamFailure.timeout("no chunk within the idle timeout"));
+            failMidStream(UpstreamFailure.timeout("no chunk within the idle timeout"),
+                    "The backend's stream stalled for longer than the idle timeout.");
         });
         from.handler(chunk -> {
             idle.touch();
@@ -83,7 +89,7 @@ final class ResponseRelay {
             }
         });
         from.endHandler(end -> complete());
-        from.exceptionHandler(this::failMidStream);
+        from.exceptionHandler(failure -> failMidStream(failure, "The backend's stream broke off before it was complete."));
         from.resume();
     }
 
@@ -103,7 +109,7 @@ final class ResponseRelay {
         finish(upstream.response().statusCode(), "ok", "provider");
     }
 
-    private void failMidStream(Throwable failure) {
+    private void failMidStream(Throwable failure, String message) {
         if (exchange.finished()) {
             return;
         }
@@ -117,8 +123,7 @@ final class ResponseRelay {
                 backend.name(), failure.getMessage());
         String contentType = upstream.response().getHeader("content-type");
         if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).contains("text/event-stream")) {
-            ProxyError error = ProxyError.of(ErrorCode.BACKEND_STREAM_ERROR,
-                    "The backend's stream broke off before it was complete.").with("model", exchange.model().name());
+            ProxyError error = ProxyError.of(ErrorCode.BACKEND_STREAM_ERROR, message).with("model", exchange.model().name());
             Buffer event = Buffer.buffer("event: error\ndata: ")
                     .appendBuffer(ErrorEnvelope.render(error, exchange.requestId(), exchange.anthropic()))
                     .appendString("\n\n");

@@ -90,6 +90,16 @@ public final class SluiceProcess implements AutoCloseable {
         }
     }
 
+    /** Sends SIGTERM, as Kubernetes does, without waiting. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to exit; true when it did within {@code seconds}. */
+    public boolean awaitExit(long seconds) throws InterruptedException {
+        return process.waitFor(seconds, TimeUnit.SECONDS);
+    }
+
     /** Kills the instance at once (SIGKILL): no shutdown hook, no release of anything it holds. */
     public void kill() {
         process.destroyForcibly();
