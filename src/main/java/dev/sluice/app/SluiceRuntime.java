@@ -5,9 +5,10 @@ import dev.sluice.config.ConfigProblems;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.demo.DemoBackend;
 import dev.sluice.http.InFlight;
+import dev.sluice.metrics.ProxyMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.sluice.limits.Accounts;
 import dev.sluice.limits.Admission;
-import dev.sluice.limits.Limit;
 import dev.sluice.limits.LocalLimitStore;
 import dev.sluice.limits.RedisLimitStore;
 import io.vertx.redis.client.Redis;
@@ -41,9 +42,10 @@ public class SluiceRuntime {
     private final Forwarder forwarder;
     private final DemoBackend demo;
     private final Accounts accounts;
-    private final Admission admission;
+    private volatile Admission admission;
+    private final ProxyMetrics metrics;
 
-    public SluiceRuntime(SluiceConfig config, Vertx vertx, Instance<Redis> redis) {
+    public SluiceRuntime(SluiceConfig config, Vertx vertx, Instance<Redis> redis, MeterRegistry registry) {
         ConfigProblems problems = new ConfigProblems();
         SluiceConfig effective = config;
         if (config.models().isEmpty() && config.demo().enabled()) {
@@ -77,20 +79,13 @@ public class SluiceRuntime {
         if (redisLimits != null) {
             warmUp(redisLimits);
         }
+        metrics = new ProxyMetrics(registry, catalog, List.copyOf(effective.accounts().keySet()),
+                config.metrics().inflightAccounts(), () -> admission != null && admission.mode() != Admission.Mode.REDIS
+                        && admission.mode() != Admission.Mode.LOCAL);
         admission = new Admission(vertx, redisLimits, new LocalLimitStore(), policy, config.limits().lease().toMillis(),
-                System::currentTimeMillis, config.topupUrl().orElse(null), config.controlPlaneRate(),
-                new Admission.Listener() {
-                    @Override
-                    public void decided(Limit refusedBy, boolean admitted) {
-                    }
-
-                    @Override
-                    public void storeFailed(Throwable failure) {
-                    }
-                });
+                System::currentTimeMillis, config.topupUrl().orElse(null), config.controlPlaneRate(), metrics);
         RetryBudget budget = new RetryBudget(config.upstream().retryBudget(), System::nanoTime);
-        forwarder = new Forwarder(vertx, catalog, config.upstream(), budget, (backend, reason) -> {
-        });
+        forwarder = new Forwarder(vertx, catalog, config.upstream(), budget, metrics);
     }
 
     /** Connects to Redis and loads the scripts before the first request; an unreachable Redis does not stop start-up. */
@@ -160,6 +155,10 @@ public class SluiceRuntime {
 
     public Accounts accounts() {
         return accounts;
+    }
+
+    public ProxyMetrics metrics() {
+        return metrics;
     }
 
     public Admission admission() {

@@ -46,6 +46,10 @@ public interface SluiceConfig {
 
     Validation validation();
 
+    Metrics metrics();
+
+    AccessLog accessLog();
+
     /** How long in-flight requests may run on after SIGTERM. */
     @WithDefault("30s")
     Duration shutdownGrace();
@@ -211,6 +215,18 @@ public interface SluiceConfig {
     /** The checks of the request body before it is forwarded (contract §5). */
     interface Validation {
         /** Off: only the JSON and the top-level fields routing needs are checked. */
+        @WithDefault("true")
+        boolean enabled();
+    }
+
+    interface Metrics {
+        /** Accounts with their own {@code sluice_inflight} series (in configuration order); the rest are "other". 0: off. */
+        @WithDefault("20")
+        int inflightAccounts();
+    }
+
+    /** One structured line per request, on the {@code sluice.access} logger. */
+    interface AccessLog {
         @WithDefault("true")
         boolean enabled();
     }

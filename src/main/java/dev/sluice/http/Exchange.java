@@ -40,6 +40,7 @@ public final class Exchange {
     private boolean responseStarted;
     private boolean finished;
     private boolean clientGone;
+    private boolean streaming;
     private Object account;
     private Consumer<io.vertx.core.buffer.Buffer> responseTap;
     private Runnable shutdownCut;
@@ -127,6 +128,15 @@ public final class Exchange {
 
     public void markResponseStarted() {
         responseStarted = true;
+    }
+
+    /** True once a relayed answer turned out to be an event stream. */
+    public boolean streaming() {
+        return streaming;
+    }
+
+    public void markStreaming() {
+        streaming = true;
     }
 
     public boolean clientGone() {

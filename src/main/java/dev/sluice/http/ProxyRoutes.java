@@ -64,6 +64,14 @@ public class ProxyRoutes {
         Exchange exchange = new Exchange(request, requestId, Endpoint.byPath(path), anthropic);
         request.response().closeHandler(closed -> exchange.clientWentAway());
         inFlight.add(exchange);
+        boolean accessLog = runtime.config().accessLog().enabled() && AccessLog.enabled();
+        exchange.onFinish(outcome -> {
+            runtime.metrics().finished(exchange, outcome, exchange.account() == null ? null
+                    : ((AccountLimits) exchange.account()).account());
+            if (accessLog) {
+                AccessLog.log(exchange, outcome);
+            }
+        });
         if (inFlight.draining()) {
             // shutting down: answer this request, then let the client reconnect to another instance
             request.response().headers().set("connection", "close");
@@ -97,6 +105,7 @@ public class ProxyRoutes {
         }
         AccountLimits account = runtime.accounts().get(key.account());
         exchange.account(account);
+        runtime.metrics().started(account.account());
         switch (endpoint) {
             case MODELS -> listModels(exchange, key);
             case USAGE -> usage(exchange, account);

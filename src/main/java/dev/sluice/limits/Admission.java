@@ -52,7 +52,14 @@ public final class Admission {
 
     /** Told of every decision and store failure, for metrics. */
     public interface Listener {
-        void decided(Limit refusedBy, boolean admitted);
+        /**
+         * One decision: {@code admitted}, {@code refused} (by {@code refusedBy}), {@code unchecked} (admitted without
+         * a store, redis-failure open) or {@code unavailable} (refused, redis-failure closed).
+         */
+        void decided(Limit refusedBy, String decision);
+
+        /** One admission took this long in this store ({@code redis} or {@code local}). */
+        void admissionTook(String store, long nanos);
 
         void storeFailed(Throwable failure);
     }
@@ -120,9 +127,15 @@ public final class Admission {
             return Future.succeededFuture(new Ticket(null, Map.of()));
         }
         long now = clock.getAsLong();
+        long started = System.nanoTime();
         Reservation reservation = new Reservation(leaseId, tokens, costMicros);
-        return decide(limits, reservation, now).compose(decision -> {
-            listener.decided(decision.refusedBy(), decision.admitted());
+        return decide(limits, reservation, now).onFailure(unavailable -> listener.decided(null, "unavailable"))
+                .compose(decision -> {
+            if (decision.store() != null) {
+                listener.admissionTook(decision.store().name(), System.nanoTime() - started);
+            }
+            listener.decided(decision.refusedBy(),
+                    decision.store() == null ? "unchecked" : decision.admitted() ? "admitted" : "refused");
             if (decision.store() == null) {
                 // admitted without a store (redis-failure: open): nothing to release
                 return Future.succeededFuture(new Ticket(null, Map.of()));

@@ -38,19 +38,26 @@ public final class Forwarder {
     private final HttpClient client;
     private final Catalog catalog;
     private final RetryBudget retryBudget;
-    private final RetryListener retryListener;
+    private final Listener listener;
 
-    /** Told of every retry, with the backend that failed and why (for metrics). */
-    public interface RetryListener {
+    /** Told what happens upstream, for metrics. Called on event loops; must not block. */
+    public interface Listener {
+        /** A retry, after {@code failed} answered {@code reason} (an attempt code). */
         void retried(Backend failed, String reason);
+
+        /** The backend's response headers came this long after the call started. */
+        void firstByte(Backend backend, long nanos);
+
+        /** One attempt ended (failed, answered, or relayed to its end) after this long. */
+        void attemptEnded(Backend backend, long nanos);
     }
 
     public Forwarder(Vertx vertx, Catalog catalog, SluiceConfig.Upstream upstream, RetryBudget retryBudget,
-            RetryListener retryListener) {
+            Listener listener) {
         this.vertx = vertx;
         this.catalog = catalog;
         this.retryBudget = retryBudget;
-        this.retryListener = retryListener;
+        this.listener = listener;
         this.client = vertx.createHttpClient(
                 new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false)
                         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, upstream.connectTimeout().toMillis())),
@@ -101,7 +108,7 @@ public final class Forwarder {
                             fail();
                             return;
                         }
-                        retryListener.retried(lastBackend, reasonOf(lastFailure));
+                        listener.retried(lastBackend, reasonOf(lastFailure));
                     }
                     attemptsOnModel++;
                     call(model, backend);
@@ -121,7 +128,8 @@ public final class Forwarder {
             long start = System.nanoTime();
             CompletionStage<Object> stage;
             try {
-                stage = backend.guard().get(() -> UpstreamCall.start(vertx, client, exchange, model, backend)
+                stage = backend.guard().get(() -> UpstreamCall.start(vertx, client, exchange, model, backend,
+                        nanos -> listener.firstByte(backend, nanos))
                         .map(response -> (Object) response).toCompletionStage());
             } catch (RuntimeException prevented) {
                 stage = java.util.concurrent.CompletableFuture.failedStage(prevented);
@@ -130,6 +138,7 @@ public final class Forwarder {
                 if (error != null) {
                     backend.release();
                     exchange.addUpstreamNanos(System.nanoTime() - start);
+                    listener.attemptEnded(backend, System.nanoTime() - start);
                     onFailure(model, backend, start, unwrap(error));
                 } else {
                     onAnswer(model, backend, start, (UpstreamResponse) result);
@@ -175,6 +184,7 @@ public final class Forwarder {
         private void onAnswer(ModelRoute model, Backend backend, long start, UpstreamResponse answer) {
             if (answer.providerError()) {
                 backend.release();
+                listener.attemptEnded(backend, System.nanoTime() - start);
                 exchange.upstreamRequest(null);
                 exchange.addUpstreamNanos(System.nanoTime() - start);
                 ErrorResponder.send(exchange, ProviderErrors.from(answer.response().statusCode(), answer.errorBody()));
@@ -182,6 +192,7 @@ public final class Forwarder {
             }
             new ResponseRelay(vertx, exchange, model, backend, answer, start, exchange.responseTap(), outcome -> {
                 backend.release();
+                listener.attemptEnded(backend, System.nanoTime() - start);
                 exchange.upstreamRequest(null);
                 exchange.finish(outcome);
             }).start();

@@ -59,6 +59,9 @@ final class ResponseRelay {
             to.setChunked(true);
         }
         exchange.markResponseStarted();
+        if (isEventStream()) {
+            exchange.markStreaming();
+        }
         exchange.onShutdownCut(() -> {
             failMidStream(new IllegalStateException("the proxy is shutting down"),
                     "The proxy is shutting down; the stream was cut.");
@@ -121,8 +124,7 @@ final class ResponseRelay {
         }
         LOGGER.warnf("request_id=%s backend=%s stream broke after the first byte: %s", exchange.requestId(),
                 backend.name(), failure.getMessage());
-        String contentType = upstream.response().getHeader("content-type");
-        if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).contains("text/event-stream")) {
+        if (isEventStream()) {
             ProxyError error = ProxyError.of(ErrorCode.BACKEND_STREAM_ERROR, message).with("model", exchange.model().name());
             Buffer event = Buffer.buffer("event: error\ndata: ")
                     .appendBuffer(ErrorEnvelope.render(error, exchange.requestId(), exchange.anthropic()))
@@ -133,6 +135,11 @@ final class ResponseRelay {
             to.reset();
         }
         finish(502, ErrorCode.BACKEND_STREAM_ERROR.code(), "router");
+    }
+
+    private boolean isEventStream() {
+        String contentType = upstream.response().getHeader("content-type");
+        return contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).contains("text/event-stream");
     }
 
     private void stopWatchdog() {

@@ -35,7 +35,8 @@ final class UpstreamCall {
     }
 
     static Future<UpstreamResponse> start(Vertx vertx, HttpClient client, Exchange exchange, ModelRoute model,
-            Backend backend) {
+            Backend backend, java.util.function.LongConsumer onHeaders) {
+        long started = System.nanoTime();
         Promise<UpstreamResponse> promise = Promise.promise();
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
@@ -66,6 +67,7 @@ final class UpstreamCall {
                     promise.tryFail(classify(answered.cause()));
                     return;
                 }
+                onHeaders.accept(System.nanoTime() - started);
                 // headers came: the idle timeout bounds the wait for the first chunk
                 IdleWatchdog firstChunk = IdleWatchdog.start(vertx, model.upstream().idleTimeout().toMillis(),
                         () -> timeout(request, promise, "no first chunk within the idle timeout"));

@@ -9,6 +9,7 @@ import dev.sluice.testing.Backends;
 import dev.sluice.testing.BreakerProfile;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.Replies;
+import dev.sluice.testing.Scrape;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import org.junit.jupiter.api.AfterAll;
@@ -50,6 +51,7 @@ class CircuitBreakerTest {
                 .body("error.model", equalTo("fragile"))
                 .body("error.attempts", hasSize(0));
         assertThat(backends.get("m").requestCount()).isEqualTo(4);
+        assertThat(Scrape.now().value("sluice_circuit_state", "backend", "m", "model", "fragile")).isEqualTo(2);
 
         // then after the delay one call goes through, and its success closes the breaker
         backends.get("m").reply(Replies.json(200, Replies.CHAT_COMPLETION));
@@ -58,6 +60,7 @@ class CircuitBreakerTest {
             openai(ProxyProfile.KEY).body("{\"model\":\"fragile\",\"messages\":[]}").post("/v1/chat/completions").then().statusCode(200);
         }
         assertThat(backends.get("m").requestCount()).isEqualTo(7);
+        assertThat(Scrape.now().value("sluice_circuit_state", "backend", "m", "model", "fragile")).isZero();
     }
 
     @Test

@@ -1,0 +1,174 @@
+package dev.sluice.metrics;
+
+import dev.sluice.http.Exchange;
+import dev.sluice.limits.Admission;
+import dev.sluice.limits.Limit;
+import dev.sluice.routing.Backend;
+import dev.sluice.routing.Catalog;
+import dev.sluice.upstream.Forwarder;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Sluice's Prometheus series (contract §8). Label values are bounded: models not in the catalogue are
+ * {@code unknown}, accounts past the first {@code sluice.metrics.inflight-accounts} are {@code other}, codes come
+ * from the catalogue or from providers' (string) codes seen on 4xx answers.
+ *
+ * <p>Meters are created once per label set and cached, so that recording on the hot path is a map lookup and an
+ * atomic add. Thread-safe.
+ */
+public final class ProxyMetrics implements Forwarder.Listener, Admission.Listener {
+
+    /** Buckets that resolve sub-millisecond overhead as well as minute-long streams. */
+    private static final Duration[] BUCKETS = {
+        Duration.ofNanos(25_000), Duration.ofNanos(50_000), Duration.ofNanos(100_000), Duration.ofNanos(250_000),
+        Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofNanos(2_500_000), Duration.ofMillis(5),
+        Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+        Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2_500),
+        Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60),
+        Duration.ofSeconds(120), Duration.ofSeconds(300)};
+
+    private record RequestKey(String model, int status, String code, String origin) {
+    }
+
+    private record DecisionKey(String limit, String decision) {
+    }
+
+    private record RetryKey(String backend, String reason) {
+    }
+
+    private final MeterRegistry registry;
+    private final Catalog catalog;
+    private final Map<RequestKey, Counter> requests = new ConcurrentHashMap<>();
+    private final Map<DecisionKey, Counter> decisions = new ConcurrentHashMap<>();
+    private final Map<RetryKey, Counter> retries = new ConcurrentHashMap<>();
+    private final Map<String, Timer> upstream = new ConcurrentHashMap<>();
+    private final Map<String, Timer> firstByte = new ConcurrentHashMap<>();
+    private final Map<String, Timer> admission = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    private final AtomicInteger otherInFlight;
+    private final Timer requestDuration;
+    private final Timer overhead;
+    private final Timer streamDuration;
+    private final Counter storeErrors;
+
+    public ProxyMetrics(MeterRegistry registry, Catalog catalog, List<String> accounts, int inFlightAccounts,
+            BooleanSupplier limitStoreDegraded) {
+        this.registry = registry;
+        this.catalog = catalog;
+        requestDuration = timer("sluice.request.duration", "Time from the request's first byte to its answer's last");
+        overhead = timer("sluice.overhead", "Time spent in the proxy itself: the request's time minus the upstream's");
+        streamDuration = timer("sluice.stream.duration", "Duration of relayed streams (text/event-stream answers)");
+        storeErrors = Counter.builder("sluice.limit.store.errors").description("Failed or late calls to the limit store")
+                .register(registry);
+        for (int i = 0; i < Math.min(inFlightAccounts, accounts.size()); i++) {
+            AtomicInteger count = new AtomicInteger();
+            inFlight.put(accounts.get(i), count);
+            Gauge.builder("sluice.inflight", count, AtomicInteger::get).tag("account", accounts.get(i))
+                    .description("Requests in flight per account").register(registry);
+        }
+        otherInFlight = new AtomicInteger();
+        if (inFlightAccounts > 0 && accounts.size() > inFlightAccounts) {
+            Gauge.builder("sluice.inflight", otherInFlight, AtomicInteger::get).tag("account", "other")
+                    .description("Requests in flight per account").register(registry);
+        }
+        for (Backend backend : catalog.backends()) {
+            Gauge.builder("sluice.circuit.state", backend, ProxyMetrics::circuitValue)
+                    .tag("backend", backend.name()).tag("model", backend.model())
+                    .description("Circuit breaker per backend: 0 closed, 1 half-open, 2 open").register(registry);
+        }
+        Gauge.builder("sluice.limit.store.degraded", limitStoreDegraded, degraded -> degraded.getAsBoolean() ? 1 : 0)
+                .strongReference(true)
+                .description("1 while Redis is unreachable and admission follows sluice.limits.redis-failure")
+                .register(registry);
+    }
+
+    private Timer timer(String name, String description) {
+        return Timer.builder(name).description(description).serviceLevelObjectives(BUCKETS)
+                .minimumExpectedValue(BUCKETS[0]).maximumExpectedValue(BUCKETS[BUCKETS.length - 1]).register(registry);
+    }
+
+    private static double circuitValue(Backend backend) {
+        CircuitBreakerState state = backend.breakerState();
+        return state == CircuitBreakerState.CLOSED ? 0 : state == CircuitBreakerState.HALF_OPEN ? 1 : 2;
+    }
+
+    /** A request started for this account (after its key was known). */
+    public void started(String account) {
+        inFlightOf(account).incrementAndGet();
+    }
+
+    private AtomicInteger inFlightOf(String account) {
+        AtomicInteger count = inFlight.get(account);
+        return count != null ? count : otherInFlight;
+    }
+
+    /** A request ended, whichever way. */
+    public void finished(Exchange exchange, Exchange.Outcome outcome, String account) {
+        if (account != null) {
+            inFlightOf(account).decrementAndGet();
+        }
+        String model = exchange.model() != null ? exchange.model().name() : "unknown";
+        String code = outcome.code() == null ? "unknown" : outcome.code();
+        requests.computeIfAbsent(new RequestKey(model, outcome.status(), code, outcome.origin()),
+                key -> Counter.builder("sluice.requests").description("Requests answered")
+                        .tag("model", key.model()).tag("status", Integer.toString(key.status()))
+                        .tag("code", key.code()).tag("origin", key.origin()).register(registry)).increment();
+        long total = System.nanoTime() - exchange.startNanos();
+        requestDuration.record(total, TimeUnit.NANOSECONDS);
+        overhead.record(Math.max(0, total - outcome.upstreamNanos()), TimeUnit.NANOSECONDS);
+        if (exchange.streaming()) {
+            streamDuration.record(outcome.upstreamNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public void attemptEnded(Backend backend, long nanos) {
+        upstream.computeIfAbsent(backend.name(), name -> Timer.builder("sluice.upstream.duration")
+                .description("Duration of calls to backends, streams included").tag("backend", name)
+                .serviceLevelObjectives(BUCKETS).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void firstByte(Backend backend, long nanos) {
+        firstByte.computeIfAbsent(backend.name(), name -> Timer.builder("sluice.upstream.ttfb")
+                .description("Time to a backend's response headers").tag("backend", name)
+                .serviceLevelObjectives(BUCKETS).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void retried(Backend failed, String reason) {
+        retries.computeIfAbsent(new RetryKey(failed == null ? "none" : failed.name(), reason),
+                key -> Counter.builder("sluice.retries").description("Retries, by the backend that failed and why")
+                        .tag("backend", key.backend()).tag("reason", key.reason()).register(registry)).increment();
+    }
+
+    @Override
+    public void decided(Limit refusedBy, String decision) {
+        decisions.computeIfAbsent(new DecisionKey(refusedBy == null ? "none" : refusedBy.label(), decision),
+                key -> Counter.builder("sluice.limit.decisions").description("Admission decisions")
+                        .tag("limit", key.limit()).tag("decision", key.decision()).register(registry)).increment();
+    }
+
+    @Override
+    public void storeFailed(Throwable failure) {
+        storeErrors.increment();
+    }
+
+    @Override
+    public void admissionTook(String store, long nanos) {
+        admission.computeIfAbsent(store, name -> Timer.builder("sluice.admission.duration")
+                .description("Admission latency per limit store").tag("store", name)
+                .serviceLevelObjectives(BUCKETS).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+}

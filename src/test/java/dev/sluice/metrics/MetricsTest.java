@@ -1,0 +1,107 @@
+package dev.sluice.metrics;
+
+import static dev.sluice.testing.Api.openai;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.testing.Backends;
+import dev.sluice.testing.ProxyProfile;
+import dev.sluice.testing.Replies;
+import dev.sluice.testing.Scrape;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The series of contract §8 after real traffic: names, labels and values (as differences between scrapes). */
+@QuarkusTest
+@TestProfile(ProxyProfile.class)
+class MetricsTest {
+
+    private static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    static Backends backends;
+
+    @BeforeAll
+    static void start() {
+        backends = Backends.start("a", "b");
+    }
+
+    @AfterAll
+    static void stop() {
+        backends.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        backends.resetAll();
+    }
+
+    @Test
+    void countsSuccessesByModelWithCodeOkAndOriginProvider() {
+        Scrape before = Scrape.now();
+        for (int i = 0; i < 3; i++) {
+            openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").then().statusCode(200);
+        }
+        Scrape after = Scrape.now();
+
+        String[] ok = {"model", "chat", "status", "200", "code", "ok", "origin", "provider"};
+        assertThat(after.value("sluice_requests_total", ok) - before.value("sluice_requests_total", ok)).isEqualTo(3);
+        assertThat(after.value("sluice_request_duration_seconds_count") - before.value("sluice_request_duration_seconds_count"))
+                .isGreaterThanOrEqualTo(3);
+        assertThat(after.value("sluice_overhead_seconds_count") - before.value("sluice_overhead_seconds_count"))
+                .isGreaterThanOrEqualTo(3);
+        assertThat(after.value("sluice_upstream_duration_seconds_count", "backend", "a")
+                + after.value("sluice_upstream_duration_seconds_count", "backend", "b")
+                - before.value("sluice_upstream_duration_seconds_count", "backend", "a")
+                - before.value("sluice_upstream_duration_seconds_count", "backend", "b")).isEqualTo(3);
+        assertThat(after.has("sluice_upstream_ttfb_seconds_count")).isTrue();
+        assertThat(after.value("sluice_limit_decisions_total", "limit", "none", "decision", "admitted")
+                - before.value("sluice_limit_decisions_total", "limit", "none", "decision", "admitted")).isEqualTo(3);
+        assertThat(after.value("sluice_inflight", "account", "acme")).isZero();
+        assertThat(after.has("sluice_admission_duration_seconds_count", "store", "local")).isTrue();
+    }
+
+    @Test
+    void foldsUnknownModelsAndCountsTheProxysOwnErrors() {
+        Scrape before = Scrape.now();
+        openai(ProxyProfile.KEY).body("{\"model\":\"no-such-model-" + System.nanoTime() + "\",\"messages\":[]}")
+                .post("/v1/chat/completions").then().statusCode(404);
+        openai("wrong-key").body(CHAT).post("/v1/chat/completions").then().statusCode(401);
+        Scrape after = Scrape.now();
+
+        String[] notFound = {"model", "unknown", "status", "404", "code", "model_not_found", "origin", "router"};
+        String[] unauthorized = {"model", "unknown", "status", "401", "code", "http_401", "origin", "router"};
+        assertThat(after.value("sluice_requests_total", notFound) - before.value("sluice_requests_total", notFound))
+                .isEqualTo(1);
+        assertThat(after.value("sluice_requests_total", unauthorized) - before.value("sluice_requests_total", unauthorized))
+                .isEqualTo(1);
+        assertThat(after.text()).doesNotContain("no-such-model");
+    }
+
+    @Test
+    void countsRetriesByTheBackendThatFailedAndBackendErrorsByCode() {
+        backends.get("a").reply(Replies.status(503, "{}"));
+        backends.get("b").reply(Replies.status(503, "{}"));
+        Scrape before = Scrape.now();
+        openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").then().statusCode(502);
+        Scrape after = Scrape.now();
+
+        assertThat(after.value("sluice_retries_total", "reason", "http_503")
+                - before.value("sluice_retries_total", "reason", "http_503")).isEqualTo(1);
+        String[] failed = {"model", "chat", "status", "502", "code", "backend_http_error", "origin", "router"};
+        assertThat(after.value("sluice_requests_total", failed) - before.value("sluice_requests_total", failed)).isEqualTo(1);
+    }
+
+    @Test
+    void exposesCircuitStatesAndSubMillisecondBuckets() {
+        Scrape scrape = Scrape.now();
+        assertThat(scrape.has("sluice_circuit_state", "backend", "a", "model", "chat")).isTrue();
+        assertThat(scrape.value("sluice_circuit_state", "backend", "a", "model", "chat")).isZero();
+        assertThat(scrape.text()).contains("sluice_overhead_seconds_bucket{le=\"5.0E-5\"}")
+                .contains("sluice_overhead_seconds_bucket{le=\"2.5E-4\"}");
+        assertThat(scrape.value("sluice_limit_store_degraded")).isZero();
+        assertThat(scrape.has("sluice_limit_store_errors_total")).isTrue();
+    }
+}
