@@ -85,7 +85,9 @@ public class SluiceRuntime {
         admission = new Admission(vertx, redisLimits, new LocalLimitStore(), policy, config.limits().lease().toMillis(),
                 System::currentTimeMillis, config.topupUrl().orElse(null), config.controlPlaneRate(), metrics);
         RetryBudget budget = new RetryBudget(config.upstream().retryBudget(), System::nanoTime);
-        forwarder = new Forwarder(vertx, catalog, config.upstream(), budget, metrics);
+        boolean tracing = !org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue("quarkus.otel.sdk.disabled", Boolean.class).orElse(true);
+        forwarder = new Forwarder(vertx, catalog, config.upstream(), budget, metrics, tracing);
     }
 
     /** Connects to Redis and loads the scripts before the first request; an unreachable Redis does not stop start-up. */

@@ -22,12 +22,17 @@ public final class Headers {
     private Headers() {
     }
 
-    /** Copies the client's headers to the upstream request, leaving out hop-by-hop and credentials. */
-    public static void copyToUpstream(MultiMap from, MultiMap to) {
+    /**
+     * Copies the client's headers to the upstream request, leaving out hop-by-hop and credentials. With
+     * {@code ownTraceContext} (tracing on) the client's {@code traceparent} and {@code tracestate} stay behind too:
+     * the HTTP client sends those of the proxy's own span, a child of the client's.
+     */
+    public static void copyToUpstream(MultiMap from, MultiMap to, boolean ownTraceContext) {
         Set<String> named = connectionNamed(from);
         for (Map.Entry<String, String> header : from) {
             String name = header.getKey().toLowerCase(Locale.ROOT);
-            if (!dropped(name, named) && !NOT_FORWARDED_UPSTREAM.contains(name)) {
+            if (!dropped(name, named) && !NOT_FORWARDED_UPSTREAM.contains(name)
+                    && !(ownTraceContext && (name.equals("traceparent") || name.equals("tracestate")))) {
                 to.add(header.getKey(), header.getValue());
             }
         }

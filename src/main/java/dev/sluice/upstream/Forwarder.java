@@ -39,6 +39,7 @@ public final class Forwarder {
     private final Catalog catalog;
     private final RetryBudget retryBudget;
     private final Listener listener;
+    private final boolean tracing;
 
     /** Told what happens upstream, for metrics. Called on event loops; must not block. */
     public interface Listener {
@@ -53,7 +54,8 @@ public final class Forwarder {
     }
 
     public Forwarder(Vertx vertx, Catalog catalog, SluiceConfig.Upstream upstream, RetryBudget retryBudget,
-            Listener listener) {
+            Listener listener, boolean tracing) {
+        this.tracing = tracing;
         this.vertx = vertx;
         this.catalog = catalog;
         this.retryBudget = retryBudget;
@@ -128,7 +130,7 @@ public final class Forwarder {
             long start = System.nanoTime();
             CompletionStage<Object> stage;
             try {
-                stage = backend.guard().get(() -> UpstreamCall.start(vertx, client, exchange, model, backend,
+                stage = backend.guard().get(() -> UpstreamCall.start(vertx, client, tracing, exchange, model, backend,
                         nanos -> listener.firstByte(backend, nanos))
                         .map(response -> (Object) response).toCompletionStage());
             } catch (RuntimeException prevented) {

@@ -34,8 +34,8 @@ final class UpstreamCall {
     private UpstreamCall() {
     }
 
-    static Future<UpstreamResponse> start(Vertx vertx, HttpClient client, Exchange exchange, ModelRoute model,
-            Backend backend, java.util.function.LongConsumer onHeaders) {
+    static Future<UpstreamResponse> start(Vertx vertx, HttpClient client, boolean tracing, Exchange exchange,
+            ModelRoute model, Backend backend, java.util.function.LongConsumer onHeaders) {
         long started = System.nanoTime();
         Promise<UpstreamResponse> promise = Promise.promise();
         RequestOptions options = new RequestOptions()
@@ -57,7 +57,7 @@ final class UpstreamCall {
                 return;
             }
             exchange.upstreamRequest(request);
-            prepare(request, exchange, backend);
+            prepare(request, exchange, backend, tracing);
             // no response headers in time: first-byte timeout
             IdleWatchdog firstByte = IdleWatchdog.start(vertx, model.upstream().firstByteTimeout().toMillis(),
                     () -> timeout(request, promise, "no response headers within the first-byte timeout"));
@@ -84,8 +84,8 @@ final class UpstreamCall {
         }
     }
 
-    private static void prepare(HttpClientRequest request, Exchange exchange, Backend backend) {
-        Headers.copyToUpstream(exchange.request().headers(), request.headers());
+    private static void prepare(HttpClientRequest request, Exchange exchange, Backend backend, boolean tracing) {
+        Headers.copyToUpstream(exchange.request().headers(), request.headers(), tracing);
         request.headers().set("content-type", "application/json");
         request.headers().set(RequestIds.HEADER, exchange.requestId());
         if (exchange.responseTap() != null) {
