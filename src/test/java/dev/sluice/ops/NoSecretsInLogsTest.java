@@ -90,7 +90,7 @@ class NoSecretsInLogsTest {
         Thread.sleep(300);
 
         String log = Files.readString(LOG);
-        assertThat(log).contains("sluice.access").contains("account=acme");
+        assertThat(log).contains("request_id=").contains("account=acme");
         assertThat(log).doesNotContain(CLIENT_KEY).doesNotContain(WRONG_KEY).doesNotContain(BACKEND_KEY)
                 .doesNotContain(ANTHROPIC_BACKEND_KEY).doesNotContainIgnoringCase("authorization: bearer")
                 .doesNotContainIgnoringCase("x-api-key:");
