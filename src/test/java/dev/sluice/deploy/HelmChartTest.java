@@ -48,6 +48,7 @@ class HelmChartTest {
     static final Path EXAMPLES = CHART.resolve("examples");
     static final String RELEASE = "sluice";
     static final String FULLNAME = "sluice";
+    static final Path OPS_ALERTS = Path.of("ops", "prometheus", "sluice-alerts.yaml");
 
     static Manifests render(UnaryOperator<TemplateCommand> options) {
         TemplateCommand template = new Helm(CHART).template().withName(RELEASE).withNamespace("llm");
@@ -385,6 +386,34 @@ class HelmChartTest {
     }
 
     @Test
+    void thePrometheusRuleIsRenderedOnlyWhenEnabledWithTheOpsAlertRules() throws Exception {
+        // given
+        Manifests without = render();
+
+        // when
+        Manifests with = render(template -> template.set("prometheusRule.enabled", true)
+                .set("prometheusRule.labels.release", "prometheus"));
+
+        // then
+        assertTrue(without.ofKind("PrometheusRule").isEmpty(), "no PrometheusRule by default");
+        Map<String, Object> rule = with.named("PrometheusRule", FULLNAME);
+        assertEquals("prometheus", at(rule, "metadata.labels.release"));
+        assertEquals(RELEASE, map(rule, "metadata.labels").get("app.kubernetes.io/instance"));
+        Object opsRules = new Yaml().load(Files.readString(OPS_ALERTS, StandardCharsets.UTF_8));
+        assertEquals(at(opsRules, "groups"), at(rule, "spec.groups"), "the rendered rules are the ops rules");
+        String rendered = String.valueOf(at(rule, "spec.groups"));
+        assertTrue(rendered.contains("{{ $labels.instance }}"), "Prometheus' own templates are left to Prometheus");
+    }
+
+    @Test
+    void theChartsAlertRulesAreACopyOfTheOpsRules() throws Exception {
+        // helm reads only files inside the chart: the chart keeps a copy of ops/prometheus/sluice-alerts.yaml
+        assertEquals(Files.readString(OPS_ALERTS, StandardCharsets.UTF_8),
+                Files.readString(CHART.resolve("files").resolve("sluice-alerts.yaml"), StandardCharsets.UTF_8),
+                "helm/sluice/files/sluice-alerts.yaml differs from ops/prometheus/sluice-alerts.yaml: copy it over");
+    }
+
+    @Test
     void theSidecarExampleRunsSluiceAsANativeSidecarBesideTheApp() {
         // when
         Manifests manifests = renderExample("values-sidecar.yaml");
@@ -467,6 +496,45 @@ class HelmChartTest {
 
         // then
         assertEquals(List.of(), mismatches);
+    }
+
+    @ParameterizedTest
+    @MethodSource("valuesFiles")
+    void theSchemaDescribesEveryKeyOfTheValues(String valuesFile) throws Exception {
+        // given (the schema's top level admits unknown keys, so helm itself would not tell)
+        Map<String, Object> schema = Manifests.cast(new Yaml().load(
+                Files.readString(CHART.resolve("values.schema.json"), StandardCharsets.UTF_8)));
+        Path file = valuesFile.startsWith("(") ? CHART.resolve("values.yaml") : EXAMPLES.resolve(valuesFile);
+        Map<String, Object> values = Manifests.cast(new Yaml().load(Files.readString(file, StandardCharsets.UTF_8)));
+
+        // when
+        List<String> undescribed = new java.util.ArrayList<>();
+        undescribed(schema, schema, values, "", undescribed);
+
+        // then
+        assertEquals(List.of(), undescribed);
+    }
+
+    /** The keys of {@code values} that {@code schema} does not list, where it lists the properties of an object. */
+    static void undescribed(Map<String, Object> root, Map<String, Object> schema, Map<String, Object> values, String path,
+            List<String> undescribed) {
+        Map<String, Object> resolved = schema;
+        while (resolved != null && resolved.get("$ref") instanceof String ref) {
+            resolved = map(root, ref.substring(2).replace('/', '.'));
+        }
+        Map<String, Object> properties = map(resolved, "properties");
+        if (properties == null || values == null) {
+            return;
+        }
+        for (Map.Entry<String, Object> entry : values.entrySet()) {
+            String at = path.isEmpty() ? entry.getKey() : path + "." + entry.getKey();
+            Object described = properties.get(entry.getKey());
+            if (described == null) {
+                undescribed.add(at);
+            } else if (entry.getValue() instanceof Map<?, ?> nested) {
+                undescribed(root, Manifests.cast(described), Manifests.cast(nested), at, undescribed);
+            }
+        }
     }
 
     // ------------------------------------------------------------------ helpers
