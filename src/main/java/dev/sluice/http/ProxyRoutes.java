@@ -203,7 +203,7 @@ public class ProxyRoutes {
             }
             long actualTokens = 0;
             long actualCost = 0;
-            if (outcome.status() >= 200 && outcome.status() < 300 || "backend_stream_error".equals(outcome.code())) {
+            if (exchange.responseStarted()) {
                 // answered: the real usage when the answer carried it, else the estimate stands
                 actualTokens = lease.reservedTokens();
                 actualCost = lease.reservedCostMicros();
@@ -224,7 +224,7 @@ public class ProxyRoutes {
                 return;
             }
             exchange.response().putHeader("content-type", "application/json").end(report.result().toBuffer());
-            exchange.finish(new Exchange.Outcome(200, "ok", "router", null, null, 0, false));
+            exchange.finish(new Exchange.Outcome(200, "ok", "provider", null, null, 0, false));
         });
     }
 
@@ -263,7 +263,7 @@ public class ProxyRoutes {
         }
         exchange.response().putHeader("content-type", "application/json")
                 .end(new JsonObject().put("object", "list").put("data", data).toBuffer());
-        exchange.finish(new Exchange.Outcome(200, "ok", "router", null, null, 0, false));
+        exchange.finish(new Exchange.Outcome(200, "ok", "provider", null, null, 0, false));
     }
 
     private void fail(Exchange exchange, Throwable failure) {

@@ -124,6 +124,7 @@ public final class Admission {
      */
     public Future<Ticket> admit(AccountLimits limits, String leaseId, long tokens, long costMicros) {
         if (limits.unlimited()) {
+            listener.decided(null, "admitted");
             return Future.succeededFuture(new Ticket(null, Map.of()));
         }
         long now = clock.getAsLong();
@@ -179,11 +180,8 @@ public final class Admission {
         if (lease == null) {
             return;
         }
-        if (lease.store() == redis && redisDown) {
-            // the lease expires by itself within `lease`; the settlement of this request is lost
-            LOGGER.debugf("Redis is down: lease %s of %s left to expire", lease.id(), lease.limits().account());
-            return;
-        }
+        // sent even while Redis is marked down: it costs no client anything, and if Redis answers, the slot and the
+        // settlement are not lost (otherwise the lease expires by itself within `lease`)
         pendingReleases.incrementAndGet();
         lease.store().release(lease, actualTokens, actualCostMicros).onComplete(done -> pendingReleases.decrementAndGet())
                 .onFailure(failure -> {

@@ -13,7 +13,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -152,7 +154,12 @@ public final class RedisLimitStore implements LimitStore {
      * inside their timeout. Start-up only; bounded by {@code maxMillis} rather than the admission timeout.
      */
     public Future<Void> warmUp() {
-        Future<Response> loads = redis.send(Request.cmd(Command.PING));
+        // a few connections at once, so that the pool is not opened by the first burst of admissions
+        List<Future<Response>> pings = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            pings.add(redis.send(Request.cmd(Command.PING)));
+        }
+        Future<?> loads = Future.all(pings);
         for (Script script : new Script[] {admit, release, renew, usage}) {
             loads = loads.compose(ok -> redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.body())));
         }

@@ -49,7 +49,11 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
 
     private final MeterRegistry registry;
     private final Catalog catalog;
+    /** Providers may send any string as their error code: only so many distinct ones get a series of their own. */
+    private static final int MAX_PROVIDER_CODES = 64;
+
     private final Map<RequestKey, Counter> requests = new ConcurrentHashMap<>();
+    private final java.util.Set<String> providerCodes = ConcurrentHashMap.newKeySet();
     private final Map<DecisionKey, Counter> decisions = new ConcurrentHashMap<>();
     private final Map<RetryKey, Counter> retries = new ConcurrentHashMap<>();
     private final Map<String, Timer> upstream = new ConcurrentHashMap<>();
@@ -119,7 +123,7 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
             inFlightOf(account).decrementAndGet();
         }
         String model = exchange.model() != null ? exchange.model().name() : "unknown";
-        String code = outcome.code() == null ? "unknown" : outcome.code();
+        String code = boundedCode(outcome);
         requests.computeIfAbsent(new RequestKey(model, outcome.status(), code, outcome.origin()),
                 key -> Counter.builder("sluice.requests").description("Requests answered")
                         .tag("model", key.model()).tag("status", Integer.toString(key.status()))
@@ -130,6 +134,22 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
         if (exchange.streaming()) {
             streamDuration.record(outcome.upstreamNanos(), TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** The outcome's code, with providers' own codes past the first {@link #MAX_PROVIDER_CODES} folded into "other". */
+    private String boundedCode(Exchange.Outcome outcome) {
+        String code = outcome.code();
+        if (code == null) {
+            return "unknown";
+        }
+        if (!"provider".equals(outcome.origin()) || "ok".equals(code) || providerCodes.contains(code)) {
+            return code;
+        }
+        if (providerCodes.size() < MAX_PROVIDER_CODES && code.length() <= 64) {
+            providerCodes.add(code);
+            return code;
+        }
+        return "other";
     }
 
     @Override

@@ -33,6 +33,8 @@ final class ResponseRelay {
     private final Consumer<Exchange.Outcome> done;
 
     private IdleWatchdog idle;
+    /** Bytes of a body with a declared length still to come; -1 for chunked answers. */
+    private long remaining = -1;
 
     ResponseRelay(Vertx vertx, Exchange exchange, ModelRoute model, Backend backend, UpstreamResponse upstream, long upstreamStartNanos,
             Consumer<Buffer> tap, Consumer<Exchange.Outcome> done) {
@@ -55,8 +57,15 @@ final class ResponseRelay {
             to.setStatusMessage(statusMessage);
         }
         Headers.copyToClient(from.headers(), to.headers());
-        if (!to.headers().contains("content-length")) {
+        String length = to.headers().get("content-length");
+        if (length == null) {
             to.setChunked(true);
+        } else {
+            try {
+                remaining = Long.parseLong(length.trim());
+            } catch (NumberFormatException unreadable) {
+                remaining = -1;
+            }
         }
         exchange.markResponseStarted();
         if (isEventStream()) {
@@ -101,6 +110,13 @@ final class ResponseRelay {
             tap.accept(chunk);
         }
         exchange.response().write(chunk);
+        if (remaining > 0) {
+            remaining -= chunk.length();
+            if (remaining <= 0) {
+                // the whole declared body went out: the answer is complete for the client, whatever comes later
+                complete();
+            }
+        }
     }
 
     private void complete() {

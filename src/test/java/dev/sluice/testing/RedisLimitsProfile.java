@@ -8,7 +8,7 @@ public class RedisLimitsProfile extends LimitsProfile {
     @Override
     protected Map<String, String> store() {
         return Map.of("sluice.limits.store", "redis",
-                "sluice.limits.redis-timeout", "500ms",
+                "sluice.limits.redis-timeout", "2s", // a loaded 2-core test machine must not fall back to local limits
                 "quarkus.redis.hosts", "redis://127.0.0.1:" + TestPorts.of("limits-redis"));
     }
 }
