@@ -83,6 +83,11 @@ final class ResponseRelay {
             complete();
             return;
         }
+        if (exchange.finished()) {
+            // the first chunk was the whole declared body: drain the backend's end so its connection is reused
+            from.resume();
+            return;
+        }
         idle = IdleWatchdog.start(vertx, model.upstream().idleTimeout().toMillis(), () -> {
             upstream.request().reset();
             failMidStream(UpstreamFailure.timeout("no chunk within the idle timeout"),
