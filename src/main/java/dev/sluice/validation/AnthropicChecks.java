@@ -114,20 +114,13 @@ final class AnthropicChecks {
             if (client) {
                 name = requiredString(tool, "name", at);
                 Fields.string(tool, "description", at);
-                JsonNode schema = tool.get("input_schema");
-                String problem = present(schema) ? ToolSchemas.problem(schema) : "is required";
-                if (problem != null) {
-                    findings.add(ErrorCode.TOOL_SCHEMA_INVALID, at + ".input_schema", at + ".input_schema " + problem + ".");
-                }
+                findings.schema(tool.get("input_schema"), at + ".input_schema", true);
             } else {
                 // a server tool: its own fields are the backend's to judge; its name still takes a place
                 JsonNode serverName = tool.get("name");
                 name = serverName != null && serverName.isTextual() ? serverName.textValue() : null;
             }
-            if (name != null && !names.add(name)) {
-                findings.add(ErrorCode.DUPLICATE_TOOL_NAME, at + ".name",
-                        "The tool name " + quote(name) + " is declared twice (again at " + at + ".name).");
-            }
+            findings.uniqueName(names, name, at + ".name", "tool");
         }
         return names;
     }

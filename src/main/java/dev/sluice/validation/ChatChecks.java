@@ -106,18 +106,8 @@ final class ChatChecks {
             String name = requiredString(function, "name", functionAt);
             Fields.string(function, "description", functionAt);
             Fields.bool(function, "strict", functionAt);
-            JsonNode parameters = function.get("parameters");
-            if (present(parameters)) {
-                String problem = ToolSchemas.problem(parameters);
-                if (problem != null) {
-                    findings.add(ErrorCode.TOOL_SCHEMA_INVALID, functionAt + ".parameters",
-                            functionAt + ".parameters " + problem + ".");
-                }
-            }
-            if (!names.add(name)) {
-                findings.add(ErrorCode.DUPLICATE_TOOL_NAME, functionAt + ".name",
-                        "The tool name " + quote(name) + " is declared twice (again at " + functionAt + ".name).");
-            }
+            findings.schema(function.get("parameters"), functionAt + ".parameters", false);
+            findings.uniqueName(names, name, functionAt + ".name", "tool");
         }
         return names;
     }
@@ -189,17 +179,8 @@ final class ChatChecks {
             String at = "functions[" + i + "]";
             String name = requiredString(function, "name", at);
             Fields.string(function, "description", at);
-            JsonNode parameters = function.get("parameters");
-            if (present(parameters)) {
-                String problem = ToolSchemas.problem(parameters);
-                if (problem != null) {
-                    findings.add(ErrorCode.TOOL_SCHEMA_INVALID, at + ".parameters", at + ".parameters " + problem + ".");
-                }
-            }
-            if (!names.add(name)) {
-                findings.add(ErrorCode.DUPLICATE_TOOL_NAME, at + ".name",
-                        "The function name " + quote(name) + " is declared twice (again at " + at + ".name).");
-            }
+            findings.schema(function.get("parameters"), at + ".parameters", false);
+            findings.uniqueName(names, name, at + ".name", "function");
         }
         return names;
     }

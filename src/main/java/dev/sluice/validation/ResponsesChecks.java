@@ -88,18 +88,9 @@ final class ResponsesChecks {
             Fields.string(tool, "description", at);
             if ("function".equals(type)) {
                 Fields.bool(tool, "strict", at);
-                JsonNode parameters = tool.get("parameters");
-                if (present(parameters)) {
-                    String problem = ToolSchemas.problem(parameters);
-                    if (problem != null) {
-                        findings.add(ErrorCode.TOOL_SCHEMA_INVALID, at + ".parameters", at + ".parameters " + problem + ".");
-                    }
-                }
+                findings.schema(tool.get("parameters"), at + ".parameters", false);
             }
-            if (!names.add(name)) {
-                findings.add(ErrorCode.DUPLICATE_TOOL_NAME, at + ".name",
-                        "The tool name " + quote(name) + " is declared twice (again at " + at + ".name).");
-            }
+            findings.uniqueName(names, name, at + ".name", "tool");
         }
         return names;
     }

@@ -1,7 +1,9 @@
 package dev.sluice.validation;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ProxyError;
+import java.util.Set;
 
 /**
  * The first tool finding (a 400) of one walk over a body. Schema failures (422) answer before tool failures
@@ -16,6 +18,26 @@ final class ToolFindings {
     void add(ErrorCode code, String param, String message) {
         if (first == null) {
             first = ProxyError.of(code, message, param);
+        }
+    }
+
+    /**
+     * Notes {@code tool_schema_invalid} at {@code path} when {@code schema} is not a JSON Schema object with
+     * {@code "type": "object"}; an absent schema passes unless {@code required}.
+     */
+    void schema(JsonNode schema, String path, boolean required) {
+        boolean present = schema != null && !schema.isNull();
+        String problem = present ? ToolSchemas.problem(schema) : required ? "is required" : null;
+        if (problem != null) {
+            add(ErrorCode.TOOL_SCHEMA_INVALID, path, path + " " + problem + ".");
+        }
+    }
+
+    /** Notes {@code duplicate_tool_name} at {@code path} when {@code names} already holds {@code name}. */
+    void uniqueName(Set<String> names, String name, String path, String what) {
+        if (name != null && !names.add(name)) {
+            add(ErrorCode.DUPLICATE_TOOL_NAME, path,
+                    "The " + what + " name " + Fields.quote(name) + " is declared twice (again at " + path + ").");
         }
     }
 
