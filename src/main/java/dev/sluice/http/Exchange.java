@@ -2,6 +2,7 @@ package dev.sluice.http;
 
 import dev.sluice.body.RequestBody;
 import dev.sluice.error.ProxyError;
+import dev.sluice.limits.AccountLimits;
 import dev.sluice.routing.Backend;
 import dev.sluice.routing.ModelRoute;
 import dev.sluice.upstream.Attempt;
@@ -41,7 +42,7 @@ public final class Exchange {
     private boolean finished;
     private boolean clientGone;
     private boolean streaming;
-    private Object account;
+    private AccountLimits account;
     private Consumer<io.vertx.core.buffer.Buffer> responseTap;
     private Runnable shutdownCut;
     private final io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
@@ -199,13 +200,12 @@ public final class Exchange {
         return finished;
     }
 
-    /** The authenticated account (the admission layer's own type), or null before authentication. */
-    @SuppressWarnings("unchecked")
-    public <T> T account() {
-        return (T) account;
+    /** The authenticated key's account, or null before authentication. */
+    public AccountLimits account() {
+        return account;
     }
 
-    public void account(Object account) {
+    public void account(AccountLimits account) {
         this.account = account;
     }
 

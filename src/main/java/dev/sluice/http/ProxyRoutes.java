@@ -66,8 +66,7 @@ public class ProxyRoutes {
         inFlight.add(exchange);
         boolean accessLog = runtime.config().accessLog().enabled() && AccessLog.enabled();
         exchange.onFinish(outcome -> {
-            runtime.metrics().finished(exchange, outcome, exchange.account() == null ? null
-                    : ((AccountLimits) exchange.account()).account());
+            runtime.metrics().finished(exchange, outcome, exchange.account() == null ? null : exchange.account().account());
             if (accessLog) {
                 AccessLog.log(exchange, outcome);
             }
