@@ -19,6 +19,12 @@ public final class AccessLog {
     private AccessLog() {
     }
 
+    /** JSON log lines carry the MDC: only then are the fields put there too. */
+    private static final boolean STRUCTURED = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+            .getOptionalValue("quarkus.log.console.json.enabled", Boolean.class).orElse(false)
+            || org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                    .getOptionalValue("quarkus.log.file.json.enabled", Boolean.class).orElse(false);
+
     public static boolean enabled() {
         return LOGGER.isInfoEnabled();
     }
@@ -44,7 +50,9 @@ public final class AccessLog {
             Boolean.toString(exchange.streaming())};
         StringBuilder line = new StringBuilder(256);
         for (int i = 0; i < FIELDS.length; i++) {
-            MDC.put(FIELDS[i], values[i]);
+            if (STRUCTURED) {
+                MDC.put(FIELDS[i], values[i]);
+            }
             if (i > 0) {
                 line.append(' ');
             }
@@ -53,8 +61,10 @@ public final class AccessLog {
         try {
             LOGGER.info(line);
         } finally {
-            for (String field : FIELDS) {
-                MDC.remove(field);
+            if (STRUCTURED) {
+                for (String field : FIELDS) {
+                    MDC.remove(field);
+                }
             }
         }
     }
@@ -75,6 +85,7 @@ public final class AccessLog {
     }
 
     private static String millis(long micros) {
-        return micros / 1000 + "." + String.format("%03d", micros % 1000);
+        long fraction = micros % 1000;
+        return micros / 1000 + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction;
     }
 }

@@ -9,15 +9,24 @@ import java.util.Set;
 /** Which headers cross the proxy: hop-by-hop headers (RFC 9110 §7.6.1) stop here, in both directions. */
 public final class Headers {
 
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding", "te",
-            "trailer", "upgrade", "proxy-connection", "proxy-authenticate", "proxy-authorization", "http2-settings");
+    // Header names compare case-insensitively; these sets do so without lower-casing (allocating) each name.
+    private static final Set<String> HOP_BY_HOP = caseInsensitive("connection", "keep-alive", "transfer-encoding",
+            "te", "trailer", "upgrade", "http2-settings");
 
     /** Request headers the proxy sets itself or never forwards (client credentials among them). */
-    private static final Set<String> NOT_FORWARDED_UPSTREAM = Set.of("host", "content-length", "authorization",
-            "x-api-key", RequestIds.HEADER, "content-type", "expect");
+    private static final Set<String> NOT_FORWARDED_UPSTREAM = caseInsensitive("host", "content-length",
+            "authorization", "x-api-key", RequestIds.HEADER, "content-type", "expect");
+
+    private static final Set<String> TRACE_CONTEXT = caseInsensitive("traceparent", "tracestate");
 
     /** Response headers the proxy sets itself: a backend's request id never replaces the proxy's. */
-    private static final Set<String> NOT_RELAYED_DOWNSTREAM = Set.of(RequestIds.HEADER, "request-id");
+    private static final Set<String> NOT_RELAYED_DOWNSTREAM = caseInsensitive(RequestIds.HEADER, "request-id");
+
+    private static Set<String> caseInsensitive(String... names) {
+        Set<String> set = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        set.addAll(java.util.List.of(names));
+        return java.util.Collections.unmodifiableSet(set);
+    }
 
     private Headers() {
     }
@@ -30,10 +39,10 @@ public final class Headers {
     public static void copyToUpstream(MultiMap from, MultiMap to, boolean ownTraceContext) {
         Set<String> named = connectionNamed(from);
         for (Map.Entry<String, String> header : from) {
-            String name = header.getKey().toLowerCase(Locale.ROOT);
+            String name = header.getKey();
             if (!dropped(name, named) && !NOT_FORWARDED_UPSTREAM.contains(name)
-                    && !(ownTraceContext && (name.equals("traceparent") || name.equals("tracestate")))) {
-                to.add(header.getKey(), header.getValue());
+                    && !(ownTraceContext && TRACE_CONTEXT.contains(name))) {
+                to.add(name, header.getValue());
             }
         }
     }
@@ -42,15 +51,16 @@ public final class Headers {
     public static void copyToClient(MultiMap from, MultiMap to) {
         Set<String> named = connectionNamed(from);
         for (Map.Entry<String, String> header : from) {
-            String name = header.getKey().toLowerCase(Locale.ROOT);
+            String name = header.getKey();
             if (!dropped(name, named) && !NOT_RELAYED_DOWNSTREAM.contains(name)) {
-                to.add(header.getKey(), header.getValue());
+                to.add(name, header.getValue());
             }
         }
     }
 
-    private static boolean dropped(String lowerName, Set<String> connectionNamed) {
-        return HOP_BY_HOP.contains(lowerName) || lowerName.startsWith("proxy-") || connectionNamed.contains(lowerName);
+    private static boolean dropped(String name, Set<String> connectionNamed) {
+        return HOP_BY_HOP.contains(name) || name.regionMatches(true, 0, "proxy-", 0, 6)
+                || (!connectionNamed.isEmpty() && connectionNamed.contains(name.toLowerCase(Locale.ROOT)));
     }
 
     /** The header names listed in {@code Connection}, which are hop-by-hop for this message. */
