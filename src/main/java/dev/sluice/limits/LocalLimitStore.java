@@ -17,6 +17,8 @@ public final class LocalLimitStore implements LimitStore {
     /** One account's counters, guarded by its own monitor. */
     private static final class AccountState {
         final Map<String, Long> leases = new HashMap<>();
+        /** No lease expires before this: admission scans for expired leases only once it has passed. */
+        long earliestExpiry = Long.MAX_VALUE;
         long quotaWindowStart = Long.MIN_VALUE;
         long quotaUsed;
         double tat = Double.NEGATIVE_INFINITY;
@@ -26,10 +28,17 @@ public final class LocalLimitStore implements LimitStore {
         double controlPlaneTat = Double.NEGATIVE_INFINITY;
 
         long inFlight(long now) {
-            for (Iterator<Long> expiries = leases.values().iterator(); expiries.hasNext();) {
-                if (expiries.next() <= now) {
-                    expiries.remove();
+            if (now >= earliestExpiry) {
+                long earliest = Long.MAX_VALUE;
+                for (Iterator<Long> expiries = leases.values().iterator(); expiries.hasNext();) {
+                    long expiry = expiries.next();
+                    if (expiry <= now) {
+                        expiries.remove();
+                    } else {
+                        earliest = Math.min(earliest, expiry);
+                    }
                 }
+                earliestExpiry = earliest;
             }
             return leases.size();
         }
@@ -102,6 +111,7 @@ public final class LocalLimitStore implements LimitStore {
             // every limit passed: take the slot and count the request
             if (limits.concurrency() != null) {
                 state.leases.put(reservation.leaseId(), now + leaseMillis);
+                state.earliestExpiry = Math.min(state.earliestExpiry, now + leaseMillis);
                 inFlight++;
             }
             if (limits.requestsPerWindow() != null) {

@@ -239,6 +239,7 @@ public final class Forwarder {
             case CONNECT -> ErrorCode.BACKEND_CONNECT_ERROR.code();
             case TIMEOUT -> ErrorCode.BACKEND_TIMEOUT.code();
             case HTTP -> "http_" + failure.status();
+            case CANCELLED -> "client_closed";
         };
     }
 

@@ -51,6 +51,12 @@ final class ResponseRelay {
     void start() {
         HttpClientResponse from = upstream.response();
         HttpServerResponse to = exchange.response();
+        if (exchange.clientGone()) {
+            // the client left between the backend's first chunk and now: nobody to relay to
+            upstream.request().reset();
+            finish(499, "client_closed", "router");
+            return;
+        }
         to.setStatusCode(from.statusCode());
         String statusMessage = from.statusMessage();
         if (statusMessage != null && !statusMessage.isEmpty()) {

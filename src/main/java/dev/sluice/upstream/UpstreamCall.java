@@ -28,6 +28,8 @@ import java.util.concurrent.TimeoutException;
  */
 final class UpstreamCall {
 
+    private static final org.jboss.logging.Logger LOGGER = org.jboss.logging.Logger.getLogger(UpstreamCall.class);
+
     /** Error bodies are read up to this size to build the envelope; the rest is dropped. */
     static final int MAX_ERROR_BODY = 64 * 1024;
 
@@ -53,10 +55,13 @@ final class UpstreamCall {
             HttpClientRequest request = connected.result();
             if (exchange.clientGone()) {
                 request.reset();
-                promise.fail(UpstreamFailure.connect(new IllegalStateException("client went away")));
+                promise.fail(UpstreamFailure.cancelled());
                 return;
             }
             exchange.upstreamRequest(request);
+            // failures reach the response future; this only keeps Vert.x from logging a reset as an error
+            request.exceptionHandler(failure -> LOGGER.debugf("request_id=%s upstream request failed: %s",
+                    exchange.requestId(), failure.getMessage()));
             prepare(request, exchange, backend, tracing);
             // no response headers in time: first-byte timeout
             IdleWatchdog firstByte = IdleWatchdog.start(vertx, model.upstream().firstByteTimeout().toMillis(),
@@ -75,7 +80,9 @@ final class UpstreamCall {
                 onResponse(request, answered.result(), promise);
             });
         });
-        return promise.future();
+        // a reset because the client went away is the proxy's own doing, not a failure of the backend
+        return promise.future().recover(failure -> Future.failedFuture(
+                exchange.clientGone() ? UpstreamFailure.cancelled() : failure));
     }
 
     private static void timeout(HttpClientRequest request, Promise<UpstreamResponse> promise, String what) {

@@ -16,7 +16,9 @@ public final class UpstreamFailure extends RuntimeException {
         /** No response headers (or no first chunk) in time. */
         TIMEOUT,
         /** The backend answered with a failure status. */
-        HTTP
+        HTTP,
+        /** The proxy itself dropped the call because its client went away: says nothing about the backend. */
+        CANCELLED
     }
 
     private final Kind kind;
@@ -36,6 +38,10 @@ public final class UpstreamFailure extends RuntimeException {
         return new UpstreamFailure(Kind.CONNECT, 0, 0, null, String.valueOf(cause.getMessage()));
     }
 
+    public static UpstreamFailure cancelled() {
+        return new UpstreamFailure(Kind.CANCELLED, 0, 0, null, "the client went away");
+    }
+
     public static UpstreamFailure timeout(String message) {
         return new UpstreamFailure(Kind.TIMEOUT, 0, 0, null, message);
     }
@@ -46,7 +52,8 @@ public final class UpstreamFailure extends RuntimeException {
 
     /** The breaker counts unreachable, slow and 5xx backends; a 429 is the backend's quota, not its health. */
     public static boolean tripsBreaker(Throwable failure) {
-        return failure instanceof UpstreamFailure f && (f.kind != Kind.HTTP || f.status >= 500 || f.status == 408);
+        return failure instanceof UpstreamFailure f && f.kind != Kind.CANCELLED
+                && (f.kind != Kind.HTTP || f.status >= 500 || f.status == 408);
     }
 
     public Kind kind() {
@@ -79,6 +86,9 @@ public final class UpstreamFailure extends RuntimeException {
         }
         if (kind == Kind.CONNECT) {
             return true;
+        }
+        if (kind == Kind.CANCELLED) {
+            return false;
         }
         return status == 429 || status == 502 || status == 503 || status == 504 || status == 529;
     }

@@ -151,6 +151,30 @@ abstract class AdmissionEndToEnd {
     }
 
     @Test
+    void clientsThatGoAwayAtAnyMomentLeaveNoSlotTaken() throws Exception {
+        backends.get("l").reply(Replies.delayed(150, Replies.json(200, Replies.CHAT_COMPLETION)));
+        io.vertx.core.http.HttpClient hasty = TestBackend.vertx().createHttpClient(
+                new io.vertx.core.http.HttpClientOptions().setKeepAlive(false),
+                new io.vertx.core.http.PoolOptions().setHttp1MaxSize(50));
+        try {
+            for (int i = 0; i < 30; i++) {
+                long closeAfter = i * 10L;
+                RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(proxy.getHost())
+                        .setPort(proxy.getPort()).setURI("/v1/chat/completions")
+                        .putHeader("authorization", "Bearer " + key("flood")).putHeader("content-type", "application/json");
+                hasty.request(options).onSuccess(request -> {
+                    request.send(CHAT);
+                    TestBackend.vertx().setTimer(Math.max(1, closeAfter), t -> request.connection().close());
+                });
+            }
+            Thread.sleep(700);
+        } finally {
+            hasty.close();
+        }
+        awaitIdle("flood");
+    }
+
+    @Test
     void refusesOverTheRequestQuotaAndCountsNothingForRefusedRequests() throws Exception {
         long windowEnd = (System.currentTimeMillis() / 3_600_000 + 1) * 3_600_000;
         for (int i = 1; i <= 3; i++) {

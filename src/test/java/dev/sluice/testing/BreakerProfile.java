@@ -17,6 +17,7 @@ public class BreakerProfile implements QuarkusTestProfile {
         ProxyProfile.keys(config);
         ProxyProfile.model(config, "chat", null, "m");
         ProxyProfile.model(config, "fragile", null, "m");
+        ProxyProfile.model(config, "shy", null, "q");
         ProxyProfile.model(config, "pair", null, "n", "o");
         // the fallback of pair is only tried when both of its backends failed or were skipped
         ProxyProfile.model(config, "rescue", null, "p");

@@ -25,7 +25,7 @@ class CircuitBreakerTest {
 
     @BeforeAll
     static void start() {
-        backends = Backends.start("m", "n", "o", "p");
+        backends = Backends.start("m", "n", "o", "p", "q");
     }
 
     @AfterAll
@@ -61,6 +61,40 @@ class CircuitBreakerTest {
         }
         assertThat(backends.get("m").requestCount()).isEqualTo(7);
         assertThat(Scrape.now().value("sluice_circuit_state", "backend", "m", "model", "fragile")).isZero();
+    }
+
+    @Test
+    void clientsThatGoAwayDoNotOpenTheBreaker() throws Exception {
+        backends.get("q").reply(Replies.stall());
+        io.vertx.core.http.HttpClient hasty = dev.sluice.testing.TestBackend.vertx().createHttpClient(
+                new io.vertx.core.http.HttpClientOptions().setKeepAlive(false));
+        java.net.URL proxy = new java.net.URL(io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port);
+        java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(6);
+        for (int i = 0; i < 6; i++) {
+            io.vertx.core.http.RequestOptions options = new io.vertx.core.http.RequestOptions()
+                    .setMethod(io.vertx.core.http.HttpMethod.POST).setHost(proxy.getHost()).setPort(proxy.getPort())
+                    .setURI("/v1/chat/completions").putHeader("authorization", "Bearer " + ProxyProfile.KEY)
+                    .putHeader("content-type", "application/json");
+            hasty.request(options).onSuccess(request -> request.send("{\"model\":\"shy\",\"messages\":[]}"));
+        }
+        // when every client leaves while the backend still works on its request
+        for (int i = 0; i < 100 && backends.get("q").requestCount() < 6; i++) {
+            Thread.sleep(10);
+        }
+        int closedBefore = backends.get("q").closedConnections();
+        hasty.close().toCompletionStage().toCompletableFuture().get();
+        // the proxy cancels the upstream requests at once
+        for (int i = 0; i < 200 && backends.get("q").closedConnections() < closedBefore + 5; i++) {
+            Thread.sleep(10);
+        }
+        assertThat(backends.get("q").closedConnections()).isGreaterThanOrEqualTo(closedBefore + 5);
+        Thread.sleep(100);
+
+        // then the backend's breaker is still closed: the next request reaches it
+        backends.get("q").reply(Replies.json(200, Replies.CHAT_COMPLETION));
+        openai(ProxyProfile.KEY).body("{\"model\":\"shy\",\"messages\":[]}").post("/v1/chat/completions")
+                .then().statusCode(200);
+        assertThat(Scrape.now().value("sluice_circuit_state", "backend", "q", "model", "shy")).isZero();
     }
 
     @Test
