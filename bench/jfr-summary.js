@@ -73,16 +73,24 @@ const cpu = cpuAll.filter((e) => e.frames.length && !idle(e));
 out += `### CPU (jdk.ExecutionSample)\n\n${cpuAll.length} samples, ${cpuAll.length - cpu.length} of them in an idle wait (left out); ${cpu.length} below.\n\n`;
 out += '**By thread**\n\n' + table(count(cpu, (e) => thread(e.sampledThread)).slice(0, 8), cpu.length, 'n') + '\n';
 out += '**By code area of the top frame (self time)**\n\n' + table(count(cpu, (e) => area(e.frames[0])), cpu.length, 'n') + '\n';
+const isJdk = (f) => /^(java\.|javax\.|jdk\.|sun\.)/.test(f) && !/^(sun\.nio|java\.nio|sun\.net)/.test(f);
+out += '**By code area, JDK library frames charged to the code that called them**\n\n' +
+  table(count(cpu, (e) => area(e.frames.find((f) => !isJdk(f)) || e.frames[0])), cpu.length, 'n') + '\n';
 out += `**Top ${TOP} frames (self time)**\n\n` + table(count(cpu, (e) => e.frames[0]).slice(0, TOP), cpu.length, 'n') + '\n';
 const incl = new Map();
 for (const e of cpu) for (const f of new Set(e.frames.filter((x) => x.startsWith('dev.sluice.')))) incl.set(f, (incl.get(f) || 0) + 1);
 out += `**Sluice methods on the stack (inclusive; stacks cut at the printed depth)**\n\n` +
   table([...incl.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP), cpu.length, 'n') + '\n';
 
-const alloc = events(path.join(dir, 'allocation-samples.txt'));
+// A sample's weight is what its thread allocated since that thread's previous sample: the first sample of each
+// thread also carries what it allocated before the recording started, so it is left out.
+const allocAll = events(path.join(dir, 'allocation-samples.txt'));
+const seen = new Set();
+const alloc = allocAll.filter((e) => { const t = e.eventThread || '?'; if (seen.has(t)) return true; seen.add(t); return false; });
 const w = (e) => bytes(e.weight);
 const total = alloc.reduce((s, e) => s + w(e), 0);
-out += `### Allocation (jdk.ObjectAllocationSample)\n\n${alloc.length} samples, ${(total / 1048576).toFixed(0)} MiB sampled weight in all.\n\n`;
+out += `### Allocation (jdk.ObjectAllocationSample)\n\n${alloc.length} samples (the first of each of ${seen.size} threads left out), ` +
+  `${(total / 1048576).toFixed(0)} MiB sampled weight in all.\n\n`;
 out += `**By class**\n\n` + table(count(alloc, (e) => (e.objectClass || '?').replace(/ \(classLoader.*$/, ''), w).slice(0, TOP), total, 'bytes') + '\n';
 out += `**By allocating frame**\n\n` + table(count(alloc, (e) => e.frames[0] || '?', w).slice(0, TOP), total, 'bytes') + '\n';
 out += `**By first Sluice frame on the stack (none = allocated outside Sluice's code)**\n\n` +

@@ -55,7 +55,8 @@ TAILS_SECS=${TAILS_SECS:-15}; TAILS_WARMUP=${TAILS_WARMUP:-5}
 TRIP_REQUESTS=${TRIP_REQUESTS:-200}
 STREAMS=${STREAMS:-5000}; STREAMS_SECS=${STREAMS_SECS:-20}
 STREAM_CHUNKS=${STREAM_CHUNKS:-20}; STREAM_CHUNK_DELAY_MS=${STREAM_CHUNK_DELAY_MS:-500}
-STREAMS_AFTER_SECS=${STREAMS_AFTER_SECS:-30}
+STREAMS_AFTER_SECS=${STREAMS_AFTER_SECS:-75}   # last RSS sample; past the upstream pool's 60 s keep-alive timeout
+STREAMS_DIRECT=${STREAMS_DIRECT:-1}            # 1 = the same streams against the mock directly first (TTFT baseline)
 PROFILE_SECS=${PROFILE_SECS:-30}
 JMH_ARGS=${JMH_ARGS:-"-f 2 -wi 3 -w 1s -i 3 -r 1s"}
 
@@ -216,6 +217,10 @@ harness() {  # NAME CONFIG  [VAR=value ...]   (runs bench.sh with Sluice as the 
   cp "$cfg" "$dir/" 2>/dev/null
   HARNESS_TSV=$(ls -t "$dir"/bench-*.tsv 2>/dev/null | head -1)
   [ $rc = 0 ] && [ -n "$HARNESS_TSV" ] || log "scenario $name: harness exit $rc (see $dir/harness.txt)"
+  if grep -q 'Socket errors' "$dir"/logs/wrk-sut-r*.txt 2>/dev/null; then
+    log "scenario $name: WARNING: socket errors against Sluice ($(grep -h 'Socket errors' "$dir"/logs/wrk-sut-r*.txt | head -1 | xargs)); last lines of its log:"
+    tail -n 3 "$dir/logs/sut.log" >&2
+  fi
   grep -v '^\[bench' "$dir/harness.txt" | sed '/^$/d' >&2
 }
 
@@ -322,7 +327,7 @@ scenario_redis_trip() {
   release=$(grep -v ' lua\]' "$dir/monitor.txt" | grep -ci "\"evalsha\" \"$release_sha\"")
   inscript=$(grep -c ' lua\]' "$dir/monitor.txt")
   other=$(grep -v ' lua\]' "$dir/monitor.txt" | grep -v -i "\"evalsha\" \"\($admit_sha\|$release_sha\)\"" \
-          | grep -vci '"info"\|"config"\|^$')
+          | grep -vci '"info"\|"config"\|"hello"\|^$')   # HELLO opens a pooled connection, it is not per request
   awk -v n="$TRIP_REQUESTS" -v bad="$bad" -v es="${evalsha:-0}" -v ev="${eval_:-0}" -v tot="$total" -v a="$admit" \
       -v r="$release" -v o="$other" -v l="$inscript" 'BEGIN{
     printf "TRIP requests=%d non200=%d evalsha_calls=%d eval_calls=%d redis_commands=%d evalsha_per_req=%.3f admit_evalsha_per_req=%.3f release_evalsha_per_req=%.3f other_client_commands=%d commands_inside_scripts=%d\n",
@@ -342,6 +347,13 @@ scenario_streams() {
   write_config "$dir/config.yaml" true none
   # every stream: STREAM_CHUNKS chunks STREAM_CHUNK_DELAY_MS apart (the mock's defaults for this run)
   start_mock "$dir" MOCK_CHUNKS="$STREAM_CHUNKS" MOCK_CHUNK_DELAY_MS="$STREAM_CHUNK_DELAY_MS"
+  if [ "$STREAMS_DIRECT" = 1 ]; then
+    log "streams: $STREAMS streams directly against the mock (baseline)"
+    timeout $((STREAMS_SECS + 60)) node "$SHARED/sse-bench.js" http://127.0.0.1:18000/v1/chat/completions "$STREAMS" \
+      "$STREAMS_SECS" "$SHARED/body-stream.json" $((STREAM_CHUNKS + 3)) >"$dir/sse-bench-direct.txt" 2>&1
+    grep '^RESULT' "$dir/sse-bench-direct.txt" | sed 's/^RESULT/DIRECT/' | tee "$dir/streams-direct.txt" >&2
+    sleep 2
+  fi
   start_sluice "$dir/config.yaml" "$dir"
   local pid=$SLUICE_PID url="http://127.0.0.1:$SLUICE_PORT/v1/chat/completions"
   local rss_start; rss_start=$(rss_kib "$pid")
@@ -370,8 +382,11 @@ scenario_streams() {
   local peak_conns; peak_conns=$(awk '{if ($5>m) m=$5} END{print m+0}' "$dir/samples.txt")
   local peak_fds; peak_fds=$(awk '{if ($4>m) m=$4} END{print m+0}' "$dir/samples.txt")
   sleep 10
-  local rss_10; rss_10=$(rss_kib "$pid")
-  sleep $((STREAMS_AFTER_SECS > 10 ? STREAMS_AFTER_SECS - 10 : 0))
+  local rss_10 fds_10 rss_30 fds_30
+  rss_10=$(rss_kib "$pid"); fds_10=$(ls "/proc/$pid/fd" | wc -l)
+  sleep 20
+  rss_30=$(rss_kib "$pid"); fds_30=$(ls "/proc/$pid/fd" | wc -l)
+  sleep $((STREAMS_AFTER_SECS > 30 ? STREAMS_AFTER_SECS - 30 : 0))
   local rss_after; rss_after=$(rss_kib "$pid")
   local fds_after; fds_after=$(ls "/proc/$pid/fd" | wc -l)
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
@@ -384,9 +399,10 @@ scenario_streams() {
   local live; live=$(awk '/^Total/{printf "%.1f", $3/1048576}' "$dir/histogram.txt")
   local ctx; ctx=$(awk '$4=="io.vertx.ext.web.impl.RoutingContextImpl"{print $2}' "$dir/histogram.txt")
   local res; res=$(grep '^RESULT' "$dir/sse-bench.txt" | cut -d' ' -f2-)
-  printf 'STREAMS streams=%s chunks=%s chunk_delay_ms=%s secs=%s load_secs=%s peak_client_conns=%s peak_fds=%s rss_start_mib=%s rss_base_mib=%s rss_peak_mib=%s rss_end_mib=%s rss_10s_mib=%s rss_after_mib=%s after_secs=%s rss_after_gc_mib=%s live_heap_mib=%s routing_contexts_live=%s fds_after=%s %s\n' \
+  printf 'STREAMS streams=%s chunks=%s chunk_delay_ms=%s secs=%s load_secs=%s peak_client_conns=%s peak_fds=%s rss_start_mib=%s rss_base_mib=%s rss_peak_mib=%s rss_end_mib=%s rss_10s_mib=%s fds_10s=%s rss_30s_mib=%s fds_30s=%s rss_after_mib=%s after_secs=%s rss_after_gc_mib=%s live_heap_mib=%s routing_contexts_live=%s fds_after=%s %s\n' \
     "$STREAMS" "$STREAM_CHUNKS" "$STREAM_CHUNK_DELAY_MS" "$STREAMS_SECS" "$load_secs" "$peak_conns" "$peak_fds" \
-    $((rss_start / 1024)) $((rss_base / 1024)) $((peak / 1024)) $((rss_end / 1024)) $((rss_10 / 1024)) $((rss_after / 1024)) \
+    $((rss_start / 1024)) $((rss_base / 1024)) $((peak / 1024)) $((rss_end / 1024)) $((rss_10 / 1024)) "$fds_10" \
+    $((rss_30 / 1024)) "$fds_30" $((rss_after / 1024)) \
     "$STREAMS_AFTER_SECS" $((rss_gc / 1024)) "${live:-?}" "${ctx:-0}" "$fds_after" "${res:-sse-bench=failed}" \
     | tee "$dir/streams.txt" >&2
   grep -c 'WARN\|ERROR' "$dir/sluice.log" | xargs -I{} echo "sluice log warnings/errors: {}" >&2

@@ -37,6 +37,7 @@ let out = `# Sluice benchmark summary\n\n\`\`\`\n${read(p('machine.txt')).trim()
 const plain = harness('plain');
 const redis = harness('redis');
 const streams = kv(p('streams', 'streams.txt'), 'STREAMS');
+const streamsDirect = kv(p('streams', 'streams-direct.txt'), 'DIRECT');
 const targets = [];
 
 const errs = (h) => (h && h.sut && num(h.sut.errors) > 0 ? ` (Sluice had ${h.sut.errors} errors or non-2xx answers in the wrk run; its rps counts them)` : '');
@@ -115,10 +116,12 @@ if (trip) {
 if (streams) {
   out += `## f: ${streams.streams} concurrent slow SSE streams\n\n${read(p('streams', 'load.txt')).trim().replace(/\n/g, '; ')}\n\n` +
     `Each stream: ${streams.chunks} chunks ${streams.chunk_delay_ms} ms apart; load ${streams.secs} s (closed loop, ${streams.load_secs} s until the last stream ended).\n\n` +
-    '| ok | bad | errors | streams/s | TTFT p50 ms | TTFT p99 ms | stream p50 ms | stream p99 ms | peak client conns | peak fds |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' +
-    `| ${streams.ok} | ${streams.bad} | ${streams.errors} | ${streams.streams_per_s} | ${streams.ttft_p50_ms} | ${streams.ttft_p99_ms} | ${streams.total_p50_ms} | ${streams.total_p99_ms} | ${streams.peak_client_conns} | ${streams.peak_fds} |\n\n` +
-    '| RSS MiB: started | baseline (warm) | peak | at end | +10 s | ' + `+${streams.after_secs} s | after full GC | live heap MiB | RoutingContexts live | fds after |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n` +
-    `| ${streams.rss_start_mib} | ${streams.rss_base_mib} | ${streams.rss_peak_mib} | ${streams.rss_end_mib} | ${streams.rss_10s_mib} | ${streams.rss_after_mib} | ${streams.rss_after_gc_mib} | ${streams.live_heap_mib} | ${streams.routing_contexts_live} | ${streams.fds_after} |\n\n`;
+    '| through | ok | bad | errors | streams/s | TTFT p50 ms | TTFT p99 ms | stream p50 ms | stream p99 ms |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n' +
+    [['Sluice', streams], ['direct (mock)', streamsDirect]].filter(([, o]) => o).map(([n, o]) =>
+      `| ${n} | ${o.ok} | ${o.bad} | ${o.errors} | ${o.streams_per_s} | ${o.ttft_p50_ms} | ${o.ttft_p99_ms} | ${o.total_p50_ms} | ${o.total_p99_ms} |`).join('\n') +
+    `\n\nSluice: peak ${streams.peak_client_conns} client connections, ${streams.peak_fds} open files.\n\n` +
+    '| Sluice RSS MiB: started | baseline (warm) | peak | at end | +10 s | +30 s | ' + `+${streams.after_secs} s | after full GC | live heap MiB | RoutingContexts live | open files +10 s / +30 s / +${streams.after_secs} s |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n` +
+    `| ${streams.rss_start_mib} | ${streams.rss_base_mib} | ${streams.rss_peak_mib} | ${streams.rss_end_mib} | ${streams.rss_10s_mib} | ${streams.rss_30s_mib} | ${streams.rss_after_mib} | ${streams.rss_after_gc_mib} | ${streams.live_heap_mib} | ${streams.routing_contexts_live} | ${streams.fds_10s} / ${streams.fds_30s} / ${streams.fds_after} |\n\n`;
   if (streams.sample) out += `Samples of failed streams: ${streams.sample}\n\n`;
 }
 
