@@ -8,8 +8,16 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_KEY") or "sk-mock")
 
 local non2xx = 0
+local statuses = {}
 response = function(status, headers, body)
-  if status < 200 or status > 299 then non2xx = non2xx + 1 end
+  if status < 200 or status > 299 then
+    non2xx = non2xx + 1
+    if statuses[status] == nil then
+      statuses[status] = 0
+      io.write(string.format("first %d answer: %s\n", status, body))
+    end
+    statuses[status] = statuses[status] + 1
+  end
 end
 
 done = function(summary, latency, requests)

@@ -58,6 +58,7 @@ STREAM_CHUNKS=${STREAM_CHUNKS:-20}; STREAM_CHUNK_DELAY_MS=${STREAM_CHUNK_DELAY_M
 STREAMS_AFTER_SECS=${STREAMS_AFTER_SECS:-75}   # last RSS sample; past the upstream pool's 60 s keep-alive timeout
 STREAMS_DIRECT=${STREAMS_DIRECT:-1}            # 1 = the same streams against the mock directly first (TTFT baseline)
 PROFILE_SECS=${PROFILE_SECS:-30}
+PROFILE_STORE=${PROFILE_STORE:-none}          # none = the plain scenario's account; local or redis = the limits scenarios' one
 JMH_ARGS=${JMH_ARGS:-"-f 2 -wi 3 -w 1s -i 3 -r 1s"}
 
 SCENARIOS=("$@")
@@ -413,10 +414,12 @@ scenario_streams() {
 scenario_profile() {
   local dir="$OUT/profile"
   mkdir -p "$dir"
-  write_config "$OUT/config-profile.yaml" true none
+  write_config "$OUT/config-profile.yaml" true "$PROFILE_STORE"
+  [ "$PROFILE_STORE" = redis ] && start_redis "$dir"
   # recording starts 15 s after the JVM (harness warm-up under way) and lasts PROFILE_SECS, inside the measured load
   SUT_EXTRA_OPTS="-XX:StartFlightRecording=delay=15s,duration=${PROFILE_SECS}s,filename=$dir/sluice.jfr,settings=profile" \
     harness profile "$OUT/config-profile.yaml" PEERS=" " DURATION=$((PROFILE_SECS + 5)) WARMUP=15 RATE=0 STREAM=0
+  stop_svc redis
   [ -s "$dir/sluice.jfr" ] || { log "profile: no recording at $dir/sluice.jfr"; return; }
   local jfr=jfr j25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/jfr
   command -v jfr >/dev/null || jfr="$(dirname "$(readlink -f "$(command -v "$JAVA_BIN")")")/jfr"
