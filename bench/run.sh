@@ -1,0 +1,474 @@
+#!/usr/bin/env bash
+# Sluice benchmark: builds the jar, runs the scenarios of bench/README.md against the side-by-side harness
+# (../shared/bench/bench.sh) and its own loads, prints a summary and keeps every raw output under $BENCH_WORK.
+#
+# usage: bench/run.sh [SCENARIO...]          default: plain local redis validation tails redis-trip streams profile
+#   plain       a: Sluice with an account without limits vs direct, nginx, Portkey (+ e: SSE pass, g: 200 req/s pass)
+#   local       b: concurrency + quota + rate limits, store: local
+#   redis       c: the same limits, store: redis (+ g: 200 req/s pass)
+#   validation  d: validation on and off, ~1.5 KB and ~100 KB chat bodies (4 harness runs)
+#   tails       p50/p99/p99.9 of direct, nginx and Sluice (wrk, closed loop), which the harness does not print
+#   redis-trip  g: Redis commands per request (INFO commandstats and MONITOR through bench/resp.js)
+#   streams     f: STREAMS concurrent slow SSE streams through Sluice, with Sluice's RSS before, during and after
+#   profile     JFR recording of Sluice under the plain load, summarised (top frames, allocation sites)
+#   jmh         the JMH micro-benchmarks (./mvnw -Pjmh), not in the default list (about 7 minutes)
+#
+# Every server listens on 127.0.0.1 only; everything started here is stopped on exit; every load is bounded in time.
+set -uo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(git -C "$BENCH_DIR" rev-parse --show-toplevel)"
+HARNESS="${HARNESS:-$ROOT/../shared/bench/bench.sh}"
+[ -f "$HARNESS" ] || { echo "harness not found: $HARNESS (set HARNESS=/path/to/bench.sh)" >&2; exit 1; }
+SHARED="$(cd "$(dirname "$HARNESS")" && pwd)"
+WORK="${BENCH_WORK:-/tmp/sluice-bench}"
+STAMP=$(date +%Y%m%d-%H%M%S)
+OUT="${RESULTS_DIR:-$WORK/sluice/$STAMP}"
+JAR="$ROOT/target/quarkus-app/quarkus-run.jar"
+
+# ---------------------------------------------------------------- knobs (environment)
+BUILD=${BUILD:-1}                       # 0 = use the jar in target/ as it is
+INSTALL=${INSTALL:-1}                   # 1 = let the harness install wrk/hey/nginx/haproxy/npm peers; apt redis-server if missing
+JAVA_BIN=${JAVA_BIN:-java}
+# the options of the JVM image's entrypoint (src/main/docker/Dockerfile.jvm), with MaxRAM standing in for a 512 MiB limit
+SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:-"-XX:MaxRAM=512m -XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError"}
+# Java's sockets are dual-stack: without this a 127.0.0.1 listener shows as [::ffff:127.0.0.1], which the harness's
+# loopback check refuses (and stops the system under test)
+IPV4_OPT="-Djava.net.preferIPv4Stack=true"
+SLUICE_PORT=${SLUICE_PORT:-18400}
+REDIS_PORT=${REDIS_PORT:-18600}
+# The harness always sends "Authorization: Bearer sk-mock" (its peers ignore it); a second Authorization header
+# would not replace it (Sluice reads the first), so the benchmark key is that one. PROXY_HEADERS is only needed
+# for another key.
+BENCH_KEY=${BENCH_KEY:-sk-mock}
+# Circuit breaker window (requests). Client connections that close while their request waits for the backend (wrk
+# closing its connections at the end of every run) count as backend failures, so with the default window of 20 the
+# breaker opens after each wrk run and the next run gets 10 s of 503 no_healthy_backends. A large window keeps
+# those few failures under the ratio. BREAKER_VOLUME=20 shows the default behaviour.
+BREAKER_VOLUME=${BREAKER_VOLUME:-10000}
+DURATION=${DURATION:-15}; WARMUP=${WARMUP:-15}; ROUNDS=${ROUNDS:-1}   # plain scenario (and profile warm-up)
+AUX_DURATION=${AUX_DURATION:-10}; AUX_WARMUP=${AUX_WARMUP:-10}         # local, redis, validation
+CONNS=${CONNS:-32}
+PLAIN_PEERS=${PLAIN_PEERS:-"direct nginx portkey"}
+RATE=${RATE:-200}; RATE_SECS=${RATE_SECS:-10}
+TAILS_SECS=${TAILS_SECS:-15}; TAILS_WARMUP=${TAILS_WARMUP:-5}
+TRIP_REQUESTS=${TRIP_REQUESTS:-200}
+STREAMS=${STREAMS:-5000}; STREAMS_SECS=${STREAMS_SECS:-20}
+STREAM_CHUNKS=${STREAM_CHUNKS:-20}; STREAM_CHUNK_DELAY_MS=${STREAM_CHUNK_DELAY_MS:-500}
+STREAMS_AFTER_SECS=${STREAMS_AFTER_SECS:-75}   # last RSS sample; past the upstream pool's 60 s keep-alive timeout
+STREAMS_DIRECT=${STREAMS_DIRECT:-1}            # 1 = the same streams against the mock directly first (TTFT baseline)
+PROFILE_SECS=${PROFILE_SECS:-30}
+PROFILE_STORE=${PROFILE_STORE:-none}          # none = the plain scenario's account; local or redis = the limits scenarios' one
+JMH_ARGS=${JMH_ARGS:-"-f 2 -wi 3 -w 1s -i 3 -r 1s"}
+
+SCENARIOS=("$@")
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(plain local redis validation tails redis-trip streams profile)
+
+mkdir -p "$OUT"
+log() { printf '[sluice-bench %(%H:%M:%S)T] %s\n' -1 "$*" | tee -a "$OUT/run.log" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# ---------------------------------------------------------------- processes started here (each in its own session)
+STARTED=()
+stop_pid() {
+  local p=$1 i
+  kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null
+  for i in $(seq 1 30); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.2; done
+  kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null
+}
+stop_all() {
+  local e
+  for e in "${STARTED[@]}"; do stop_pid "${e##*:}"; done
+  STARTED=()
+}
+cleanup() { trap - EXIT INT TERM; stop_all; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_busy() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
+wait_port() { local i; for ((i = 0; i < ${2:-150}; i++)); do port_busy "$1" && return 0; sleep 0.1; done; return 1; }
+START_PID=""
+start_svc() {  # name port logfile cmd...
+  local name=$1 port=$2 logf=$3; shift 3
+  port_busy "$port" && die "$name: port $port is already in use"
+  setsid "$@" >"$logf" 2>&1 </dev/null &
+  START_PID=$!
+  STARTED+=("$name:$START_PID")
+  wait_port "$port" || die "$name did not listen on $port (see $logf)"
+  if ss -ltnH "sport = :$port" | awk '{print $4}' | grep -qvE '^127\.[0-9.]+:'; then
+    die "$name listens on a non-loopback address"
+  fi
+}
+stop_svc() {  # name
+  local e keep=()
+  for e in "${STARTED[@]}"; do
+    if [ "${e%%:*}" = "$1" ]; then stop_pid "${e##*:}"; else keep+=("$e"); fi
+  done
+  STARTED=("${keep[@]}")
+}
+
+# ---------------------------------------------------------------- preparation
+raise_nofile() {
+  local hard; hard=$(ulimit -Hn)
+  [ "$hard" = unlimited ] && hard=1048576
+  ulimit -n "$hard" 2>/dev/null || true
+  log "open files limit: $(ulimit -n)"
+}
+
+build() {
+  if [ "$BUILD" = 1 ] || [ ! -f "$JAR" ]; then
+    log "building the jar (./mvnw -B -q package -DskipTests)"
+    (cd "$ROOT" && ./mvnw -B -q package -DskipTests) >"$OUT/build.log" 2>&1 || die "build failed, see $OUT/build.log"
+  fi
+  [ -f "$JAR" ] || die "no jar at $JAR"
+}
+
+REDIS_BIN=""
+find_redis() {
+  [ -n "$REDIS_BIN" ] && return 0
+  if command -v redis-server >/dev/null; then REDIS_BIN=$(command -v redis-server); return 0; fi
+  # the static Redis 7 server that the embedded-redis test artifact ships (in the local Maven repository after a test build)
+  local jar; jar=$(ls "$HOME"/.m2/repository/org/signal/embedded-redis/*/embedded-redis-*.jar 2>/dev/null | tail -1)
+  if [ -n "$jar" ]; then
+    mkdir -p "$WORK/redis"
+    (cd "$WORK/redis" && unzip -o -q "$jar" 'redis-server-7.0.15-linux-amd64' 2>/dev/null) \
+      && chmod +x "$WORK/redis/redis-server-7.0.15-linux-amd64" && REDIS_BIN="$WORK/redis/redis-server-7.0.15-linux-amd64" && return 0
+  fi
+  if [ "$INSTALL" = 1 ]; then
+    log "apt-get install redis-server"
+    apt-get update -qq >/dev/null 2>&1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >"$OUT/apt-redis.log" 2>&1 || die "apt-get install redis-server failed"
+    REDIS_BIN=$(command -v redis-server)
+  fi
+  [ -n "$REDIS_BIN" ] || die "no redis-server (install it, or run the tests once so that embedded-redis is in ~/.m2)"
+}
+start_redis() {
+  find_redis
+  start_svc redis "$REDIS_PORT" "$1/redis.log" "$REDIS_BIN" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' \
+    --appendonly no --protected-mode yes
+  log "redis: $("$REDIS_BIN" --version | head -1) on 127.0.0.1:$REDIS_PORT"
+}
+
+# write_config FILE VALIDATION(true|false) LIMITS(none|local|redis)
+write_config() {
+  local file=$1 validation=$2 limits=$3 store=local account="{window: 1h}"
+  # an account with only a window has no limit at all (the plain scenario)
+  if [ "$limits" != none ]; then
+    # generous: nothing is refused, so the figures are the cost of the checks
+    account="{concurrency: 100000, requests-per-window: 1000000000000, window: 1h, rate: 1000000, burst: 1000000}"
+    store=$limits
+  fi
+  cat >"$file" <<EOF
+# written by bench/run.sh
+sluice:
+  validation:
+    enabled: $validation
+  limits:
+    store: $store
+  accounts:
+    bench: $account
+  keys:
+    - {key: $BENCH_KEY, account: bench}
+  upstream:
+    circuit-breaker: {failure-ratio: 0.5, request-volume: $BREAKER_VOLUME, delay: 10s}
+  models:
+    mock-model:
+      backends:
+        - {name: mock, url: http://127.0.0.1:18000}
+quarkus:
+  redis:
+    hosts: redis://127.0.0.1:$REDIS_PORT
+EOF
+}
+
+sluice_env() {  # CONFIG -> env assignments for Sluice
+  echo "SLUICE_CONFIG=$1 QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=$SLUICE_PORT"
+}
+start_sluice() {  # CONFIG DIR [extra java opts]
+  local cfg=$1 dir=$2 extra=${3:-}
+  # shellcheck disable=SC2086
+  start_svc sluice "$SLUICE_PORT" "$dir/sluice.log" env $(sluice_env "$cfg") "$JAVA_BIN" $IPV4_OPT $SLUICE_JAVA_OPTS $extra -jar "$JAR"
+  SLUICE_PID=$START_PID
+}
+start_mock() {  # DIR [env assignments...]
+  local dir=$1; shift
+  start_svc mock 18000 "$dir/mock.log" env "$@" node "$SHARED/mock-backend.js" 18000
+}
+rss_kib() { awk '/^VmRSS:/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# ---------------------------------------------------------------- the harness
+HARNESS_TSV=""
+harness() {  # NAME CONFIG  [VAR=value ...]   (runs bench.sh with Sluice as the system under test)
+  local name=$1 cfg=$2; shift 2
+  local dir="$OUT/$name" headers=""
+  mkdir -p "$dir"
+  [ "$BENCH_KEY" != sk-mock ] && headers="authorization: Bearer $BENCH_KEY"
+  # the harness's nginx.conf names /tmp/peers/run/nginx for its pid and log files; without it nginx does not start
+  mkdir -p /tmp/peers/run/nginx
+  log "scenario $name: load average $(loadavg)"
+  echo "load average before: $(loadavg)" >"$dir/load.txt"
+  # shellcheck disable=SC2046
+  env $(sluice_env "$cfg") BENCH_WORK="$WORK" OUT="$dir" INSTALL="$INSTALL" CONNS="$CONNS" \
+    SUT_CMD="$JAVA_BIN $IPV4_OPT $SLUICE_JAVA_OPTS ${SUT_EXTRA_OPTS:-} -jar $JAR" PROXY_HEADERS="$headers" "$@" \
+    timeout -k 15 "${HARNESS_TIMEOUT:-1200}" bash "$HARNESS" "http://127.0.0.1:$SLUICE_PORT" >"$dir/harness.txt" 2>&1
+  local rc=$?
+  echo "load average after: $(loadavg)" >>"$dir/load.txt"
+  rm -rf "$dir/logs"; cp -r "$WORK/run/logs" "$dir/logs" 2>/dev/null
+  cp "$cfg" "$dir/" 2>/dev/null
+  HARNESS_TSV=$(ls -t "$dir"/bench-*.tsv 2>/dev/null | head -1)
+  [ $rc = 0 ] && [ -n "$HARNESS_TSV" ] || log "scenario $name: harness exit $rc (see $dir/harness.txt)"
+  if grep -q 'Socket errors' "$dir"/logs/wrk-sut-r*.txt 2>/dev/null; then
+    log "scenario $name: WARNING: socket errors against Sluice ($(grep -h 'Socket errors' "$dir"/logs/wrk-sut-r*.txt | head -1 | xargs)); last lines of its log:"
+    tail -n 3 "$dir/logs/sut.log" >&2
+  fi
+  grep -v '^\[bench' "$dir/harness.txt" | sed '/^$/d' >&2
+}
+
+# ---------------------------------------------------------------- scenarios
+scenario_plain() {
+  write_config "$OUT/config-plain.yaml" true none
+  harness plain "$OUT/config-plain.yaml" PEERS="$PLAIN_PEERS" DURATION="$DURATION" WARMUP="$WARMUP" ROUNDS="$ROUNDS" \
+    RATE="$RATE" RATE_SECS="$RATE_SECS" STREAM=1
+}
+
+scenario_local() {
+  write_config "$OUT/config-local.yaml" true local
+  harness local "$OUT/config-local.yaml" PEERS=direct DURATION="$AUX_DURATION" WARMUP="$AUX_WARMUP" \
+    RATE="$RATE" RATE_SECS="$RATE_SECS" STREAM=0
+}
+
+scenario_redis() {
+  mkdir -p "$OUT/redis"
+  write_config "$OUT/config-redis.yaml" true redis
+  start_redis "$OUT/redis"
+  harness redis "$OUT/config-redis.yaml" PEERS=direct DURATION="$AUX_DURATION" WARMUP="$AUX_WARMUP" \
+    RATE="$RATE" RATE_SECS="$RATE_SECS" STREAM=0
+  node "$BENCH_DIR/resp.js" "$REDIS_PORT" INFO commandstats >"$OUT/redis/commandstats-after.txt" 2>&1
+  stop_svc redis
+}
+
+scenario_validation() {
+  node "$BENCH_DIR/bodies.js" "$OUT/bodies" >&2 || die "could not write the bodies"
+  local size v
+  for size in 1.5k 100k; do
+    for v in on off; do
+      write_config "$OUT/config-validation-$v.yaml" "$([ $v = on ] && echo true || echo false)" none
+      harness "validation-$v-$size" "$OUT/config-validation-$v.yaml" PEERS=direct DURATION="$AUX_DURATION" \
+        WARMUP="$AUX_WARMUP" RATE=0 STREAM=0 BODY_OVERRIDE="$OUT/bodies/chat-$size.json"
+    done
+  done
+}
+
+scenario_tails() {
+  local dir="$OUT/tails" t url
+  mkdir -p "$dir"
+  command -v wrk >/dev/null || die "wrk missing (run the plain scenario first, which installs it)"
+  command -v nginx >/dev/null || die "nginx missing (run the plain scenario first, which installs it)"
+  log "scenario tails: load average $(loadavg)"
+  echo "load average before: $(loadavg)" >"$dir/load.txt"
+  write_config "$dir/config.yaml" true none
+  start_mock "$dir"
+  mkdir -p "$dir/nginx" /tmp/peers/run/nginx
+  sed -e "s/^worker_processes .*/worker_processes 1;/" "$SHARED/conf/nginx.conf" >"$dir/nginx.conf"
+  start_svc nginx 18100 "$dir/nginx.log" nginx -p "$dir/nginx" -c "$dir/nginx.conf"
+  start_sluice "$dir/config.yaml" "$dir"
+  : >"$dir/tails.txt"
+  for t in direct nginx sluice; do
+    case $t in
+      direct) url=http://127.0.0.1:18000/v1/chat/completions ;;
+      nginx) url=http://127.0.0.1:18100/v1/chat/completions ;;
+      sluice) url=http://127.0.0.1:$SLUICE_PORT/v1/chat/completions ;;
+    esac
+    local wu=$TAILS_WARMUP; [ $t = sluice ] && wu=$((TAILS_WARMUP + WARMUP))
+    BODY_FILE="$SHARED/body.json" BENCH_KEY="$BENCH_KEY" timeout $((wu + 30)) \
+      wrk -t1 -c"$CONNS" -d"${wu}s" -s "$BENCH_DIR/latency.lua" "$url" >"$dir/wrk-$t-warmup.txt" 2>&1
+    BODY_FILE="$SHARED/body.json" BENCH_KEY="$BENCH_KEY" timeout $((TAILS_SECS + 30)) \
+      wrk -t1 -c"$CONNS" -d"${TAILS_SECS}s" --latency -s "$BENCH_DIR/latency.lua" "$url" >"$dir/wrk-$t.txt" 2>&1
+    echo "$t $(grep '^TAILS' "$dir/wrk-$t.txt" | cut -d' ' -f2-)" | tee -a "$dir/tails.txt" >&2
+  done
+  echo "load average after: $(loadavg)" >>"$dir/load.txt"
+  stop_all
+}
+
+scenario_redis_trip() {
+  local dir="$OUT/redis-trip" i code bad=0
+  mkdir -p "$dir"
+  log "scenario redis-trip: load average $(loadavg)"
+  echo "load average before: $(loadavg)" >"$dir/load.txt"
+  write_config "$dir/config.yaml" true redis
+  start_redis "$dir"
+  start_mock "$dir"
+  start_sluice "$dir/config.yaml" "$dir"
+  local url="http://127.0.0.1:$SLUICE_PORT/v1/chat/completions"
+  post() { curl -s -m 10 -o /dev/null -w '%{http_code}' -X POST "$url" -H 'content-type: application/json' \
+             -H "authorization: Bearer $BENCH_KEY" --data-binary @"$SHARED/body.json"; }
+  for i in $(seq 1 20); do post >/dev/null; done   # warm the connections
+  sleep 0.5
+  node "$BENCH_DIR/resp.js" "$REDIS_PORT" CONFIG RESETSTAT >/dev/null || die "CONFIG RESETSTAT failed"
+  node "$BENCH_DIR/resp.js" "$REDIS_PORT" --monitor $((TRIP_REQUESTS / 50 + 6)) >"$dir/monitor.txt" 2>&1 &
+  local mon=$!
+  sleep 0.5
+  for i in $(seq 1 "$TRIP_REQUESTS"); do code=$(post); [ "$code" = 200 ] || bad=$((bad + 1)); done
+  sleep 1   # releases are sent after the answer
+  node "$BENCH_DIR/resp.js" "$REDIS_PORT" INFO commandstats >"$dir/commandstats.txt" 2>&1
+  wait "$mon" 2>/dev/null
+  local admit_sha release_sha
+  admit_sha=$(sha1sum "$ROOT/src/main/resources/limits/admit.lua" | cut -d' ' -f1)
+  release_sha=$(sha1sum "$ROOT/src/main/resources/limits/release.lua" | cut -d' ' -f1)
+  local evalsha eval_ total admit release other inscript
+  evalsha=$(grep -o 'cmdstat_evalsha:calls=[0-9]*' "$dir/commandstats.txt" | sed 's/.*=//')
+  eval_=$(grep -o 'cmdstat_eval:calls=[0-9]*' "$dir/commandstats.txt" | sed 's/.*=//')
+  # every command the clients sent (the scripts' own commands are counted under their names too, so only
+  # evalsha/eval and what is not a script's are client commands; INFO, CONFIG and MONITOR are this script's)
+  total=$(grep -o 'cmdstat_[a-z|]*:calls=[0-9]*' "$dir/commandstats.txt" | grep -v 'cmdstat_config\|cmdstat_info\|cmdstat_monitor' \
+          | sed 's/.*=//' | awk '{s+=$1} END{print s+0}')
+  # MONITOR: lines from a client connection ("[0 127.0.0.1:port]") are round trips; "[0 lua]" lines run inside a script
+  admit=$(grep -v ' lua\]' "$dir/monitor.txt" | grep -ci "\"evalsha\" \"$admit_sha\"")
+  release=$(grep -v ' lua\]' "$dir/monitor.txt" | grep -ci "\"evalsha\" \"$release_sha\"")
+  inscript=$(grep -c ' lua\]' "$dir/monitor.txt")
+  other=$(grep -v ' lua\]' "$dir/monitor.txt" | grep -v -i "\"evalsha\" \"\($admit_sha\|$release_sha\)\"" \
+          | grep -vci '"info"\|"config"\|"hello"\|^$')   # HELLO opens a pooled connection, it is not per request
+  awk -v n="$TRIP_REQUESTS" -v bad="$bad" -v es="${evalsha:-0}" -v ev="${eval_:-0}" -v tot="$total" -v a="$admit" \
+      -v r="$release" -v o="$other" -v l="$inscript" 'BEGIN{
+    printf "TRIP requests=%d non200=%d evalsha_calls=%d eval_calls=%d redis_commands=%d evalsha_per_req=%.3f admit_evalsha_per_req=%.3f release_evalsha_per_req=%.3f other_client_commands=%d commands_inside_scripts=%d\n",
+      n, bad, es, ev, tot, es/n, a/n, r/n, o, l}' | tee "$dir/trip.txt" >&2
+  grep 'cmdstat_' "$dir/commandstats.txt" >&2
+  echo "load average after: $(loadavg)" >>"$dir/load.txt"
+  stop_all
+}
+
+scenario_streams() {
+  local dir="$OUT/streams"
+  mkdir -p "$dir"
+  local need=$((2 * STREAMS + 1000))
+  [ "$(ulimit -n)" -ge "$need" ] || log "streams: open files limit $(ulimit -n) < $need; Sluice may run out of sockets"
+  log "scenario streams: $STREAMS streams, load average $(loadavg)"
+  echo "load average before: $(loadavg)" >"$dir/load.txt"
+  write_config "$dir/config.yaml" true none
+  # every stream: STREAM_CHUNKS chunks STREAM_CHUNK_DELAY_MS apart (the mock's defaults for this run)
+  start_mock "$dir" MOCK_CHUNKS="$STREAM_CHUNKS" MOCK_CHUNK_DELAY_MS="$STREAM_CHUNK_DELAY_MS"
+  if [ "$STREAMS_DIRECT" = 1 ]; then
+    log "streams: $STREAMS streams directly against the mock (baseline)"
+    timeout $((STREAMS_SECS + 60)) node "$SHARED/sse-bench.js" http://127.0.0.1:18000/v1/chat/completions "$STREAMS" \
+      "$STREAMS_SECS" "$SHARED/body-stream.json" $((STREAM_CHUNKS + 3)) >"$dir/sse-bench-direct.txt" 2>&1
+    grep '^RESULT' "$dir/sse-bench-direct.txt" | sed 's/^RESULT/DIRECT/' | tee "$dir/streams-direct.txt" >&2
+    sleep 2
+  fi
+  start_sluice "$dir/config.yaml" "$dir"
+  local pid=$SLUICE_PID url="http://127.0.0.1:$SLUICE_PORT/v1/chat/completions"
+  local rss_start; rss_start=$(rss_kib "$pid")
+  # warm-up: fast streams (the header overrides the mock's chunk gap), then a short rest
+  SSE_HEADERS="x-mock-chunk-delay-ms: 0" timeout 60 node "$SHARED/sse-bench.js" "$url" 64 8 "$SHARED/body-stream.json" \
+    >"$dir/warmup.txt" 2>&1
+  sleep 3
+  local rss_base; rss_base=$(rss_kib "$pid")
+  # sampler: RSS, threads, open fds, established client connections, every 0.5 s, bounded
+  (
+    local end=$((SECONDS + STREAMS_SECS + 60 + STREAMS_AFTER_SECS))
+    while [ $SECONDS -lt $end ] && kill -0 "$pid" 2>/dev/null; do
+      printf '%s %s %s %s %s\n' "$(date +%s.%N | cut -c1-14)" "$(rss_kib "$pid")" \
+        "$(awk '/^Threads:/{print $2}' "/proc/$pid/status")" "$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)" \
+        "$(ss -tnH state established "( sport = :$SLUICE_PORT )" 2>/dev/null | wc -l)"
+      sleep 0.5
+    done
+  ) >"$dir/samples.txt" 2>/dev/null &
+  local sampler=$!
+  local t0=$SECONDS
+  timeout $((STREAMS_SECS + 60)) node "$SHARED/sse-bench.js" "$url" "$STREAMS" "$STREAMS_SECS" "$SHARED/body-stream.json" \
+    $((STREAM_CHUNKS + 3)) >"$dir/sse-bench.txt" 2>&1
+  local load_secs=$((SECONDS - t0))
+  local rss_end; rss_end=$(rss_kib "$pid")
+  local peak; peak=$(awk '{if ($2>m) m=$2} END{print m+0}' "$dir/samples.txt")
+  local peak_conns; peak_conns=$(awk '{if ($5>m) m=$5} END{print m+0}' "$dir/samples.txt")
+  local peak_fds; peak_fds=$(awk '{if ($4>m) m=$4} END{print m+0}' "$dir/samples.txt")
+  sleep 10
+  local rss_10 fds_10 rss_30 fds_30
+  rss_10=$(rss_kib "$pid"); fds_10=$(ls "/proc/$pid/fd" | wc -l)
+  sleep 20
+  rss_30=$(rss_kib "$pid"); fds_30=$(ls "/proc/$pid/fd" | wc -l)
+  sleep $((STREAMS_AFTER_SECS > 30 ? STREAMS_AFTER_SECS - 30 : 0))
+  local rss_after; rss_after=$(rss_kib "$pid")
+  local fds_after; fds_after=$(ls "/proc/$pid/fd" | wc -l)
+  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
+  # what is still live on the heap (the histogram runs a full GC first), then RSS after that GC
+  jcmd "$pid" GC.heap_info >"$dir/heap-before-gc.txt" 2>&1
+  jcmd "$pid" GC.class_histogram >"$dir/histogram.txt" 2>&1
+  jcmd "$pid" GC.heap_info >"$dir/heap-after-gc.txt" 2>&1
+  sleep 1
+  local rss_gc; rss_gc=$(rss_kib "$pid")
+  local live; live=$(awk '/^Total/{printf "%.1f", $3/1048576}' "$dir/histogram.txt")
+  local ctx; ctx=$(awk '$4=="io.vertx.ext.web.impl.RoutingContextImpl"{print $2}' "$dir/histogram.txt")
+  local res; res=$(grep '^RESULT' "$dir/sse-bench.txt" | cut -d' ' -f2-)
+  printf 'STREAMS streams=%s chunks=%s chunk_delay_ms=%s secs=%s load_secs=%s peak_client_conns=%s peak_fds=%s rss_start_mib=%s rss_base_mib=%s rss_peak_mib=%s rss_end_mib=%s rss_10s_mib=%s fds_10s=%s rss_30s_mib=%s fds_30s=%s rss_after_mib=%s after_secs=%s rss_after_gc_mib=%s live_heap_mib=%s routing_contexts_live=%s fds_after=%s %s\n' \
+    "$STREAMS" "$STREAM_CHUNKS" "$STREAM_CHUNK_DELAY_MS" "$STREAMS_SECS" "$load_secs" "$peak_conns" "$peak_fds" \
+    $((rss_start / 1024)) $((rss_base / 1024)) $((peak / 1024)) $((rss_end / 1024)) $((rss_10 / 1024)) "$fds_10" \
+    $((rss_30 / 1024)) "$fds_30" $((rss_after / 1024)) \
+    "$STREAMS_AFTER_SECS" $((rss_gc / 1024)) "${live:-?}" "${ctx:-0}" "$fds_after" "${res:-sse-bench=failed}" \
+    | tee "$dir/streams.txt" >&2
+  grep -c 'WARN\|ERROR' "$dir/sluice.log" | xargs -I{} echo "sluice log warnings/errors: {}" >&2
+  echo "load average after: $(loadavg)" >>"$dir/load.txt"
+  stop_all
+}
+
+scenario_profile() {
+  local dir="$OUT/profile"
+  mkdir -p "$dir"
+  write_config "$OUT/config-profile.yaml" true "$PROFILE_STORE"
+  [ "$PROFILE_STORE" = redis ] && start_redis "$dir"
+  # recording starts 15 s after the JVM (harness warm-up under way) and lasts PROFILE_SECS, inside the measured load
+  SUT_EXTRA_OPTS="-XX:StartFlightRecording=delay=15s,duration=${PROFILE_SECS}s,filename=$dir/sluice.jfr,settings=profile" \
+    harness profile "$OUT/config-profile.yaml" PEERS=" " DURATION=$((PROFILE_SECS + 5)) WARMUP=15 RATE=0 STREAM=0
+  stop_svc redis
+  [ -s "$dir/sluice.jfr" ] || { log "profile: no recording at $dir/sluice.jfr"; return; }
+  local jfr=jfr j25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/jfr
+  command -v jfr >/dev/null || jfr="$(dirname "$(readlink -f "$(command -v "$JAVA_BIN")")")/jfr"
+  "$jfr" summary "$dir/sluice.jfr" >"$dir/jfr-summary.txt" 2>&1
+  "$jfr" print --events jdk.ExecutionSample --stack-depth 40 "$dir/sluice.jfr" >"$dir/execution-samples.txt" 2>&1
+  "$jfr" print --events jdk.ObjectAllocationSample --stack-depth 40 "$dir/sluice.jfr" >"$dir/allocation-samples.txt" 2>&1
+  "$jfr" print --events jdk.GarbageCollection "$dir/sluice.jfr" >"$dir/gc.txt" 2>&1
+  if [ -x "$j25" ]; then
+    local v
+    for v in hot-methods allocation-by-class allocation-by-site gc cpu-load; do
+      "$j25" view --width 200 "$v" "$dir/sluice.jfr" >"$dir/view-$v.txt" 2>&1
+    done
+  fi
+  node "$BENCH_DIR/jfr-summary.js" "$dir" | tee "$dir/profile-summary.md" >&2
+}
+
+scenario_jmh() {
+  local dir="$OUT/jmh"
+  mkdir -p "$dir"
+  log "scenario jmh: ./mvnw -B -q -Pjmh -DskipTests test -Djmh.args=\"$JMH_ARGS -rf json -rff $dir/jmh.json\"; load average $(loadavg)"
+  echo "load average before: $(loadavg)" >"$dir/load.txt"
+  (cd "$ROOT" && timeout -k 15 1800 ./mvnw -B -q -Pjmh -DskipTests test -Djmh.args="$JMH_ARGS -rf json -rff $dir/jmh.json") \
+    >"$dir/jmh.txt" 2>&1 || log "jmh failed, see $dir/jmh.txt"
+  echo "load average after: $(loadavg)" >>"$dir/load.txt"
+  sed -n '/^Benchmark /,$p' "$dir/jmh.txt" >&2
+}
+
+# ---------------------------------------------------------------- main
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "machine: $(nproc) cores, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+  echo "java: $("$JAVA_BIN" -version 2>&1 | head -1)"
+  echo "sluice java options: $SLUICE_JAVA_OPTS"
+  echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src pom.xml || echo ' (modified)')"
+  echo "scenarios: ${SCENARIOS[*]}"
+  echo "knobs: BREAKER_VOLUME=$BREAKER_VOLUME DURATION=$DURATION WARMUP=$WARMUP ROUNDS=$ROUNDS AUX_DURATION=$AUX_DURATION AUX_WARMUP=$AUX_WARMUP CONNS=$CONNS RATE=$RATE RATE_SECS=$RATE_SECS STREAMS=$STREAMS STREAMS_SECS=$STREAMS_SECS STREAM_CHUNKS=$STREAM_CHUNKS STREAM_CHUNK_DELAY_MS=$STREAM_CHUNK_DELAY_MS PROFILE_SECS=$PROFILE_SECS"
+} >"$OUT/machine.txt"
+cat "$OUT/machine.txt" >&2
+raise_nofile
+for s in "${SCENARIOS[@]}"; do
+  case $s in plain|local|redis|validation|tails|redis-trip|streams|profile|jmh) ;; *) die "unknown scenario '$s'" ;; esac
+done
+for p in 18000 18100 "$SLUICE_PORT" "$REDIS_PORT"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
+build
+T0=$SECONDS
+for s in "${SCENARIOS[@]}"; do
+  "scenario_${s//-/_}"
+  stop_all
+done
+log "all scenarios done in $((SECONDS - T0)) s"
+node "$BENCH_DIR/summary.js" "$OUT" | tee "$OUT/summary.md"
+log "raw outputs and summary: $OUT"

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// Prints the summary of one bench/run.sh run (markdown): the targets, then each scenario's table.
+//   node summary.js RESULTS_DIR
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const dir = process.argv[2];
+if (!dir) { console.error('usage: node summary.js RESULTS_DIR'); process.exit(2); }
+const p = (...a) => path.join(dir, ...a);
+const read = (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '');
+
+function harness(name) {  // the harness's TSV of a scenario: { target: {column: value} }
+  const d = p(name);
+  if (!fs.existsSync(d)) return null;
+  const tsv = fs.readdirSync(d).filter((f) => /^bench-.*\.tsv$/.test(f)).sort().pop();
+  if (!tsv) return null;
+  const [head, ...rows] = read(path.join(d, tsv)).trim().split('\n').map((l) => l.split('\t'));
+  const out = {};
+  for (const r of rows) { const o = {}; head.forEach((h, i) => { o[h] = r[i]; }); out[r[0]] = o; }
+  out._md = read(path.join(d, tsv.replace(/\.tsv$/, '.md')));
+  out._load = read(path.join(d, 'load.txt')).trim().replace(/\n/g, '; ');
+  return out;
+}
+function kv(file, tag) {  // "TAG k=v k=v" line -> object
+  const line = read(file).split('\n').find((l) => l.startsWith(tag + ' '));
+  if (!line) return null;
+  const o = {};
+  for (const m of line.matchAll(/(\S+?)=("[^"]*"|\S*)/g)) o[m[1]] = m[2];
+  return o;
+}
+const num = (v) => (v === undefined || v === null || v === '' || v === '-' ? NaN : parseFloat(v));
+const f = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
+const verdict = (ok) => (ok === null ? 'not measured' : ok ? 'met' : 'missed');
+
+let out = `# Sluice benchmark summary\n\n\`\`\`\n${read(p('machine.txt')).trim()}\n\`\`\`\n\n`;
+const plain = harness('plain');
+const redis = harness('redis');
+const streams = kv(p('streams', 'streams.txt'), 'STREAMS');
+const streamsDirect = kv(p('streams', 'streams-direct.txt'), 'DIRECT');
+const targets = [];
+
+const errs = (h) => (h && h.sut && num(h.sut.errors) > 0 ? ` (Sluice had ${h.sut.errors} errors or non-2xx answers in the wrk run; its rps counts them)` : '');
+if (plain && plain.sut && plain.sut.status === 'ok') {
+  const s = plain.sut, n = plain.nginx, k = plain.portkey;
+  if (n && n.status === 'ok') {
+    const r = num(s.rps) / num(n.rps);
+    targets.push(['requests/s ≥ 0.8× nginx', `${f(num(s.rps), 0)} vs ${f(num(n.rps), 0)} = ${f(r)}×${errs(plain)}`, verdict(r >= 0.8)]);
+    const c = num(s.srv_cpu_us_per_req) / num(n.srv_cpu_us_per_req);
+    targets.push(['CPU/request ≤ 2× nginx', `${s.srv_cpu_us_per_req} vs ${n.srv_cpu_us_per_req} µs = ${f(c)}×`, verdict(c <= 2)]);
+  }
+  if (k && k.status === 'ok') {
+    const r = num(s.rps) / num(k.rps);
+    targets.push(['requests/s ≥ 10× Portkey', `${f(num(s.rps), 0)} vs ${f(num(k.rps), 0)} = ${f(r, 1)}×`, verdict(r >= 10)]);
+  }
+}
+if (plain && redis && plain.sut && redis.sut) {
+  const a = num(plain.sut.rate_p50_ms), b = num(redis.sut.rate_p50_ms);
+  const aa = num(plain.sut.rate_add_p50_ms), ba = num(redis.sut.rate_add_p50_ms);
+  const d = ba - aa;
+  targets.push(['redis limits add ≤ 0.3 ms p50 at 200 req/s over plain',
+    `p50 ${f(a)} → ${f(b)} ms; over direct of the same run: ${f(aa)} → ${f(ba)} ms, difference ${f(d)} ms`,
+    verdict(Number.isFinite(d) ? d <= 0.3 : null)]);
+}
+if (streams) {
+  const [ok, bad, err] = [num(streams.ok), num(streams.bad), num(streams.errors)];
+  const peak = num(streams.rss_peak_mib), base = num(streams.rss_base_mib), after = num(streams.rss_after_mib);
+  targets.push([`${streams.streams} concurrent SSE streams, no errors`, `ok=${ok} bad=${bad} errors=${err}, peak client connections ${streams.peak_client_conns}`,
+    verdict(bad === 0 && err === 0 && ok > 0)]);
+  targets.push(['RSS ≤ 512 MiB during the streams', `${peak} MiB peak (baseline ${base} MiB)`, verdict(peak <= 512)]);
+  targets.push(['RSS back near baseline after', `${after} MiB ${streams.after_secs} s after (baseline ${base}, peak ${peak}); ${streams.rss_after_gc_mib} MiB after a full GC, live heap ${streams.live_heap_mib} MiB`,
+    verdict(after <= base * 1.25)]);
+}
+if (targets.length) {
+  out += '## Targets\n\n| target | measured | |\n|---|---|---|\n' + targets.map((t) => `| ${t.join(' | ')} |`).join('\n') + '\n\n';
+}
+
+for (const [name, title] of [['plain', 'a/e/g: plain proxy (account without limits), SSE pass, 200 req/s pass'],
+  ['local', 'b: limits, store local'], ['redis', 'c/g: limits, store redis'], ['profile', 'profile run (JFR on)']]) {
+  const h = harness(name);
+  if (!h) continue;
+  out += `## ${title}\n\n${h._load}\n\n${h._md.replace(/^# /, '')}\n`;
+}
+
+const vrows = [];
+for (const size of ['1.5k', '100k']) {
+  for (const v of ['on', 'off']) {
+    const h = harness(`validation-${v}-${size}`);
+    if (!h || !h.sut) continue;
+    const s = h.sut, d = h.direct || {};
+    vrows.push(`| ${size} | ${v} | ${s.rps} | ${d.rps || '-'} | ${s.rps_vs_direct} | ${s.p50_ms} | ${s.p99_ms} | ${s.add_p50_ms} | ${s.srv_cpu_us_per_req} | ${s.errors} | ${h._load} |`);
+  }
+}
+if (vrows.length) {
+  out += '## d: validation on and off\n\n| body | validation | rps | direct rps | vs direct | p50 ms | p99 ms | add p50 ms | CPU µs/req | errors | load |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n' + vrows.join('\n') + '\n\n';
+}
+
+const tails = read(p('tails', 'tails.txt')).trim();
+if (tails) {
+  out += `## latency tails (wrk, ${'closed loop'})\n\n${read(p('tails', 'load.txt')).trim().replace(/\n/g, '; ')}\n\n| target | rps | p50 ms | p90 ms | p99 ms | p99.9 ms | p99.99 ms | max ms | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n`;
+  for (const line of tails.split('\n')) {
+    const t = line.split(' ')[0];
+    const o = kv(p('tails', 'tails.txt'), t);
+    if (o) out += `| ${t} | ${o.rps} | ${o.p50_ms} | ${o.p90_ms} | ${o.p99_ms} | ${o['p99.9_ms']} | ${o['p99.99_ms']} | ${o.max_ms} | ${num(o.errors) + num(o.non2xx)} |\n`;
+  }
+  out += '\n';
+}
+
+const trip = kv(p('redis-trip', 'trip.txt'), 'TRIP');
+if (trip) {
+  out += `## g: Redis round trips per request\n\n${read(p('redis-trip', 'load.txt')).trim().replace(/\n/g, '; ')}\n\n` +
+    '| requests | non-200 | EVALSHA calls | EVAL calls | commands counted (incl. inside scripts) | EVALSHA / request | admission script / request | release script / request | other client commands |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' +
+    `| ${trip.requests} | ${trip.non200} | ${trip.evalsha_calls} | ${trip.eval_calls} | ${trip.redis_commands} | ${trip.evalsha_per_req} | ${trip.admit_evalsha_per_req} | ${trip.release_evalsha_per_req} | ${trip.other_client_commands} |\n\n`;
+}
+
+if (streams) {
+  out += `## f: ${streams.streams} concurrent slow SSE streams\n\n${read(p('streams', 'load.txt')).trim().replace(/\n/g, '; ')}\n\n` +
+    `Each stream: ${streams.chunks} chunks ${streams.chunk_delay_ms} ms apart; load ${streams.secs} s (closed loop, ${streams.load_secs} s until the last stream ended).\n\n` +
+    '| through | ok | bad | errors | streams/s | TTFT p50 ms | TTFT p99 ms | stream p50 ms | stream p99 ms |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n' +
+    [['Sluice', streams], ['direct (mock)', streamsDirect]].filter(([, o]) => o).map(([n, o]) =>
+      `| ${n} | ${o.ok} | ${o.bad} | ${o.errors} | ${o.streams_per_s} | ${o.ttft_p50_ms} | ${o.ttft_p99_ms} | ${o.total_p50_ms} | ${o.total_p99_ms} |`).join('\n') +
+    `\n\nSluice: peak ${streams.peak_client_conns} client connections, ${streams.peak_fds} open files.\n\n` +
+    '| Sluice RSS MiB: started | baseline (warm) | peak | at end | +10 s | +30 s | ' + `+${streams.after_secs} s | after full GC | live heap MiB | RoutingContexts live | open files +10 s / +30 s / +${streams.after_secs} s |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n` +
+    `| ${streams.rss_start_mib} | ${streams.rss_base_mib} | ${streams.rss_peak_mib} | ${streams.rss_end_mib} | ${streams.rss_10s_mib} | ${streams.rss_30s_mib} | ${streams.rss_after_mib} | ${streams.rss_after_gc_mib} | ${streams.live_heap_mib} | ${streams.routing_contexts_live} | ${streams.fds_10s} / ${streams.fds_30s} / ${streams.fds_after} |\n\n`;
+  if (streams.sample) out += `Samples of failed streams: ${streams.sample}\n\n`;
+}
+
+const prof = read(p('profile', 'profile-summary.md'));
+if (prof) out += `## profile summary\n\n${prof}\n`;
+const jmh = read(p('jmh', 'jmh.txt'));
+if (jmh) {
+  const i = jmh.indexOf('\nBenchmark ');
+  if (i >= 0) out += `## JMH\n\n\`\`\`\n${jmh.slice(i + 1).trim()}\n\`\`\`\n`;
+}
+process.stdout.write(out);
