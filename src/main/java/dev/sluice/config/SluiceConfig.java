@@ -187,6 +187,13 @@ public interface SluiceConfig {
         /** Pooled keep-alive connections per backend (each running stream holds one). */
         @WithDefault("10000")
         int maxConnections();
+
+        /**
+         * How long an idle pooled connection is kept. Below the 5 s after which uvicorn (vLLM, TGI's router) and
+         * Node close idle connections, so that a request is not sent on a connection the backend is closing.
+         */
+        @WithDefault("4s")
+        Duration keepAliveTimeout();
     }
 
     interface UpstreamOverride {
