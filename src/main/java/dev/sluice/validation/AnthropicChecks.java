@@ -210,18 +210,8 @@ final class AnthropicChecks {
 
     /** A {@code tool_result} block answers a {@code tool_use} block issued earlier in the conversation. */
     private static void toolResult(ObjectNode block, String at, Set<String> issued, ToolFindings findings) {
-        JsonNode id = block.get("tool_use_id");
-        if (!present(id) || id.isTextual() && id.textValue().isEmpty()) {
-            findings.add(ErrorCode.MISSING_TOOL_CALL_ID, at + ".tool_use_id",
-                    at + " is a tool_result without a tool_use_id naming the tool_use it answers.");
-            return;
-        }
-        if (!id.isTextual()) {
-            throw mustBe(at + ".tool_use_id", "a string");
-        }
-        if (issued == null || !issued.contains(id.textValue())) {
-            findings.add(ErrorCode.ORPHAN_TOOL_MESSAGE, at + ".tool_use_id",
-                    at + ".tool_use_id " + quote(id.textValue()) + " answers no tool_use block of an earlier message.");
-        }
+        findings.answer(block.get("tool_use_id"), at + ".tool_use_id", issued, true,
+                at + " is a tool_result without a tool_use_id naming the tool_use it answers.",
+                "tool_use block of an earlier message");
     }
 }

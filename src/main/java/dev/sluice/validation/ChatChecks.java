@@ -319,19 +319,8 @@ final class ChatChecks {
 
     /** A {@code role: tool} message answers a tool call that an earlier assistant message issued. */
     private static void toolMessage(ObjectNode message, String at, Set<String> issued, ToolFindings findings) {
-        JsonNode id = message.get("tool_call_id");
-        if (!present(id) || id.isTextual() && id.textValue().isEmpty()) {
-            findings.add(ErrorCode.MISSING_TOOL_CALL_ID, at + ".tool_call_id",
-                    at + " has role \"tool\" but no tool_call_id naming the call it answers.");
-            return;
-        }
-        if (!id.isTextual()) {
-            throw mustBe(at + ".tool_call_id", "a string");
-        }
-        if (issued == null || !issued.contains(id.textValue())) {
-            findings.add(ErrorCode.ORPHAN_TOOL_MESSAGE, at + ".tool_call_id",
-                    at + ".tool_call_id " + quote(id.textValue())
-                            + " answers no tool call issued by an earlier assistant message.");
-        }
+        findings.answer(message.get("tool_call_id"), at + ".tool_call_id", issued, true,
+                at + " has role \"tool\" but no tool_call_id naming the call it answers.",
+                "tool call issued by an earlier assistant message");
     }
 }

@@ -133,16 +133,9 @@ final class ResponsesChecks {
             switch (type) {
                 case "message" -> message(item, at);
                 case "function_call_output" -> {
-                    JsonNode id = item.get("call_id");
-                    if (!present(id) || id.isTextual() && id.textValue().isEmpty()) {
-                        findings.add(ErrorCode.MISSING_TOOL_CALL_ID, at + ".call_id",
-                                at + " is a function_call_output without a call_id naming the call it answers.");
-                    } else if (!id.isTextual()) {
-                        throw mustBe(at + ".call_id", "a string");
-                    } else if (wholeHistory && (issued == null || !issued.contains(id.textValue()))) {
-                        findings.add(ErrorCode.ORPHAN_TOOL_MESSAGE, at + ".call_id", at + ".call_id "
-                                + quote(id.textValue()) + " answers no function_call of an earlier input item.");
-                    }
+                    findings.answer(item.get("call_id"), at + ".call_id", issued, wholeHistory,
+                            at + " is a function_call_output without a call_id naming the call it answers.",
+                            "function_call of an earlier input item");
                     JsonNode output = item.get("output");
                     if (!present(output)) {
                         throw Fields.required(at + ".output");

@@ -41,6 +41,24 @@ final class ToolFindings {
         }
     }
 
+    /**
+     * Checks the id that a tool answer carries ({@code tool_call_id}, {@code tool_use_id}, {@code call_id}) at
+     * {@code path}: {@code missing_tool_call_id} (with {@code missingMessage}) when it is absent or empty, a 422 when it
+     * is not a string, and, when {@code checkIssued}, {@code orphan_tool_message} when {@code issued} (null: nothing
+     * issued yet) lacks it.
+     */
+    void answer(JsonNode id, String path, Set<String> issued, boolean checkIssued, String missingMessage,
+            String issuedBy) {
+        if (id == null || id.isNull() || id.isTextual() && id.textValue().isEmpty()) {
+            add(ErrorCode.MISSING_TOOL_CALL_ID, path, missingMessage);
+        } else if (!id.isTextual()) {
+            throw Fields.mustBe(path, "a string");
+        } else if (checkIssued && (issued == null || !issued.contains(id.textValue()))) {
+            add(ErrorCode.ORPHAN_TOOL_MESSAGE, path,
+                    path + " " + Fields.quote(id.textValue()) + " answers no " + issuedBy + ".");
+        }
+    }
+
     void throwFirst() {
         if (first != null) {
             throw first;
