@@ -26,13 +26,19 @@ public enum ErrorCode {
     CONCURRENCY_LIMIT_EXCEEDED("rate_limit_error", 429),
     REQUEST_QUOTA_EXCEEDED("rate_limit_error", 429),
     RATE_LIMIT_EXCEEDED("rate_limit_error", 429),
+    CONFLICT("invalid_request_error", 409),
+    BAD_REQUEST("invalid_request_error", 400),
     NO_HEALTHY_BACKENDS("routing_error", 503),
+    MODEL_ROUTER_ERROR("routing_error", 503),
+    INVALID_PROVIDER_RESPONSE("server_error", 502),
     BACKEND_TIMEOUT("server_error", 504),
     BACKEND_CONNECT_ERROR("server_error", 502),
     BACKEND_HTTP_ERROR("server_error", 502),
     BACKEND_STREAM_ERROR("server_error", 502),
     LIMIT_STORE_UNAVAILABLE("server_error", 503),
-    INTERNAL_ERROR("internal_error", 500);
+    INTERNAL_ERROR("internal_error", 500),
+    /** Not an answer: the client went away first. Used for logs and metrics only (nginx's 499). */
+    CLIENT_CLOSED("client_closed", 499);
 
     private final String type;
     private final int status;
