@@ -1,6 +1,6 @@
 package dev.sluice.bench;
 
-import dev.sluice.http.RequestIds;
+import dev.sluice.wire.RequestIds;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

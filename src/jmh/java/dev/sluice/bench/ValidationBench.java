@@ -2,7 +2,7 @@ package dev.sluice.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.body.BodyScanner;
-import dev.sluice.http.Endpoint;
+import dev.sluice.api.Endpoint;
 import dev.sluice.validation.RequestValidator;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -23,7 +23,7 @@ final class DemoModels {
                 "sluice.models.demo.backends[0].url", "http://127.0.0.1:" + port,
                 "sluice.accounts.demo.concurrency", "64",
                 "sluice.keys[0].key", key,
-                "sluice.keys[0].account", SluiceRuntime.DEMO_ACCOUNT);
+                "sluice.keys[0].account", Components.DEMO_ACCOUNT);
         return new SmallRyeConfigBuilder()
                 .withMapping(SluiceConfig.class)
                 .withConverter(Duration.class, 100, new DurationConverter())

@@ -55,20 +55,47 @@ public interface SluiceConfig {
     Duration shutdownGrace();
 
     interface Limits {
-        /** {@code redis} or {@code local}. */
+        /** Where the counters live. */
         @WithDefault("local")
-        String store();
+        Store store();
 
-        /** {@code local}, {@code open} or {@code closed}: what admission does while Redis is unreachable. */
+        /** What admission does while Redis is unreachable. */
         @WithDefault("local")
-        String redisFailure();
+        RedisFailure redisFailure();
 
+        /** Longest any call to Redis may take before it counts as failed. */
         @WithDefault("50ms")
         Duration redisTimeout();
 
-        /** Longest a concurrency slot is held without renewal. */
+        /** While Redis is marked down, how often it is pinged to come back to it. */
+        @WithDefault("500ms")
+        Duration redisProbeInterval();
+
+        /** Longest a concurrency slot is held without renewal (a running request renews it every third of it). */
         @WithDefault("10m")
         Duration lease();
+
+        /** The quota window of a plan or account that sets {@code requests-per-window} and no {@code window}. */
+        @WithDefault("1h")
+        Duration defaultWindow();
+    }
+
+    /** Where the limits' counters live (contract §4.4). */
+    enum Store {
+        /** Inside this instance. */
+        LOCAL,
+        /** In Redis, shared by every instance. */
+        REDIS
+    }
+
+    /** What admission does while Redis is unreachable (contract §4.5). */
+    enum RedisFailure {
+        /** Falls back to this instance's own counters. */
+        LOCAL,
+        /** Admits without checking. */
+        OPEN,
+        /** Refuses with 503 {@code limit_store_unavailable}. */
+        CLOSED
     }
 
     /** Limits shared by the accounts of one plan; every one optional (absent means unlimited). */

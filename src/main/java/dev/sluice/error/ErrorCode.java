@@ -50,6 +50,18 @@ public enum ErrorCode {
         this.wireName = name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /**
+     * The type of an error answered with {@code status} by a backend (contract §3.2): the catalogue's type for the
+     * statuses it owns outright (401, 403), else {@code invalid_request_error}.
+     */
+    public static String typeOfStatus(int status) {
+        return switch (status) {
+            case 401 -> HTTP_401.type;
+            case 403 -> HTTP_403.type;
+            default -> INVALID_JSON.type;
+        };
+    }
+
     /** The coarse bucket, e.g. {@code rate_limit_error}. */
     public String type() {
         return type;

@@ -1,6 +1,6 @@
 package dev.sluice.health;
 
-import dev.sluice.app.SluiceRuntime;
+import dev.sluice.routing.Catalog;
 import dev.sluice.routing.Backend;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -18,12 +18,12 @@ import org.eclipse.microprofile.health.Readiness;
 public class BackendsHealthCheck implements HealthCheck {
 
     @Inject
-    SluiceRuntime runtime;
+    Catalog catalog;
 
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("backends").up();
-        for (Backend backend : runtime.catalog().backends()) {
+        for (Backend backend : catalog.backends()) {
             response.withData(backend.model() + "/" + backend.name(), backend.breakerState().name().toLowerCase());
         }
         return response.build();

@@ -1,6 +1,5 @@
 package dev.sluice.health;
 
-import dev.sluice.app.SluiceRuntime;
 import dev.sluice.limits.Admission;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
@@ -19,18 +18,17 @@ import org.eclipse.microprofile.health.Readiness;
 public class LimitStoreHealthCheck implements AsyncHealthCheck {
 
     @Inject
-    SluiceRuntime runtime;
+    Admission admission;
 
     @Override
     public Uni<HealthCheckResponse> call() {
-        Admission admission = runtime.admission();
         return Uni.createFrom().completionStage(admission.checkRedis().toCompletionStage()).map(answered -> {
             Admission.Mode mode = admission.mode();
             return HealthCheckResponse.named("limit-store")
                     .status(mode != Admission.Mode.UNAVAILABLE)
                     .withData("store", admission.usesRedis() ? "redis" : "local")
                     .withData("mode", mode.label())
-                    .withData("redis-failure", runtime.config().limits().redisFailure())
+                    .withData("redis-failure", admission.failurePolicy().name().toLowerCase(java.util.Locale.ROOT))
                     .build();
         });
     }

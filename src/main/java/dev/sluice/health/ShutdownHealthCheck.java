@@ -1,6 +1,6 @@
 package dev.sluice.health;
 
-import dev.sluice.http.InFlight;
+import dev.sluice.pipeline.InFlight;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;

@@ -13,8 +13,6 @@ import java.util.OptionalLong;
 /** Every account's limits, resolved once at start-up: the plan's defaults with the account's overrides. */
 public final class Accounts {
 
-    private static final Duration DEFAULT_WINDOW = Duration.ofHours(1);
-
     private final Map<String, AccountLimits> byName;
 
     private Accounts(Map<String, AccountLimits> byName) {
@@ -47,15 +45,16 @@ public final class Accounts {
             if (account.credits().isPresent() && account.credits().getAsDouble() < 0) {
                 problems.add(path + ".credits", "must not be negative");
             }
-            byName.put(name, resolve(name, account, plan));
+            byName.put(name, resolve(name, account, plan, config.limits().defaultWindow()));
         });
         return new Accounts(byName);
     }
 
-    private static AccountLimits resolve(String name, SluiceConfig.Account account, SluiceConfig.Plan plan) {
+    private static AccountLimits resolve(String name, SluiceConfig.Account account, SluiceConfig.Plan plan,
+            Duration defaultWindow) {
         Integer concurrency = pick(account.concurrency(), plan == null ? OptionalInt.empty() : plan.concurrency());
         Long requests = pick(account.requestsPerWindow(), plan == null ? OptionalLong.empty() : plan.requestsPerWindow());
-        Duration window = account.window().or(() -> plan == null ? Optional.empty() : plan.window()).orElse(DEFAULT_WINDOW);
+        Duration window = account.window().or(() -> plan == null ? Optional.empty() : plan.window()).orElse(defaultWindow);
         Double rate = pick(account.rate(), plan == null ? OptionalDouble.empty() : plan.rate());
         Double burst = pick(account.burst(), plan == null ? OptionalDouble.empty() : plan.burst());
         if (rate != null && burst == null) {

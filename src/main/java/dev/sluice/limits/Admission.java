@@ -1,7 +1,10 @@
 package dev.sluice.limits;
 
+import dev.sluice.config.SluiceConfig;
+import dev.sluice.config.SluiceConfig.RedisFailure;
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ProxyError;
+import dev.sluice.routing.Price;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -17,23 +20,13 @@ import org.jboss.logging.Logger;
  * ({@code redis-failure}: fall back to the in-process store, admit, or refuse with 503).
  *
  * <p>While Redis is down no admission pays its timeout: the first failure marks it down, admissions go to the
- * failure policy at once, and a probe pings Redis every half second until it answers again.
+ * failure policy at once, and a probe pings Redis every {@code redis-probe-interval} until it answers again.
  *
  * <p>Thread-safe; called on event-loop threads; never blocks.
  */
 public final class Admission {
 
     private static final Logger LOGGER = Logger.getLogger(Admission.class);
-    private static final long PROBE_MILLIS = 500;
-
-    /** What admission does while Redis is unreachable. */
-    public enum FailurePolicy {
-        LOCAL, OPEN, CLOSED;
-
-        public static FailurePolicy parse(String value) {
-            return valueOf(value.trim().toUpperCase(Locale.ROOT));
-        }
-    }
 
     /** How admission is deciding right now, for readiness and metrics. */
     public enum Mode {
@@ -64,15 +57,49 @@ public final class Admission {
         void storeFailed(Throwable failure);
     }
 
-    /** An admitted request: its lease (null when the account has no limit) and the headers of its answer. */
-    public record Ticket(Lease lease, Map<String, String> headers) {
+    /**
+     * An admitted request's hold on its account until it ends: its lease (null when the account has no limit), the
+     * headers of its answer, the usage read from the answer (null when nothing is settled) and the timer that renews
+     * its slot while it runs. Confined to the request's event loop.
+     */
+    public static final class Ticket {
+        private static final Ticket FREE = new Ticket(null, Map.of(), null);
+
+        private final Lease lease;
+        private final Map<String, String> headers;
+        private final UsageTap usage;
+        private long renewal = -1;
+        private boolean released;
+
+        private Ticket(Lease lease, Map<String, String> headers, UsageTap usage) {
+            this.lease = lease;
+            this.headers = headers;
+            this.usage = usage;
+        }
+
+        public Lease lease() {
+            return lease;
+        }
+
+        /** Headers every answer to this request carries (RateLimit-*). */
+        public Map<String, String> headers() {
+            return headers;
+        }
+
+        /** Reads the real usage from the answer's bytes on their way through, or null when nothing is settled. */
+        public UsageTap usage() {
+            return usage;
+        }
     }
 
+    private static final Future<Ticket> FREE_TICKET = Future.succeededFuture(Ticket.FREE);
+
     private final Vertx vertx;
-    private final RedisLimitStore redis;
-    private final LocalLimitStore local;
-    private final FailurePolicy policy;
+    private final LimitStore redis;
+    private final LimitStore local;
+    private final RedisFailure policy;
     private final long leaseMillis;
+    private final long probeMillis;
     private final LongSupplier clock;
     private final String topupUrl;
     private final double controlPlaneRate;
@@ -83,23 +110,54 @@ public final class Admission {
     private long probeTimer = -1;
 
     /**
-     * @param redis the Redis store, or null when {@code store: local}
+     * @param redis the shared store (Redis), or null when {@code store: local}
+     * @param local the in-process store, used for {@code store: local} and for {@code redis-failure: local}
      */
-    public Admission(Vertx vertx, RedisLimitStore redis, LocalLimitStore local, FailurePolicy policy, long leaseMillis,
+    public Admission(Vertx vertx, LimitStore redis, LimitStore local, SluiceConfig.Limits settings,
             LongSupplier clock, String topupUrl, double controlPlaneRate, Listener listener) {
         this.vertx = vertx;
         this.redis = redis;
         this.local = local;
-        this.policy = policy;
-        this.leaseMillis = leaseMillis;
+        this.policy = settings.redisFailure();
+        this.leaseMillis = settings.lease().toMillis();
+        this.probeMillis = Math.max(1, settings.redisProbeInterval().toMillis());
         this.clock = clock;
         this.topupUrl = topupUrl;
         this.controlPlaneRate = controlPlaneRate;
         this.listener = listener;
     }
 
+    /** Checks the {@code limits} group and {@code control-plane-rate}, naming the key path of each problem. */
+    public static void check(SluiceConfig.Limits limits, double controlPlaneRate, dev.sluice.config.ConfigProblems problems) {
+        if (limits.redisTimeout().isNegative() || limits.redisTimeout().isZero()) {
+            problems.add("sluice.limits.redis-timeout", "must be positive");
+        }
+        if (limits.redisProbeInterval().isNegative() || limits.redisProbeInterval().isZero()) {
+            problems.add("sluice.limits.redis-probe-interval", "must be positive");
+        }
+        if (limits.lease().toMillis() < 1000) {
+            problems.add("sluice.limits.lease", "must be at least one second");
+        }
+        if (limits.defaultWindow().toMillis() < 1000) {
+            problems.add("sluice.limits.default-window", "must be at least one second");
+        }
+        if (controlPlaneRate <= 0) {
+            problems.add("sluice.control-plane-rate", "must be positive");
+        }
+    }
+
     public long leaseMillis() {
         return leaseMillis;
+    }
+
+    /** True while Redis is the store but unreachable, and admission follows {@code redis-failure}. */
+    public boolean degraded() {
+        Mode mode = mode();
+        return mode != Mode.REDIS && mode != Mode.LOCAL;
+    }
+
+    public RedisFailure failurePolicy() {
+        return policy;
     }
 
     public Mode mode() {
@@ -109,7 +167,7 @@ public final class Admission {
         if (!redisDown) {
             return Mode.REDIS;
         }
-        return policy == FailurePolicy.CLOSED ? Mode.UNAVAILABLE : Mode.DEGRADED;
+        return policy == RedisFailure.CLOSED ? Mode.UNAVAILABLE : Mode.DEGRADED;
     }
 
     public boolean usesRedis() {
@@ -125,7 +183,7 @@ public final class Admission {
     public Future<Ticket> admit(AccountLimits limits, String leaseId, long tokens, long costMicros) {
         if (limits.unlimited()) {
             listener.decided(null, "admitted");
-            return Future.succeededFuture(new Ticket(null, Map.of()));
+            return FREE_TICKET;
         }
         long now = clock.getAsLong();
         long started = System.nanoTime();
@@ -139,14 +197,20 @@ public final class Admission {
                     decision.store() == null ? "unchecked" : decision.admitted() ? "admitted" : "refused");
             if (decision.store() == null) {
                 // admitted without a store (redis-failure: open): nothing to release
-                return Future.succeededFuture(new Ticket(null, Map.of()));
+                return FREE_TICKET;
             }
             if (!decision.admitted()) {
                 return Future.failedFuture(refusal(limits, decision, reservation, now));
             }
             Lease lease = new Lease(limits, leaseId, tokens, AccountLimits.tokenWindowStart(now), costMicros,
                     decision.store());
-            return Future.succeededFuture(new Ticket(lease, RateLimitHeaders.admitted(limits, decision.snapshot(), now)));
+            Ticket ticket = new Ticket(lease, RateLimitHeaders.admitted(limits, decision.snapshot(), now),
+                    limits.settles() ? new UsageTap() : null);
+            if (limits.concurrency() != null) {
+                // a long stream keeps its slot: renewed every third of the lease while the request runs
+                ticket.renewal = vertx.setPeriodic(Math.max(1000, leaseMillis / 3), id -> renew(lease));
+            }
+            return Future.succeededFuture(ticket);
         });
     }
 
@@ -175,22 +239,47 @@ public final class Admission {
         };
     }
 
-    /** Frees the slot and settles the reservations; off the client's critical path, failures only logged. */
-    public void release(Lease lease, long actualTokens, long actualCostMicros) {
-        if (lease == null) {
-            return;
+    /**
+     * Frees the request's slot and settles its reservations: to the usage read from the answer when there was one
+     * (priced at {@code servedPrice}, the model that answered), to the estimate when the answer carried none, to
+     * nothing when no answer started. Completes when the store has applied it (never fails: a failed release is
+     * logged, and the lease expires by itself within {@code lease}). Call once, on the request's event loop.
+     *
+     * @param answered true when the backend's answer started to reach the client
+     */
+    public Future<Void> release(Ticket ticket, boolean answered, Price servedPrice) {
+        Lease lease = ticket.lease;
+        if (lease == null || ticket.released) {
+            return Future.succeededFuture();
+        }
+        ticket.released = true;
+        if (ticket.renewal >= 0) {
+            vertx.cancelTimer(ticket.renewal);
+        }
+        long actualTokens = 0;
+        long actualCost = 0;
+        if (answered) {
+            UsageTap usage = ticket.usage;
+            if (usage != null && usage.found() && servedPrice != null) {
+                actualTokens = usage.inputTokens() + usage.outputTokens();
+                actualCost = Credits.toMicros(servedPrice.cost(usage.inputTokens(), usage.outputTokens()));
+            } else {
+                actualTokens = lease.reservedTokens();
+                actualCost = lease.reservedCostMicros();
+            }
         }
         // sent even while Redis is marked down: it costs no client anything, and if Redis answers, the slot and the
         // settlement are not lost (otherwise the lease expires by itself within `lease`)
         pendingReleases.incrementAndGet();
-        lease.store().release(lease, actualTokens, actualCostMicros).onComplete(done -> pendingReleases.decrementAndGet())
-                .onFailure(failure -> {
-            if (lease.store() == redis) {
-                redisFailed(failure);
-            }
-            LOGGER.warnf("Releasing lease %s of account %s failed: %s", lease.id(), lease.limits().account(),
-                    failure.getMessage());
-        });
+        return lease.store().release(lease, actualTokens, actualCost).onComplete(done -> pendingReleases.decrementAndGet())
+                .recover(failure -> {
+                    if (lease.store() == redis) {
+                        redisFailed(failure);
+                    }
+                    LOGGER.warnf("Releasing lease %s of account %s failed: %s", lease.id(), lease.limits().account(),
+                            failure.getMessage());
+                    return Future.succeededFuture();
+                });
     }
 
     /** Waits (blocking: shutdown thread only) until the releases sent so far were answered, up to {@code max}. */
@@ -207,7 +296,7 @@ public final class Admission {
     }
 
     /** Extends a running request's slot by one lease period from now. */
-    public void renew(Lease lease) {
+    void renew(Lease lease) {
         if (lease == null || lease.limits().concurrency() == null || (lease.store() == redis && redisDown)) {
             return;
         }
@@ -273,7 +362,7 @@ public final class Admission {
             }
             redisDown = true;
             if (probeTimer < 0) {
-                probeTimer = vertx.setPeriodic(PROBE_MILLIS, id -> redis.ping().onSuccess(ok -> redisUp()));
+                probeTimer = vertx.setPeriodic(probeMillis, id -> redis.ping().onSuccess(ok -> redisUp()));
             }
         }
     }

@@ -25,6 +25,9 @@ public interface LimitStore {
      */
     Future<Decision> usage(AccountLimits limits, long nowMillis, double controlPlaneRate);
 
+    /** Completes when the store answers (readiness, and the probe that brings a failed store back). */
+    Future<Void> ping();
+
     /** A short name for logs and readiness data. */
     String name();
 }

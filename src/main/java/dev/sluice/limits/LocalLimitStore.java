@@ -179,6 +179,11 @@ public final class LocalLimitStore implements LimitStore {
     }
 
     @Override
+    public Future<Void> ping() {
+        return Future.succeededFuture();
+    }
+
+    @Override
     public String name() {
         return "local";
     }

@@ -167,6 +167,7 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     /** PING, bounded by the timeout: readiness and the way back from an outage. */
+    @Override
     public Future<Void> ping() {
         return bounded(redis.send(Request.cmd(Command.PING))).mapEmpty();
     }

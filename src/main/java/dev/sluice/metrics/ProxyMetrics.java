@@ -1,6 +1,5 @@
 package dev.sluice.metrics;
 
-import dev.sluice.http.Exchange;
 import dev.sluice.limits.Admission;
 import dev.sluice.limits.Limit;
 import dev.sluice.routing.Backend;
@@ -117,32 +116,36 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
         return count != null ? count : otherInFlight;
     }
 
-    /** A request ended, whichever way. */
-    public void finished(Exchange exchange, Exchange.Outcome outcome, String account) {
+    /**
+     * A request ended, whichever way.
+     *
+     * @param account the key's account, or null when the request ended before its key was known
+     * @param model the model the client asked for, or null when it named none the catalogue knows
+     * @param origin {@code router} or {@code provider}
+     */
+    public void requestEnded(String account, String model, int status, String code, String origin, long totalNanos,
+            long upstreamNanos, boolean stream) {
         if (account != null) {
             inFlightOf(account).decrementAndGet();
         }
-        String model = exchange.model() != null ? exchange.model().name() : "unknown";
-        String code = boundedCode(outcome);
-        requests.computeIfAbsent(new RequestKey(model, outcome.status(), code, outcome.origin()),
+        String boundedCode = boundedCode(code, origin);
+        requests.computeIfAbsent(new RequestKey(model != null ? model : "unknown", status, boundedCode, origin),
                 key -> Counter.builder("sluice.requests").description("Requests answered")
                         .tag("model", key.model()).tag("status", Integer.toString(key.status()))
                         .tag("code", key.code()).tag("origin", key.origin()).register(registry)).increment();
-        long total = System.nanoTime() - exchange.startNanos();
-        requestDuration.record(total, TimeUnit.NANOSECONDS);
-        overhead.record(Math.max(0, total - outcome.upstreamNanos()), TimeUnit.NANOSECONDS);
-        if (exchange.streaming()) {
-            streamDuration.record(outcome.upstreamNanos(), TimeUnit.NANOSECONDS);
+        requestDuration.record(totalNanos, TimeUnit.NANOSECONDS);
+        overhead.record(Math.max(0, totalNanos - upstreamNanos), TimeUnit.NANOSECONDS);
+        if (stream) {
+            streamDuration.record(upstreamNanos, TimeUnit.NANOSECONDS);
         }
     }
 
-    /** The outcome's code, with providers' own codes past the first {@link #MAX_PROVIDER_CODES} folded into "other". */
-    private String boundedCode(Exchange.Outcome outcome) {
-        String code = outcome.code();
+    /** The code, with providers' own codes past the first {@link #MAX_PROVIDER_CODES} folded into "other". */
+    private String boundedCode(String code, String origin) {
         if (code == null) {
             return "unknown";
         }
-        if (!"provider".equals(outcome.origin()) || "ok".equals(code) || providerCodes.contains(code)) {
+        if (!"provider".equals(origin) || "ok".equals(code) || providerCodes.contains(code)) {
             return code;
         }
         if (providerCodes.size() < MAX_PROVIDER_CODES && code.length() <= 64) {
@@ -153,22 +156,22 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
     }
 
     @Override
-    public void attemptEnded(Backend backend, long nanos) {
-        upstream.computeIfAbsent(backend.name(), name -> Timer.builder("sluice.upstream.duration")
+    public void attemptEnded(String backend, long nanos) {
+        upstream.computeIfAbsent(backend, name -> Timer.builder("sluice.upstream.duration")
                 .description("Duration of calls to backends, streams included").tag("backend", name)
                 .serviceLevelObjectives(BUCKETS).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
-    public void firstByte(Backend backend, long nanos) {
-        firstByte.computeIfAbsent(backend.name(), name -> Timer.builder("sluice.upstream.ttfb")
+    public void firstByte(String backend, long nanos) {
+        firstByte.computeIfAbsent(backend, name -> Timer.builder("sluice.upstream.ttfb")
                 .description("Time to a backend's response headers").tag("backend", name)
                 .serviceLevelObjectives(BUCKETS).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
-    public void retried(Backend failed, String reason) {
-        retries.computeIfAbsent(new RetryKey(failed == null ? "none" : failed.name(), reason),
+    public void retried(String failedBackend, String reason) {
+        retries.computeIfAbsent(new RetryKey(failedBackend == null ? "none" : failedBackend, reason),
                 key -> Counter.builder("sluice.retries").description("Retries, by the backend that failed and why")
                         .tag("backend", key.backend()).tag("reason", key.reason()).register(registry)).increment();
     }

@@ -52,7 +52,8 @@ public final class Backend {
         return guard;
     }
 
-    void breakerStateChanged(CircuitBreakerState state) {
+    /** Told by the breaker when its state changes. */
+    public void breakerStateChanged(CircuitBreakerState state) {
         if (state == CircuitBreakerState.OPEN) {
             openedAtNanos = System.nanoTime();
         }

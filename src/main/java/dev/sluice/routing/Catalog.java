@@ -2,12 +2,9 @@ package dev.sluice.routing;
 
 import dev.sluice.config.ConfigProblems;
 import dev.sluice.config.SluiceConfig;
-import dev.sluice.upstream.UpstreamFailure;
 import io.smallrye.faulttolerance.api.TypedGuard;
-import jakarta.enterprise.util.TypeLiteral;
 import java.net.URI;
 import java.time.Duration;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -23,9 +20,6 @@ import java.util.concurrent.CompletionStage;
  * built. Immutable after construction; the backends inside keep live state.
  */
 public final class Catalog {
-
-    private static final TypeLiteral<CompletionStage<Object>> GUARDED_CALL = new TypeLiteral<>() {
-    };
 
     private final Map<String, ModelRoute> models;
     private final List<Backend> backends;
@@ -55,24 +49,6 @@ public final class Catalog {
     @FunctionalInterface
     public interface BreakerFactory {
         TypedGuard<CompletionStage<Object>> create(Backend backend, SluiceConfig.CircuitBreaker config);
-    }
-
-    /**
-     * SmallRye Fault Tolerance breakers: they count {@link UpstreamFailure#tripsBreaker} failures, run on the calling
-     * event loop (no thread offload) and report their state to the backend so that an open one is skipped.
-     */
-    public static TypedGuard<CompletionStage<Object>> smallRyeBreaker(Backend backend, SluiceConfig.CircuitBreaker config) {
-        return TypedGuard.create(GUARDED_CALL)
-                .withDescription("backend " + backend.name())
-                .withCircuitBreaker()
-                .requestVolumeThreshold(Math.max(1, config.requestVolume()))
-                .failureRatio(config.failureRatio())
-                .delay(Math.max(1, config.delay().toMillis()), ChronoUnit.MILLIS)
-                .when(UpstreamFailure::tripsBreaker)
-                .onStateChange(backend::breakerStateChanged)
-                .done()
-                .withThreadOffload(false)
-                .build();
     }
 
     /**

@@ -1,9 +1,20 @@
 package dev.sluice.upstream;
 
+import dev.sluice.error.ErrorCode;
 import io.vertx.core.json.JsonObject;
 
 /** One backend tried for a request, as listed in the {@code attempts} field of routing errors. */
 public record Attempt(String backend, String model, String code, Integer status, long durationMs) {
+
+    /** The attempt code of a failure: {@code backend_connect_error}, {@code backend_timeout}, {@code http_NNN}. */
+    static String codeOf(UpstreamFailure failure) {
+        return switch (failure.kind()) {
+            case CONNECT -> ErrorCode.BACKEND_CONNECT_ERROR.code();
+            case TIMEOUT -> ErrorCode.BACKEND_TIMEOUT.code();
+            case HTTP -> "http_" + failure.status();
+            case CANCELLED -> "cancelled";
+        };
+    }
 
     public JsonObject toJson() {
         JsonObject json = new JsonObject().put("backend", backend).put("model", model).put("code", code);

@@ -7,7 +7,7 @@ import io.vertx.core.Vertx;
  * itself for the remainder when it finds recent activity, so a busy stream costs one timer per timeout period, not
  * one per chunk. Confined to one event loop.
  */
-final class IdleWatchdog {
+public final class IdleWatchdog {
 
     private final Vertx vertx;
     private final long timeoutNanos;
@@ -22,14 +22,14 @@ final class IdleWatchdog {
         this.onTimeout = onTimeout;
     }
 
-    static IdleWatchdog start(Vertx vertx, long timeoutMillis, Runnable onTimeout) {
+    public static IdleWatchdog start(Vertx vertx, long timeoutMillis, Runnable onTimeout) {
         IdleWatchdog watchdog = new IdleWatchdog(vertx, timeoutMillis, onTimeout);
         watchdog.lastActivity = System.nanoTime();
         watchdog.arm(timeoutMillis);
         return watchdog;
     }
 
-    void touch() {
+    public void touch() {
         lastActivity = System.nanoTime();
     }
 
@@ -37,16 +37,16 @@ final class IdleWatchdog {
      * Stops counting while the proxy itself holds the other side back (a slow client): silence then is not
      * idleness. {@link #release()} counts again from now.
      */
-    void hold() {
+    public void hold() {
         held = true;
     }
 
-    void release() {
+    public void release() {
         held = false;
         touch();
     }
 
-    void cancel() {
+    public void cancel() {
         if (timerId >= 0) {
             vertx.cancelTimer(timerId);
             timerId = -1;

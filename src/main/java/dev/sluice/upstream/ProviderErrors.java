@@ -1,5 +1,6 @@
 package dev.sluice.upstream;
 
+import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ProxyError;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -21,15 +22,7 @@ final class ProviderErrors {
         }
         String code = error == null ? null : string(error, "code");
         String param = error == null ? null : string(error, "param");
-        return ProxyError.fromProvider(status, typeFor(status), code != null ? code : "http_" + status, message, param);
-    }
-
-    static String typeFor(int status) {
-        return switch (status) {
-            case 401 -> "authentication_error";
-            case 403 -> "permission_error";
-            default -> "invalid_request_error";
-        };
+        return ProxyError.fromProvider(status, ErrorCode.typeOfStatus(status), code != null ? code : "http_" + status, message, param);
     }
 
     /** The error object of an OpenAI ({@code {"error":{…}}}), Anthropic or flat (vLLM, TGI) error body. */

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ProxyError;
-import dev.sluice.http.Endpoint;
+import dev.sluice.api.Endpoint;
 import dev.sluice.routing.ModelRoute;
 import io.vertx.core.json.JsonArray;
 import java.util.ArrayList;
@@ -66,10 +66,12 @@ public final class RequestValidator {
      * Checks that depend on the model: {@code unsupported_parameter}, then {@code context_length_exceeded} with
      * {@code suggested_models} taken from {@code reachableModels} (the key's models of this protocol).
      *
+     * @param promptTokens the prompt's estimate ({@link TokenEstimator#promptTokens}), made once per request
+     *
      * @throws ProxyError the first failing check
      */
     public static void checkForModel(Endpoint endpoint, ObjectNode body, ModelRoute model, Integer maxTokens,
-            List<ModelRoute> reachableModels) {
+            long promptTokens, List<ModelRoute> reachableModels) {
         if (!model.unsupportedParameters().isEmpty()) {
             for (Map.Entry<String, JsonNode> field : body.properties()) {
                 if (!field.getValue().isNull() && model.unsupportedParameters().contains(field.getKey())) {
@@ -82,8 +84,7 @@ public final class RequestValidator {
         if (!model.hasContextWindow()) {
             return;
         }
-        long promptTokens = TokenEstimator.promptTokens(endpoint, body);
-        long budget = endpoint == Endpoint.EMBEDDINGS ? 0 : maxTokens != null ? maxTokens : model.defaultMaxTokens();
+        long budget = TokenEstimator.answerBudget(endpoint, maxTokens, model.defaultMaxTokens());
         long needed = promptTokens + budget;
         if (needed <= model.contextWindow()) {
             return;

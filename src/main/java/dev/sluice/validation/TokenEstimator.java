@@ -2,7 +2,7 @@ package dev.sluice.validation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sluice.http.Endpoint;
+import dev.sluice.api.Endpoint;
 
 /**
  * The prompt-token estimate of contract §4.2: the characters of a request's text content divided by 4, rounded up.
@@ -31,6 +31,17 @@ public final class TokenEstimator {
     private static final int CHARS_PER_TOKEN = 4;
 
     private TokenEstimator() {
+    }
+
+    /**
+     * The tokens a request may spend on its answer: its {@code max_tokens} (or the model's default when absent); 0
+     * for embeddings, whose answers carry no completion tokens.
+     */
+    public static long answerBudget(Endpoint endpoint, Integer maxTokens, int defaultMaxTokens) {
+        if (endpoint == Endpoint.EMBEDDINGS) {
+            return 0;
+        }
+        return maxTokens != null ? maxTokens : defaultMaxTokens;
     }
 
     /** The estimated prompt tokens of a request body sent to {@code endpoint}; 0 for endpoints without a prompt. */

@@ -55,7 +55,7 @@ class DashboardSeriesTest {
     static Map<String, Set<String>> emitted;
 
     @BeforeEach
-    void driveTrafficOnce() {
+    void driveTrafficOnce() throws InterruptedException {
         if (emitted != null) {
             return;
         }
@@ -68,9 +68,15 @@ class DashboardSeriesTest {
         backends.get("a").reply(Replies.status(503, "{}"));
         backends.get("b").reply(Replies.status(503, "{}"));
         openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").then().statusCode(502);
-        // a collection the GC binder sees, so that jvm_gc_pause_seconds exists whatever the test JVM did before
+        // a collection the GC binder sees, so that jvm_gc_pause_seconds exists whatever the test JVM did before; the
+        // binder hears of it through an asynchronous JMX notification, so the scrape waits for it (up to 5 s)
         System.gc();
-        emitted = seriesOf(Scrape.now().text());
+        String scrape = Scrape.now().text();
+        for (int i = 0; i < 100 && !scrape.contains("jvm_gc_pause_seconds_max"); i++) {
+            Thread.sleep(50);
+            scrape = Scrape.now().text();
+        }
+        emitted = seriesOf(scrape);
     }
 
     @AfterAll

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.body.BodyScanner;
 import dev.sluice.body.RequestBody;
 import dev.sluice.error.ProxyError;
-import dev.sluice.http.Endpoint;
+import dev.sluice.api.Endpoint;
 import dev.sluice.routing.ModelRoute;
 import dev.sluice.routing.Price;
 import dev.sluice.routing.Protocol;
@@ -119,7 +119,7 @@ final class Fixtures {
             RequestValidator.checkShape(endpoint, scanned.tree());
             ModelRoute model = model(scanned.model(), endpoint.protocol());
             RequestValidator.checkForModel(endpoint, scanned.tree(), model, scanned.maxTokens(),
-                    reachable(endpoint.protocol()));
+                    TokenEstimator.promptTokens(endpoint, scanned.tree()), reachable(endpoint.protocol()));
             return null;
         } catch (ProxyError error) {
             return error;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.body.BodyScanner;
 import dev.sluice.error.ProxyError;
-import dev.sluice.http.Endpoint;
+import dev.sluice.api.Endpoint;
 import dev.sluice.routing.ModelRoute;
 import dev.sluice.routing.Protocol;
 import java.nio.charset.StandardCharsets;
@@ -71,7 +71,7 @@ class RequestValidatorTest {
         // when
         ProxyError error = null;
         try {
-            RequestValidator.checkForModel(Endpoint.CHAT_COMPLETIONS, tree, asked, 1000, reachable);
+            RequestValidator.checkForModel(Endpoint.CHAT_COMPLETIONS, tree, asked, 1000, TokenEstimator.promptTokens(Endpoint.CHAT_COMPLETIONS, tree), reachable);
         } catch (ProxyError e) {
             error = e;
         }

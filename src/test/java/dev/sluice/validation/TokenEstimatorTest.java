@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.body.BodyScanner;
-import dev.sluice.http.Endpoint;
+import dev.sluice.api.Endpoint;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

@@ -3,7 +3,7 @@ package dev.sluice.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.error.ProxyError;
-import dev.sluice.http.Endpoint;
+import dev.sluice.api.Endpoint;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.matchesPattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.http.Endpoint;
+import dev.sluice.api.Endpoint;
 import dev.sluice.routing.Protocol;
 import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;

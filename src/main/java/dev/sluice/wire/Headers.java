@@ -1,4 +1,4 @@
-package dev.sluice.http;
+package dev.sluice.wire;
 
 import io.vertx.core.MultiMap;
 import java.util.HashSet;

@@ -1,4 +1,4 @@
-package dev.sluice.http;
+package dev.sluice.wire;
 
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;

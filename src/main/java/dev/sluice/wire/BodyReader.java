@@ -1,4 +1,4 @@
-package dev.sluice.http;
+package dev.sluice.wire;
 
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ProxyError;
@@ -11,7 +11,7 @@ import java.util.Arrays;
  * Reads a request body into one array, refusing it with 413 as soon as it passes the limit: a declared
  * {@code content-length} over the limit is refused before a byte is read, a chunked body as soon as it grows past it.
  */
-final class BodyReader {
+public final class BodyReader {
 
     private byte[] bytes;
     private int length;
@@ -21,7 +21,7 @@ final class BodyReader {
     }
 
     /** The body, or a failed future with {@code request_too_large}. */
-    static Future<BodyReader> read(HttpServerRequest request, long limit) {
+    public static Future<BodyReader> read(HttpServerRequest request, long limit) {
         long declared = declaredLength(request);
         if (declared > limit) {
             return Future.failedFuture(tooLarge(limit));
@@ -50,15 +50,15 @@ final class BodyReader {
         return promise.future();
     }
 
-    byte[] bytes() {
+    public byte[] bytes() {
         return bytes;
     }
 
-    int length() {
+    public int length() {
         return length;
     }
 
-    static long declaredLength(HttpServerRequest request) {
+    public static long declaredLength(HttpServerRequest request) {
         String value = request.getHeader("content-length");
         if (value == null) {
             return -1;
@@ -70,7 +70,7 @@ final class BodyReader {
         }
     }
 
-    static ProxyError tooLarge(long limit) {
+    public static ProxyError tooLarge(long limit) {
         return ProxyError.of(ErrorCode.REQUEST_TOO_LARGE, "The request body is larger than " + limit + " bytes.")
                 .with("limit_bytes", limit).header("connection", "close");
     }

@@ -1,9 +1,9 @@
-package dev.sluice.http;
+package dev.sluice.wire;
 
 import java.util.Locale;
 
 /** Which request media types are read as JSON (contract §1). */
-final class MediaTypes {
+public final class MediaTypes {
 
     private MediaTypes() {
     }
@@ -12,7 +12,7 @@ final class MediaTypes {
      * True for no content type, {@code application/json} and {@code application/*+json} (any parameters), and
      * {@code application/x-www-form-urlencoded}, which is what {@code curl -d} sends.
      */
-    static boolean readAsJson(String contentType) {
+    public static boolean readAsJson(String contentType) {
         if (contentType == null || contentType.isBlank()) {
             return true;
         }

@@ -1,7 +1,11 @@
-package dev.sluice.http;
+package dev.sluice.pipeline;
 
+import dev.sluice.config.SluiceConfig;
 import dev.sluice.limits.AccountLimits;
 import dev.sluice.upstream.Attempt;
+import jakarta.inject.Singleton;
+import java.util.List;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
@@ -10,26 +14,28 @@ import org.jboss.logging.MDC;
  * status, code, attempts, durations and bytes. The same fields go into the MDC, so that with
  * {@code quarkus.log.console.json=true} each is its own JSON field.
  */
-public final class AccessLog {
+@Singleton
+final class AccessLog {
 
     private static final Logger LOGGER = Logger.getLogger("sluice.access");
     private static final String[] FIELDS = {"request_id", "method", "path", "account", "model", "backend", "status",
         "code", "origin", "attempts", "duration_ms", "upstream_ms", "bytes_in", "bytes_out", "stream"};
 
-    private AccessLog() {
-    }
-
+    private final boolean enabled;
     /** JSON log lines carry the MDC: only then are the fields put there too. */
-    private static final boolean STRUCTURED = org.eclipse.microprofile.config.ConfigProvider.getConfig()
-            .getOptionalValue("quarkus.log.console.json.enabled", Boolean.class).orElse(false)
-            || org.eclipse.microprofile.config.ConfigProvider.getConfig()
-                    .getOptionalValue("quarkus.log.file.json.enabled", Boolean.class).orElse(false);
+    private final boolean structured;
 
-    public static boolean enabled() {
-        return LOGGER.isInfoEnabled();
+    AccessLog(SluiceConfig config,
+            @ConfigProperty(name = "quarkus.log.console.json.enabled", defaultValue = "false") boolean consoleJson,
+            @ConfigProperty(name = "quarkus.log.file.json.enabled", defaultValue = "false") boolean fileJson) {
+        this.enabled = config.accessLog().enabled() && LOGGER.isInfoEnabled();
+        this.structured = consoleJson || fileJson;
     }
 
-    public static void log(Exchange exchange, Exchange.Outcome outcome) {
+    void log(Exchange exchange, Outcome outcome) {
+        if (!enabled) {
+            return;
+        }
         AccountLimits account = exchange.account();
         long durationMicros = (System.nanoTime() - exchange.startNanos()) / 1_000;
         String[] values = {
@@ -41,16 +47,16 @@ public final class AccessLog {
             outcome.backend() == null ? "-" : outcome.backend(),
             Integer.toString(outcome.status()),
             outcome.code() == null ? "-" : outcome.code(),
-            outcome.origin() == null ? "-" : outcome.origin(),
-            attempts(exchange),
+            outcome.origin().wire(),
+            attempts(outcome.attempts()),
             millis(durationMicros),
             millis(outcome.upstreamNanos() / 1_000),
             Long.toString(exchange.request().bytesRead()),
             Long.toString(exchange.response().bytesWritten()),
-            Boolean.toString(exchange.streaming())};
+            Boolean.toString(outcome.streaming())};
         StringBuilder line = new StringBuilder(256);
         for (int i = 0; i < FIELDS.length; i++) {
-            if (STRUCTURED) {
+            if (structured) {
                 MDC.put(FIELDS[i], values[i]);
             }
             if (i > 0) {
@@ -61,7 +67,7 @@ public final class AccessLog {
         try {
             LOGGER.info(line);
         } finally {
-            if (STRUCTURED) {
+            if (structured) {
                 for (String field : FIELDS) {
                     MDC.remove(field);
                 }
@@ -70,12 +76,12 @@ public final class AccessLog {
     }
 
     /** The failed attempts as backend:code, then the backend that answered (if any). */
-    private static String attempts(Exchange exchange) {
-        if (exchange.attempts().isEmpty()) {
+    private static String attempts(List<Attempt> attempts) {
+        if (attempts.isEmpty()) {
             return "-";
         }
         StringBuilder text = new StringBuilder();
-        for (Attempt attempt : exchange.attempts()) {
+        for (Attempt attempt : attempts) {
             if (text.length() > 0) {
                 text.append(',');
             }

@@ -1,11 +1,10 @@
 package dev.sluice.upstream;
 
-import dev.sluice.http.Exchange;
-import dev.sluice.http.Headers;
-import dev.sluice.http.RequestIds;
 import dev.sluice.routing.Backend;
 import dev.sluice.routing.ModelRoute;
 import dev.sluice.routing.Protocol;
+import dev.sluice.wire.Headers;
+import dev.sluice.wire.RequestIds;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -18,34 +17,57 @@ import io.vertx.core.http.RequestOptions;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * One attempt at one backend: sends the request and completes once the proxy can decide what to do with the answer.
  * A success completes after its first body chunk (so that a backend failing before it can still be retried); a
- * failure status, a timeout or a connection failure fails with an {@link UpstreamFailure}.
+ * failure status, a timeout or a connection failure fails with an {@link UpstreamFailure}; a backend's own 4xx
+ * completes with its (bounded) body.
  *
  * <p>Runs on the event loop of the client's connection and never blocks.
  */
-final class UpstreamCall {
+final class BackendCall {
 
-    private static final org.jboss.logging.Logger LOGGER = org.jboss.logging.Logger.getLogger(UpstreamCall.class);
+    private static final org.jboss.logging.Logger LOGGER = org.jboss.logging.Logger.getLogger(BackendCall.class);
 
     /** Error bodies are read up to this size to build the envelope; the rest is dropped. */
     static final int MAX_ERROR_BODY = 64 * 1024;
 
-    private UpstreamCall() {
+    /**
+     * What the backend answered before any byte went to the client.
+     *
+     * @param firstChunk the first body chunk of a success, null when the body was empty
+     * @param ended true when the whole body has been read
+     * @param errorBody the body of a 4xx answer, null for a success
+     */
+    record Response(HttpClientRequest request, HttpClientResponse response, Buffer firstChunk, boolean ended,
+            Buffer errorBody) {
+
+        boolean providerError() {
+            return errorBody != null;
+        }
     }
 
-    static Future<UpstreamResponse> start(Vertx vertx, HttpClient client, boolean tracing, Exchange exchange,
-            ModelRoute model, Backend backend, java.util.function.LongConsumer onHeaders) {
+    private BackendCall() {
+    }
+
+    /**
+     * @param sent told of the upstream request once it exists, so that the caller can reset it (client gone)
+     * @param cancelled true once the caller gave up on this attempt (checked when the connection is obtained)
+     */
+    static Future<Response> start(Vertx vertx, HttpClient client, boolean tracing, OutgoingRequest outgoing,
+            ModelRoute model, Backend backend, Consumer<HttpClientRequest> sent,
+            java.util.function.BooleanSupplier cancelled, LongConsumer onHeaders) {
         long started = System.nanoTime();
-        Promise<UpstreamResponse> promise = Promise.promise();
+        Promise<Response> promise = Promise.promise();
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setHost(backend.host())
                 .setPort(backend.port())
                 .setSsl(backend.ssl())
-                .setURI(backend.basePath() + exchange.request().uri())
+                .setURI(backend.basePath() + outgoing.uri(model))
                 .setConnectTimeout(model.upstream().connectTimeout().toMillis());
         client.request(options).onComplete(connected -> {
             if (connected.failed()) {
@@ -53,20 +75,20 @@ final class UpstreamCall {
                 return;
             }
             HttpClientRequest request = connected.result();
-            if (exchange.clientGone()) {
+            if (cancelled.getAsBoolean()) {
                 request.reset();
                 promise.fail(UpstreamFailure.cancelled());
                 return;
             }
-            exchange.upstreamRequest(request);
+            sent.accept(request);
             // failures reach the response future; this only keeps Vert.x from logging a reset as an error
             request.exceptionHandler(failure -> LOGGER.debugf("request_id=%s upstream request failed: %s",
-                    exchange.requestId(), failure.getMessage()));
-            prepare(request, exchange, backend, tracing);
+                    outgoing.requestId(), failure.getMessage()));
+            prepare(request, outgoing, backend, tracing);
             // no response headers in time: first-byte timeout
             IdleWatchdog firstByte = IdleWatchdog.start(vertx, model.upstream().firstByteTimeout().toMillis(),
                     () -> timeout(request, promise, "no response headers within the first-byte timeout"));
-            request.send(exchange.body().forUpstream(model.upstreamModel())).onComplete(answered -> {
+            request.send(outgoing.body(model)).onComplete(answered -> {
                 firstByte.cancel();
                 if (answered.failed()) {
                     promise.tryFail(classify(answered.cause()));
@@ -80,22 +102,22 @@ final class UpstreamCall {
                 onResponse(request, answered.result(), promise);
             });
         });
-        // a reset because the client went away is the proxy's own doing, not a failure of the backend
+        // a reset because the caller gave up is the proxy's own doing, not a failure of the backend
         return promise.future().recover(failure -> Future.failedFuture(
-                exchange.clientGone() ? UpstreamFailure.cancelled() : failure));
+                cancelled.getAsBoolean() ? UpstreamFailure.cancelled() : failure));
     }
 
-    private static void timeout(HttpClientRequest request, Promise<UpstreamResponse> promise, String what) {
+    private static void timeout(HttpClientRequest request, Promise<Response> promise, String what) {
         if (promise.tryFail(UpstreamFailure.timeout(what))) {
             request.reset();
         }
     }
 
-    private static void prepare(HttpClientRequest request, Exchange exchange, Backend backend, boolean tracing) {
-        Headers.copyToUpstream(exchange.request().headers(), request.headers(), tracing);
+    private static void prepare(HttpClientRequest request, OutgoingRequest outgoing, Backend backend, boolean tracing) {
+        Headers.copyToUpstream(outgoing.clientHeaders(), request.headers(), tracing);
         request.headers().set("content-type", "application/json");
-        request.headers().set(RequestIds.HEADER, exchange.requestId());
-        if (exchange.responseTap() != null) {
+        request.headers().set(RequestIds.HEADER, outgoing.requestId());
+        if (outgoing.identityEncoding()) {
             // usage is read from the answer on its way through: it must not come compressed
             request.headers().remove("accept-encoding");
         }
@@ -109,7 +131,7 @@ final class UpstreamCall {
     }
 
     private static void onResponse(HttpClientRequest request, HttpClientResponse response,
-            Promise<UpstreamResponse> promise) {
+            Promise<Response> promise) {
         int status = response.statusCode();
         if (status >= 500 || status == 408 || status == 429) {
             long retryAfter = retryAfterSeconds(response.getHeader("retry-after"));
@@ -120,7 +142,7 @@ final class UpstreamCall {
         if (status >= 400) {
             readBounded(response).onComplete(body -> {
                 if (body.succeeded()) {
-                    promise.tryComplete(new UpstreamResponse(request, response, null, true, body.result()));
+                    promise.tryComplete(new Response(request, response, null, true, body.result()));
                 } else {
                     promise.tryFail(classify(body.cause()));
                 }
@@ -130,9 +152,9 @@ final class UpstreamCall {
         response.handler(chunk -> {
             response.pause();
             response.handler(null);
-            promise.tryComplete(new UpstreamResponse(request, response, chunk, false, null));
+            promise.tryComplete(new Response(request, response, chunk, false, null));
         });
-        response.endHandler(end -> promise.tryComplete(new UpstreamResponse(request, response, null, true, null)));
+        response.endHandler(end -> promise.tryComplete(new Response(request, response, null, true, null)));
         response.exceptionHandler(failure -> promise.tryFail(classify(failure)));
     }
 

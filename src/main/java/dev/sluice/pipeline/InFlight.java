@@ -1,4 +1,4 @@
-package dev.sluice.http;
+package dev.sluice.pipeline;
 
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -22,7 +22,10 @@ public class InFlight {
 
     void add(Exchange exchange) {
         exchanges.add(exchange);
-        exchange.onFinish(outcome -> exchanges.remove(exchange));
+    }
+
+    void remove(Exchange exchange) {
+        exchanges.remove(exchange);
     }
 
     public int count() {

@@ -1,4 +1,4 @@
-package dev.sluice.http;
+package dev.sluice.api;
 
 import dev.sluice.routing.Protocol;
 

@@ -1,0 +1,29 @@
+package dev.sluice.pipeline;
+
+import dev.sluice.api.Endpoint;
+import dev.sluice.error.ErrorCode;
+import dev.sluice.error.ProxyError;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.inject.Singleton;
+
+/** Path and method (contract §1): 404 {@code not_found} for a path that is no endpoint, 405 for the wrong method. */
+@Singleton
+final class EndpointStage implements Stage {
+
+    @Override
+    public Future<Step> apply(Exchange exchange) {
+        HttpServerRequest request = exchange.request();
+        Endpoint endpoint = exchange.endpoint();
+        if (endpoint == null) {
+            return Step.fail(ProxyError.of(ErrorCode.NOT_FOUND,
+                    "There is no endpoint at " + request.method() + " " + request.path() + "."));
+        }
+        if (!endpoint.method().equals(request.method().name())) {
+            return Step.fail(ProxyError.of(ErrorCode.METHOD_NOT_ALLOWED,
+                    request.path() + " does not accept " + request.method() + "; use " + endpoint.method() + ".")
+                    .header("allow", endpoint.method()));
+        }
+        return Step.NEXT;
+    }
+}

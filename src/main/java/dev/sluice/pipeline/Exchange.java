@@ -1,0 +1,185 @@
+package dev.sluice.pipeline;
+
+import dev.sluice.api.Endpoint;
+import dev.sluice.auth.ApiKey;
+import dev.sluice.body.RequestBody;
+import dev.sluice.limits.AccountLimits;
+import dev.sluice.limits.Admission;
+import dev.sluice.routing.ModelRoute;
+import dev.sluice.upstream.Route;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * One client request on its way through the proxy: what it is (id, endpoint, key and account, body, model, ticket)
+ * and the upstream work under way for it. Each field is set by one stage, in the order of
+ * {@link RequestPipeline}; later stages only read it.
+ *
+ * <p>Confined to the event loop of the client's connection: no field is shared with another thread.
+ */
+public final class Exchange {
+
+    private final HttpServerRequest request;
+    private final String requestId;
+    private final Endpoint endpoint;
+    private final boolean anthropic;
+    private final long startNanos = System.nanoTime();
+    private final Context context = Vertx.currentContext();
+
+    private ApiKey key;
+    private AccountLimits account;
+    private RequestBody body;
+    private ModelRoute model;
+    private long promptTokens;
+    private Admission.Ticket ticket;
+    private Route route;
+    private Relay relay;
+    private boolean clientGone;
+    private boolean finished;
+
+    Exchange(HttpServerRequest request, String requestId, Endpoint endpoint, boolean anthropic) {
+        this.request = request;
+        this.requestId = requestId;
+        this.endpoint = endpoint;
+        this.anthropic = anthropic;
+    }
+
+    public HttpServerRequest request() {
+        return request;
+    }
+
+    public HttpServerResponse response() {
+        return request.response();
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    /** The endpoint, or null for a path that is not one (answered 404 by the first stage). */
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    /** True when errors take the Anthropic envelope. */
+    public boolean anthropic() {
+        return anthropic;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    /** The event loop this exchange is confined to. */
+    Context context() {
+        return context;
+    }
+
+    /** The authenticated key (set by {@link KeyStage}), or null before. */
+    public ApiKey key() {
+        return key;
+    }
+
+    /** The key's account (set by {@link KeyStage}), or null before. */
+    public AccountLimits account() {
+        return account;
+    }
+
+    void authenticated(ApiKey key, AccountLimits account) {
+        this.key = key;
+        this.account = account;
+    }
+
+    /** The body as scanned (set by {@link BodyStage}), or null for endpoints without one. */
+    public RequestBody body() {
+        return body;
+    }
+
+    void body(RequestBody body) {
+        this.body = body;
+    }
+
+    /** The model the client asked for, as found in the catalogue (set by {@link ModelStage}). */
+    public ModelRoute model() {
+        return model;
+    }
+
+    /** The prompt's estimated tokens, estimated once (by {@link ModelStage}) when a check or a limit needs it. */
+    public long promptTokens() {
+        return promptTokens;
+    }
+
+    void model(ModelRoute model, long promptTokens) {
+        this.model = model;
+        this.promptTokens = promptTokens;
+    }
+
+    /** The account's hold for this request (set by {@link AdmissionStage}), or null before admission. */
+    public Admission.Ticket ticket() {
+        return ticket;
+    }
+
+    void ticket(Admission.Ticket ticket) {
+        this.ticket = ticket;
+    }
+
+    /** The upstream attempts under way (set by {@link ForwardStage}), cancelled when the client goes away. */
+    void route(Route route) {
+        this.route = route;
+    }
+
+    /** The relay of the answer (set by the driver), ended when the client goes away or the proxy stops. */
+    void relay(Relay relay) {
+        this.relay = relay;
+    }
+
+    public boolean clientGone() {
+        return clientGone;
+    }
+
+    boolean finished() {
+        return finished;
+    }
+
+    /** Marks the exchange finished; false when it already was (see {@link Finish}). */
+    boolean markFinished() {
+        if (finished) {
+            return false;
+        }
+        finished = true;
+        return true;
+    }
+
+    /**
+     * The client's connection closed before the answer ended: whatever works upstream for it is stopped at once,
+     * which ends the exchange as {@code client_closed}; a stage still running sees {@link #clientGone()}.
+     */
+    void clientWentAway() {
+        if (finished) {
+            return;
+        }
+        clientGone = true;
+        if (relay != null) {
+            relay.clientGone();
+        } else if (route != null) {
+            route.cancel(Answers.clientClosed());
+        }
+    }
+
+    /**
+     * Ends the exchange now, because the proxy stops: a relayed answer is cut (a stream with an error event), a
+     * request still waiting for its backend is answered with an error. Call on {@link #context()}.
+     */
+    void cutForShutdown() {
+        if (finished) {
+            return;
+        }
+        if (relay != null) {
+            relay.cutForShutdown();
+        } else if (route != null) {
+            route.cancel(Answers.shuttingDown());
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package dev.sluice.pipeline;
+
+import dev.sluice.error.ErrorEnvelope;
+import dev.sluice.error.Origin;
+import dev.sluice.error.ProxyError;
+import dev.sluice.limits.Admission;
+import dev.sluice.metrics.ProxyMetrics;
+import dev.sluice.routing.ModelRoute;
+import dev.sluice.upstream.UpstreamResult;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import jakarta.inject.Singleton;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * The one place where a request ends, whatever ended it (an answer, an error, the client going away, a shutdown
+ * cut): the account's slot is released and its tokens and credits settled, then the last bytes are written, then
+ * the request is counted in the metrics and written to the access log. Runs once per request.
+ *
+ * <p>The release comes before the last bytes (contract §4.2: a request holds its slot "until its last byte"): a
+ * client that sends its next request as soon as it has read an answer finds its slot free. With the Redis store the
+ * last bytes wait for the release's answer (bounded by {@code redis-timeout}), which adds no round trip.
+ */
+@Singleton
+final class Finish {
+
+    private static final Logger LOGGER = Logger.getLogger(Finish.class);
+    private static final Future<Void> NOTHING_HELD = Future.succeededFuture();
+
+    private final Admission admission;
+    private final ProxyMetrics metrics;
+    private final AccessLog accessLog;
+    private final InFlight inFlight;
+
+    Finish(Admission admission, ProxyMetrics metrics, AccessLog accessLog, InFlight inFlight) {
+        this.admission = admission;
+        this.metrics = metrics;
+        this.accessLog = accessLog;
+        this.inFlight = inFlight;
+    }
+
+    /**
+     * Releases the request's slot and settles its reservations now, ahead of {@link #finish} (which then has
+     * nothing left to release): for a stream whose final event is about to go out. Completes on the exchange's
+     * event loop.
+     */
+    Future<Void> release(Exchange exchange, boolean answered, ModelRoute served) {
+        Admission.Ticket ticket = exchange.ticket();
+        if (ticket == null || ticket.lease() == null) {
+            return NOTHING_HELD;
+        }
+        Future<Void> released = admission.release(ticket, answered, served == null ? null : served.price());
+        return released.isComplete() ? released : onContext(exchange, released);
+    }
+
+    /** Ends the exchange with {@code outcome}; {@code lastWrite} writes the last bytes (skipped if the client left). */
+    void finish(Exchange exchange, Outcome outcome, Runnable lastWrite) {
+        if (!exchange.markFinished()) {
+            return;
+        }
+        Future<Void> released = release(exchange, outcome.answered(), outcome.served());
+        if (released.isComplete()) {
+            complete(exchange, outcome, lastWrite);
+        } else {
+            released.onComplete(done -> complete(exchange, outcome, lastWrite));
+        }
+    }
+
+    /** Answers {@code error} as the envelope (or only records it, when the client already left). */
+    void fail(Exchange exchange, ProxyError error, UpstreamResult.Failed upstream) {
+        List<dev.sluice.upstream.Attempt> attempts = upstream == null ? List.of() : upstream.attempts();
+        long upstreamNanos = upstream == null ? 0 : upstream.failedAttemptsNanos();
+        if (exchange.clientGone()) {
+            clientGone(exchange, attempts, upstreamNanos);
+            return;
+        }
+        Outcome outcome = new Outcome(error.status(), error.code(), error.origin(), null, null, attempts, upstreamNanos,
+                false, false);
+        finish(exchange, outcome, () -> writeError(exchange, error));
+    }
+
+    /** Answers 200 with a JSON body of the proxy's own. */
+    void answer(Exchange exchange, Buffer json) {
+        Outcome outcome = new Outcome(200, "ok", Origin.PROVIDER, null, null, List.of(), 0, false, false);
+        finish(exchange, outcome, () -> exchange.response().putHeader("content-type", "application/json").end(json));
+    }
+
+    /** The client went away before anything was relayed to it: nothing to write. */
+    void clientGone(Exchange exchange, List<dev.sluice.upstream.Attempt> attempts, long upstreamNanos) {
+        ProxyError closed = Answers.clientClosed();
+        finish(exchange, new Outcome(closed.status(), closed.code(), closed.origin(), null, null, attempts,
+                upstreamNanos, false, false), null);
+    }
+
+    private void complete(Exchange exchange, Outcome outcome, Runnable lastWrite) {
+        if (lastWrite != null && !exchange.clientGone()) {
+            try {
+                lastWrite.run();
+            } catch (RuntimeException connectionGone) {
+                // the connection closed under the write: the client left, nothing else to do
+                LOGGER.debugf("request_id=%s last write failed: %s", exchange.requestId(), connectionGone.getMessage());
+            }
+        }
+        inFlight.remove(exchange);
+        String account = exchange.account() == null ? null : exchange.account().account();
+        ModelRoute model = exchange.model();
+        metrics.requestEnded(account, model == null ? null : model.name(), outcome.status(), outcome.code(),
+                outcome.origin().wire(), System.nanoTime() - exchange.startNanos(), outcome.upstreamNanos(),
+                outcome.streaming());
+        accessLog.log(exchange, outcome);
+    }
+
+    private static void writeError(Exchange exchange, ProxyError error) {
+        if (!exchange.request().isEnded()) {
+            // answered before the body was read: let the rest drain so the connection can serve the next request
+            exchange.request().handler(null);
+            exchange.request().resume();
+        }
+        HttpServerResponse response = exchange.response();
+        if (response.ended() || response.headWritten()) {
+            return;
+        }
+        response.setStatusCode(error.status());
+        response.headers().set("content-type", "application/json");
+        error.headers().forEach(response.headers()::set);
+        response.end(ErrorEnvelope.render(error, exchange.requestId(), exchange.anthropic()));
+    }
+
+    /** A future completing on the exchange's event loop (Redis answers on the connection's own context). */
+    private static <T> Future<T> onContext(Exchange exchange, Future<T> future) {
+        io.vertx.core.Promise<T> promise = io.vertx.core.Promise.promise();
+        future.onComplete(result -> {
+            if (Vertx.currentContext() == exchange.context()) {
+                promise.handle(result);
+            } else {
+                exchange.context().runOnContext(ignored -> promise.handle(result));
+            }
+        });
+        return promise.future();
+    }
+}

@@ -1,0 +1,256 @@
+package dev.sluice.pipeline;
+
+import dev.sluice.error.ErrorCode;
+import dev.sluice.error.ErrorEnvelope;
+import dev.sluice.error.Origin;
+import dev.sluice.error.ProxyError;
+import dev.sluice.limits.UsageTap;
+import dev.sluice.upstream.IdleWatchdog;
+import dev.sluice.upstream.UpstreamAnswer;
+import dev.sluice.upstream.UpstreamFailure;
+import dev.sluice.upstream.UpstreamResult;
+import dev.sluice.wire.Headers;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.jboss.logging.Logger;
+
+/**
+ * The seam between a backend's answer and the client's: relays the answer as it arrives — status and headers, then
+ * every chunk, pausing the backend while the client's write queue is full, so nothing is buffered beyond the socket
+ * queues. Every chunk passes {@link #write}, where the usage is read for settlement (and where a protocol translator
+ * takes over the bytes). A failure after the first byte ends an event stream with one {@code event: error}.
+ *
+ * <p>It ends the exchange through {@link Finish}, releasing the slot before the last bytes go out. Confined to the
+ * event loop of the client's connection.
+ */
+final class Relay {
+
+    private static final Logger LOGGER = Logger.getLogger(Relay.class);
+    /** The last event of an OpenAI stream and of an Anthropic one: the answer is complete for the client. */
+    private static final byte[] OPENAI_DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ANTHROPIC_STOP = "message_stop".getBytes(StandardCharsets.US_ASCII);
+
+    private final Vertx vertx;
+    private final Finish finish;
+    private final Exchange exchange;
+    private final UpstreamAnswer answer;
+    private final long failedAttemptsNanos;
+    private final java.util.List<dev.sluice.upstream.Attempt> attempts;
+    private final UsageTap usage;
+    /** True when the account holds something (a slot, reservations) to release before the last byte. */
+    private final boolean holds;
+    private final boolean eventStream;
+
+    private IdleWatchdog idle;
+    /** Bytes of a body with a declared length still to come; -1 for chunked answers. */
+    private long remaining = -1;
+    /** True once the status line is set: from then on the client is being answered and usage settles. */
+    private boolean started;
+    private boolean ending;
+
+    Relay(Vertx vertx, Finish finish, Exchange exchange, UpstreamResult.Answered result) {
+        this.vertx = vertx;
+        this.finish = finish;
+        this.exchange = exchange;
+        this.answer = result.answer();
+        this.failedAttemptsNanos = result.failedAttemptsNanos();
+        this.attempts = result.attempts();
+        this.usage = exchange.ticket() == null ? null : exchange.ticket().usage();
+        this.holds = exchange.ticket() != null && exchange.ticket().lease() != null;
+        String contentType = answer.response().getHeader("content-type");
+        this.eventStream = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("text/event-stream");
+    }
+
+    void start() {
+        HttpClientResponse from = answer.response();
+        HttpServerResponse to = exchange.response();
+        if (exchange.clientGone()) {
+            // the client left between the backend's first chunk and now: nobody to relay to
+            clientGone();
+            return;
+        }
+        to.setStatusCode(from.statusCode());
+        String statusMessage = from.statusMessage();
+        if (statusMessage != null && !statusMessage.isEmpty()) {
+            to.setStatusMessage(statusMessage);
+        }
+        Headers.copyToClient(from.headers(), to.headers());
+        started = true;
+        String length = to.headers().get("content-length");
+        if (length == null) {
+            to.setChunked(true);
+        } else {
+            try {
+                remaining = Long.parseLong(length.trim());
+            } catch (NumberFormatException unreadable) {
+                remaining = -1;
+            }
+        }
+        if (answer.firstChunk() != null && write(answer.firstChunk())) {
+            return;
+        }
+        if (answer.ended()) {
+            complete(null, true);
+            return;
+        }
+        idle = IdleWatchdog.start(vertx, answer.model().upstream().idleTimeout().toMillis(), () -> {
+            answer.cancel();
+            failMidStream(UpstreamFailure.timeout("no chunk within the idle timeout"),
+                    "The backend's stream stalled for longer than the idle timeout.");
+        });
+        from.handler(chunk -> {
+            if (ending) {
+                return;
+            }
+            idle.touch();
+            if (write(chunk)) {
+                return;
+            }
+            if (to.writeQueueFull()) {
+                from.pause();
+                idle.hold(); // a slow client is not an idle backend
+                to.drainHandler(drained -> {
+                    idle.release();
+                    from.resume();
+                });
+            }
+        });
+        from.endHandler(end -> complete(null, true));
+        from.exceptionHandler(failure -> failMidStream(failure, "The backend's stream broke off before it was complete."));
+        from.resume();
+    }
+
+    /**
+     * Passes one chunk to the client. The chunk that completes the answer (the last bytes of a declared length, the
+     * final event of a stream) waits for the account's release first.
+     *
+     * @return true when this chunk ended the relay (nothing more may be written)
+     */
+    private boolean write(Buffer chunk) {
+        if (usage != null) {
+            usage.accept(chunk);
+        }
+        if (remaining > 0) {
+            remaining -= chunk.length();
+            if (remaining <= 0) {
+                // the whole declared body is here: the answer is complete for the client, whatever comes later
+                complete(chunk, false);
+                return true;
+            }
+        } else if (holds && eventStream && isFinalEvent(chunk)) {
+            // the client has its answer with this event: free the slot before it can send its next request
+            answer.response().pause();
+            finish.release(exchange, true, answer.model()).onComplete(released -> {
+                if (!ending) {
+                    exchange.response().write(chunk);
+                    answer.response().resume();
+                }
+            });
+            return false;
+        }
+        exchange.response().write(chunk);
+        return false;
+    }
+
+    private static boolean isFinalEvent(Buffer chunk) {
+        return contains(chunk, OPENAI_DONE) || contains(chunk, ANTHROPIC_STOP);
+    }
+
+    private static boolean contains(Buffer chunk, byte[] needle) {
+        int last = chunk.length() - needle.length;
+        outer:
+        for (int i = 0; i <= last; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (chunk.getByte(i + j) != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** The backend's answer is complete: the slot is released, then the last bytes and the end go to the client. */
+    private void complete(Buffer lastChunk, boolean backendEnded) {
+        if (ending) {
+            return;
+        }
+        ending = true;
+        stopWatchdog();
+        if (!backendEnded) {
+            // a declared length complete before the backend's end: drain it so that its connection is reused
+            answer.response().handler(null);
+            answer.response().resume();
+        }
+        HttpServerResponse to = exchange.response();
+        end(answer.response().statusCode(), "ok", Origin.PROVIDER, true, () -> {
+            if (lastChunk != null) {
+                to.write(lastChunk);
+            }
+            to.end();
+        });
+    }
+
+    /** The client went away: the backend is stopped at once. */
+    void clientGone() {
+        if (ending) {
+            return;
+        }
+        ending = true;
+        stopWatchdog();
+        answer.cancel();
+        ProxyError closed = Answers.clientClosed();
+        // an answer that had started settles as answered: the backend did the work
+        end(closed.status(), closed.code(), closed.origin(), started, null);
+    }
+
+    /** The proxy stops: the answer is cut (a stream with an error event), the backend stopped. */
+    void cutForShutdown() {
+        failMidStream(new IllegalStateException("the proxy is shutting down"),
+                "The proxy is shutting down; the stream was cut.");
+        answer.cancel();
+    }
+
+    private void failMidStream(Throwable failure, String message) {
+        if (ending) {
+            return;
+        }
+        if (exchange.clientGone()) {
+            clientGone();
+            return;
+        }
+        ending = true;
+        stopWatchdog();
+        LOGGER.warnf("request_id=%s backend=%s stream broke after the first byte: %s", exchange.requestId(),
+                answer.backend().name(), failure.getMessage());
+        HttpServerResponse to = exchange.response();
+        ProxyError error = ProxyError.of(ErrorCode.BACKEND_STREAM_ERROR, message).with("model", exchange.model().name());
+        end(error.status(), error.code(), Origin.ROUTER, true, () -> {
+            if (eventStream) {
+                to.end(Buffer.buffer("event: error\ndata: ")
+                        .appendBuffer(ErrorEnvelope.render(error, exchange.requestId(), exchange.anthropic()))
+                        .appendString("\n\n"));
+            } else {
+                // a body with a length cannot carry an error: cutting the connection tells the client it is incomplete
+                to.reset();
+            }
+        });
+    }
+
+    private void stopWatchdog() {
+        if (idle != null) {
+            idle.cancel();
+        }
+    }
+
+    private void end(int status, String code, Origin origin, boolean answered, Runnable lastWrite) {
+        answer.relayEnded();
+        long upstreamNanos = failedAttemptsNanos + (System.nanoTime() - answer.startNanos());
+        finish.finish(exchange, new Outcome(status, code, origin, answer.model(), answer.backend().name(), attempts,
+                upstreamNanos, answered, eventStream), lastWrite);
+    }
+}
