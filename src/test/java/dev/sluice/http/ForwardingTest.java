@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.nullValue;
 
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.Replies;
 import dev.sluice.testing.TestBackend;
@@ -25,24 +26,17 @@ import org.junit.jupiter.api.Test;
 @TestProfile(ProxyProfile.class)
 class ForwardingTest {
 
-    static Backends backends;
+    @InjectBackends
+    Backends backends;
 
-    @BeforeAll
-    static void startBackends() {
-        backends = Backends.start("a", "b", "c", "d");
-    }
 
-    @AfterAll
-    static void stopBackends() {
-        backends.close();
-    }
 
     @BeforeEach
     void reset() {
         backends.resetAll();
     }
 
-    private static TestBackend servedBy(String first, String second) {
+    private TestBackend servedBy(String first, String second) {
         TestBackend a = backends.get(first);
         return a.requestCount() > 0 ? a : backends.get(second);
     }

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
 
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.Replies;
 import io.quarkus.test.junit.QuarkusTest;
@@ -25,17 +26,10 @@ class RequestIdTest {
     private static final String GENERATED = "^req_[0-9a-f]{12}$";
     private static final String BODY = "{\"model\":\"prefixed\",\"messages\":[]}";
 
-    static Backends backends;
+    @InjectBackends
+    Backends backends;
 
-    @BeforeAll
-    static void start() {
-        backends = Backends.start("c", "d");
-    }
 
-    @AfterAll
-    static void stop() {
-        backends.close();
-    }
 
     @BeforeEach
     void reset() {

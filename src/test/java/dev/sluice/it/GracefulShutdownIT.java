@@ -6,7 +6,6 @@ import dev.sluice.testing.Backends;
 import dev.sluice.testing.Replies;
 import dev.sluice.testing.SluiceProcess;
 import dev.sluice.testing.TestBackend;
-import dev.sluice.testing.TestPorts;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -55,7 +54,7 @@ class GracefulShutdownIT {
                     chat:
                       backends:
                         - {name: gs, url: "%s"}
-                """.formatted(grace, TestPorts.url("gs")), Map.of());
+                """.formatted(grace, "http://127.0.0.1:" + backends.get("gs").port()), Map.of());
     }
 
     /** Streams a chat completion; completes with everything the client received once the response ends. */

@@ -7,7 +7,6 @@ import dev.sluice.testing.Concurrent;
 import dev.sluice.testing.Replies;
 import dev.sluice.testing.SluiceProcess;
 import dev.sluice.testing.TestBackend;
-import dev.sluice.testing.TestPorts;
 import dev.sluice.testing.TestRedis;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -40,7 +39,7 @@ class SharedRedisIT {
 
     @BeforeAll
     static void start() {
-        redis = TestRedis.start("shared-redis");
+        redis = TestRedis.start();
         backends = Backends.start("s");
         String config = """
                 sluice:
@@ -60,7 +59,7 @@ class SharedRedisIT {
                     chat:
                       backends:
                         - {name: s, url: "%s"}
-                """.formatted(TestPorts.url("s"));
+                """.formatted("http://127.0.0.1:" + backends.get("s").port());
         Map<String, String> env = Map.of("QUARKUS_REDIS_HOSTS", redis.url());
         first = SluiceProcess.start("first", config, env);
         second = SluiceProcess.start("second", config, env);
@@ -147,7 +146,7 @@ class SharedRedisIT {
                     chat:
                       backends:
                         - {name: s, url: "%s"}
-                """.formatted(TestPorts.url("s")), Map.of("QUARKUS_REDIS_HOSTS", redis.url()));
+                """.formatted("http://127.0.0.1:" + backends.get("s").port()), Map.of("QUARKUS_REDIS_HOSTS", redis.url()));
         try {
             killWhileHoldingSlots(doomed);
         } finally {

@@ -8,8 +8,9 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.hasKey;
 
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.Concurrent;
-import dev.sluice.testing.LimitsProfile;
+import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.Replies;
 import dev.sluice.testing.TestBackend;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -37,7 +38,8 @@ abstract class AdmissionEndToEnd {
 
     static final String CHAT = "{\"model\":\"priced\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
-    static Backends backends;
+    @InjectBackends
+    Backends backends;
     static HttpClient client;
 
     @TestHTTPResource("/")
@@ -45,13 +47,11 @@ abstract class AdmissionEndToEnd {
 
     @BeforeAll
     static void startBackends() {
-        backends = Backends.start("l");
         client = TestBackend.vertx().createHttpClient();
     }
 
     @AfterAll
     static void stopBackends() {
-        backends.close();
         client.close();
     }
 
@@ -61,7 +61,7 @@ abstract class AdmissionEndToEnd {
     }
 
     static String key(String account) {
-        return LimitsProfile.key(account);
+        return ProxyProfile.key(account);
     }
 
     static JsonPath usage(String account) throws InterruptedException {
@@ -134,20 +134,22 @@ abstract class AdmissionEndToEnd {
 
     @Test
     void aClientThatGoesAwayFreesItsSlotAtOnce() throws Exception {
+        // given: a ten-second stream holding one of the account's slots
         backends.get("l").reply(Replies.sse(100, 100));
-        CompletableFuture<Void> first = new CompletableFuture<>();
+        CompletableFuture<io.vertx.core.http.HttpConnection> streaming = new CompletableFuture<>();
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(proxy.getHost())
                 .setPort(proxy.getPort()).setURI("/v1/chat/completions")
                 .putHeader("authorization", "Bearer " + key("conc")).putHeader("content-type", "application/json");
         client.request(options).compose(request -> request.send(CHAT.replace("}]}", "}],\"stream\":true}")))
-                .onSuccess(response -> response.handler(chunk -> {
-                    if (!first.isDone()) {
-                        first.complete(null);
-                        response.request().connection().close();
-                    }
-                }));
-        first.get(5, TimeUnit.SECONDS);
-        awaitIdle("conc"); // long before the 10-second stream would have ended
+                .onSuccess(response -> response.handler(chunk -> streaming.complete(response.request().connection())));
+        io.vertx.core.http.HttpConnection connection = streaming.get(5, TimeUnit.SECONDS);
+        assertThat(usage("conc").getInt("concurrency.in_flight")).as("the stream holds a slot").isEqualTo(1);
+
+        // when
+        connection.close();
+
+        // then: the slot is back long before the stream would have ended
+        awaitIdle("conc");
     }
 
     @Test
@@ -171,7 +173,48 @@ abstract class AdmissionEndToEnd {
         } finally {
             hasty.close();
         }
+        // the requests that reached the backend had been admitted: each took a slot, and each gave it back
+        assertThat(backends.get("l").requestCount()).as("requests admitted and forwarded").isGreaterThan(5);
         awaitIdle("flood");
+    }
+
+    @Test
+    void aClientSendingItsNextRequestAsSoonAsItHasTheLastByteFindsItsSlotFree() throws Exception {
+        // given: one slot, and a client on one keep-alive connection that sends each request the moment it has read
+        // the whole previous answer (an SDK in a loop); a quarter of the answers are streams
+        backends.get("l").reply((request, body, response) -> {
+            if (body.toString().contains("\"stream\":true")) {
+                Replies.sse(2, 0).answer(request, body, response);
+            } else {
+                Replies.json(200, Replies.CHAT_COMPLETION).answer(request, body, response);
+            }
+        });
+        String stream = CHAT.replace("}]}", "}],\"stream\":true}");
+        HttpClient sequential = TestBackend.vertx().createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                .setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(1));
+        List<Integer> statuses = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try {
+            // when
+            io.vertx.core.Future<Void> chain = io.vertx.core.Future.succeededFuture();
+            for (int i = 0; i < 60; i++) {
+                String body = i % 4 == 0 ? stream : CHAT;
+                chain = chain.compose(previous -> sequential.request(new RequestOptions().setMethod(HttpMethod.POST)
+                        .setHost(proxy.getHost()).setPort(proxy.getPort()).setURI("/v1/chat/completions")
+                        .putHeader("authorization", "Bearer " + key("serial"))
+                        .putHeader("content-type", "application/json"))
+                        .compose(request -> request.send(body))
+                        .compose(response -> response.body().map(read -> {
+                            statuses.add(response.statusCode());
+                            return null;
+                        })));
+            }
+            chain.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } finally {
+            sequential.close();
+        }
+
+        // then: not one of them is refused
+        assertThat(statuses).hasSize(60).containsOnly(200);
     }
 
     @Test

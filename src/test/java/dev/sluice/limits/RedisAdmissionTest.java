@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testing.RedisLimitsProfile;
 import dev.sluice.testing.RespClient;
+import dev.sluice.testing.InjectRedis;
 import dev.sluice.testing.TestRedis;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Admission end to end with {@code store: redis}, plus the round trips it costs. */
@@ -17,18 +16,8 @@ import org.junit.jupiter.api.Test;
 @TestProfile(RedisLimitsProfile.class)
 class RedisAdmissionTest extends AdmissionEndToEnd {
 
-    static TestRedis redis;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = TestRedis.start("limits-redis");
-        redis.flushAll();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        redis.close();
-    }
+    @InjectRedis
+    TestRedis redis;
 
     @Test
     void admissionIsOneRoundTripAndReleaseOneMore() throws Exception {

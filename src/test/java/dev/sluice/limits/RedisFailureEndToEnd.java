@@ -5,14 +5,14 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.RedisFailureProfile;
 import dev.sluice.testing.RespClient;
+import dev.sluice.testing.InjectRedis;
 import dev.sluice.testing.TestRedis;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,21 +23,10 @@ abstract class RedisFailureEndToEnd {
 
     static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
-    static TestRedis redis;
-    static Backends backends;
-
-    @BeforeAll
-    static void start() {
-        redis = TestRedis.start("failover-redis");
-        redis.flushAll();
-        backends = Backends.start("r");
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-        backends.close();
-    }
+    @InjectRedis
+    TestRedis redis;
+    @InjectBackends
+    Backends backends;
 
     @AfterEach
     void redisBack() {
@@ -54,7 +43,7 @@ abstract class RedisFailureEndToEnd {
         return openai(RedisFailureProfile.KEY).body(CHAT).post("/v1/chat/completions");
     }
 
-    static long quotaInRedis() {
+    long quotaInRedis() {
         long windowStart = System.currentTimeMillis() / 3_600_000 * 3_600_000;
         try (RespClient client = redis.client()) {
             return client.number("GET", "sluice:{failover}:q:" + windowStart);

@@ -22,7 +22,7 @@ class RedisLimitStoreTest extends LimitStoreContract {
 
     @BeforeAll
     static void start() {
-        server = TestRedis.start("redis-store-test");
+        server = TestRedis.start();
         vertx = Vertx.vertx();
         client = Redis.createClient(vertx, new RedisOptions().setConnectionString(server.url()).setMaxPoolSize(8)
                 .setMaxPoolWaiting(1000));

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.Replies;
 import dev.sluice.testing.Scrape;
@@ -24,7 +25,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -51,7 +51,8 @@ class DashboardSeriesTest {
     private static final Set<String> TARGET_LABELS =
             Set.of("instance", "job", "namespace", "pod", "service", "container", "endpoint");
 
-    static Backends backends;
+    @InjectBackends
+    Backends backends;
     static Map<String, Set<String>> emitted;
 
     @BeforeEach
@@ -59,7 +60,6 @@ class DashboardSeriesTest {
         if (emitted != null) {
             return;
         }
-        backends = Backends.start("a", "b");
         openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").then().statusCode(200);
         backends.get("a").reply(Replies.sse(3, 0));
         backends.get("b").reply(Replies.sse(3, 0));
@@ -77,13 +77,6 @@ class DashboardSeriesTest {
             scrape = Scrape.now().text();
         }
         emitted = seriesOf(scrape);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (backends != null) {
-            backends.close();
-        }
     }
 
     // ------------------------------------------------------------------ the dashboard

@@ -4,6 +4,7 @@ import static dev.sluice.testing.Api.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.Replies;
 import dev.sluice.testing.Scrape;
@@ -21,17 +22,10 @@ class MetricsTest {
 
     private static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
-    static Backends backends;
+    @InjectBackends
+    Backends backends;
 
-    @BeforeAll
-    static void start() {
-        backends = Backends.start("a", "b");
-    }
 
-    @AfterAll
-    static void stop() {
-        backends.close();
-    }
 
     @BeforeEach
     void reset() {

@@ -5,8 +5,9 @@ import static dev.sluice.testing.Api.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.Replies;
-import dev.sluice.testing.TestPorts;
+import dev.sluice.testing.BackendsResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -34,6 +35,11 @@ class NoSecretsInLogsTest {
 
     public static class Profile implements QuarkusTestProfile {
         @Override
+        public java.util.List<TestResourceEntry> testResources() {
+            return java.util.List.of(BackendsResource.of("x1", "x2", "x3"));
+        }
+
+        @Override
         public Map<String, String> getConfigOverrides() {
             Map<String, String> config = new HashMap<>();
             config.put("quarkus.log.file.enabled", "true");
@@ -46,30 +52,21 @@ class NoSecretsInLogsTest {
             config.put("sluice.keys[0].key", CLIENT_KEY);
             config.put("sluice.keys[0].account", "acme");
             config.put("sluice.models.chat.backends[0].name", "x1");
-            config.put("sluice.models.chat.backends[0].url", TestPorts.url("x1"));
+            config.put("sluice.models.chat.backends[0].url", BackendsResource.url("x1"));
             config.put("sluice.models.chat.backends[0].api-key", BACKEND_KEY);
             config.put("sluice.models.chat.backends[1].name", "x2");
-            config.put("sluice.models.chat.backends[1].url", TestPorts.url("x2"));
+            config.put("sluice.models.chat.backends[1].url", BackendsResource.url("x2"));
             config.put("sluice.models.chat.backends[1].api-key", BACKEND_KEY);
             config.put("sluice.models.claude.protocol", "anthropic");
             config.put("sluice.models.claude.backends[0].name", "x3");
-            config.put("sluice.models.claude.backends[0].url", TestPorts.url("x3"));
+            config.put("sluice.models.claude.backends[0].url", BackendsResource.url("x3"));
             config.put("sluice.models.claude.backends[0].api-key", ANTHROPIC_BACKEND_KEY);
             return config;
         }
     }
 
-    static Backends backends;
-
-    @BeforeAll
-    static void start() {
-        backends = Backends.start("x1", "x2", "x3");
-    }
-
-    @AfterAll
-    static void stop() {
-        backends.close();
-    }
+    @InjectBackends
+    Backends backends;
 
     @Test
     void neitherKeysNorBackendCredentialsNorAuthorizationHeadersAreLogged() throws Exception {

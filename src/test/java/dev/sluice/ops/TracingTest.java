@@ -4,7 +4,8 @@ import static dev.sluice.testing.Api.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testing.Backends;
-import dev.sluice.testing.TestPorts;
+import dev.sluice.testing.InjectBackends;
+import dev.sluice.testing.BackendsResource;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -33,6 +34,11 @@ class TracingTest {
 
     public static class Profile implements QuarkusTestProfile {
         @Override
+        public java.util.List<TestResourceEntry> testResources() {
+            return java.util.List.of(BackendsResource.of("t1"));
+        }
+
+        @Override
         public Map<String, String> getConfigOverrides() {
             Map<String, String> config = new HashMap<>();
             config.put("quarkus.otel.sdk.disabled", "false");
@@ -42,7 +48,7 @@ class TracingTest {
             config.put("sluice.keys[0].key", "sk-traced");
             config.put("sluice.keys[0].account", "acme");
             config.put("sluice.models.chat.backends[0].name", "t1");
-            config.put("sluice.models.chat.backends[0].url", TestPorts.url("t1"));
+            config.put("sluice.models.chat.backends[0].url", BackendsResource.url("t1"));
             return config;
         }
     }
@@ -60,17 +66,8 @@ class TracingTest {
     @Inject
     InMemorySpanExporter exporter;
 
-    static Backends backends;
-
-    @BeforeAll
-    static void start() {
-        backends = Backends.start("t1");
-    }
-
-    @AfterAll
-    static void stop() {
-        backends.close();
-    }
+    @InjectBackends
+    Backends backends;
 
     @Test
     void continuesTheClientsTraceThroughAServerAndAClientSpan() throws Exception {

@@ -8,6 +8,11 @@ import java.util.Map;
 public class BreakerProfile implements QuarkusTestProfile {
 
     @Override
+    public java.util.List<TestResourceEntry> testResources() {
+        return java.util.List.of(BackendsResource.of("m", "n", "o", "p", "q"));
+    }
+
+    @Override
     public Map<String, String> getConfigOverrides() {
         Map<String, String> config = new HashMap<>();
         config.put("sluice.upstream.circuit-breaker.request-volume", "4");

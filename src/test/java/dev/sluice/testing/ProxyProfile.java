@@ -2,12 +2,14 @@ package dev.sluice.testing;
 
 import io.quarkus.test.junit.QuarkusTestProfile;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The proxy configuration most end-to-end tests share: models over {@link TestBackend}s on ports from
- * {@link TestPorts}, short timeouts, and a circuit breaker too lenient to open during tests (a test of the breaker
- * has its own profile).
+ * The proxy configuration most end-to-end tests share: models over {@link TestBackend}s started by
+ * {@link BackendsResource}, short timeouts, a circuit breaker too lenient to open during tests (the breaker's test
+ * has its own profile), and accounts with one limit each (so that the limit tests do not disturb each other) over
+ * the model {@code priced}, with the limits in this instance ({@link RedisLimitsProfile} puts them in Redis).
  */
 public class ProxyProfile implements QuarkusTestProfile {
 
@@ -15,6 +17,23 @@ public class ProxyProfile implements QuarkusTestProfile {
     public static final String OPENAI_ONLY_KEY = "sk-test-openai-only";
     public static final String ANTHROPIC_ONLY_KEY = "sk-test-anthropic-only";
     public static final String LIMITED_KEY = "sk-test-limited";
+
+    /** Accounts of the limit tests, each reached by the key {@link #key(String)}. */
+    public static final String[] ACCOUNTS = {"conc", "quota", "noplan", "rate", "tokens", "credits", "flood", "open",
+        "settle", "serial"};
+
+    /** Every backend the profile's models use; g and g2 are never started (nothing listens there). */
+    static final String[] BACKENDS = {"a", "b", "c", "d", "e", "f", "h", "i", "j", "k", "l",
+        ValidationModels.OPENAI_BACKEND, ValidationModels.ANTHROPIC_BACKEND};
+
+    public static String key(String account) {
+        return "sk-" + account;
+    }
+
+    @Override
+    public List<TestResourceEntry> testResources() {
+        return List.of(BackendsResource.of(BACKENDS));
+    }
 
     @Override
     public Map<String, String> getConfigOverrides() {
@@ -32,28 +51,64 @@ public class ProxyProfile implements QuarkusTestProfile {
         model(config, "chat", "upstream/chat-1", "a", "b");
         // a backend behind a path prefix, with its own key
         config.put("sluice.models.prefixed.backends[0].name", "c");
-        config.put("sluice.models.prefixed.backends[0].url", TestPorts.url("c") + "/gw/openai/");
+        config.put("sluice.models.prefixed.backends[0].url", BackendsResource.url("c") + "/gw/openai/");
         config.put("sluice.models.prefixed.backends[0].api-key", "backend-secret-c");
         // an Anthropic model
         config.put("sluice.models.claude.protocol", "anthropic");
         config.put("sluice.models.claude.backends[0].name", "d");
-        config.put("sluice.models.claude.backends[0].url", TestPorts.url("d"));
+        config.put("sluice.models.claude.backends[0].url", BackendsResource.url("d"));
         config.put("sluice.models.claude.backends[0].api-key", "backend-secret-d");
         // fallbacks
         model(config, "primary", null, "e");
         config.put("sluice.models.primary.fallbacks[0]", "secondary");
         model(config, "secondary", "secondary-upstream", "f");
         // nothing listens on g's port
-        model(config, "unreachable", null, "g");
+        unreachable(config, "unreachable", "g", 0);
         // one backend down, one up
-        model(config, "halfdead", null, "g2", "k");
+        unreachable(config, "halfdead", "g2", 0);
+        config.put("sluice.models.halfdead.backends[1].name", "k");
+        config.put("sluice.models.halfdead.backends[1].url", BackendsResource.url("k"));
         // three backends, timeouts retried
         model(config, "patient", null, "h", "i", "j");
         config.put("sluice.models.patient.upstream.retry-on-timeout", "true");
         config.put("sluice.models.patient.upstream.retries", "1");
         // models with context windows and unsupported parameters, for the request checks
         ValidationModels.configure(config);
+        limits(config);
         return config;
+    }
+
+    /** The limit tests' accounts and plan, and their model: 1 credit per 1k tokens either way. */
+    private static void limits(Map<String, String> config) {
+        config.put("sluice.control-plane-rate", "3");
+        config.put("sluice.topup-url", "https://billing.example/topup");
+        config.put("sluice.plans.free.requests-per-window", "3");
+        config.put("sluice.plans.free.window", "1h");
+        config.put("sluice.plans.free.concurrency", "50");
+        config.put("sluice.accounts.conc.concurrency", "2");
+        config.put("sluice.accounts.quota.plan", "free");
+        config.put("sluice.accounts.noplan.requests-per-window", "2");
+        config.put("sluice.accounts.noplan.window", "1m");
+        config.put("sluice.accounts.rate.rate", "1");
+        config.put("sluice.accounts.rate.burst", "2");
+        config.put("sluice.accounts.tokens.tokens-per-minute", "100");
+        config.put("sluice.accounts.credits.credits", "0.02");
+        config.put("sluice.accounts.flood.concurrency", "10");
+        config.put("sluice.accounts.open.plan", "free");
+        config.put("sluice.accounts.open.requests-per-window", "1000000");
+        config.put("sluice.accounts.settle.tokens-per-minute", "1000");
+        config.put("sluice.accounts.settle.credits", "1.0");
+        config.put("sluice.accounts.serial.concurrency", "1");
+        for (int i = 0; i < ACCOUNTS.length; i++) {
+            config.put("sluice.keys[" + (4 + i) + "].key", key(ACCOUNTS[i]));
+            config.put("sluice.keys[" + (4 + i) + "].account", ACCOUNTS[i]);
+        }
+        config.put("sluice.models.priced.price.input-per-1k", "1.0");
+        config.put("sluice.models.priced.price.output-per-1k", "1.0");
+        config.put("sluice.models.priced.default-max-tokens", "40");
+        config.put("sluice.models.priced.upstream.first-byte-timeout", "2s");
+        config.put("sluice.models.priced.upstream.idle-timeout", "2s");
+        model(config, "priced", null, "l");
     }
 
     static void keys(Map<String, String> config) {
@@ -76,7 +131,13 @@ public class ProxyProfile implements QuarkusTestProfile {
         }
         for (int i = 0; i < backends.length; i++) {
             config.put("sluice.models." + model + ".backends[" + i + "].name", backends[i]);
-            config.put("sluice.models." + model + ".backends[" + i + "].url", TestPorts.url(backends[i]));
+            config.put("sluice.models." + model + ".backends[" + i + "].url", BackendsResource.url(backends[i]));
         }
+    }
+
+    /** A backend on a port where nothing listens. */
+    private static void unreachable(Map<String, String> config, String model, String backend, int index) {
+        config.put("sluice.models." + model + ".backends[" + index + "].name", backend);
+        config.put("sluice.models." + model + ".backends[" + index + "].url", "http://127.0.0.1:" + TestPorts.free());
     }
 }

@@ -12,18 +12,22 @@ public abstract class RedisFailureProfile implements QuarkusTestProfile {
     abstract String policy();
 
     @Override
+    public java.util.List<TestResourceEntry> testResources() {
+        return java.util.List.of(BackendsResource.of("r"), RedisResource.entry());
+    }
+
+    @Override
     public Map<String, String> getConfigOverrides() {
         Map<String, String> config = new HashMap<>();
         config.put("sluice.limits.store", "redis");
         config.put("sluice.limits.redis-failure", policy());
         config.put("sluice.limits.redis-timeout", "100ms");
-        config.put("quarkus.redis.hosts", "redis://127.0.0.1:" + TestPorts.of("failover-redis"));
         config.put("sluice.accounts.failover.requests-per-window", "1000");
         config.put("sluice.accounts.failover.concurrency", "10");
         config.put("sluice.keys[0].key", KEY);
         config.put("sluice.keys[0].account", "failover");
         config.put("sluice.models.chat.backends[0].name", "r");
-        config.put("sluice.models.chat.backends[0].url", TestPorts.url("r"));
+        config.put("sluice.models.chat.backends[0].url", BackendsResource.url("r"));
         return config;
     }
 

@@ -1,14 +1,22 @@
 package dev.sluice.testing;
 
+import java.util.List;
 import java.util.Map;
 
-/** {@link LimitsProfile} with the limits in a Redis server the test starts on the port named "limits-redis". */
-public class RedisLimitsProfile extends LimitsProfile {
+/** {@link ProxyProfile} with the limits in a real Redis server that {@link RedisResource} starts. */
+public class RedisLimitsProfile extends ProxyProfile {
 
     @Override
-    protected Map<String, String> store() {
-        return Map.of("sluice.limits.store", "redis",
-                "sluice.limits.redis-timeout", "2s", // a loaded 2-core test machine must not fall back to local limits
-                "quarkus.redis.hosts", "redis://127.0.0.1:" + TestPorts.of("limits-redis"));
+    public List<TestResourceEntry> testResources() {
+        return List.of(BackendsResource.of(BACKENDS), RedisResource.entry());
+    }
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        Map<String, String> config = super.getConfigOverrides();
+        config.put("sluice.limits.store", "redis");
+        // a loaded 2-core test machine must not fall back to local limits
+        config.put("sluice.limits.redis-timeout", "2s");
+        return config;
     }
 }

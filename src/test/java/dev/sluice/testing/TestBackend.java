@@ -45,15 +45,15 @@ public final class TestBackend implements AutoCloseable {
     private volatile Reply reply;
     private HttpServer server;
 
-    private TestBackend(String name) {
+    private TestBackend(String name, int port) {
         this.name = name;
-        this.port = TestPorts.of(name);
+        this.port = port;
         this.reply = Replies.json(200, Replies.CHAT_COMPLETION);
     }
 
-    /** Starts the backend called {@code name} on the port {@link TestPorts#of} gives it. */
+    /** Starts the backend called {@code name} on a free loopback port. */
     public static TestBackend start(String name) {
-        TestBackend backend = new TestBackend(name);
+        TestBackend backend = new TestBackend(name, TestPorts.free());
         backend.listen();
         return backend;
     }

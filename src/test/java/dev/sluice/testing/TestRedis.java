@@ -26,9 +26,9 @@ public final class TestRedis implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts Redis on the port {@link TestPorts#of} gives {@code name}. */
-    public static TestRedis start(String name) {
-        TestRedis redis = new TestRedis(TestPorts.of(name));
+    /** Starts Redis on a free port. */
+    public static TestRedis start() {
+        TestRedis redis = new TestRedis(TestPorts.free());
         redis.startProcess();
         return redis;
     }

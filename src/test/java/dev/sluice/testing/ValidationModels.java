@@ -46,7 +46,7 @@ public final class ValidationModels {
                 config.put(path + ".unsupported-parameters[" + i + "]", spec.unsupportedParameters().get(i));
             }
             config.put(path + ".backends[0].name", backend + "-" + spec.name());
-            config.put(path + ".backends[0].url", TestPorts.url(backend));
+            config.put(path + ".backends[0].url", BackendsResource.url(backend));
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.BreakerProfile;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.Replies;
@@ -21,17 +22,10 @@ import org.junit.jupiter.api.Test;
 @TestProfile(BreakerProfile.class)
 class CircuitBreakerTest {
 
-    static Backends backends;
+    @InjectBackends
+    Backends backends;
 
-    @BeforeAll
-    static void start() {
-        backends = Backends.start("m", "n", "o", "p", "q");
-    }
 
-    @AfterAll
-    static void stop() {
-        backends.close();
-    }
 
     @Test
     void opensAfterFailuresSkipsTheBackendAndClosesAgainAfterItsDelay() throws Exception {

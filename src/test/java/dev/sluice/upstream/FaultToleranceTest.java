@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.Replies;
 import io.quarkus.test.junit.QuarkusTest;
@@ -26,17 +27,10 @@ class FaultToleranceTest {
 
     private static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
-    static Backends backends;
+    @InjectBackends
+    Backends backends;
 
-    @BeforeAll
-    static void startBackends() {
-        backends = Backends.start("a", "b", "d", "e", "f", "h", "i", "j", "k");
-    }
 
-    @AfterAll
-    static void stopBackends() {
-        backends.close();
-    }
 
     @BeforeEach
     void reset() {

@@ -3,6 +3,7 @@ package dev.sluice.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.Replies;
 import dev.sluice.testing.TestBackend;
@@ -33,7 +34,8 @@ class StreamingTest {
 
     private static final String STREAM = "{\"model\":\"chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
-    static Backends backends;
+    @InjectBackends
+    Backends backends;
     static HttpClient client;
 
     @TestHTTPResource("/")
@@ -41,13 +43,11 @@ class StreamingTest {
 
     @BeforeAll
     static void start() {
-        backends = Backends.start("a", "b", "d");
         client = TestBackend.vertx().createHttpClient();
     }
 
     @AfterAll
     static void stop() {
-        backends.close();
         client.close();
     }
 

@@ -8,6 +8,7 @@ import dev.sluice.api.Endpoint;
 import dev.sluice.routing.Protocol;
 import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.TestBackend;
 import dev.sluice.testing.ValidationModels;
@@ -33,17 +34,10 @@ class ValidationEndToEndTest {
 
     private static final String REQUEST_ID = "^req_[0-9a-f]{12}$";
 
-    static Backends backends;
+    @InjectBackends
+    Backends backends;
 
-    @BeforeAll
-    static void startBackends() {
-        backends = Backends.start(ValidationModels.OPENAI_BACKEND, ValidationModels.ANTHROPIC_BACKEND);
-    }
 
-    @AfterAll
-    static void stopBackends() {
-        backends.close();
-    }
 
     @BeforeEach
     void reset() {
@@ -62,7 +56,7 @@ class ValidationEndToEndTest {
         return endpoint.protocol() == Protocol.ANTHROPIC ? Api.anthropic(ProxyProfile.KEY) : Api.openai(ProxyProfile.KEY);
     }
 
-    private static int backendRequests() {
+    private int backendRequests() {
         return backends.get(ValidationModels.OPENAI_BACKEND).requestCount()
                 + backends.get(ValidationModels.ANTHROPIC_BACKEND).requestCount();
     }
