@@ -179,6 +179,43 @@ abstract class AdmissionEndToEnd {
     }
 
     @Test
+    void aStreamsSlotIsFreeOnceTheClientHasItsFinalEvent() throws Exception {
+        // given: a backend that sends its final event, then keeps the response open until the test ends it
+        CompletableFuture<io.vertx.core.http.HttpServerResponse> open = new CompletableFuture<>();
+        backends.get("l").reply((request, body, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            response.write(Replies.chunk(0));
+            response.write("data: [DONE]\n\n");
+            open.complete(response);
+        });
+        CompletableFuture<Void> finalEvent = new CompletableFuture<>();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(proxy.getHost())
+                .setPort(proxy.getPort()).setURI("/v1/chat/completions")
+                .putHeader("authorization", "Bearer " + key("serial")).putHeader("content-type", "application/json");
+        client.request(options).compose(request -> request.send(CHAT.replace("}]}", "}],\"stream\":true}")))
+                .onSuccess(response -> {
+                    response.handler(chunk -> {
+                        if (chunk.toString().contains("[DONE]")) {
+                            finalEvent.complete(null);
+                        }
+                    });
+                    response.endHandler(end -> ended.complete(null));
+                });
+
+        // when: the client has the stream's final event (its answer is complete for an SDK)
+        finalEvent.get(5, TimeUnit.SECONDS);
+
+        // then: its slot is already free, while the backend has not ended the response yet
+        int inFlight = openai(key("serial")).get("/v1/usage").then().statusCode(200).extract().jsonPath()
+                .getInt("concurrency.in_flight");
+        assertThat(ended).isNotDone();
+        assertThat(inFlight).isZero();
+        open.get(5, TimeUnit.SECONDS).end();
+        ended.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
     void aClientSendingItsNextRequestAsSoonAsItHasTheLastByteFindsItsSlotFree() throws Exception {
         // given: one slot, and a client on one keep-alive connection that sends each request the moment it has read
         // the whole previous answer (an SDK in a loop); a quarter of the answers are streams

@@ -107,7 +107,7 @@ public class ProxyProfile implements QuarkusTestProfile {
         config.put("sluice.models.priced.price.output-per-1k", "1.0");
         config.put("sluice.models.priced.default-max-tokens", "40");
         config.put("sluice.models.priced.upstream.first-byte-timeout", "2s");
-        config.put("sluice.models.priced.upstream.idle-timeout", "2s");
+        config.put("sluice.models.priced.upstream.idle-timeout", "30s");
         model(config, "priced", null, "l");
     }
 
