@@ -56,11 +56,11 @@ final class MessagesStreamToChat extends StreamTranslator {
             case "content_block_start" -> blockStart(event);
             case "content_block_delta" -> blockDelta(event);
             case "message_delta" -> {
+                // the finish chunk waits for message_stop: it must be the last chunk with a choice, and only one
                 start();
                 usage.merge(event.get("usage"));
                 String stopReason = Json.text(event.path("delta").get("stop_reason"));
                 finishReason = StopReasons.toFinishReason(stopReason != null ? stopReason : "end_turn");
-                chunk(Json.object(), finishReason);
             }
             case "message_stop" -> finish();
             case "error" -> failWith(backendMessage(event));
@@ -142,13 +142,10 @@ final class MessagesStreamToChat extends StreamTranslator {
         }
     }
 
-    /** The finish chunk if message_delta never came, the usage chunk when asked for, then {@code [DONE]}. */
+    /** The finish chunk, the usage chunk when asked for, then {@code [DONE]}. */
     private void finish() {
         start();
-        if (finishReason == null) {
-            finishReason = "stop";
-            chunk(Json.object(), finishReason);
-        }
+        chunk(Json.object(), finishReason != null ? finishReason : "stop");
         if (includeUsage) {
             emit(chunkHead);
             emit(",\"choices\":[],\"usage\":");
