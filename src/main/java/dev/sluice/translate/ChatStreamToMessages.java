@@ -17,8 +17,8 @@ final class ChatStreamToMessages extends StreamTranslator {
 
     private static final byte[] DONE = ascii("[DONE]");
 
-    /** A tool call as OpenAI streams it, and the block it became. */
-    private record ToolCall(String id, int block) {
+    /** A tool call as OpenAI streams it: its index among the calls, and its id. */
+    private record ToolCall(int index, String id) {
     }
 
     private final String messageId = Ids.message();
@@ -115,12 +115,13 @@ final class ChatStreamToMessages extends StreamTranslator {
     private void toolCallDelta(JsonNode delta) {
         JsonNode function = delta.path("function");
         String id = Json.text(delta.get("id"));
+        // a backend that leaves the index out means the call being streamed, or the next one
         int index = delta.path("index").canConvertToInt() ? delta.get("index").intValue()
-                : openCall != null ? indexOf(openCall) : calls.size();
+                : openCall != null ? openCall.index() : calls.size();
         ToolCall call = calls.get(index);
         if (call == null || (id != null && !id.equals(call.id()))) {
             closeBlock();
-            call = new ToolCall(id != null ? id : Ids.toolUse(), nextBlock);
+            call = new ToolCall(index, id != null ? id : Ids.toolUse());
             calls.put(index, call);
             String name = Json.text(function.get("name"));
             ObjectNode block = Json.object().put("type", "tool_use").put("id", call.id()).put("name", name != null ? name : "");
@@ -135,15 +136,6 @@ final class ChatStreamToMessages extends StreamTranslator {
             ObjectNode json = Json.object().put("type", "input_json_delta").put("partial_json", arguments);
             send("content_block_delta", Json.object().put("type", "content_block_delta").put("index", openBlock).set("delta", json));
         }
-    }
-
-    private int indexOf(ToolCall call) {
-        for (Map.Entry<Integer, ToolCall> entry : calls.entrySet()) {
-            if (entry.getValue() == call) {
-                return entry.getKey();
-            }
-        }
-        return calls.size();
     }
 
     private void start() {

@@ -2,7 +2,6 @@ package dev.sluice.translate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Locale;
 
 /**
  * Images and documents in both forms: OpenAI's URL (a {@code data:} URL or an {@code http(s)} URL) and Anthropic's
@@ -25,7 +24,7 @@ final class MediaSources {
         if (url.regionMatches(true, 0, "data:", 0, 5)) {
             int comma = url.indexOf(',');
             String meta = comma < 0 ? "" : url.substring(5, comma);
-            if (!meta.toLowerCase(Locale.ROOT).endsWith(";base64")) {
+            if (!meta.toLowerCase(java.util.Locale.ROOT).endsWith(";base64")) {
                 // a percent-encoded data URL: Anthropic takes only base64 data
                 throw Refusals.unsupported(param, Refusals.ANTHROPIC);
             }

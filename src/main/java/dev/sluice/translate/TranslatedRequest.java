@@ -2,6 +2,7 @@ package dev.sluice.translate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.routing.Protocol;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import java.util.function.Consumer;
@@ -28,7 +29,7 @@ public final class TranslatedRequest {
         this.clientModel = model != null ? model : "";
         this.stream = clientBody.path("stream").asBoolean(false);
         JsonNode includeUsage = clientBody.path("stream_options").path("include_usage");
-        this.includeUsage = translation.client() == dev.sluice.routing.Protocol.OPENAI && includeUsage.asBoolean(false);
+        this.includeUsage = translation.client() == Protocol.OPENAI && includeUsage.asBoolean(false);
     }
 
     public Translation translation() {
