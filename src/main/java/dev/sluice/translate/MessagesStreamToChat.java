@@ -21,7 +21,7 @@ final class MessagesStreamToChat extends StreamTranslator {
     private static final int DROPPED = -2;
 
     private final boolean includeUsage;
-    /** {@code data: {"id":…,"object":…,"created":…,"model":…}: the same in every chunk. */
+    /** How every chunk starts: {@code data: }, then the id, object, created and model members, the object left open. */
     private final byte[] chunkHead;
     private final byte[] chunkTail;
     private final AnthropicUsage usage = new AnthropicUsage();
