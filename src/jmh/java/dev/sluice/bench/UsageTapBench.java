@@ -15,8 +15,9 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * {@code UsageTap}: what settling tokens or credits costs per answer. A JSON answer in one chunk; an OpenAI stream
- * of 20 chunks whose last data chunk carries {@code usage}; and the same stream without usage (the tap sees every
- * chunk and finds nothing). One operation is one whole answer through a fresh tap.
+ * of 20 chunks whose last data chunk carries {@code usage}; the same stream without usage (the tap sees every
+ * chunk and finds nothing); an Anthropic stream of 21 chunks with cached input tokens. One operation is one whole
+ * answer through a fresh tap.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -26,6 +27,7 @@ public class UsageTapBench {
     private Buffer json;
     private List<Buffer> streamWithUsage;
     private List<Buffer> streamWithoutUsage;
+    private List<Buffer> anthropicStream;
 
     @Setup
     public void setUp() {
@@ -35,6 +37,25 @@ public class UsageTapBench {
                 + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":12,\"total_tokens\":24},\"system_fingerprint\":\"fp_mock\"}");
         streamWithoutUsage = stream(false);
         streamWithUsage = stream(true);
+        anthropicStream = anthropicChunks();
+    }
+
+    private static List<Buffer> anthropicChunks() {
+        List<Buffer> chunks = new ArrayList<>();
+        chunks.add(Buffer.buffer("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_mock\","
+                + "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"mock-model\",\"content\":[],\"usage\":{\"input_tokens\":12,"
+                + "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":2048,\"output_tokens\":1}}}\n\n"));
+        chunks.add(Buffer.buffer("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+                + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"));
+        for (int i = 0; i < 16; i++) {
+            chunks.add(Buffer.buffer("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                    + "\"delta\":{\"type\":\"text_delta\",\"text\":\"tok \"}}\n\n"));
+        }
+        chunks.add(Buffer.buffer("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"));
+        chunks.add(Buffer.buffer("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
+                + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":16}}\n\n"));
+        chunks.add(Buffer.buffer("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+        return chunks;
     }
 
     private static List<Buffer> stream(boolean usage) {
@@ -70,6 +91,16 @@ public class UsageTapBench {
     public long streamWithUsage() {
         UsageTap tap = new UsageTap();
         for (Buffer chunk : streamWithUsage) {
+            tap.accept(chunk);
+        }
+        return check(tap);
+    }
+
+    /** Anthropic's stream: input (with cached tokens) in message_start, output in message_delta. */
+    @Benchmark
+    public long anthropicStream() {
+        UsageTap tap = new UsageTap();
+        for (Buffer chunk : anthropicStream) {
             tap.accept(chunk);
         }
         return check(tap);

@@ -62,12 +62,19 @@ public final class UsageTap implements Consumer<Buffer> {
         return outputTokens;
     }
 
-    /** Parses the object after {@code "usage"}: prompt/input and completion/output tokens (the largest seen). */
+    /**
+     * Parses the object after {@code "usage"}: prompt/input and completion/output tokens (the largest seen). Anthropic
+     * counts cached prompt tokens apart from {@code input_tokens}; they are input all the same (contract §9), so an
+     * object's input is the sum of the three. OpenAI's {@code prompt_tokens} already includes its cached tokens.
+     */
     private void read(byte[] data, int from, int end) {
         int start = from;
         while (start < end && data[start] != '{') {
             start++;
         }
+        long input = -1;
+        long cached = 0;
+        long output = -1;
         try (JsonParser parser = JSON.createParser(data, start, end - start)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return;
@@ -77,9 +84,9 @@ public final class UsageTap implements Consumer<Buffer> {
                 JsonToken value = parser.nextToken();
                 if (value == JsonToken.VALUE_NUMBER_INT) {
                     switch (field) {
-                        case "prompt_tokens", "input_tokens" -> inputTokens = Math.max(inputTokens, parser.getLongValue());
-                        case "completion_tokens", "output_tokens" ->
-                            outputTokens = Math.max(outputTokens, parser.getLongValue());
+                        case "prompt_tokens", "input_tokens" -> input = Math.max(input, parser.getLongValue());
+                        case "cache_read_input_tokens", "cache_creation_input_tokens" -> cached += parser.getLongValue();
+                        case "completion_tokens", "output_tokens" -> output = parser.getLongValue();
                         default -> {
                         }
                     }
@@ -88,8 +95,12 @@ public final class UsageTap implements Consumer<Buffer> {
                 }
             }
         } catch (IOException notUsage) {
-            // a "usage" key whose value is not a usage object: nothing to learn
+            // a "usage" key whose value is not a usage object: what was read before the fault is all there is
         }
+        if (input >= 0) {
+            inputTokens = Math.max(inputTokens, input + cached);
+        }
+        outputTokens = Math.max(outputTokens, output);
     }
 
     /** The index just past the object that starts after {@code from} (skipping ':' and spaces), or -1 if incomplete. */

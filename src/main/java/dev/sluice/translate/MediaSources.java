@@ -1,0 +1,58 @@
+package dev.sluice.translate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Images and documents in both forms: OpenAI's URL (a {@code data:} URL or an {@code http(s)} URL) and Anthropic's
+ * {@code source} object ({@code base64} or {@code url}).
+ */
+final class MediaSources {
+
+    private MediaSources() {
+    }
+
+    /**
+     * An OpenAI image or file URL as an Anthropic source.
+     *
+     * @param param where the URL is in the client's body, for the error
+     */
+    static ObjectNode fromUrl(String url, String param) {
+        if (url == null) {
+            throw Refusals.malformed(param, "must be a string");
+        }
+        if (url.regionMatches(true, 0, "data:", 0, 5)) {
+            int comma = url.indexOf(',');
+            String meta = comma < 0 ? "" : url.substring(5, comma);
+            if (!meta.toLowerCase(java.util.Locale.ROOT).endsWith(";base64")) {
+                // a percent-encoded data URL: Anthropic takes only base64 data
+                throw Refusals.unsupported(param, Refusals.ANTHROPIC);
+            }
+            int semicolon = meta.indexOf(';');
+            return Json.object().put("type", "base64")
+                    .put("media_type", meta.substring(0, semicolon))
+                    .put("data", url.substring(comma + 1));
+        }
+        if (url.regionMatches(true, 0, "http://", 0, 7) || url.regionMatches(true, 0, "https://", 0, 8)) {
+            return Json.object().put("type", "url").put("url", url);
+        }
+        throw Refusals.unsupported(param, Refusals.ANTHROPIC);
+    }
+
+    /**
+     * An Anthropic {@code source} as an OpenAI URL.
+     *
+     * @param param where the source is in the client's body, for the error
+     */
+    static String toUrl(JsonNode source, String param) {
+        String type = Json.text(source.get("type"));
+        if ("base64".equals(type)) {
+            return "data:" + Json.text(source.get("media_type")) + ";base64," + Json.text(source.get("data"));
+        }
+        if ("url".equals(type) && Json.text(source.get("url")) != null) {
+            return Json.text(source.get("url"));
+        }
+        // a file_id of Anthropic's Files API, or a source type unknown here: nothing an OpenAI backend can fetch
+        throw Refusals.unsupported(param + ".source.type", Refusals.OPENAI);
+    }
+}

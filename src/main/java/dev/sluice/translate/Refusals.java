@@ -1,0 +1,25 @@
+package dev.sluice.translate;
+
+import dev.sluice.error.ErrorCode;
+import dev.sluice.error.ProxyError;
+
+/** The request errors a translation answers before anything is sent (contract §9), worded in one place. */
+final class Refusals {
+
+    static final String ANTHROPIC = "the Anthropic Messages API";
+    static final String OPENAI = "the OpenAI Chat Completions API";
+
+    private Refusals() {
+    }
+
+    /** A parameter that would change the answer and that the backend's protocol has no equivalent for. */
+    static ProxyError unsupported(String param, String backendApi) {
+        return ProxyError.of(ErrorCode.UNSUPPORTED_PARAMETER, "'" + param + "' is not supported for this model: its backend speaks "
+                + backendApi + ", which has no equivalent.", param);
+    }
+
+    /** A body too malformed to translate; the shape checks catch these first unless validation is off. */
+    static ProxyError malformed(String param, String what) {
+        return ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED, "'" + param + "' " + what + ".", param);
+    }
+}

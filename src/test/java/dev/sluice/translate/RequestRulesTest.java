@@ -1,0 +1,205 @@
+package dev.sluice.translate;
+
+import static dev.sluice.translate.Trees.object;
+import static dev.sluice.translate.Trees.parse;
+import static dev.sluice.translate.Trees.toAnthropic;
+import static dev.sluice.translate.Trees.toOpenAi;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.error.ProxyError;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** The request rules of contract §9 one by one, where a golden fixture does not already pin each case down. */
+class RequestRulesTest {
+
+    private static final String CHAT_TOOLS = "'tools':[{'type':'function','function':{'name':'f','parameters':{'type':'object'}}}]";
+    private static final String MESSAGES_TOOLS = "'tools':[{'name':'f','input_schema':{'type':'object'}}]";
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+        "'auto'                                     | {'type':'auto'}",
+        "'required'                                 | {'type':'any'}",
+        "'none'                                     | {'type':'none'}",
+        "{'type':'function','function':{'name':'f'}} | {'type':'tool','name':'f'}"})
+    void mapsToolChoiceToAnthropic(String chat, String anthropic) {
+        JsonNode body = toAnthropic("{'model':'m','messages':[{'role':'user','content':'x'}]," + CHAT_TOOLS
+                + ",'tool_choice':" + chat + "}");
+
+        assertThat(body.get("tool_choice")).isEqualTo(object(anthropic));
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+        "{'type':'auto'}            | 'auto'",
+        "{'type':'any'}             | 'required'",
+        "{'type':'none'}            | 'none'",
+        "{'type':'tool','name':'f'} | {'type':'function','function':{'name':'f'}}"})
+    void mapsToolChoiceToOpenAi(String anthropic, String chat) {
+        JsonNode body = toOpenAi("{'model':'m','max_tokens':5,'messages':[{'role':'user','content':'x'}]," + MESSAGES_TOOLS
+                + ",'tool_choice':" + anthropic + "}");
+
+        assertThat(body.get("tool_choice")).isEqualTo(parse(chat.replace('\'', '"')));
+    }
+
+    @Test
+    void parallelToolCallsOffBecomesDisableParallelToolUseEvenWithoutAToolChoice() {
+        JsonNode body = toAnthropic("{'model':'m','messages':[{'role':'user','content':'x'}]," + CHAT_TOOLS
+                + ",'parallel_tool_calls':false}");
+
+        assertThat(body.get("tool_choice")).isEqualTo(object("{'type':'auto','disable_parallel_tool_use':true}"));
+    }
+
+    @Test
+    void toolChoiceAndParallelismAreLeftOutWithoutTools() {
+        JsonNode body = toAnthropic("{'model':'m','messages':[{'role':'user','content':'x'}],'tools':[],"
+                + "'tool_choice':'auto','parallel_tool_calls':false}");
+
+        assertThat(body.has("tools")).isFalse();
+        assertThat(body.has("tool_choice")).isFalse();
+    }
+
+    @Test
+    void maxCompletionTokensWinsOverMaxTokensAndTheModelCapLowersBoth() {
+        ObjectNode chat = object("{'model':'m','messages':[{'role':'user','content':'x'}],'max_tokens':50,"
+                + "'max_completion_tokens':70}");
+
+        assertThat(parse(Translation.OPENAI_TO_ANTHROPIC.request(chat, "u", 1024, null).body()).get("max_tokens").asInt())
+                .isEqualTo(70);
+        assertThat(parse(Translation.OPENAI_TO_ANTHROPIC.request(chat, "u", 1024, 60).body()).get("max_tokens").asInt())
+                .isEqualTo(60);
+    }
+
+    @Test
+    void anthropicMaxTokensIsCappedByTheModelOnItsWayToOpenAi() {
+        ObjectNode messages = object("{'model':'m','max_tokens':32000,'messages':[{'role':'user','content':'x'}]}");
+
+        JsonNode body = parse(Translation.ANTHROPIC_TO_OPENAI.request(messages, "u", 1024, 8192).body());
+
+        assertThat(body.get("max_tokens").asInt()).isEqualTo(8192);
+    }
+
+    @Test
+    void anOpenAiRequestWithoutALimitGetsTheModelsDefault() {
+        JsonNode body = parse(Translation.OPENAI_TO_ANTHROPIC.request(object("{'model':'m','messages':[{'role':'user','content':'x'}]}"),
+                "u", 777, null).body());
+
+        assertThat(body.get("max_tokens").asInt()).isEqualTo(777);
+    }
+
+    @Test
+    void theBackendGetsItsOwnModelName() {
+        JsonNode body = parse(Translation.OPENAI_TO_ANTHROPIC.request(object("{'model':'claude','messages':[{'role':'user','content':'x'}]}"),
+                "claude-sonnet-4-5-20250929", 1024, null).body());
+
+        assertThat(body.get("model").asText()).isEqualTo("claude-sonnet-4-5-20250929");
+    }
+
+    @Test
+    void onlyAStreamedMessagesRequestAsksTheOpenAiBackendForUsage() {
+        assertThat(toOpenAi("{'model':'m','max_tokens':5,'messages':[{'role':'user','content':'x'}],'stream':false}")
+                .has("stream_options")).isFalse();
+        assertThat(toOpenAi("{'model':'m','max_tokens':5,'messages':[{'role':'user','content':'x'}],'stream':true}")
+                .get("stream_options")).isEqualTo(object("{'include_usage':true}"));
+    }
+
+    @Test
+    void aStreamedChatRequestNeedsNothingMoreThanStreamTowardsAnthropic() {
+        JsonNode body = toAnthropic("{'model':'m','messages':[{'role':'user','content':'x'}],'stream':true,"
+                + "'stream_options':{'include_usage':true}}");
+
+        assertThat(body.get("stream").asBoolean()).isTrue();
+        assertThat(body.has("stream_options")).isFalse();
+    }
+
+    @Test
+    void remembersWhetherTheOpenAiClientAskedForTheUsageChunk() {
+        ObjectNode asked = object("{'model':'m','messages':[],'stream':true,'stream_options':{'include_usage':true}}");
+        ObjectNode notAsked = object("{'model':'m','messages':[],'stream':true}");
+
+        TranslatedRequest request = Translation.OPENAI_TO_ANTHROPIC.request(asked, "u", 1, null);
+        assertThat(request.includeUsage()).isTrue();
+        assertThat(request.stream()).isTrue();
+        assertThat(request.clientModel()).isEqualTo("m");
+        assertThat(Translation.OPENAI_TO_ANTHROPIC.request(notAsked, "u", 1, null).includeUsage()).isFalse();
+    }
+
+    @Test
+    void anUnsupportedParameterIsReportedInBodyOrderWithItsPath() {
+        ProxyError error = catchThrowableOfType(ProxyError.class, () -> toAnthropic(
+                "{'model':'m','logit_bias':{'1':2},'n':2,'messages':[{'role':'user','content':'x'}]}"));
+
+        assertThat(error.code()).isEqualTo("unsupported_parameter");
+        assertThat(error.param()).isEqualTo("logit_bias");
+        assertThat(error.status()).isEqualTo(400);
+        assertThat(error.getMessage()).contains("logit_bias").doesNotContain("Exception");
+    }
+
+    @Test
+    void harmlessValuesOfUnsupportedParametersPass() {
+        JsonNode body = toAnthropic("{'model':'m','messages':[{'role':'user','content':'x'}],'n':1,'logprobs':false,"
+                + "'top_logprobs':null,'logit_bias':{},'response_format':{'type':'text'}}");
+
+        assertThat(body.has("n")).isFalse();
+        assertThat(body.has("logprobs")).isFalse();
+        assertThat(body.has("response_format")).isFalse();
+    }
+
+    @Test
+    void topKOfNullIsNoRequestForTopK() {
+        JsonNode body = toOpenAi("{'model':'m','max_tokens':5,'messages':[{'role':'user','content':'x'}],'top_k':null}");
+
+        assertThat(body.has("top_k")).isFalse();
+    }
+
+    @Test
+    void theClientTreeIsNotChanged() {
+        String json = "{'model':'m','messages':[{'role':'assistant','content':null,'tool_calls':[{'id':'c','type':'function',"
+                + "'function':{'name':'f','arguments':'{}'}}]},{'role':'tool','tool_call_id':'c','content':'r'}],"
+                + CHAT_TOOLS + ",'parallel_tool_calls':false}";
+        ObjectNode client = object(json);
+
+        Translation.OPENAI_TO_ANTHROPIC.request(client, "u", 1, null);
+
+        assertThat(client).isEqualTo(object(json));
+    }
+
+    @Test
+    void aToolResultsIsErrorIsKeptTowardsAnthropicButNotSentToOpenAi() {
+        JsonNode anthropic = toAnthropic("{'model':'m','messages':[{'role':'tool','tool_call_id':'c','content':'boom','is_error':true}]}");
+        JsonNode openai = toOpenAi("{'model':'m','max_tokens':5,'messages':[{'role':'user','content':["
+                + "{'type':'tool_result','tool_use_id':'c','content':'boom','is_error':true}]}]}");
+
+        assertThat(anthropic.at("/messages/0/content/0/is_error").asBoolean()).isTrue();
+        // OpenAI refuses unknown message fields: the tool message carries the text only
+        assertThat(openai.at("/messages/0")).isEqualTo(object("{'role':'tool','tool_call_id':'c','content':'boom'}"));
+    }
+
+    @Test
+    void anAssistantTurnOfOnlyThinkingIsLeftOutTowardsOpenAi() {
+        JsonNode body = toOpenAi("{'model':'m','max_tokens':5,'messages':[{'role':'user','content':'a'},"
+                + "{'role':'assistant','content':[{'type':'thinking','thinking':'t','signature':'s'}]},{'role':'user','content':'b'}]}");
+
+        assertThat(body.get("messages")).isEqualTo(parse("[{\"role\":\"user\",\"content\":\"a\\n\\nb\"}]"));
+    }
+
+    @Test
+    void anImageUrlThatIsNeitherDataNorHttpIsRefused() {
+        ProxyError error = catchThrowableOfType(ProxyError.class, () -> toAnthropic("{'model':'m','messages':[{'role':'user',"
+                + "'content':[{'type':'image_url','image_url':{'url':'ftp://host/cat.png'}}]}]}"));
+
+        assertThat(error.param()).isEqualTo("messages[0].content[0].image_url.url");
+    }
+
+    @Test
+    void aBodyWithoutMessagesCannotBeTranslated() {
+        ProxyError error = catchThrowableOfType(ProxyError.class, () -> toAnthropic("{'model':'m'}"));
+
+        assertThat(error.code()).isEqualTo("schema_validation_failed");
+        assertThat(error.param()).isEqualTo("messages");
+    }
+}

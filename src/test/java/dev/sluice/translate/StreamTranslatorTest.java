@@ -1,0 +1,178 @@
+package dev.sluice.translate;
+
+import static dev.sluice.translate.Trees.object;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.error.ProxyError;
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** How a stream translator behaves towards the request path: as bytes arrive, once, and never throwing. */
+class StreamTranslatorTest {
+
+    private static final String MESSAGE_START = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":"
+            + "{\"id\":\"msg_1\",\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n";
+    private static final String TEXT_START = "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+            + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n";
+    private static final String HELLO = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+            + "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}\n\n";
+    private static final String END = "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+            + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":2}}\n\n"
+            + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+
+    private final List<String> written = new ArrayList<>();
+
+    private StreamTranslator chatClient() {
+        return Translation.OPENAI_TO_ANTHROPIC
+                .request(object("{'model':'my-claude','messages':[],'stream':true}"), "claude", 1024, null)
+                .streamTranslator("req_0123456789ab", chunk -> written.add(chunk.toString(StandardCharsets.UTF_8)));
+    }
+
+    private StreamTranslator messagesClient() {
+        return Translation.ANTHROPIC_TO_OPENAI
+                .request(object("{'model':'my-gpt','max_tokens':5,'messages':[],'stream':true}"), "gpt", 1024, null)
+                .streamTranslator("req_0123456789ab", chunk -> written.add(chunk.toString(StandardCharsets.UTF_8)));
+    }
+
+    private static Buffer bytes(String text) {
+        return Buffer.buffer(text);
+    }
+
+    @Test
+    void writesEachEventAsSoonAsItsBytesHaveArrived() {
+        StreamTranslator translator = chatClient();
+
+        translator.accept(bytes(MESSAGE_START + TEXT_START));
+        assertThat(written).hasSize(1);
+        assertThat(written.get(0)).contains("\"role\":\"assistant\"");
+
+        translator.accept(bytes(HELLO.substring(0, 40)));
+        assertThat(written).hasSize(1);
+
+        translator.accept(bytes(HELLO.substring(40)));
+        assertThat(written).hasSize(2);
+        assertThat(written.get(1)).contains("\"content\":\"Hello\"");
+        assertThat(translator.finished()).isFalse();
+    }
+
+    @Test
+    void writesOneBufferPerChunkWhateverItCompletes() {
+        StreamTranslator translator = chatClient();
+
+        translator.accept(bytes(MESSAGE_START + TEXT_START + HELLO + END));
+
+        assertThat(written).hasSize(1);
+        assertThat(written.get(0)).endsWith("data: [DONE]\n\n");
+        assertThat(translator.finished()).isTrue();
+        assertThat(translator.failed()).isFalse();
+    }
+
+    @Test
+    void writesNothingAfterTheClientsStreamIsComplete() {
+        StreamTranslator translator = chatClient();
+        translator.accept(bytes(MESSAGE_START + TEXT_START + HELLO + END));
+
+        translator.accept(bytes(HELLO));
+        translator.fail("too late");
+        translator.end();
+
+        assertThat(written).hasSize(1);
+        assertThat(translator.failed()).isFalse();
+    }
+
+    @Test
+    void failEndsTheStreamWithOneErrorEventInTheClientsForm() {
+        StreamTranslator openai = chatClient();
+        openai.accept(bytes(MESSAGE_START + TEXT_START + HELLO));
+
+        openai.fail("The backend's stream stalled for longer than the idle timeout.");
+        openai.fail("again");
+        openai.accept(bytes(END));
+        openai.end();
+
+        assertThat(written).hasSize(2);
+        assertThat(written.get(1)).isEqualTo("event: error\ndata: {\"error\":{\"type\":\"server_error\",\"code\":\"backend_stream_error\","
+                + "\"message\":\"The backend's stream stalled for longer than the idle timeout.\",\"param\":null,"
+                + "\"request_id\":\"req_0123456789ab\",\"origin\":\"router\",\"model\":\"my-claude\"}}\n\n");
+        ProxyError failure = openai.failure();
+        assertThat(failure.code()).isEqualTo("backend_stream_error");
+        assertThat(failure.status()).isEqualTo(502);
+        assertThat(openai.failed()).isTrue();
+    }
+
+    @Test
+    void anAnthropicClientGetsTheErrorWrapped() {
+        StreamTranslator translator = messagesClient();
+
+        translator.fail("The proxy is shutting down; the stream was cut.");
+
+        assertThat(written).containsExactly("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"server_error\","
+                + "\"code\":\"backend_stream_error\",\"message\":\"The proxy is shutting down; the stream was cut.\",\"param\":null,"
+                + "\"request_id\":\"req_0123456789ab\",\"origin\":\"router\",\"model\":\"my-gpt\"}}\n\n");
+    }
+
+    @Test
+    void aBackendThatEndsWithoutAWordIsAnError() {
+        StreamTranslator translator = messagesClient();
+
+        translator.end();
+
+        assertThat(translator.failed()).isTrue();
+        assertThat(written).singleElement().asString().startsWith("event: error\n");
+    }
+
+    @Test
+    void aClientThatCannotBeWrittenToEndsTheStreamQuietly() {
+        List<Buffer> attempts = new ArrayList<>();
+        StreamTranslator translator = Translation.OPENAI_TO_ANTHROPIC
+                .request(object("{'model':'m','messages':[],'stream':true}"), "u", 1, null)
+                .streamTranslator("req_0123456789ab", chunk -> {
+                    attempts.add(chunk);
+                    throw new IllegalStateException("Response is closed");
+                });
+
+        translator.accept(bytes(MESSAGE_START));
+        translator.accept(bytes(TEXT_START + HELLO));
+        translator.end();
+
+        assertThat(attempts).hasSize(1);
+        assertThat(translator.failed()).isTrue();
+        assertThat(translator.failure()).isNull();
+    }
+
+    @Test
+    void toolInputForATextBlockIsUnreadable() {
+        StreamTranslator translator = chatClient();
+
+        translator.accept(bytes(MESSAGE_START + TEXT_START + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\","
+                + "\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{}\"}}\n\n"));
+
+        assertThat(translator.failed()).isTrue();
+        assertThat(String.join("", written)).contains("event: error");
+    }
+
+    @Test
+    void aToolCallStreamedWithoutAnIdGetsOne() {
+        StreamTranslator translator = messagesClient();
+
+        translator.accept(bytes("data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+                + "\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}}]}\n\n"));
+
+        assertThat(String.join("", written)).containsPattern("\"id\":\"toolu_[0-9A-Za-z]{24}\",\"name\":\"f\"");
+    }
+
+    @Test
+    void aToolCallWhoseIdIsRepeatedInEveryDeltaIsOneCall() {
+        StreamTranslator translator = messagesClient();
+        String delta = "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
+                + "\"function\":{\"arguments\":\"%s\"}}]}}]}\n\n";
+
+        translator.accept(bytes(String.format(delta, "{\\\"a\\\":") + String.format(delta, "1}")));
+
+        String out = String.join("", written);
+        assertThat(out).containsOnlyOnce("event: content_block_start").contains("\"partial_json\":\"1}\"");
+    }
+}
