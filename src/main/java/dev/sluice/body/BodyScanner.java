@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -22,8 +23,11 @@ import java.io.IOException;
  */
 public final class BodyScanner {
 
+    /** Contract §12: deeper JSON is refused as {@code invalid_json}; numbers and strings keep Jackson's limits. */
+    static final int MAX_NESTING = 128;
+
     private static final JsonFactory FACTORY = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256).build())
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
             .build();
     private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
 
@@ -117,9 +121,13 @@ public final class BodyScanner {
                         "\"" + maxTokensField + "\" must be a non-negative integer.", maxTokensField);
             }
             return new RequestBody(bytes, length, model, modelStart, modelEnd, stream, maxTokens, tree);
+        } catch (StreamConstraintsException e) {
+            // no location: Jackson raises it for limits (nesting, number and string length), not for a syntax error
+            throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not acceptable JSON: it is nested deeper "
+                    + "than " + MAX_NESTING + " levels or holds a number or string past the parser's limits.");
         } catch (JsonProcessingException e) {
-            throw ProxyError.of(ErrorCode.INVALID_JSON,
-                    "The request body is not valid JSON (at byte " + e.getLocation().getByteOffset() + ").");
+            throw ProxyError.of(ErrorCode.INVALID_JSON, e.getLocation() == null ? "The request body is not valid JSON."
+                    : "The request body is not valid JSON (at byte " + e.getLocation().getByteOffset() + ").");
         } catch (IOException e) {
             throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body could not be read as JSON.");
         }

@@ -75,15 +75,16 @@ final class BackendCall {
                 return;
             }
             HttpClientRequest request = connected.result();
+            // failures reach the response future; this keeps Vert.x from logging a reset (ours, when the client
+            // left) as an error
+            request.exceptionHandler(failure -> LOGGER.debugf("request_id=%s upstream request failed: %s",
+                    outgoing.requestId(), failure.getMessage()));
             if (cancelled.getAsBoolean()) {
                 request.reset();
                 promise.fail(UpstreamFailure.cancelled());
                 return;
             }
             sent.accept(request);
-            // failures reach the response future; this only keeps Vert.x from logging a reset as an error
-            request.exceptionHandler(failure -> LOGGER.debugf("request_id=%s upstream request failed: %s",
-                    outgoing.requestId(), failure.getMessage()));
             prepare(request, outgoing, backend, tracing);
             // no response headers in time: first-byte timeout
             IdleWatchdog firstByte = IdleWatchdog.start(vertx, model.upstream().firstByteTimeout().toMillis(),

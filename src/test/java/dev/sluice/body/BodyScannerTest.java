@@ -55,4 +55,47 @@ class BodyScannerTest {
         assertThatThrownBy(() -> scan("{\"model\":\"m\",\"max_tokens\":1.5}", false))
                 .extracting(e -> ((ProxyError) e).param()).isEqualTo("max_tokens");
     }
+
+    static String nested(int depth) {
+        return "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":" + "[".repeat(depth)
+                + "]".repeat(depth) + "}]}";
+    }
+
+    static String codeOf(String body, boolean tree) {
+        try {
+            scan(body, tree);
+            return "accepted";
+        } catch (ProxyError error) {
+            return error.status() + " " + error.code();
+        }
+    }
+
+    @Test
+    void jsonNestedPastTheLimitIsInvalidJsonNotAnInternalError() {
+        // 1,200 levels used to throw a NullPointerException (Jackson's constraint error has no location): a 500
+        for (boolean tree : new boolean[] {false, true}) {
+            assertThat(codeOf(nested(1_200), tree)).as("tree " + tree).isEqualTo("400 invalid_json");
+            assertThat(codeOf(nested(130), tree)).as("tree " + tree).isEqualTo("400 invalid_json");
+            // the object and the messages array take 3 levels: 125 more make 128
+            assertThat(codeOf(nested(125), tree)).as("tree " + tree).isEqualTo("accepted");
+        }
+    }
+
+    @Test
+    void numbersPastJacksonsLimitAndInvalidUtf8AreInvalidJson() {
+        String longNumber = "{\"model\":\"m\",\"temperature\":1" + "0".repeat(1_200) + "}";
+        assertThat(codeOf(longNumber, true)).isEqualTo("400 invalid_json");
+        assertThat(codeOf(longNumber, false)).isEqualTo("400 invalid_json");
+        byte[] invalidUtf8 = "{\"model\":\"m\",\"x\":\"ab\u00ff\"}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        for (boolean tree : new boolean[] {false, true}) {
+            String code;
+            try {
+                BodyScanner.scan(invalidUtf8, invalidUtf8.length, tree);
+                code = "accepted";
+            } catch (ProxyError error) {
+                code = error.status() + " " + error.code();
+            }
+            assertThat(code).as("tree " + tree).isEqualTo("400 invalid_json");
+        }
+    }
 }
