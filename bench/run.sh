@@ -153,8 +153,8 @@ ACCESS_LOG=${ACCESS_LOG:-false}
 
 # write_config FILE VALIDATION(true|false) LIMITS(none|local|redis)
 write_config() {
-  local file=$1 validation=$2 limits=$3 store=local account="{window: 1h}"
-  # an account with only a window has no limit at all (the plain scenario)
+  local file=$1 validation=$2 limits=$3 store=local account="{}"
+  # an account declared with nothing has no limit at all (the plain scenario)
   if [ "$limits" != none ]; then
     # generous: nothing is refused, so the figures are the cost of the checks
     account="{concurrency: 100000, requests-per-window: 1000000000000, window: 1h, rate: 1000000, burst: 1000000}"

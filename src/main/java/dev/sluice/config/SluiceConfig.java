@@ -157,6 +157,9 @@ public interface SluiceConfig {
         @WithDefault("1024")
         int defaultMaxTokens();
 
+        /** The most a request may ask for: a larger max_tokens is lowered to it before the checks and forwarding. */
+        OptionalInt maxOutputTokens();
+
         Optional<Price> price();
 
         Optional<List<String>> fallbacks();

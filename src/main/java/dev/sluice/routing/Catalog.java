@@ -87,6 +87,9 @@ public final class Catalog {
             if (config.contextWindow().isPresent() && config.contextWindow().getAsInt() <= 0) {
                 problems.add(path + ".context-window", "must be positive");
             }
+            if (config.maxOutputTokens().isPresent() && config.maxOutputTokens().getAsInt() <= 0) {
+                problems.add(path + ".max-output-tokens", "must be positive");
+            }
             if (config.defaultMaxTokens() <= 0) {
                 problems.add(path + ".default-max-tokens", "must be positive");
             }
@@ -95,7 +98,8 @@ public final class Catalog {
                 problems.add(path + ".price", "prices must not be negative");
             }
             models.put(name, new ModelRoute(name, config.upstreamModel().orElse(name), protocol,
-                    config.contextWindow().orElse(0), config.defaultMaxTokens(), price,
+                    config.contextWindow().orElse(0), config.defaultMaxTokens(),
+                    config.maxOutputTokens().isPresent() ? config.maxOutputTokens().getAsInt() : null, price,
                     List.copyOf(config.fallbacks().orElse(List.of())),
                     Set.copyOf(config.unsupportedParameters().orElse(List.of())),
                     List.copyOf(backends), settings));

@@ -168,6 +168,15 @@ public final class Route {
             next();
             return;
         }
+        if (error instanceof ProxyError cannotTake) {
+            // this model cannot take the request (a fallback whose protocol cannot carry one of its parameters):
+            // nothing was sent; its backends are skipped
+            LOGGER.debugf("request_id=%s model %s skipped: %s", request.requestId(), model.name(), cannotTake.getMessage());
+            modelIndex++;
+            attemptsOnModel = 0;
+            next();
+            return;
+        }
         if (!(error instanceof UpstreamFailure failure)) {
             LOGGER.errorf(error, "request_id=%s unexpected failure calling backend %s", request.requestId(),
                     backend.name());
@@ -237,6 +246,9 @@ public final class Route {
         } else if (lastFailure.isTimeout()) {
             error = ProxyError.of(ErrorCode.BACKEND_TIMEOUT,
                     "The backend for model '" + requested.name() + "' did not answer in time.");
+        } else if (lastFailure.kind() == UpstreamFailure.Kind.INVALID_ANSWER) {
+            error = ProxyError.of(ErrorCode.INVALID_PROVIDER_RESPONSE,
+                    "The backend for model '" + requested.name() + "' answered with a body that cannot be read.");
         } else if (lastFailure.kind() == UpstreamFailure.Kind.CONNECT) {
             error = ProxyError.of(ErrorCode.BACKEND_CONNECT_ERROR,
                     "The backend for model '" + requested.name() + "' could not be reached.");

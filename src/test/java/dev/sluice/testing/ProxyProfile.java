@@ -20,7 +20,7 @@ public class ProxyProfile implements QuarkusTestProfile {
 
     /** Accounts of the limit tests, each reached by the key {@link #key(String)}. */
     public static final String[] ACCOUNTS = {"conc", "quota", "noplan", "rate", "tokens", "credits", "flood", "open",
-        "settle", "serial"};
+        "settle", "serial", "embed"};
 
     /** Every backend the profile's models use; g and g2 are never started (nothing listens there). */
     static final String[] BACKENDS = {"a", "b", "c", "d", "e", "f", "h", "i", "j", "k", "l",
@@ -99,6 +99,7 @@ public class ProxyProfile implements QuarkusTestProfile {
         config.put("sluice.accounts.settle.tokens-per-minute", "1000");
         config.put("sluice.accounts.settle.credits", "1.0");
         config.put("sluice.accounts.serial.concurrency", "1");
+        config.put("sluice.accounts.embed.tokens-per-minute", "1000");
         for (int i = 0; i < ACCOUNTS.length; i++) {
             config.put("sluice.keys[" + (4 + i) + "].key", key(ACCOUNTS[i]));
             config.put("sluice.keys[" + (4 + i) + "].account", ACCOUNTS[i]);
