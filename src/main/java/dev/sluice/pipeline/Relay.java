@@ -121,7 +121,8 @@ final class Relay {
                 return;
             }
             idle.touch();
-            if (write(chunk)) {
+            if (write(chunk) || ending) {
+                // the answer is complete (or was cut): the client's response is ended and must not be touched
                 return;
             }
             if (to.writeQueueFull()) {
@@ -182,7 +183,8 @@ final class Relay {
                     answer.response().resume();
                 }
             });
-            return false;
+            // the release may have completed at once (local store) and the chunk ended the answer
+            return ending;
         }
         return pass(chunk);
     }

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.ErrorLog;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.Replies;
@@ -41,6 +42,15 @@ class TranslationEndToEndTest {
     @BeforeEach
     void reset() {
         backends.resetAll();
+    }
+
+    /** Lets what the proxy does after the client's answer (the backend's end, the finish) happen. */
+    static void awaitQuiet() {
+        try {
+            Thread.sleep(150);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     TestBackend servedBy() {
@@ -115,11 +125,16 @@ class TranslationEndToEndTest {
         }
 
         // when
-        String stream = anthropic(ProxyProfile.KEY).body(MESSAGES.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true"))
-                .post("/v1/messages").then().statusCode(200)
-                .header("x-sluice-translated", "anthropic-to-openai")
-                .header("content-type", startsWith("text/event-stream"))
-                .extract().asString();
+        String stream;
+        try (ErrorLog errors = ErrorLog.open()) {
+            stream = anthropic(ProxyProfile.KEY).body(MESSAGES.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true"))
+                    .post("/v1/messages").then().statusCode(200)
+                    .header("x-sluice-translated", "anthropic-to-openai")
+                    .header("content-type", startsWith("text/event-stream"))
+                    .extract().asString();
+            awaitQuiet();
+            assertThat(errors.lines()).isEmpty();
+        }
 
         // then: the backend was asked for its usage; the client got Anthropic's events in order
         JsonObject sent = new JsonObject(servedBy().last().bodyText());
@@ -150,10 +165,15 @@ class TranslationEndToEndTest {
         });
 
         // when
-        String stream = openai(ProxyProfile.KEY).body(CHAT.replace("]}", "],\"stream\":true,"
-                + "\"stream_options\":{\"include_usage\":true}}")).post("/v1/chat/completions").then().statusCode(200)
-                .header("x-sluice-translated", "openai-to-anthropic")
-                .extract().asString();
+        String stream;
+        try (ErrorLog errors = ErrorLog.open()) {
+            stream = openai(ProxyProfile.KEY).body(CHAT.replace("]}", "],\"stream\":true,"
+                    + "\"stream_options\":{\"include_usage\":true}}")).post("/v1/chat/completions").then().statusCode(200)
+                    .header("x-sluice-translated", "openai-to-anthropic")
+                    .extract().asString();
+            awaitQuiet();
+            assertThat(errors.lines()).isEmpty();
+        }
 
         // then
         assertThat(stream).containsSubsequence("\"role\":\"assistant\"", "\"content\":\"Hello\"",
@@ -252,5 +272,27 @@ class TranslationEndToEndTest {
         String scrape = Scrape.now().text();
         assertThat(scrape).containsPattern("sluice_translations_total\\{from=\"openai\",to=\"anthropic\"} [1-9]")
                 .containsPattern("sluice_translations_total\\{from=\"anthropic\",to=\"openai\"} [1-9]");
+    }
+
+    @Test
+    void aMaxTokensOverTheModelsMaxOutputTokensIsLoweredBeforeTheChecksAndForwarding() {
+        // given: a model with a 1,000-token window whose answers are capped at 100 tokens
+        String asked = "{\"model\":\"capped\",\"max_tokens\":32000,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+        // when: 32,000 would not fit the window; lowered to 100 it does
+        openai(ProxyProfile.KEY).body(asked).post("/v1/chat/completions").then().statusCode(200);
+
+        // then: only the number's bytes changed
+        assertThat(backends.get("a").last().bodyText()).isEqualTo(asked.replace("32000", "100"));
+    }
+
+    @Test
+    void aTranslatedRequestIsCappedByMaxOutputTokensToo() {
+        backends.get("d").reply(Replies.json(200, ANTHROPIC_ANSWER));
+
+        openai(ProxyProfile.KEY).body(CHAT.replace("\"claude\"", "\"claude-capped\"").replace("]}", "],\"max_tokens\":32000}"))
+                .post("/v1/chat/completions").then().statusCode(200);
+
+        assertThat(new JsonObject(backends.get("d").last().bodyText()).getInteger("max_tokens")).isEqualTo(2048);
     }
 }

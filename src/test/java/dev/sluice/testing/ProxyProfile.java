@@ -72,6 +72,14 @@ public class ProxyProfile implements QuarkusTestProfile {
         model(config, "patient", null, "h", "i", "j");
         config.put("sluice.models.patient.upstream.retry-on-timeout", "true");
         config.put("sluice.models.patient.upstream.retries", "1");
+        // answers capped by max-output-tokens, untranslated and translated
+        model(config, "capped", null, "a");
+        config.put("sluice.models.capped.max-output-tokens", "100");
+        config.put("sluice.models.capped.context-window", "1000");
+        config.put("sluice.models.claude-capped.protocol", "anthropic");
+        config.put("sluice.models.claude-capped.max-output-tokens", "2048");
+        config.put("sluice.models.claude-capped.backends[0].name", "d-capped");
+        config.put("sluice.models.claude-capped.backends[0].url", BackendsResource.url("d"));
         // models with context windows and unsupported parameters, for the request checks
         ValidationModels.configure(config);
         limits(config);
