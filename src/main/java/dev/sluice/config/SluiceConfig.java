@@ -161,6 +161,15 @@ public interface SluiceConfig {
         int weight();
 
         Optional<String> apiKey();
+
+        /** TLS towards this backend (contract §11); absent: verified like every https backend. */
+        Optional<BackendTls> tls();
+    }
+
+    interface BackendTls {
+        /** Skips certificate and host name verification (logged as a warning at start-up). */
+        @WithDefault("false")
+        boolean insecure();
     }
 
     interface Upstream {
@@ -194,6 +203,14 @@ public interface SluiceConfig {
          */
         @WithDefault("4s")
         Duration keepAliveTimeout();
+
+        Tls tls();
+    }
+
+    /** How https backends are verified (contract §11). */
+    interface Tls {
+        /** A PEM bundle of the CAs to trust instead of the JVM's default trust store. */
+        Optional<String> caFile();
     }
 
     interface UpstreamOverride {

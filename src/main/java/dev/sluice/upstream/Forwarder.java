@@ -13,9 +13,6 @@ import dev.sluice.routing.RetryBudget;
 import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +32,7 @@ public final class Forwarder {
     private static final Logger LOGGER = Logger.getLogger(Forwarder.class);
 
     private final Vertx vertx;
-    private final HttpClient client;
+    private final UpstreamClients clients;
     private final Catalog catalog;
     private final RetryBudget retryBudget;
     private final Listener listener;
@@ -60,15 +57,11 @@ public final class Forwarder {
         this.catalog = catalog;
         this.retryBudget = retryBudget;
         this.listener = listener;
-        this.client = vertx.createHttpClient(
-                new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false)
-                        .setKeepAliveTimeout((int) Math.max(1, upstream.keepAliveTimeout().toSeconds()))
-                        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, upstream.connectTimeout().toMillis())),
-                new PoolOptions().setHttp1MaxSize(upstream.maxConnections()).setMaxWaitQueueSize(-1));
+        this.clients = new UpstreamClients(vertx, catalog, upstream);
     }
 
     public Future<Void> close() {
-        return client.close();
+        return clients.close();
     }
 
     /**
@@ -131,8 +124,8 @@ public final class Forwarder {
             long start = System.nanoTime();
             CompletionStage<Object> stage;
             try {
-                stage = backend.guard().get(() -> UpstreamCall.start(vertx, client, tracing, exchange, model, backend,
-                        nanos -> listener.firstByte(backend, nanos))
+                stage = backend.guard().get(() -> UpstreamCall.start(vertx, clients.clientFor(backend), tracing,
+                        exchange, model, backend, nanos -> listener.firstByte(backend, nanos))
                         .map(response -> (Object) response).toCompletionStage());
             } catch (RuntimeException prevented) {
                 stage = java.util.concurrent.CompletableFuture.failedStage(prevented);

@@ -3,7 +3,7 @@ package dev.sluice.testing;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** One scrape of /q/metrics on the management interface, parsed into series (name with its sorted labels) and values. */
+/** One scrape of /q/metrics (management interface), parsed into series (name with its sorted labels) and values. */
 public final class Scrape {
 
     private final Map<String, Double> series = new LinkedHashMap<>();
