@@ -50,6 +50,13 @@ public interface SluiceConfig {
 
     AccessLog accessLog();
 
+    /**
+     * A gap with no byte while a client sends its request head or body (or after it connects) longer than this closes
+     * its connection (contract §12).
+     */
+    @WithDefault("30s")
+    Duration clientTimeout();
+
     /** How long in-flight requests may run on after SIGTERM. */
     @WithDefault("30s")
     Duration shutdownGrace();
