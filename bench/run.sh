@@ -36,6 +36,7 @@ SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:-"-XX:MaxRAM=512m -XX:MaxRAMPercentage=75.0 
 # loopback check refuses (and stops the system under test)
 IPV4_OPT="-Djava.net.preferIPv4Stack=true"
 SLUICE_PORT=${SLUICE_PORT:-18400}
+SLUICE_MANAGEMENT_PORT=${SLUICE_MANAGEMENT_PORT:-18401}   # health and metrics (Quarkus' management interface)
 REDIS_PORT=${REDIS_PORT:-18600}
 # The harness always sends "Authorization: Bearer sk-mock" (its peers ignore it); a second Authorization header
 # would not replace it (Sluice reads the first), so the benchmark key is that one. PROXY_HEADERS is only needed
@@ -186,7 +187,8 @@ EOF
 }
 
 sluice_env() {  # CONFIG -> env assignments for Sluice
-  echo "SLUICE_CONFIG=$1 QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=$SLUICE_PORT"
+  echo "SLUICE_CONFIG=$1 QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=$SLUICE_PORT" \
+    "QUARKUS_MANAGEMENT_HOST=127.0.0.1 QUARKUS_MANAGEMENT_PORT=$SLUICE_MANAGEMENT_PORT"
 }
 start_sluice() {  # CONFIG DIR [extra java opts]
   local cfg=$1 dir=$2 extra=${3:-}
@@ -466,7 +468,7 @@ raise_nofile
 for s in "${SCENARIOS[@]}"; do
   case $s in plain|local|redis|validation|tails|redis-trip|streams|profile|jmh) ;; *) die "unknown scenario '$s'" ;; esac
 done
-for p in 18000 18100 "$SLUICE_PORT" "$REDIS_PORT"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
+for p in 18000 18100 "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
 build
 T0=$SECONDS
 for s in "${SCENARIOS[@]}"; do

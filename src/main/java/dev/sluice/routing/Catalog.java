@@ -2,6 +2,7 @@ package dev.sluice.routing;
 
 import dev.sluice.config.ConfigProblems;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.config.CaBundle;
 import io.smallrye.faulttolerance.api.TypedGuard;
 import java.net.URI;
 import java.time.Duration;
@@ -136,9 +137,13 @@ public final class Catalog {
             basePath = basePath.substring(0, basePath.length() - 1);
         }
         String apiKey = config.apiKey().filter(key -> !key.isBlank()).orElse(null);
+        boolean insecure = config.tls().map(SluiceConfig.BackendTls::insecure).orElse(false);
+        if (insecure && !ssl) {
+            problems.add(path + ".tls.insecure", "applies to https backends only ('" + config.url() + "')");
+        }
         SluiceConfig.CircuitBreaker breaker = upstream.circuitBreaker();
         Backend backend = new Backend(name, model, protocol, ssl, uri.getHost(), port, basePath, Math.max(1, config.weight()),
-                apiKey, breaker.delay().toNanos());
+                apiKey, breaker.delay().toNanos(), insecure && ssl);
         backend.guard(breakers.create(backend, breaker));
         return backend;
     }
@@ -173,6 +178,8 @@ public final class Catalog {
         if (upstream.maxConnections() < 1) {
             problems.add(path + ".max-connections", "must be at least 1");
         }
+        upstream.tls().caFile().map(CaBundle::problem)
+                .ifPresent(problem -> problems.add(path + ".tls.ca-file", problem));
     }
 
     private static void checkOverride(String path, SluiceConfig.UpstreamOverride override, ConfigProblems problems) {

@@ -6,9 +6,6 @@ import dev.sluice.routing.ModelRoute;
 import dev.sluice.routing.RetryBudget;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 
 /**
  * Sends an admitted request to its model's backends (contract §6): picks a backend, calls it through its circuit
@@ -21,7 +18,7 @@ import io.vertx.core.http.PoolOptions;
 public final class Forwarder {
 
     private final Vertx vertx;
-    private final HttpClient client;
+    private final UpstreamClients clients;
     private final Catalog catalog;
     private final RetryBudget retryBudget;
     private final Listener listener;
@@ -46,15 +43,11 @@ public final class Forwarder {
         this.catalog = catalog;
         this.retryBudget = retryBudget;
         this.listener = listener;
-        this.client = vertx.createHttpClient(
-                new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false)
-                        .setKeepAliveTimeout((int) Math.max(1, upstream.keepAliveTimeout().toSeconds()))
-                        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, upstream.connectTimeout().toMillis())),
-                new PoolOptions().setHttp1MaxSize(upstream.maxConnections()).setMaxWaitQueueSize(-1));
+        this.clients = new UpstreamClients(vertx, catalog, upstream);
     }
 
     public Future<Void> close() {
-        return client.close();
+        return clients.close();
     }
 
     /**
@@ -73,7 +66,7 @@ public final class Forwarder {
     /** One attempt at one backend, through its circuit breaker. */
     private java.util.concurrent.CompletionStage<Object> call(OutgoingRequest request, ModelRoute model,
             dev.sluice.routing.Backend backend, Route route) {
-        return backend.guard().get(() -> BackendCall.start(vertx, client, tracing, request, model, backend,
+        return backend.guard().get(() -> BackendCall.start(vertx, clients.clientFor(backend), tracing, request, model, backend,
                 route::sent, route::cancelled, nanos -> listener.firstByte(backend.name(), nanos))
                 .map(response -> (Object) response).toCompletionStage());
     }

@@ -43,6 +43,8 @@ public class ProxyProfile implements QuarkusTestProfile {
         config.put("sluice.upstream.idle-timeout", "400ms");
         config.put("sluice.upstream.circuit-breaker.request-volume", "1000000");
         config.put("sluice.max-body-size", "64K");
+        // short, so that the slow-client tests (HostileInputTest) are quick; no other test sends a request slowly
+        config.put("sluice.client-timeout", "2s");
 
         config.put("sluice.accounts.acme.concurrency", "1000");
         keys(config);
