@@ -1,0 +1,250 @@
+package dev.sluice.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A real Sentinel set-up on free loopback ports: a primary, one replica and three sentinels (quorum 2) watching the
+ * primary as {@value #MASTER_NAME}, with a one-second down-after so that a lost primary is replaced in a few seconds.
+ */
+public final class TestRedisSentinel implements AutoCloseable {
+
+    public static final String MASTER_NAME = "sluice-primary";
+    public static final int DOWN_AFTER_MILLIS = 1_000;
+
+    private final Path dir;
+    private final List<RedisProcess> servers = new ArrayList<>();
+    private final List<RedisProcess> sentinels = new ArrayList<>();
+
+    private TestRedisSentinel(Path dir) {
+        this.dir = dir;
+    }
+
+    public static TestRedisSentinel start() {
+        try {
+            TestRedisSentinel setUp = new TestRedisSentinel(Files.createTempDirectory("sluice-sentinel"));
+            try {
+                setUp.create();
+            } catch (RuntimeException e) {
+                setUp.close();
+                throw e;
+            }
+            return setUp;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void create() throws IOException {
+        RedisProcess primary = server(List.of());
+        RedisProcess replica = server(List.of("--replicaof", "127.0.0.1", Integer.toString(primary.port())));
+        awaitReplicaInSync(replica, 10_000);
+        for (int i = 0; i < 3; i++) {
+            int port = TestPorts.free();
+            Path sentinelDir = Files.createDirectories(dir.resolve("sentinel-" + port));
+            Path conf = sentinelDir.resolve("sentinel.conf");
+            Files.writeString(conf, String.join("\n",
+                    "port " + port,
+                    "bind 127.0.0.1",
+                    "protected-mode no",
+                    "dir " + sentinelDir,
+                    "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + primary.port() + " 2",
+                    "sentinel down-after-milliseconds " + MASTER_NAME + " " + DOWN_AFTER_MILLIS,
+                    "sentinel failover-timeout " + MASTER_NAME + " 4000",
+                    "sentinel parallel-syncs " + MASTER_NAME + " 1",
+                    ""));
+            RedisProcess sentinel = new RedisProcess(port, sentinelDir.resolve("sentinel.log"),
+                    List.of(conf.toString(), "--sentinel"));
+            sentinel.start();
+            sentinels.add(sentinel);
+        }
+        awaitSentinelsAgree(primary.port(), 20_000);
+    }
+
+    private RedisProcess server(List<String> extra) throws IOException {
+        int port = TestPorts.free();
+        Path serverDir = Files.createDirectories(dir.resolve("redis-" + port));
+        List<String> arguments = new ArrayList<>(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--protected-mode", "no", "--dir", serverDir.toString(), "--save", "", "--appendonly", "no"));
+        arguments.addAll(extra);
+        RedisProcess server = new RedisProcess(port, serverDir.resolve("redis.log"), arguments);
+        server.start();
+        servers.add(server);
+        return server;
+    }
+
+    /** The sentinels, for {@code quarkus.redis.hosts}. */
+    public String hosts() {
+        return sentinels.stream().map(sentinel -> "redis://127.0.0.1:" + sentinel.port())
+                .collect(Collectors.joining(","));
+    }
+
+    /** The primary's port, as the first sentinel that answers sees it. */
+    public int primaryPort() {
+        for (RedisProcess sentinel : sentinels) {
+            try (RespClient client = sentinel.client()) {
+                List<?> address = (List<?>) client.command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME);
+                return Integer.parseInt(address.get(1).toString());
+            } catch (RuntimeException notAnswering) {
+                // next sentinel
+            }
+        }
+        throw new IllegalStateException("no sentinel answers");
+    }
+
+    /** A client of the server (primary or replica) on {@code port}. */
+    public RespClient client(int port) {
+        return server(port).client();
+    }
+
+    /** Kills the primary (SIGKILL) once its replica has every write; answers the killed primary's port. */
+    public int killPrimary() {
+        int port = primaryPort();
+        RedisProcess replica = servers.stream().filter(server -> server.port() != port && server.alive()).findFirst()
+                .orElseThrow();
+        awaitReplicaInSync(replica, 5_000);
+        server(port).kill();
+        return port;
+    }
+
+    /** Starts a killed server again on its port; the sentinels make it a replica of the current primary. */
+    public void restart(int port) {
+        server(port).start();
+    }
+
+    /**
+     * Asks the sentinels for a failover while the primary is healthy ({@code SENTINEL FAILOVER}); the old primary
+     * becomes a replica. Answers the old primary's port.
+     */
+    public int forceFailover() {
+        int port = primaryPort();
+        try (RespClient client = sentinels.get(0).client()) {
+            client.command("SENTINEL", "FAILOVER", MASTER_NAME);
+        }
+        return port;
+    }
+
+    /**
+     * Waits until every live sentinel names a primary other than {@code oldPort} and that server says it is a master:
+     * the topology has settled. Answers the new primary's port.
+     */
+    public int awaitNewPrimary(int oldPort, long maxMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
+        while (System.nanoTime() < deadline) {
+            int port = agreedPrimary();
+            if (port > 0 && port != oldPort) {
+                try (RespClient client = server(port).client()) {
+                    if (((String) client.command("INFO", "replication")).contains("role:master")) {
+                        return port;
+                    }
+                } catch (RuntimeException notYet) {
+                    // not answering yet
+                }
+            }
+            sleep(20);
+        }
+        throw new IllegalStateException("no failover away from " + oldPort + " within " + maxMillis + " ms");
+    }
+
+    /** The primary every live sentinel names, or -1 while they disagree. */
+    private int agreedPrimary() {
+        int agreed = -1;
+        for (RedisProcess sentinel : sentinels) {
+            if (!sentinel.alive()) {
+                continue;
+            }
+            try (RespClient client = sentinel.client()) {
+                List<?> address = (List<?>) client.command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME);
+                int port = Integer.parseInt(address.get(1).toString());
+                if (agreed != -1 && agreed != port) {
+                    return -1;
+                }
+                agreed = port;
+            } catch (RuntimeException notAnswering) {
+                return -1;
+            }
+        }
+        return agreed;
+    }
+
+    private void awaitSentinelsAgree(int primaryPort, long maxMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
+        while (System.nanoTime() < deadline) {
+            if (sentinels.stream().allMatch(sentinel -> knowsEverything(sentinel, primaryPort))) {
+                return;
+            }
+            sleep(50);
+        }
+        throw new IllegalStateException("the sentinels did not discover each other and the replica in time");
+    }
+
+    private static boolean knowsEverything(RedisProcess sentinel, int primaryPort) {
+        try (RespClient client = sentinel.client()) {
+            List<?> address = (List<?>) client.command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME);
+            return Integer.parseInt(address.get(1).toString()) == primaryPort
+                    && ((List<?>) client.command("SENTINEL", "REPLICAS", MASTER_NAME)).size() == 1
+                    && ((List<?>) client.command("SENTINEL", "SENTINELS", MASTER_NAME)).size() == 2;
+        }
+    }
+
+    private static void awaitReplicaInSync(RedisProcess replica, long maxMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
+        while (System.nanoTime() < deadline) {
+            try (RespClient client = replica.client()) {
+                String info = (String) client.command("INFO", "replication");
+                if (info.contains("master_link_status:up")) {
+                    long replicaOffset = field(info, "slave_repl_offset");
+                    int primary = (int) field(info, "master_port");
+                    try (RespClient primaryClient = new RespClient("127.0.0.1", primary)) {
+                        long primaryOffset = field((String) primaryClient.command("INFO", "replication"),
+                                "master_repl_offset");
+                        if (replicaOffset >= primaryOffset) {
+                            return;
+                        }
+                    }
+                }
+            }
+            sleep(20);
+        }
+        throw new IllegalStateException("replica on " + replica.port() + " not in sync within " + maxMillis + " ms");
+    }
+
+    private static long field(String info, String name) {
+        return info.lines().filter(line -> line.startsWith(name + ":")).findFirst()
+                .map(line -> Long.parseLong(line.substring(name.length() + 1).trim()))
+                .orElseThrow(() -> new IllegalStateException("no " + name + " in INFO"));
+    }
+
+    private RedisProcess server(int port) {
+        return servers.stream().filter(server -> server.port() == port).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no server on " + port));
+    }
+
+    private static void sleep(long millis) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        sentinels.forEach(RedisProcess::kill);
+        servers.forEach(RedisProcess::kill);
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary directory
+        }
+    }
+}
