@@ -65,6 +65,12 @@ public final class TestRedisSentinel implements AutoCloseable {
                     List.of(conf.toString(), "--sentinel"));
             sentinel.start();
             sentinels.add(sentinel);
+            try (RespClient client = sentinel.client()) {
+                // Redis 7's SENTINEL DEBUG: replicas' INFO every second rather than ten, hellos every half second
+                // rather than two (sentinels find each other sooner, and an old primary that still says it is one is
+                // made a replica after four hello periods, not eight seconds)
+                client.command("SENTINEL", "DEBUG", "INFO-PERIOD", "1000", "PUBLISH-PERIOD", "500");
+            }
         }
         awaitSentinelsAgree(primary.port(), 20_000);
     }
@@ -73,7 +79,8 @@ public final class TestRedisSentinel implements AutoCloseable {
         int port = TestPorts.free();
         Path serverDir = Files.createDirectories(dir.resolve("redis-" + port));
         List<String> arguments = new ArrayList<>(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--protected-mode", "no", "--dir", serverDir.toString(), "--save", "", "--appendonly", "no"));
+                "--protected-mode", "no", "--dir", serverDir.toString(), "--save", "", "--appendonly", "no",
+                "--repl-diskless-sync-delay", "0"));
         arguments.addAll(extra);
         RedisProcess server = new RedisProcess(port, serverDir.resolve("redis.log"), arguments);
         server.start();
@@ -110,7 +117,7 @@ public final class TestRedisSentinel implements AutoCloseable {
         int port = primaryPort();
         RedisProcess replica = servers.stream().filter(server -> server.port() != port && server.alive()).findFirst()
                 .orElseThrow();
-        awaitReplicaInSync(replica, 5_000);
+        awaitReplicaInSync(replica, 20_000);
         server(port).kill();
         return port;
     }
@@ -126,32 +133,73 @@ public final class TestRedisSentinel implements AutoCloseable {
      */
     public int forceFailover() {
         int port = primaryPort();
-        try (RespClient client = sentinels.get(0).client()) {
-            client.command("SENTINEL", "FAILOVER", MASTER_NAME);
+        RedisProcess replica = servers.stream().filter(server -> server.port() != port && server.alive()).findFirst()
+                .orElseThrow();
+        awaitReplicaInSync(replica, 20_000);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            try (RespClient client = sentinels.get(0).client()) {
+                client.command("SENTINEL", "FAILOVER", MASTER_NAME);
+                return port;
+            } catch (IllegalStateException notYet) {
+                // NOGOODSLAVE until the sentinels saw the replica healthy again, INPROG while a failover runs
+                if (System.nanoTime() > deadline) {
+                    throw notYet;
+                }
+                sleep(100);
+            }
         }
-        return port;
     }
 
     /**
-     * Waits until every live sentinel names a primary other than {@code oldPort} and that server says it is a master:
-     * the topology has settled. Answers the new primary's port.
+     * Seconds since any sentinel last received a command from a client other than the sentinels themselves (the
+     * topology look-ups of the client under test, its failover subscription); {@link Long#MAX_VALUE} when none is
+     * connected.
+     */
+    public long secondsSinceTheLastClientCommand() {
+        long idle = Long.MAX_VALUE;
+        for (RedisProcess sentinel : sentinels) {
+            try (RespClient client = sentinel.client()) {
+                for (String line : String.valueOf(client.command("CLIENT", "LIST")).split("\n")) {
+                    if (line.contains(" name=sentinel-") || line.contains(" cmd=client|list")) {
+                        continue;
+                    }
+                    java.util.regex.Matcher seconds = java.util.regex.Pattern.compile(" idle=(\\d+)").matcher(line);
+                    if (seconds.find()) {
+                        idle = Math.min(idle, Long.parseLong(seconds.group(1)));
+                    }
+                }
+            }
+        }
+        return idle;
+    }
+
+    /**
+     * Waits until the sentinels have switched to a new primary after a failover away from {@code oldPort}: every live
+     * sentinel names the same new primary and that server says it is a master. (An old primary that is still up takes
+     * writes until the sentinels demote it, about a second later, and its demotion throws them away.) Answers the new
+     * primary's port.
      */
     public int awaitNewPrimary(int oldPort, long maxMillis) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
         while (System.nanoTime() < deadline) {
             int port = agreedPrimary();
-            if (port > 0 && port != oldPort) {
-                try (RespClient client = server(port).client()) {
-                    if (((String) client.command("INFO", "replication")).contains("role:master")) {
-                        return port;
-                    }
-                } catch (RuntimeException notYet) {
-                    // not answering yet
-                }
+            if (port > 0 && port != oldPort && role(port).equals("master")) {
+                return port;
             }
             sleep(20);
         }
         throw new IllegalStateException("no failover away from " + oldPort + " within " + maxMillis + " ms");
+    }
+
+    private String role(int port) {
+        try (RespClient client = server(port).client()) {
+            String info = (String) client.command("INFO", "replication");
+            return info.lines().filter(line -> line.startsWith("role:")).findFirst().map(line -> line.substring(5).trim())
+                    .orElse("");
+        } catch (RuntimeException notAnswering) {
+            return "";
+        }
     }
 
     /** The primary every live sentinel names, or -1 while they disagree. */
@@ -200,7 +248,7 @@ public final class TestRedisSentinel implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             try (RespClient client = replica.client()) {
                 String info = (String) client.command("INFO", "replication");
-                if (info.contains("master_link_status:up")) {
+                if (info.contains("role:slave") && info.contains("master_link_status:up")) {
                     long replicaOffset = field(info, "slave_repl_offset");
                     int primary = (int) field(info, "master_port");
                     try (RespClient primaryClient = new RespClient("127.0.0.1", primary)) {
@@ -211,10 +259,17 @@ public final class TestRedisSentinel implements AutoCloseable {
                         }
                     }
                 }
+            } catch (RuntimeException reconfigured) {
+                // the sentinels kill normal clients of a server they reconfigure: ask again
             }
             sleep(20);
         }
-        throw new IllegalStateException("replica on " + replica.port() + " not in sync within " + maxMillis + " ms");
+        String state;
+        try (RespClient client = replica.client()) {
+            state = ((String) client.command("INFO", "replication")).replace("\r\n", " ");
+        }
+        throw new IllegalStateException("replica on " + replica.port() + " not in sync within " + maxMillis + " ms: "
+                + state);
     }
 
     private static long field(String info, String name) {
