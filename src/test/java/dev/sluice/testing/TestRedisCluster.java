@@ -30,11 +30,17 @@ public final class TestRedisCluster implements AutoCloseable {
         this.dir = dir;
     }
 
+    /** Three masters on free ports. */
     public static TestRedisCluster start() {
+        return start(List.of(RedisProcess.freePortWithBus(), RedisProcess.freePortWithBus(), RedisProcess.freePortWithBus()));
+    }
+
+    /** Three masters on these ports (their cluster bus ports, {@code port + 10000}, must be free too). */
+    public static TestRedisCluster start(List<Integer> ports) {
         try {
             TestRedisCluster cluster = new TestRedisCluster(Files.createTempDirectory("sluice-cluster"));
             try {
-                cluster.create(3);
+                cluster.create(ports);
             } catch (RuntimeException e) {
                 cluster.close();
                 throw e;
@@ -45,9 +51,30 @@ public final class TestRedisCluster implements AutoCloseable {
         }
     }
 
-    private void create(int masters) throws IOException {
+    /**
+     * Three ports (with free bus ports) chosen once per test JVM under {@code name} and remembered in a system property,
+     * so that a test profile and its test class agree on them (see {@link TestPorts}).
+     */
+    public static synchronized List<Integer> ports(String name) {
+        String key = "test-redis-cluster." + name;
+        String known = System.getProperty(key);
+        if (known == null) {
+            known = RedisProcess.freePortWithBus() + "," + RedisProcess.freePortWithBus() + ","
+                    + RedisProcess.freePortWithBus();
+            System.setProperty(key, known);
+        }
+        return java.util.Arrays.stream(known.split(",")).map(Integer::valueOf).toList();
+    }
+
+    /** The seed list for {@code quarkus.redis.hosts} of a cluster on these ports. */
+    public static String hosts(List<Integer> ports) {
+        return ports.stream().map(port -> "redis://127.0.0.1:" + port).collect(Collectors.joining(","));
+    }
+
+    private void create(List<Integer> ports) throws IOException {
+        int masters = ports.size();
         for (int i = 0; i < masters; i++) {
-            int port = RedisProcess.freePortWithBus();
+            int port = ports.get(i);
             Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
             RedisProcess node = new RedisProcess(port, nodeDir.resolve("redis.log"), List.of("--port",
                     Integer.toString(port), "--bind", "127.0.0.1", "--protected-mode", "no", "--dir", nodeDir.toString(),
@@ -76,7 +103,7 @@ public final class TestRedisCluster implements AutoCloseable {
 
     /** The seed list for {@code quarkus.redis.hosts}. */
     public String hosts() {
-        return nodes.stream().map(node -> "redis://127.0.0.1:" + node.port()).collect(Collectors.joining(","));
+        return hosts(ports());
     }
 
     public List<Integer> ports() {

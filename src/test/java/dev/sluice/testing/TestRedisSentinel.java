@@ -28,11 +28,17 @@ public final class TestRedisSentinel implements AutoCloseable {
         this.dir = dir;
     }
 
+    /** Three sentinels on free ports. */
     public static TestRedisSentinel start() {
+        return start(List.of(TestPorts.free(), TestPorts.free(), TestPorts.free()));
+    }
+
+    /** Three sentinels on these ports (the primary and the replica on free ones). */
+    public static TestRedisSentinel start(List<Integer> sentinelPorts) {
         try {
             TestRedisSentinel setUp = new TestRedisSentinel(Files.createTempDirectory("sluice-sentinel"));
             try {
-                setUp.create();
+                setUp.create(sentinelPorts);
             } catch (RuntimeException e) {
                 setUp.close();
                 throw e;
@@ -43,12 +49,21 @@ public final class TestRedisSentinel implements AutoCloseable {
         }
     }
 
-    private void create() throws IOException {
+    /** Three sentinel ports chosen once per test JVM under {@code name} (see {@link TestPorts}). */
+    public static List<Integer> ports(String name) {
+        return List.of(TestPorts.of(name + "-0"), TestPorts.of(name + "-1"), TestPorts.of(name + "-2"));
+    }
+
+    /** The sentinels on these ports, for {@code quarkus.redis.hosts}. */
+    public static String hosts(List<Integer> sentinelPorts) {
+        return sentinelPorts.stream().map(port -> "redis://127.0.0.1:" + port).collect(Collectors.joining(","));
+    }
+
+    private void create(List<Integer> sentinelPorts) throws IOException {
         RedisProcess primary = server(List.of());
         RedisProcess replica = server(List.of("--replicaof", "127.0.0.1", Integer.toString(primary.port())));
         awaitReplicaInSync(replica, 10_000);
-        for (int i = 0; i < 3; i++) {
-            int port = TestPorts.free();
+        for (int port : sentinelPorts) {
             Path sentinelDir = Files.createDirectories(dir.resolve("sentinel-" + port));
             Path conf = sentinelDir.resolve("sentinel.conf");
             Files.writeString(conf, String.join("\n",
@@ -90,8 +105,7 @@ public final class TestRedisSentinel implements AutoCloseable {
 
     /** The sentinels, for {@code quarkus.redis.hosts}. */
     public String hosts() {
-        return sentinels.stream().map(sentinel -> "redis://127.0.0.1:" + sentinel.port())
-                .collect(Collectors.joining(","));
+        return hosts(sentinels.stream().map(RedisProcess::port).toList());
     }
 
     /** The primary's port, as the first sentinel that answers sees it. */
