@@ -101,8 +101,9 @@ public final class RedisLimitStore implements LimitStore {
         }
     }
 
-    /** A release that failed, to send again. */
-    private record UnsentRelease(Lease lease, long actualTokens, long actualCostMicros, long sinceNanos) {
+    /** A release that failed, to send again ({@code uncountWindow}: the quota window to uncount it from, or -1). */
+    private record UnsentRelease(Lease lease, long actualTokens, long actualCostMicros, long uncountWindow,
+            long sinceNanos) {
     }
 
     /** The Redis keys of one account; the only place they are spelled. */
@@ -177,7 +178,7 @@ public final class RedisLimitStore implements LimitStore {
     @Override
     public Future<Void> release(Lease lease, long actualTokens, long actualCostMicros) {
         return bounded(releaseCall(lease, actualTokens, actualCostMicros, false, -1), null)
-                .onFailure(failure -> keepForRetry(new UnsentRelease(lease, actualTokens, actualCostMicros,
+                .onFailure(failure -> keepForRetry(new UnsentRelease(lease, actualTokens, actualCostMicros, -1,
                         System.nanoTime()), failure)).mapEmpty();
     }
 
@@ -208,7 +209,7 @@ public final class RedisLimitStore implements LimitStore {
         LOGGER.debugf("Redis admitted lease %s of account %s after redis-timeout; taking it back", lease.id(),
                 lease.limits().account());
         bounded(releaseCall(lease, 0, 0, false, window), null).onFailure(failure -> keepForRetry(
-                new UnsentRelease(lease, 0, 0, System.nanoTime()), failure));
+                new UnsentRelease(lease, 0, 0, window, System.nanoTime()), failure));
     }
 
     /**
@@ -268,7 +269,8 @@ public final class RedisLimitStore implements LimitStore {
         if (System.nanoTime() - pending.sinceNanos() > TimeUnit.MILLISECONDS.toNanos(RETRY_FOR_MILLIS)) {
             return Future.succeededFuture(); // its lease has expired: the slot freed itself
         }
-        return bounded(releaseCall(pending.lease(), pending.actualTokens(), pending.actualCostMicros(), true, -1), null)
+        return bounded(releaseCall(pending.lease(), pending.actualTokens(), pending.actualCostMicros(), true,
+                pending.uncountWindow()), null)
                 .<Void>mapEmpty().onFailure(failure -> {
                     if (transientFailure(failure)) {
                         unsentCount.incrementAndGet();
