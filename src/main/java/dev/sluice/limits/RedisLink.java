@@ -27,9 +27,10 @@ import org.jboss.logging.Logger;
  * the topology up once, when it connects. Its commands are pipelined.
  *
  * <p>A kept connection is replaced when it breaks (its socket ends, a command fails without a Redis answer) or when it
- * turns out to point at a replica ({@code READONLY}, {@code MASTERDOWN}: the Sentinels failed over). The broken one
- * stays in use until its replacement has connected, so that a Cluster whose one master is lost still serves the other
- * masters' accounts, and at most one replacement per {@value #RECONNECT_MILLIS} ms is tried per connection. Redirections
+ * turns out to point at a replica ({@code READONLY}, {@code MASTERDOWN}: the Sentinels failed over); at most one
+ * replacement per {@value #RECONNECT_MILLIS} ms is tried per connection. Commands wait for the replacement (within
+ * their caller's timeout), except with a Cluster: there the broken connection stays in use until its replacement has
+ * connected, since a Cluster whose one master is lost still serves the other masters' accounts. Redirections
  * ({@code MOVED}, {@code ASK}, {@code TRYAGAIN}) and the slot table are the Cluster client's: it routes each command by
  * its keys (every key of a script shares the account's hash tag, so one slot), follows redirections and reads the
  * table again after a {@code MOVED} and when its cache expires.
@@ -222,7 +223,10 @@ final class RedisLink {
             return current;
         }
 
-        /** The connection to send on: the current one (even broken), else the attempt in flight, else a new attempt. */
+        /**
+         * The connection to send on: the current one (with a Cluster, even broken), else the attempt in flight, else a
+         * new attempt.
+         */
         Future<RedisConnection> connection() {
             Future<RedisConnection> now = ready;
             if (now != null) {
@@ -245,12 +249,26 @@ final class RedisLink {
 
         void failed(RedisConnection connection, Throwable failure) {
             if (connection == current && breaksConnection(failure)) {
+                broke(connection, failure.getMessage());
+            }
+        }
+
+        /** Stops using a connection that broke (a Cluster's until its replacement is there) and replaces it. */
+        private void broke(RedisConnection connection, String why) {
+            synchronized (this) {
+                if (connection != current) {
+                    return;
+                }
                 if (working) {
-                    LOGGER.debugf("Redis connection %d broke: %s", index, failure.getMessage());
+                    LOGGER.debugf("Redis connection %d broke: %s", index, why);
                 }
                 working = false;
-                replace();
+                if (!cluster) {
+                    // a single server's or a primary's connection serves nothing once broken: wait for the next one
+                    ready = null;
+                }
             }
+            replace();
         }
 
         /** Starts connecting a replacement, unless one is connecting or the last attempt was too recent. */
@@ -308,11 +326,7 @@ final class RedisLink {
         }
 
         private void lost(RedisConnection connection, String why) {
-            if (connection == current) {
-                LOGGER.debugf("Redis connection %d lost: %s", index, why);
-                working = false;
-                replace();
-            }
+            broke(connection, why);
         }
 
         synchronized void close() {
