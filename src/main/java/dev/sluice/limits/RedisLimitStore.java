@@ -286,7 +286,7 @@ public final class RedisLimitStore implements LimitStore {
         }
         String message = String.valueOf(failure.getMessage());
         for (String code : new String[] {"CLUSTERDOWN", "TRYAGAIN", "MOVED", "ASK", "LOADING", "READONLY", "MASTERDOWN",
-            "BUSY"}) {
+            "NOREPLICAS", "BUSY"}) {
             if (message.startsWith(code)) {
                 return true;
             }

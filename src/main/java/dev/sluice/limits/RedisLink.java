@@ -187,13 +187,13 @@ final class RedisLink {
 
     /**
      * Whether a failure says the connection is no good: it ended, or the command never got a Redis answer, or Redis
-     * answered as a replica. Other Redis error answers ({@code NOSCRIPT}, script errors, {@code CLUSTERDOWN}) are about
+     * answered as a replica, or as a primary cut off from its replicas ({@code min-replicas-to-write}). Other Redis error answers ({@code NOSCRIPT}, script errors, {@code CLUSTERDOWN}) are about
      * the command or the cluster, not this connection.
      */
     static boolean breaksConnection(Throwable failure) {
         String message = String.valueOf(failure.getMessage());
         if (failure instanceof Response) {
-            return message.startsWith("READONLY") || message.startsWith("MASTERDOWN");
+            return message.startsWith("READONLY") || message.startsWith("MASTERDOWN") || message.startsWith("NOREPLICAS");
         }
         return !message.startsWith("Redis waiting queue is full");
     }
