@@ -43,7 +43,14 @@ class ClientBytesProperties {
     void aRenamedModelChangesOnlyTheModelsBytes(@ForAll("requests") String json, @ForAll("names") String upstream)
             throws Exception {
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        RequestBody body = BodyScanner.scan(bytes, bytes.length, false);
+        RequestBody body;
+        try {
+            body = BodyScanner.scan(bytes, bytes.length, false);
+        } catch (ProxyError refused) {
+            // a generated "stream" or "max_tokens" of the wrong type: not a request that is forwarded
+            net.jqwik.api.Assume.that(false);
+            return;
+        }
 
         byte[] same = body.forUpstream(body.model()).getBytes();
         byte[] renamed = body.forUpstream(upstream).getBytes();
@@ -79,7 +86,10 @@ class ClientBytesProperties {
 
     @Provide
     Arbitrary<String> names() {
-        return Arbitraries.strings().ofMinLength(1).ofMaxLength(40).withChars("abcxyz-_/.:\"\\é😀 ");
+        // quotes, backslashes, control characters and non-ASCII, which the rewrite must escape (no lone surrogates:
+        // a client's UTF-8 body cannot carry them)
+        return Arbitraries.strings().ofMinLength(1).ofMaxLength(40).withChars("abcxyz-_/.:\"\\é \n\t\u0001")
+                .withCharRange('\u4e00', '\u4e10');
     }
 
     @Provide
