@@ -70,7 +70,7 @@ class ClusterAdmissionTest {
             assertThat(node.number("GET", quotaKey)).isEqualTo(6);
             assertThat(node.number("ZCARD", INFLIGHT)).isZero();
         }
-        String mode = given().get("/q/health/ready").then().statusCode(200).extract().jsonPath()
+        String mode = dev.sluice.testing.Management.given().get("/q/health/ready").then().statusCode(200).extract().jsonPath()
                 .getString("checks.find { it.name == 'limit-store' }.data.mode");
         assertThat(mode).isEqualTo("redis");
     }

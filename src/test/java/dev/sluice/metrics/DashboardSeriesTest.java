@@ -61,6 +61,10 @@ class DashboardSeriesTest {
             return;
         }
         openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").then().statusCode(200);
+        // an Anthropic client on the OpenAI model: translated (sluice_translations_total)
+        dev.sluice.testing.Api.anthropic(ProxyProfile.KEY)
+                .body("{\"model\":\"chat\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                .post("/v1/messages").then().statusCode(200);
         backends.get("a").reply(Replies.sse(3, 0));
         backends.get("b").reply(Replies.sse(3, 0));
         openai(ProxyProfile.KEY).body(CHAT_STREAM).post("/v1/chat/completions").then().statusCode(200);
