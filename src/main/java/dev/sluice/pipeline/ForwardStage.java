@@ -22,7 +22,8 @@ final class ForwardStage implements Stage {
 
     @Override
     public Future<Step> apply(Exchange exchange) {
-        Route route = forwarder.forward(new ClientRequest(exchange), exchange.model());
+        Route route = exchange.candidates() == null ? forwarder.forward(new ClientRequest(exchange), exchange.model())
+                : forwarder.forward(new ClientRequest(exchange), exchange.candidates());
         exchange.route(route);
         return route.result().map(result -> {
             if (result instanceof UpstreamResult.Answered answered) {

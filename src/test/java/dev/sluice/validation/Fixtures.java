@@ -141,7 +141,7 @@ final class Fixtures {
 
     static ModelRoute route(String name, Protocol protocol, int contextWindow, Set<String> unsupported) {
         return new ModelRoute(name, name, protocol, contextWindow, 1024, Price.FREE, List.of(), unsupported, List.of(),
-                null);
+                null, false, null);
     }
 
     private static List<ModelRoute> catalog() {
