@@ -131,7 +131,8 @@ public final class Route {
     // hedging (§6.6); unused without hedge
     private final Hedge hedge;
     private final Timers timers;
-    private final long startNanos = System.nanoTime();
+    /** When the first attempt started. */
+    private long startNanos;
     /** Every attempt started, in order (those refused by an open breaker taken out). */
     private List<Flight> flights;
     /** The attempts in flight. */
@@ -336,6 +337,7 @@ public final class Route {
     // ------------------------------------------------------------------ hedged and raced attempts (§6.6)
 
     private void startHedged() {
+        startNanos = System.nanoTime();
         launch(null);
         if (hedge.race()) {
             while (launch(null)) {
