@@ -39,6 +39,7 @@ SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:-"-XX:MaxRAM=512m -XX:MaxRAMPercentage=75.0 
 # loopback check refuses (and stops the system under test)
 IPV4_OPT="-Djava.net.preferIPv4Stack=true"
 SLUICE_PORT=${SLUICE_PORT:-18400}
+SLUICE_MANAGEMENT_PORT=${SLUICE_MANAGEMENT_PORT:-18401}   # health and metrics (Quarkus' management interface)
 REDIS_PORT=${REDIS_PORT:-18600}
 # The harness always sends "Authorization: Bearer sk-mock" (its peers ignore it); a second Authorization header
 # would not replace it (Sluice reads the first), so the benchmark key is that one. PROXY_HEADERS is only needed
@@ -161,8 +162,8 @@ ACCESS_LOG=${ACCESS_LOG:-false}
 
 # write_config FILE VALIDATION(true|false) LIMITS(none|local|redis)
 write_config() {
-  local file=$1 validation=$2 limits=$3 store=local account="{window: 1h}"
-  # an account with only a window has no limit at all (the plain scenario)
+  local file=$1 validation=$2 limits=$3 store=local account="{}"
+  # an account declared with nothing has no limit at all (the plain scenario)
   if [ "$limits" != none ]; then
     # generous: nothing is refused, so the figures are the cost of the checks
     account="{concurrency: 100000, requests-per-window: 1000000000000, window: 1h, rate: 1000000, burst: 1000000}"
@@ -194,7 +195,8 @@ EOF
 }
 
 sluice_env() {  # CONFIG -> env assignments for Sluice
-  echo "SLUICE_CONFIG=$1 QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=$SLUICE_PORT"
+  echo "SLUICE_CONFIG=$1 QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=$SLUICE_PORT" \
+    "QUARKUS_MANAGEMENT_HOST=127.0.0.1 QUARKUS_MANAGEMENT_PORT=$SLUICE_MANAGEMENT_PORT"
 }
 start_sluice() {  # CONFIG DIR [extra java opts]
   local cfg=$1 dir=$2 extra=${3:-}
@@ -488,9 +490,9 @@ tail_stat() {  # FIELD: a counter of the tail backend since it started
     | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[process.argv[1]]))' "$1"
 }
 
-hedge_metric() {  # OUTCOME: sluice_hedges_total of that outcome (on the proxy's port, else the management port)
+hedge_metric() {  # OUTCOME: sluice_hedges_total of that outcome (on the management port)
   local text
-  text=$(curl -sf -m 5 "http://127.0.0.1:$SLUICE_PORT/q/metrics" || curl -sf -m 5 "http://127.0.0.1:9000/q/metrics")
+  text=$(curl -sf -m 5 "http://127.0.0.1:$SLUICE_MANAGEMENT_PORT/q/metrics")
   awk -v o="outcome=\"$1\"" 'index($0, "sluice_hedges_total{") == 1 && index($0, o) {s += $NF} END {print s + 0}' <<<"$text"
 }
 
@@ -553,7 +555,7 @@ raise_nofile
 for s in "${SCENARIOS[@]}"; do
   case $s in plain|local|redis|validation|tails|redis-trip|streams|profile|jmh|hedge) ;; *) die "unknown scenario '$s'" ;; esac
 done
-for p in 18000 18100 "$SLUICE_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
+for p in 18000 18100 "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
 build
 T0=$SECONDS
 for s in "${SCENARIOS[@]}"; do

@@ -72,7 +72,10 @@ def run_once(command, jar, port, idle_s, load_s, requests, concurrency, log):
         raise RuntimeError(f"port {port} is already in use: another process would answer")
     started = time.monotonic()
     process = subprocess.Popen(command + ["-jar", jar], stdout=log, stderr=subprocess.STDOUT,
-                               env=dict(os.environ, QUARKUS_HTTP_PORT=str(port)))
+                               env=dict(os.environ, QUARKUS_HTTP_PORT=str(port),
+                                        # health and metrics: beside the port, not on 9000
+                                        QUARKUS_MANAGEMENT_HOST="127.0.0.1",
+                                        QUARKUS_MANAGEMENT_PORT=str(port + 1)))
     try:
         answered = first_answer(port, started + 60)
         if process.poll() is not None:

@@ -138,6 +138,10 @@ The Sluice container. In sidecar mode it is a native sidecar: an init container 
     - name: http
       containerPort: 8080
       protocol: TCP
+    # Health and metrics (Quarkus' management interface): never on the proxy's port.
+    - name: management
+      containerPort: 9000
+      protocol: TCP
   env:
     - name: SLUICE_CONFIG
       value: /etc/sluice/sluice.yaml

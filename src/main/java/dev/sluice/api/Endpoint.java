@@ -41,6 +41,15 @@ public enum Endpoint {
         return proxied;
     }
 
+    /**
+     * Whether a model whose backends speak {@code backend} can serve this endpoint (contract §1): chat completions and
+     * messages reach models of both protocols (the other one through translation, §9); the other endpoints reach only
+     * models of their own protocol.
+     */
+    public boolean reaches(Protocol backend) {
+        return backend == protocol || this == CHAT_COMPLETIONS || this == MESSAGES;
+    }
+
     /** The endpoint at exactly this path, or null. */
     public static Endpoint byPath(String path) {
         for (Endpoint endpoint : values()) {

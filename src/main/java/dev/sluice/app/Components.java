@@ -3,6 +3,7 @@ package dev.sluice.app;
 import dev.sluice.auth.KeyRing;
 import dev.sluice.config.ConfigProblems;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.config.SluiceConfigFile;
 import dev.sluice.demo.DemoBackend;
 import dev.sluice.limits.Accounts;
 import dev.sluice.limits.Admission;
@@ -67,9 +68,11 @@ public class Components {
             demo = null;
         }
         catalog = Catalog.build(effective.models(), config.upstream(), problems, Breakers::smallRye);
-        keys = KeyRing.build(effective.keys().orElse(List.of()), effective.accounts().keySet(),
-                effective.models().keySet(), problems);
-        accounts = Accounts.build(effective, problems);
+        SluiceConfigFile.Declared declaredEmpty = demo != null ? SluiceConfigFile.Declared.NONE
+                : SluiceConfigFile.declaredEmpty(SluiceConfigFile.location());
+        accounts = Accounts.build(effective, declaredEmpty, problems);
+        keys = KeyRing.build(effective.keys().orElse(List.of()), accounts.names(), effective.models().keySet(),
+                problems);
         Admission.check(config.limits(), config.controlPlaneRate(), problems);
         problems.throwIfAny();
 
@@ -79,7 +82,7 @@ public class Components {
             warmUp(redisLimits);
         }
         Admission[] admitting = new Admission[1];
-        metrics = new ProxyMetrics(registry, catalog, List.copyOf(effective.accounts().keySet()),
+        metrics = new ProxyMetrics(registry, catalog, List.copyOf(accounts.names()),
                 config.metrics().inflightAccounts(), () -> admitting[0] != null && admitting[0].degraded());
         admission = new Admission(vertx, redisLimits, new LocalLimitStore(), config.limits(), System::currentTimeMillis,
                 config.topupUrl().orElse(null), config.controlPlaneRate(), metrics);

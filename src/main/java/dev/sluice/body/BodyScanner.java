@@ -64,6 +64,8 @@ public final class BodyScanner {
             Integer maxTokens = null;
             String maxTokensField = null;
             JsonToken maxTokensToken = null;
+            int maxTokensStart = -1;
+            int maxTokensEnd = -1;
 
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
@@ -90,6 +92,8 @@ public final class BodyScanner {
                             maxTokensField = field;
                             maxTokens = value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == JsonParser.NumberType.INT
                                     ? parser.getIntValue() : null;
+                            maxTokensStart = (int) parser.currentTokenLocation().getByteOffset();
+                            maxTokensEnd = (int) parser.currentLocation().getByteOffset();
                         }
                     }
                     default -> {
@@ -120,7 +124,8 @@ public final class BodyScanner {
                 throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED,
                         "\"" + maxTokensField + "\" must be a non-negative integer.", maxTokensField);
             }
-            return new RequestBody(bytes, length, model, modelStart, modelEnd, stream, maxTokens, tree);
+            return new RequestBody(bytes, length, model, modelStart, modelEnd, stream, maxTokens, maxTokensStart,
+                    maxTokensEnd, tree);
         } catch (StreamConstraintsException e) {
             // no location: Jackson raises it for limits (nesting, number and string length), not for a syntax error
             throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not acceptable JSON: it is nested deeper "
@@ -131,6 +136,11 @@ public final class BodyScanner {
         } catch (IOException e) {
             throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body could not be read as JSON.");
         }
+    }
+
+    /** The same body scanned again, with its tree (for a translation when the first scan did not need one). */
+    public static RequestBody rescanWithTree(RequestBody body) {
+        return scan(body.bytes(), body.length(), true);
     }
 
     private static JsonNode scalar(JsonParser parser, JsonToken token) throws IOException {

@@ -50,6 +50,13 @@ public interface SluiceConfig {
 
     AccessLog accessLog();
 
+    /**
+     * A gap with no byte while a client sends its request head or body (or after it connects) longer than this closes
+     * its connection (contract §12).
+     */
+    @WithDefault("30s")
+    Duration clientTimeout();
+
     /** How long in-flight requests may run on after SIGTERM. */
     @WithDefault("30s")
     Duration shutdownGrace();
@@ -157,6 +164,9 @@ public interface SluiceConfig {
         @WithDefault("1024")
         int defaultMaxTokens();
 
+        /** The most a request may ask for: a larger max_tokens is lowered to it before the checks and forwarding. */
+        OptionalInt maxOutputTokens();
+
         Optional<Price> price();
 
         Optional<List<String>> fallbacks();
@@ -205,6 +215,15 @@ public interface SluiceConfig {
         int weight();
 
         Optional<String> apiKey();
+
+        /** TLS towards this backend (contract §11); absent: verified like every https backend. */
+        Optional<BackendTls> tls();
+    }
+
+    interface BackendTls {
+        /** Skips certificate and host name verification (logged as a warning at start-up). */
+        @WithDefault("false")
+        boolean insecure();
     }
 
     interface Upstream {
@@ -238,6 +257,14 @@ public interface SluiceConfig {
          */
         @WithDefault("4s")
         Duration keepAliveTimeout();
+
+        Tls tls();
+    }
+
+    /** How https backends are verified (contract §11). */
+    interface Tls {
+        /** A PEM bundle of the CAs to trust instead of the JVM's default trust store. */
+        Optional<String> caFile();
     }
 
     interface UpstreamOverride {

@@ -19,13 +19,57 @@ public class SluiceConfigFile implements ConfigSourceProvider {
     /** Above application.yaml (255), below environment variables (300). */
     static final int ORDINAL = 270;
 
+    /** The file named by {@code SLUICE_CONFIG} (or {@code -Dsluice.config}), or null. */
+    public static Path location() {
+        String location = System.getProperty("sluice.config", System.getenv("SLUICE_CONFIG"));
+        return location == null || location.isBlank() ? null : Path.of(location.trim());
+    }
+
+    /**
+     * The accounts and plans the file declares with nothing in them ({@code acme: {}} or {@code acme:}): a valid
+     * account (or plan) with every limit unlimited (contract §4.2). Configuration sources drop empty maps, so the
+     * mapping never sees them; they are read from the file itself.
+     */
+    public static Declared declaredEmpty(Path path) {
+        if (path == null || !Files.isReadable(path)) {
+            return Declared.NONE;
+        }
+        try (java.io.Reader reader = Files.newBufferedReader(path)) {
+            Object root = new org.yaml.snakeyaml.Yaml().load(reader);
+            Object sluice = root instanceof java.util.Map<?, ?> map ? map.get("sluice") : null;
+            if (!(sluice instanceof java.util.Map<?, ?> group)) {
+                return Declared.NONE;
+            }
+            return new Declared(emptyNames(group.get("accounts")), emptyNames(group.get("plans")));
+        } catch (IOException | RuntimeException unreadable) {
+            // the configuration source reports a broken file; nothing to add here
+            return Declared.NONE;
+        }
+    }
+
+    private static java.util.Set<String> emptyNames(Object entries) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        if (entries instanceof java.util.Map<?, ?> map) {
+            map.forEach((name, value) -> {
+                if (value == null || value instanceof java.util.Map<?, ?> inner && inner.isEmpty()) {
+                    names.add(String.valueOf(name));
+                }
+            });
+        }
+        return names;
+    }
+
+    /** Names declared with nothing in them. */
+    public record Declared(java.util.Set<String> emptyAccounts, java.util.Set<String> emptyPlans) {
+        public static final Declared NONE = new Declared(java.util.Set.of(), java.util.Set.of());
+    }
+
     @Override
     public Iterable<ConfigSource> getConfigSources(ClassLoader classLoader) {
-        String location = System.getProperty("sluice.config", System.getenv("SLUICE_CONFIG"));
-        if (location == null || location.isBlank()) {
+        Path path = location();
+        if (path == null) {
             return List.of();
         }
-        Path path = Path.of(location.trim());
         if (!Files.isReadable(path)) {
             throw new IllegalStateException("SLUICE_CONFIG names '" + path + "', which is not a readable file");
         }

@@ -2,6 +2,7 @@ package dev.sluice.limits;
 
 import dev.sluice.config.ConfigProblems;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.config.SluiceConfigFile;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,10 +25,15 @@ public final class Accounts {
         return byName.get(account);
     }
 
-    public static Accounts build(SluiceConfig config, ConfigProblems problems) {
+    /**
+     * Resolves every account, adding problems (key paths named) to {@code problems}.
+     *
+     * @param declaredEmpty accounts and plans declared with nothing in them, which the mapping cannot see
+     */
+    public static Accounts build(SluiceConfig config, SluiceConfigFile.Declared declaredEmpty, ConfigProblems problems) {
         config.plans().forEach((name, plan) -> checkLimits("sluice.plans." + name, plan.concurrency(),
                 plan.requestsPerWindow(), plan.window(), plan.rate(), plan.burst(), plan.tokensPerMinute(), problems));
-        Map<String, AccountLimits> byName = new HashMap<>();
+        Map<String, AccountLimits> byName = new java.util.LinkedHashMap<>();
         config.accounts().forEach((name, account) -> {
             String path = "sluice.accounts." + name;
             if (name.indexOf('{') >= 0 || name.indexOf('}') >= 0) {
@@ -36,7 +42,7 @@ public final class Accounts {
             SluiceConfig.Plan plan = null;
             if (account.plan().isPresent()) {
                 plan = config.plans().get(account.plan().get());
-                if (plan == null) {
+                if (plan == null && !declaredEmpty.emptyPlans().contains(account.plan().get())) {
                     problems.add(path + ".plan", "names unknown plan '" + account.plan().get() + "'");
                 }
             }
@@ -47,7 +53,16 @@ public final class Accounts {
             }
             byName.put(name, resolve(name, account, plan, config.limits().defaultWindow()));
         });
+        for (String name : declaredEmpty.emptyAccounts()) {
+            byName.putIfAbsent(name, new AccountLimits(name, null, null, null, config.limits().defaultWindow().toMillis(),
+                    null, null, null, null));
+        }
         return new Accounts(byName);
+    }
+
+    /** Every account's name. */
+    public java.util.Set<String> names() {
+        return byName.keySet();
     }
 
     private static AccountLimits resolve(String name, SluiceConfig.Account account, SluiceConfig.Plan plan,

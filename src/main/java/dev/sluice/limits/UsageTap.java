@@ -49,9 +49,12 @@ public final class UsageTap implements Consumer<Buffer> {
         pending = keep < data.length ? java.util.Arrays.copyOfRange(data, keep, data.length) : new byte[0];
     }
 
-    /** True once a usage object with both counts was seen. */
+    /**
+     * True once a usage object with the prompt's tokens was seen. Answers without completion tokens (embeddings:
+     * {@code {"prompt_tokens": 8, "total_tokens": 8}}) count 0 of them.
+     */
     public boolean found() {
-        return inputTokens >= 0 && outputTokens >= 0;
+        return inputTokens >= 0;
     }
 
     public long inputTokens() {
@@ -59,7 +62,7 @@ public final class UsageTap implements Consumer<Buffer> {
     }
 
     public long outputTokens() {
-        return outputTokens;
+        return Math.max(0, outputTokens);
     }
 
     /**

@@ -59,6 +59,7 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
     private final Map<DecisionKey, Counter> decisions = new ConcurrentHashMap<>();
     private final Map<RetryKey, Counter> retries = new ConcurrentHashMap<>();
     private final Map<HedgeKey, Counter> hedges = new ConcurrentHashMap<>();
+    private final Map<String, Counter> translations = new ConcurrentHashMap<>();
     private final Map<String, Timer> upstream = new ConcurrentHashMap<>();
     private final Map<String, Timer> firstByte = new ConcurrentHashMap<>();
     private final Map<String, Timer> admission = new ConcurrentHashMap<>();
@@ -157,6 +158,13 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
             return code;
         }
         return "other";
+    }
+
+    /** A request translated from the client's protocol to its model's (contract §9). */
+    public void translated(String from, String to) {
+        translations.computeIfAbsent(from + ">" + to, key -> Counter.builder("sluice.translations")
+                .description("Requests translated between the OpenAI and Anthropic protocols")
+                .tag("from", from).tag("to", to).register(registry)).increment();
     }
 
     @Override

@@ -25,8 +25,8 @@ final class AdmissionStage implements Stage {
     public Future<Step> apply(Exchange exchange) {
         AccountLimits account = exchange.account();
         ModelRoute model = exchange.model();
-        long answerTokens = TokenEstimator.answerBudget(exchange.endpoint(), exchange.body().maxTokens(),
-                model.defaultMaxTokens());
+        long answerTokens = TokenEstimator.answerBudget(exchange.endpoint(),
+                model.cappedMaxTokens(exchange.body().maxTokens()), model.defaultMaxTokens());
         long tokens = account.tokensPerMinute() != null ? exchange.promptTokens() + answerTokens : 0;
         long cost = account.credits() != null
                 ? Credits.toMicrosCeil(model.price().cost(exchange.promptTokens(), answerTokens)) : 0;

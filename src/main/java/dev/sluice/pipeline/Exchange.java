@@ -34,6 +34,7 @@ public final class Exchange {
     private RequestBody body;
     private ModelRoute model;
     private long promptTokens;
+    private ClientRequest outgoing;
     private List<ModelRoute> candidates;
     private Admission.Ticket ticket;
     private Route route;
@@ -116,9 +117,15 @@ public final class Exchange {
         return promptTokens;
     }
 
-    void model(ModelRoute model, long promptTokens) {
+    /** The request as each model's backends get it (set by {@link ModelStage}): identity or translated. */
+    ClientRequest outgoing() {
+        return outgoing;
+    }
+
+    void model(ModelRoute model, long promptTokens, ClientRequest outgoing) {
         this.model = model;
         this.promptTokens = promptTokens;
+        this.outgoing = outgoing;
     }
 
     /**

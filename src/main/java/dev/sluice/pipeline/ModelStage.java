@@ -10,11 +10,11 @@ import dev.sluice.error.ProxyError;
 import dev.sluice.routing.AutoChoice;
 import dev.sluice.routing.Catalog;
 import dev.sluice.routing.ModelRoute;
-import dev.sluice.routing.Protocol;
+import dev.sluice.metrics.ProxyMetrics;
+import dev.sluice.translate.Translation;
 import dev.sluice.validation.RequestValidator;
 import dev.sluice.validation.TokenEstimator;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
@@ -23,34 +23,38 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The model (contract §5): one the key may reach on this endpoint's protocol, else 404 {@code model_not_found}
- * listing those it may; then the checks that depend on it (unsupported parameters, context length). The prompt's
- * tokens are estimated here, once, when the context check or the account's token and credit limits need them.
+ * The model (contract §5): one the key may reach on this endpoint (chat completions and messages reach both
+ * protocols, through translation), else 404 {@code model_not_found} listing those it may; then the checks that
+ * depend on it (unsupported parameters, context length after {@code max-output-tokens}), and for a model of the
+ * other protocol the translation of the request (400 {@code unsupported_parameter} for what it cannot carry). The
+ * prompt's tokens are estimated here, once, when the context check or the account's token and credit limits need them.
  * {@code model: ""} or {@code "auto"} on chat completions and messages lets the proxy choose (contract §6.7).
  */
 @Singleton
 final class ModelStage implements Stage {
 
     private final Catalog catalog;
+    private final ProxyMetrics metrics;
     private final boolean validate;
 
-    ModelStage(Catalog catalog, SluiceConfig config) {
+    ModelStage(Catalog catalog, ProxyMetrics metrics, SluiceConfig config) {
         this.catalog = catalog;
+        this.metrics = metrics;
         this.validate = config.validation().enabled();
     }
 
     @Override
     public Future<Step> apply(Exchange exchange) {
         RequestBody body = exchange.body();
-        Protocol protocol = exchange.endpoint().protocol();
+        Endpoint endpoint = exchange.endpoint();
         if (AutoChoice.requested(body.model())
-                && (exchange.endpoint() == Endpoint.CHAT_COMPLETIONS || exchange.endpoint() == Endpoint.MESSAGES)) {
+                && (endpoint == Endpoint.CHAT_COMPLETIONS || endpoint == Endpoint.MESSAGES)) {
             return chooseModel(exchange);
         }
         ModelRoute model = catalog.model(body.model());
-        if (model == null || model.protocol() != protocol || !exchange.key().allowsModel(model.name())) {
+        if (model == null || !endpoint.reaches(model.protocol()) || !exchange.key().allowsModel(model.name())) {
             List<String> available = new ArrayList<>();
-            for (ModelRoute candidate : reachableModels(protocol, exchange.key())) {
+            for (ModelRoute candidate : reachableModels(endpoint, exchange.key())) {
                 available.add(candidate.name());
             }
             return Step.fail(ProxyError.of(ErrorCode.MODEL_NOT_FOUND,
@@ -59,11 +63,19 @@ final class ModelStage implements Stage {
         }
         boolean contextCheck = validate && model.hasContextWindow();
         long promptTokens = contextCheck || exchange.account().settles()
-                ? TokenEstimator.promptTokens(exchange.endpoint(), body.tree()) : 0;
-        exchange.model(model, promptTokens);
+                ? TokenEstimator.promptTokens(endpoint, body.tree()) : 0;
+        ClientRequest outgoing = new ClientRequest(exchange);
+        exchange.model(model, promptTokens, outgoing);
         if (validate) {
-            RequestValidator.checkForModel(exchange.endpoint(), body.tree(), model, body.maxTokens(), promptTokens,
-                    reachableModels(protocol, exchange.key()));
+            RequestValidator.checkForModel(endpoint, body.tree(), model, model.cappedMaxTokens(body.maxTokens()),
+                    promptTokens, reachableModels(endpoint, exchange.key()));
+        }
+        Translation translation = outgoing.translation(model);
+        if (translation != null) {
+            // translated now, so that a parameter the backend's protocol cannot carry is refused before anything is sent
+            outgoing.translatedFor(model);
+            exchange.response().headers().set(Translation.HEADER, translation.headerValue());
+            metrics.translated(translation.client().wire(), translation.backend().wire());
         }
         return Step.NEXT;
     }
@@ -71,17 +83,16 @@ final class ModelStage implements Stage {
     /**
      * Automatic model choice (contract §6.7): the cheapest of the key's {@code auto} models reachable here that can
      * serve the request serves it, the others follow as its fallbacks; none left is 503 {@code model_router_error}.
-     * The checks that depend on the model (context window, unsupported parameters) are the choice's filters.
+     * The checks that depend on the model (context window, unsupported parameters — a parameter the translation
+     * to a model's protocol cannot carry included) are the choice's filters.
      */
     private Future<Step> chooseModel(Exchange exchange) {
-        RequestBody body = exchange.body();
-        if (body.tree() == null) {
+        if (exchange.body().tree() == null) {
             // scanned without its tree (checks off, nothing to settle): the filters need the fields and the prompt
-            Buffer bytes = body.original();
-            body = BodyScanner.scan(bytes.getBytes(), bytes.length(), true);
-            exchange.body(body);
+            exchange.body(BodyScanner.rescanWithTree(exchange.body()));
         }
-        Protocol protocol = exchange.endpoint().protocol();
+        RequestBody body = exchange.body();
+        Endpoint endpoint = exchange.endpoint();
         List<ModelRoute> keyModels = new ArrayList<>();
         for (ModelRoute candidate : catalog.models()) {
             if (exchange.key().allowsModel(candidate.name())) {
@@ -94,23 +105,42 @@ final class ModelStage implements Stage {
                 fields.add(field.getKey());
             }
         });
-        long promptTokens = TokenEstimator.promptTokens(exchange.endpoint(), body.tree());
-        AutoChoice.Choice choice = AutoChoice.choose(keyModels, candidate -> candidate.protocol() == protocol,
-                promptTokens, body.maxTokens(), fields, System.nanoTime());
+        ClientRequest outgoing = new ClientRequest(exchange);
+        long promptTokens = TokenEstimator.promptTokens(endpoint, body.tree());
+        AutoChoice.Choice choice = AutoChoice.choose(keyModels, candidate -> endpoint.reaches(candidate.protocol()),
+                candidate -> carries(outgoing, candidate), promptTokens, body.maxTokens(), fields, System.nanoTime());
         if (choice instanceof AutoChoice.NoneLeft none) {
             return Step.fail(none.error());
         }
         List<ModelRoute> candidates = ((AutoChoice.Candidates) choice).models();
-        exchange.model(candidates.get(0), promptTokens);
+        exchange.model(candidates.get(0), promptTokens, outgoing);
         exchange.candidates(candidates);
+        Translation translation = outgoing.translation(candidates.get(0));
+        if (translation != null) {
+            exchange.response().headers().set(Translation.HEADER, translation.headerValue());
+            metrics.translated(translation.client().wire(), translation.backend().wire());
+        }
         return Step.NEXT;
     }
 
-    /** The models this key may use on this protocol, in configuration order. */
-    private List<ModelRoute> reachableModels(Protocol protocol, ApiKey key) {
+    /** False when the request has a parameter that the translation to {@code model}'s protocol cannot carry. */
+    private static boolean carries(ClientRequest outgoing, ModelRoute model) {
+        try {
+            outgoing.translatedFor(model);
+            return true;
+        } catch (ProxyError cannot) {
+            if (cannot.is(ErrorCode.UNSUPPORTED_PARAMETER)) {
+                return false;
+            }
+            throw cannot;
+        }
+    }
+
+    /** The models this key may use on this endpoint (translation included), in configuration order. */
+    private List<ModelRoute> reachableModels(Endpoint endpoint, ApiKey key) {
         List<ModelRoute> reachable = new ArrayList<>();
         for (ModelRoute candidate : catalog.models()) {
-            if (candidate.protocol() == protocol && key.allowsModel(candidate.name())) {
+            if (endpoint.reaches(candidate.protocol()) && key.allowsModel(candidate.name())) {
                 reachable.add(candidate);
             }
         }

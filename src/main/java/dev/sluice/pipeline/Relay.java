@@ -5,6 +5,9 @@ import dev.sluice.error.ErrorEnvelope;
 import dev.sluice.error.Origin;
 import dev.sluice.error.ProxyError;
 import dev.sluice.limits.UsageTap;
+import dev.sluice.translate.StreamTranslator;
+import dev.sluice.translate.TranslatedRequest;
+import dev.sluice.translate.Translation;
 import dev.sluice.upstream.IdleWatchdog;
 import dev.sluice.upstream.UpstreamAnswer;
 import dev.sluice.upstream.UpstreamFailure;
@@ -49,6 +52,10 @@ final class Relay {
     /** True when the account holds something (a slot, reservations) to release before the last byte. */
     private final boolean holds;
     private final boolean eventStream;
+    /** The request as translated for the model that answered, or null when no translation is needed. */
+    private final TranslatedRequest translated;
+    /** Turns the backend's events into the client's, for a translated stream; null otherwise. */
+    private StreamTranslator translator;
 
     private IdleWatchdog idle;
     /** Bytes of a body with a declared length still to come; -1 for chunked answers. */
@@ -69,6 +76,7 @@ final class Relay {
         this.holds = exchange.ticket() != null && exchange.ticket().lease() != null;
         String contentType = answer.response().getHeader("content-type");
         this.eventStream = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("text/event-stream");
+        this.translated = exchange.outgoing().translatedFor(answer.model());
     }
 
     void start() {
@@ -85,6 +93,12 @@ final class Relay {
             to.setStatusMessage(statusMessage);
         }
         Headers.copyToClient(from.headers(), to.headers());
+        if (translated != null) {
+            translateHeaders(to);
+        } else {
+            // a fallback of the client's own protocol answered a request whose model is translated
+            to.headers().remove(Translation.HEADER);
+        }
         if (exchange.model().hedge() != null) {
             to.headers().set(ATTEMPTS_HEADER, Integer.toString(attemptsStarted));
         }
@@ -119,7 +133,8 @@ final class Relay {
                 return;
             }
             idle.touch();
-            if (write(chunk)) {
+            if (write(chunk) || ending) {
+                // the answer is complete (or was cut): the client's response is ended and must not be touched
                 return;
             }
             if (to.writeQueueFull()) {
@@ -134,6 +149,25 @@ final class Relay {
         from.endHandler(end -> complete(null, true));
         from.exceptionHandler(failure -> failMidStream(failure, "The backend's stream broke off before it was complete."));
         from.resume();
+    }
+
+    /**
+     * The headers of a translated answer: none that describe the backend's bytes (length, encoding, digest), the
+     * translation named; a JSON answer (already translated whole) gets its own length, a stream is chunked.
+     */
+    private void translateHeaders(HttpServerResponse to) {
+        Translation translation = translated.translation();
+        for (String name : java.util.List.copyOf(to.headers().names())) {
+            if (!translation.relaysResponseHeader(name)) {
+                to.headers().remove(name);
+            }
+        }
+        to.headers().set(Translation.HEADER, translation.headerValue());
+        if (eventStream) {
+            translator = translated.streamTranslator(exchange.requestId(), to::write);
+        } else if (answer.firstChunk() != null) {
+            to.headers().set("content-length", Integer.toString(answer.firstChunk().length()));
+        }
     }
 
     /**
@@ -157,15 +191,50 @@ final class Relay {
             // the client has its answer with this event: free the slot before it can send its next request
             answer.response().pause();
             finish.release(exchange, true, answer.model()).onComplete(released -> {
-                if (!ending) {
-                    exchange.response().write(chunk);
+                if (!ending && !pass(chunk)) {
                     answer.response().resume();
                 }
             });
+            // the release may have completed at once (local store) and the chunk ended the answer
+            return ending;
+        }
+        return pass(chunk);
+    }
+
+    /**
+     * Writes a chunk to the client, through the translator when there is one.
+     *
+     * @return true when the translated stream is over with it (its final event, or an error event)
+     */
+    private boolean pass(Buffer chunk) {
+        if (translator == null) {
+            exchange.response().write(chunk);
             return false;
         }
-        exchange.response().write(chunk);
-        return false;
+        translator.accept(chunk);
+        if (!translator.finished()) {
+            return false;
+        }
+        if (translator.failed()) {
+            // the translator wrote the error event in the client's form (an error inside the stream, or bytes it
+            // could not read): the stream ends there, the backend is stopped
+            endTranslatedWithError();
+        } else {
+            complete(null, false);
+        }
+        return true;
+    }
+
+    private void endTranslatedWithError() {
+        ending = true;
+        stopWatchdog();
+        answer.cancel();
+        ProxyError error = translator.failure() != null ? translator.failure()
+                : ProxyError.of(ErrorCode.BACKEND_STREAM_ERROR, "The backend's stream could not be translated.");
+        LOGGER.warnf("request_id=%s backend=%s translated stream ended with an error: %s", exchange.requestId(),
+                answer.backend().name(), error.getMessage());
+        end(ErrorCode.BACKEND_STREAM_ERROR.status(), ErrorCode.BACKEND_STREAM_ERROR.code(), Origin.ROUTER, true,
+                exchange.response()::end);
     }
 
     private static boolean isFinalEvent(Buffer chunk) {
@@ -199,7 +268,13 @@ final class Relay {
             answer.response().resume();
         }
         HttpServerResponse to = exchange.response();
-        end(answer.response().statusCode(), "ok", Origin.PROVIDER, true, () -> {
+        if (translator != null && !translator.finished()) {
+            // the backend ended its stream: the translator closes what is open (or reports a truncated stream)
+            translator.end();
+        }
+        boolean failed = translator != null && translator.failed();
+        end(failed ? ErrorCode.BACKEND_STREAM_ERROR.status() : answer.response().statusCode(),
+                failed ? ErrorCode.BACKEND_STREAM_ERROR.code() : "ok", failed ? Origin.ROUTER : Origin.PROVIDER, true, () -> {
             if (lastChunk != null) {
                 to.write(lastChunk);
             }
@@ -242,7 +317,11 @@ final class Relay {
         HttpServerResponse to = exchange.response();
         ProxyError error = ProxyError.of(ErrorCode.BACKEND_STREAM_ERROR, message).with("model", exchange.model().name());
         end(error.status(), error.code(), Origin.ROUTER, true, () -> {
-            if (eventStream) {
+            if (translator != null) {
+                // the error event in the client's form
+                translator.fail(message);
+                to.end();
+            } else if (eventStream) {
                 to.end(Buffer.buffer("event: error\ndata: ")
                         .appendBuffer(ErrorEnvelope.render(error, exchange.requestId(), exchange.anthropic()))
                         .appendString("\n\n"));

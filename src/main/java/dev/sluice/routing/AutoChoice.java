@@ -14,9 +14,10 @@ import java.util.function.Predicate;
 /**
  * Automatic model choice (contract §6.7): for a request whose {@code model} is {@code ""} or {@code "auto"}, the
  * candidates are the key's models with {@code auto: true} reachable on the endpoint. A candidate is filtered out
- * when the request does not fit its context window, when every one of its backends is skipped (breaker open or
- * marked down), or when it lists a parameter of the request as unsupported, checked in that order (the first that
- * applies is its reason). The rest are ordered cheapest first (input plus output price per 1k tokens; free is 0),
+ * when the request does not fit its context window (its answer budget lowered to {@code max-output-tokens}), when
+ * every one of its backends is skipped (breaker open or marked down), or when it lists a parameter of the request as
+ * unsupported or the request cannot be carried to it (a parameter its protocol's translation cannot carry), checked
+ * in that order (the first that applies is its reason). The rest are ordered cheapest first (input plus output price per 1k tokens; free is 0),
  * then by larger context window (a model without one counts as the largest: nothing limits it), then by name: the
  * first serves, the others are its fallbacks.
  *
@@ -77,14 +78,16 @@ public final class AutoChoice {
      *
      * @param models the models the key may use (any order); those without {@code auto} are not candidates
      * @param reachable true for a model this endpoint reaches (translation included)
+     * @param carries false when the request cannot be sent to this model as it is (a parameter the translation to
+     *     its protocol cannot carry); asked last, only of models that passed every other filter
      * @param promptTokens the prompt's estimate
      * @param maxTokens the request's {@code max_tokens}, or null when absent (each model's
      *     {@code default-max-tokens} then counts)
      * @param fields the request's top-level fields that carry a value (JSON {@code null} counts as absent)
      * @param nowNanos {@link System#nanoTime()}, for the breakers' delays
      */
-    public static Choice choose(Collection<ModelRoute> models, Predicate<ModelRoute> reachable, long promptTokens,
-            Integer maxTokens, Set<String> fields, long nowNanos) {
+    public static Choice choose(Collection<ModelRoute> models, Predicate<ModelRoute> reachable,
+            Predicate<ModelRoute> carries, long promptTokens, Integer maxTokens, Set<String> fields, long nowNanos) {
         List<ModelRoute> left = new ArrayList<>();
         List<Filtered> filtered = new ArrayList<>();
         for (ModelRoute model : models) {
@@ -92,6 +95,9 @@ public final class AutoChoice {
                 continue;
             }
             String reason = reasonToFilter(model, promptTokens, maxTokens, fields, nowNanos);
+            if (reason == null && !carries.test(model)) {
+                reason = UNSUPPORTED_PARAMETER;
+            }
             if (reason == null) {
                 left.add(model);
             } else {
@@ -109,7 +115,8 @@ public final class AutoChoice {
     /** The first reason that leaves {@code model} out, or null when it can serve the request. */
     private static String reasonToFilter(ModelRoute model, long promptTokens, Integer maxTokens, Set<String> fields,
             long nowNanos) {
-        long answer = maxTokens != null ? maxTokens : model.defaultMaxTokens();
+        Integer asked = model.cappedMaxTokens(maxTokens);
+        long answer = asked != null ? asked : model.defaultMaxTokens();
         if (model.hasContextWindow() && promptTokens + answer > model.contextWindow()) {
             return CONTEXT_WINDOW;
         }

@@ -23,6 +23,7 @@ public final class Backend {
     private final int weight;
     private final String apiKey;
     private final long breakerDelayNanos;
+    private final boolean insecureTls;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile CircuitBreakerState breakerState = CircuitBreakerState.CLOSED;
     private volatile long openedAtNanos;
@@ -30,7 +31,7 @@ public final class Backend {
     private TypedGuard<CompletionStage<Object>> guard;
 
     Backend(String name, String model, Protocol protocol, boolean ssl, String host, int port, String basePath, int weight,
-            String apiKey, long breakerDelayNanos) {
+            String apiKey, long breakerDelayNanos, boolean insecureTls) {
         this.name = name;
         this.model = model;
         this.protocol = protocol;
@@ -41,6 +42,7 @@ public final class Backend {
         this.weight = weight;
         this.apiKey = apiKey;
         this.breakerDelayNanos = breakerDelayNanos;
+        this.insecureTls = insecureTls;
     }
 
     void guard(TypedGuard<CompletionStage<Object>> guard) {
@@ -111,6 +113,11 @@ public final class Backend {
 
     public int weight() {
         return weight;
+    }
+
+    /** True when its TLS certificate and host name are not verified ({@code tls.insecure}, https only). */
+    public boolean insecureTls() {
+        return insecureTls;
     }
 
     /** The backend's own credential, or null. */

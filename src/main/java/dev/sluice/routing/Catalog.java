@@ -2,6 +2,7 @@ package dev.sluice.routing;
 
 import dev.sluice.config.ConfigProblems;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.config.CaBundle;
 import io.smallrye.faulttolerance.api.TypedGuard;
 import java.net.URI;
 import java.time.Duration;
@@ -87,6 +88,9 @@ public final class Catalog {
             if (config.contextWindow().isPresent() && config.contextWindow().getAsInt() <= 0) {
                 problems.add(path + ".context-window", "must be positive");
             }
+            if (config.maxOutputTokens().isPresent() && config.maxOutputTokens().getAsInt() <= 0) {
+                problems.add(path + ".max-output-tokens", "must be positive");
+            }
             if (config.defaultMaxTokens() <= 0) {
                 problems.add(path + ".default-max-tokens", "must be positive");
             }
@@ -96,7 +100,8 @@ public final class Catalog {
             }
             Hedge hedge = config.hedge().map(h -> hedge(path + ".hedge", h, problems)).orElse(null);
             models.put(name, new ModelRoute(name, config.upstreamModel().orElse(name), protocol,
-                    config.contextWindow().orElse(0), config.defaultMaxTokens(), price,
+                    config.contextWindow().orElse(0), config.defaultMaxTokens(),
+                    config.maxOutputTokens().isPresent() ? config.maxOutputTokens().getAsInt() : null, price,
                     List.copyOf(config.fallbacks().orElse(List.of())),
                     Set.copyOf(config.unsupportedParameters().orElse(List.of())),
                     List.copyOf(backends), settings, config.auto(), hedge));
@@ -133,9 +138,13 @@ public final class Catalog {
             basePath = basePath.substring(0, basePath.length() - 1);
         }
         String apiKey = config.apiKey().filter(key -> !key.isBlank()).orElse(null);
+        boolean insecure = config.tls().map(SluiceConfig.BackendTls::insecure).orElse(false);
+        if (insecure && !ssl) {
+            problems.add(path + ".tls.insecure", "applies to https backends only ('" + config.url() + "')");
+        }
         SluiceConfig.CircuitBreaker breaker = upstream.circuitBreaker();
         Backend backend = new Backend(name, model, protocol, ssl, uri.getHost(), port, basePath, Math.max(1, config.weight()),
-                apiKey, breaker.delay().toNanos());
+                apiKey, breaker.delay().toNanos(), insecure && ssl);
         backend.guard(breakers.create(backend, breaker));
         return backend;
     }
@@ -185,6 +194,8 @@ public final class Catalog {
         if (upstream.maxConnections() < 1) {
             problems.add(path + ".max-connections", "must be at least 1");
         }
+        upstream.tls().caFile().map(CaBundle::problem)
+                .ifPresent(problem -> problems.add(path + ".tls.ca-file", problem));
     }
 
     private static void checkOverride(String path, SluiceConfig.UpstreamOverride override, ConfigProblems problems) {

@@ -12,6 +12,7 @@ public record Attempt(String backend, String model, String code, Integer status,
             case CONNECT -> ErrorCode.BACKEND_CONNECT_ERROR.code();
             case TIMEOUT -> ErrorCode.BACKEND_TIMEOUT.code();
             case HTTP -> "http_" + failure.status();
+            case INVALID_ANSWER -> ErrorCode.INVALID_PROVIDER_RESPONSE.code();
             case CANCELLED -> "cancelled";
         };
     }

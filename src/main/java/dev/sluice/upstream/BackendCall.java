@@ -32,6 +32,8 @@ final class BackendCall {
 
     /** Error bodies are read up to this size to build the envelope; the rest is dropped. */
     static final int MAX_ERROR_BODY = 64 * 1024;
+    /** A translated JSON answer is read whole before it is translated; longer ones are not answers of a chat model. */
+    static final int MAX_TRANSLATED_ANSWER = 16 * 1024 * 1024;
 
     /**
      * What the backend answered before any byte went to the client.
@@ -61,6 +63,8 @@ final class BackendCall {
         ModelRoute model = flight.model();
         Backend backend = flight.backend();
         long started = System.nanoTime();
+        // built before connecting: a model that cannot take the request fails here, with nothing sent
+        Buffer body = outgoing.body(model);
         Promise<Response> promise = Promise.promise();
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
@@ -85,11 +89,11 @@ final class BackendCall {
                 return;
             }
             flight.sent(request);
-            prepare(request, outgoing, backend, tracing);
+            prepare(request, outgoing, model, backend, tracing);
             // no response headers in time: first-byte timeout
             IdleWatchdog firstByte = IdleWatchdog.start(vertx, model.upstream().firstByteTimeout().toMillis(),
                     () -> timeout(request, promise, "no response headers within the first-byte timeout"));
-            request.send(outgoing.body(model)).onComplete(answered -> {
+            request.send(body).onComplete(answered -> {
                 firstByte.cancel();
                 if (answered.failed()) {
                     promise.tryFail(classify(answered.cause()));
@@ -100,7 +104,7 @@ final class BackendCall {
                 IdleWatchdog firstChunk = IdleWatchdog.start(vertx, model.upstream().idleTimeout().toMillis(),
                         () -> timeout(request, promise, "no first chunk within the idle timeout"));
                 promise.future().onComplete(decided -> firstChunk.cancel());
-                onResponse(request, answered.result(), promise);
+                onResponse(request, answered.result(), promise, outgoing, model, backend);
             });
         });
         // a reset because the caller gave up is the proxy's own doing, not a failure of the backend
@@ -114,7 +118,8 @@ final class BackendCall {
         }
     }
 
-    private static void prepare(HttpClientRequest request, OutgoingRequest outgoing, Backend backend, boolean tracing) {
+    private static void prepare(HttpClientRequest request, OutgoingRequest outgoing, ModelRoute model, Backend backend,
+            boolean tracing) {
         Headers.copyToUpstream(outgoing.clientHeaders(), request.headers(), tracing);
         request.headers().set("content-type", "application/json");
         request.headers().set(RequestIds.HEADER, outgoing.requestId());
@@ -122,6 +127,7 @@ final class BackendCall {
             // usage is read from the answer on its way through: it must not come compressed
             request.headers().remove("accept-encoding");
         }
+        outgoing.adjustHeaders(model, request.headers());
         if (backend.apiKey() != null) {
             if (backend.protocol() == Protocol.ANTHROPIC) {
                 request.headers().set("x-api-key", backend.apiKey());
@@ -131,21 +137,41 @@ final class BackendCall {
         }
     }
 
-    private static void onResponse(HttpClientRequest request, HttpClientResponse response,
-            Promise<Response> promise) {
+    private static void onResponse(HttpClientRequest request, HttpClientResponse response, Promise<Response> promise,
+            OutgoingRequest outgoing, ModelRoute model, Backend backend) {
         int status = response.statusCode();
         if (status >= 500 || status == 408 || status == 429) {
             long retryAfter = retryAfterSeconds(response.getHeader("retry-after"));
-            readBounded(response).onComplete(body -> promise.tryFail(
-                    UpstreamFailure.http(status, retryAfter, body.succeeded() ? body.result() : null)));
+            readBounded(response, MAX_ERROR_BODY).onComplete(body -> promise.tryFail(UpstreamFailure.http(
+                    overloaded(backend, body.result()) ? 529 : status, retryAfter, body.succeeded() ? body.result() : null)));
             return;
         }
         if (status >= 400) {
-            readBounded(response).onComplete(body -> {
-                if (body.succeeded()) {
-                    promise.tryComplete(new Response(request, response, null, true, body.result()));
-                } else {
+            readBounded(response, MAX_ERROR_BODY).onComplete(body -> {
+                if (body.failed()) {
                     promise.tryFail(classify(body.cause()));
+                } else if (overloaded(backend, body.result())) {
+                    // Anthropic's overloaded_error counts as a 529 whatever its status (contract §9)
+                    promise.tryFail(UpstreamFailure.http(529, retryAfterSeconds(response.getHeader("retry-after")),
+                            body.result()));
+                } else {
+                    promise.tryComplete(new Response(request, response, null, true, body.result()));
+                }
+            });
+            return;
+        }
+        if (outgoing.readsWholeAnswer(model) && !isEventStream(response)) {
+            // a translated JSON answer: read whole (bounded) and translated before anything reaches the client, so
+            // that an unreadable one is still retried
+            readBounded(response, MAX_TRANSLATED_ANSWER).onComplete(body -> {
+                if (body.failed()) {
+                    promise.tryFail(classify(body.cause()));
+                    return;
+                }
+                try {
+                    promise.tryComplete(new Response(request, response, outgoing.answer(model, body.result()), true, null));
+                } catch (OutgoingRequest.InvalidAnswer unreadable) {
+                    promise.tryFail(UpstreamFailure.invalidAnswer(unreadable.getMessage()));
                 }
             });
             return;
@@ -159,12 +185,28 @@ final class BackendCall {
         response.exceptionHandler(failure -> promise.tryFail(classify(failure)));
     }
 
-    /** Reads a body up to {@link #MAX_ERROR_BODY} bytes, draining and dropping the rest. */
-    private static Future<Buffer> readBounded(HttpClientResponse response) {
+    static boolean isEventStream(HttpClientResponse response) {
+        String contentType = response.getHeader("content-type");
+        return contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).contains("text/event-stream");
+    }
+
+    /** An Anthropic backend's {@code overloaded_error} (sent with 529, and sometimes with other statuses). */
+    private static boolean overloaded(Backend backend, Buffer body) {
+        if (backend.protocol() != Protocol.ANTHROPIC || body == null || body.length() == 0) {
+            return false;
+        }
+        return body.toString(java.nio.charset.StandardCharsets.UTF_8).contains("\"overloaded_error\"");
+    }
+
+    /**
+     * Reads a body up to {@code max} bytes, draining and dropping the rest (an error body is cut to what the envelope
+     * needs; a translated answer that long fails as unreadable).
+     */
+    private static Future<Buffer> readBounded(HttpClientResponse response, int max) {
         Promise<Buffer> promise = Promise.promise();
         Buffer body = Buffer.buffer();
         response.handler(chunk -> {
-            int room = MAX_ERROR_BODY - body.length();
+            int room = max - body.length();
             if (room > 0) {
                 body.appendBuffer(chunk, 0, Math.min(room, chunk.length()));
             }

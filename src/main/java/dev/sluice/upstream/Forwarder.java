@@ -6,9 +6,6 @@ import dev.sluice.routing.ModelRoute;
 import dev.sluice.routing.RetryBudget;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -24,7 +21,7 @@ import java.util.concurrent.CompletionStage;
 public final class Forwarder {
 
     private final Vertx vertx;
-    private final HttpClient client;
+    private final UpstreamClients clients;
     private final Catalog catalog;
     private final RetryBudget retryBudget;
     private final Listener listener;
@@ -58,11 +55,7 @@ public final class Forwarder {
         this.catalog = catalog;
         this.retryBudget = retryBudget;
         this.listener = listener;
-        this.client = vertx.createHttpClient(
-                new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false)
-                        .setKeepAliveTimeout((int) Math.max(1, upstream.keepAliveTimeout().toSeconds()))
-                        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, upstream.connectTimeout().toMillis())),
-                new PoolOptions().setHttp1MaxSize(upstream.maxConnections()).setMaxWaitQueueSize(-1));
+        this.clients = new UpstreamClients(vertx, catalog, upstream);
         this.timers = new Route.Timers() {
             @Override
             public long set(long delayMillis, Runnable task) {
@@ -77,7 +70,7 @@ public final class Forwarder {
     }
 
     public Future<Void> close() {
-        return client.close();
+        return clients.close();
     }
 
     /**
@@ -109,7 +102,8 @@ public final class Forwarder {
 
     /** One attempt at one backend, through its circuit breaker. */
     private CompletionStage<Object> call(OutgoingRequest request, Route.Flight flight) {
-        return flight.backend().guard().get(() -> BackendCall.start(vertx, client, tracing, request, flight)
+        return flight.backend().guard().get(() -> BackendCall.start(vertx, clients.clientFor(flight.backend()), tracing,
+                request, flight)
                 .map(response -> (Object) response).toCompletionStage());
     }
 }

@@ -27,4 +27,27 @@ public interface OutgoingRequest {
 
     /** True when the answer is read on its way through (usage settlement): it must not come compressed. */
     boolean identityEncoding();
+
+    /** Fits the headers about to go to this model's backends (a translation drops and adds some). */
+    void adjustHeaders(ModelRoute model, MultiMap upstreamHeaders);
+
+    /**
+     * Whether a 2xx answer of this model that is not an event stream must be read whole and passed through
+     * {@link #answer} before anything reaches the client (a translated JSON answer).
+     */
+    boolean readsWholeAnswer(ModelRoute model);
+
+    /**
+     * The client's answer made of a backend's complete 2xx answer.
+     *
+     * @throws InvalidAnswer when the backend's answer cannot be read as its protocol says
+     */
+    Buffer answer(ModelRoute model, Buffer backendAnswer);
+
+    /** A 2xx answer that cannot be read as its protocol says: {@code invalid_provider_response}, retried like a 502. */
+    final class InvalidAnswer extends RuntimeException {
+        public InvalidAnswer(String message) {
+            super(message, null, false, false);
+        }
+    }
 }

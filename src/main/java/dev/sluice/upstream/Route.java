@@ -297,6 +297,16 @@ public final class Route {
             next();
             return;
         }
+        if (error instanceof ProxyError cannotTake) {
+            // this model cannot take the request (a fallback whose protocol cannot carry one of its parameters):
+            // nothing was sent; its backends are skipped
+            LOGGER.debugf("request_id=%s model %s skipped: %s", request.requestId(), model.name(), cannotTake.getMessage());
+            modelIndex++;
+            attemptsOnModel = 0;
+            started--;
+            next();
+            return;
+        }
         if (!(error instanceof UpstreamFailure failure)) {
             unexpected(backend, error, List.copyOf(attempts), failedNanos);
             return;
@@ -459,6 +469,21 @@ public final class Route {
             endIfNothingRuns();
             return;
         }
+        if (error instanceof ProxyError cannotTake) {
+            // this model cannot take the request (its protocol cannot carry one of its parameters): nothing was
+            // sent, and none of its backends can take it either
+            LOGGER.debugf("request_id=%s model %s skipped: %s", request.requestId(), flight.model.name(),
+                    cannotTake.getMessage());
+            flights.remove(flight);
+            started--;
+            if (modelIndex < chain.size() && chain.get(modelIndex) == flight.model) {
+                modelIndex++;
+                attemptsOnModel = 0;
+            }
+            launch(null);
+            endIfNothingRuns();
+            return;
+        }
         if (!(error instanceof UpstreamFailure failure)) {
             giveUpAll();
             unexpected(flight.backend, error, hedgedAttempts(), System.nanoTime() - startNanos);
@@ -592,6 +617,9 @@ public final class Route {
         } else if (lastFailure.isTimeout()) {
             error = ProxyError.of(ErrorCode.BACKEND_TIMEOUT,
                     "The backend for model '" + requested.name() + "' did not answer in time.");
+        } else if (lastFailure.kind() == UpstreamFailure.Kind.INVALID_ANSWER) {
+            error = ProxyError.of(ErrorCode.INVALID_PROVIDER_RESPONSE,
+                    "The backend for model '" + requested.name() + "' answered with a body that cannot be read.");
         } else if (lastFailure.kind() == UpstreamFailure.Kind.CONNECT) {
             error = ProxyError.of(ErrorCode.BACKEND_CONNECT_ERROR,
                     "The backend for model '" + requested.name() + "' could not be reached.");

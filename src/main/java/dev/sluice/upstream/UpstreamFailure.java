@@ -17,6 +17,8 @@ public final class UpstreamFailure extends RuntimeException {
         TIMEOUT,
         /** The backend answered with a failure status. */
         HTTP,
+        /** The backend answered 2xx with a body that cannot be read as its protocol says (contract §9). */
+        INVALID_ANSWER,
         /** The proxy itself dropped the call because its client went away: says nothing about the backend. */
         CANCELLED
     }
@@ -44,6 +46,10 @@ public final class UpstreamFailure extends RuntimeException {
 
     public static UpstreamFailure timeout(String message) {
         return new UpstreamFailure(Kind.TIMEOUT, 0, 0, null, message);
+    }
+
+    public static UpstreamFailure invalidAnswer(String message) {
+        return new UpstreamFailure(Kind.INVALID_ANSWER, 0, 0, null, message);
     }
 
     public static UpstreamFailure http(int status, long retryAfterSeconds, Buffer body) {
@@ -84,7 +90,7 @@ public final class UpstreamFailure extends RuntimeException {
         if (isTimeout()) {
             return retryOnTimeout;
         }
-        if (kind == Kind.CONNECT) {
+        if (kind == Kind.CONNECT || kind == Kind.INVALID_ANSWER) {
             return true;
         }
         if (kind == Kind.CANCELLED) {

@@ -23,7 +23,8 @@ import java.util.Set;
  */
 final class AnthropicChecks {
 
-    private static final Set<String> ROLES = Set.of("user", "assistant");
+    /** Claude Code sends system turns inside messages (contract §5). */
+    private static final Set<String> ROLES = Set.of("user", "assistant", "system");
     private static final Set<String> CHOICES_WITHOUT_NAME = Set.of("auto", "any", "none");
 
     private AnthropicChecks() {
@@ -150,7 +151,7 @@ final class AnthropicChecks {
             String at = "messages[" + i + "]";
             String role = requiredString(message, "role", at);
             if (!ROLES.contains(role)) {
-                throw Fields.schema(at + ".role", at + ".role must be user or assistant.");
+                throw Fields.schema(at + ".role", at + ".role must be user, assistant or system.");
             }
             JsonNode content = message.get("content");
             if (!present(content)) {

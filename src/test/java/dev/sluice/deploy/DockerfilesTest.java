@@ -53,14 +53,14 @@ class DockerfilesTest {
     @CsvSource({
             "Dockerfile.jvm, registry.access.redhat.com/ubi9/openjdk-21-runtime, 185",
             "Dockerfile.native-micro, quay.io/quarkus/ubi9-quarkus-micro-image, 1001"})
-    void runsAsItsNonRootUserOnPort8080(String file, String baseImage, String user) throws IOException {
+    void runsAsItsNonRootUserOnPort8080WithHealthAndMetricsOn9000(String file, String baseImage, String user) throws IOException {
         // given
         List<String> instructions = instructions(file);
 
         // then
         assertTrue(only(instructions, "FROM").startsWith(baseImage + ":"), only(instructions, "FROM"));
         assertEquals(user, only(instructions, "USER"));
-        assertEquals("8080", only(instructions, "EXPOSE"));
+        assertEquals("8080 9000", only(instructions, "EXPOSE"));
         assertTrue(instructions.stream().noneMatch(line -> line.startsWith("RUN ")), "no shell, even to build");
     }
 

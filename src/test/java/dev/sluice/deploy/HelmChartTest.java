@@ -115,8 +115,8 @@ class HelmChartTest {
         Manifests manifests = render();
 
         // then (helm-java's template leaves out hooks, so the test pod of templates/tests is not among them)
-        assertEquals(List.of("ConfigMap", "Deployment", "PodDisruptionBudget", "Secret", "Service", "ServiceAccount"),
-                manifests.kinds());
+        assertEquals(List.of("ConfigMap", "Deployment", "PodDisruptionBudget", "Secret", "Service", "Service",
+                "ServiceAccount"), manifests.kinds());
         Map<String, Object> deployment = manifests.one("Deployment");
         assertEquals(2, at(deployment, "spec.replicas"));
         Map<String, Object> sluice = sluiceContainer(manifests);
@@ -132,15 +132,35 @@ class HelmChartTest {
     void theServiceReachesTheProxyPort() {
         // given
         Manifests manifests = render();
-        Map<String, Object> service = manifests.one("Service");
+        Map<String, Object> service = manifests.named("Service", FULLNAME);
         Map<String, Object> deployment = manifests.one("Deployment");
 
         // then
-        Map<String, Object> port = Manifests.cast(list(service, "spec.ports").get(0));
+        List<Object> ports = list(service, "spec.ports");
+        assertEquals(1, ports.size(), "the proxy's Service serves the proxy port only");
+        Map<String, Object> port = Manifests.cast(ports.get(0));
         assertEquals(8080, port.get("port"));
         assertEquals(8080, Manifests.resolvePort(sluiceContainer(manifests), port.get("targetPort")));
         assertSelects(map(service, "spec.selector"), deployment);
         assertSelects(map(manifests.one("PodDisruptionBudget"), "spec.selector.matchLabels"), deployment);
+    }
+
+    @Test
+    void healthAndMetricsHaveTheirOwnClusterIpServiceEvenWhenTheProxyIsALoadBalancer() {
+        // given
+        Manifests manifests = render(template -> template.set("service.type", "LoadBalancer"));
+
+        // when
+        Map<String, Object> management = manifests.named("Service", FULLNAME + "-management");
+
+        // then
+        assertEquals("LoadBalancer", at(manifests.named("Service", FULLNAME), "spec.type"));
+        assertEquals("ClusterIP", at(management, "spec.type"));
+        Map<String, Object> port = Manifests.cast(list(management, "spec.ports").get(0));
+        assertEquals(9000, port.get("port"));
+        assertEquals("management", port.get("name"));
+        assertEquals(Manifests.MANAGEMENT_PORT, Manifests.resolvePort(sluiceContainer(manifests), port.get("targetPort")));
+        assertSelects(map(management, "spec.selector"), manifests.one("Deployment"));
     }
 
     @Test
@@ -262,7 +282,7 @@ class HelmChartTest {
 
         // then
         assertTrue(without.ofKind("StatefulSet").isEmpty());
-        assertEquals(1, without.ofKind("Service").size());
+        assertEquals(2, without.ofKind("Service").size(), "the proxy's and the management Service");
         Map<String, Object> redis = with.named("StatefulSet", FULLNAME + "-redis");
         Map<String, Object> service = with.named("Service", FULLNAME + "-redis");
         assertSelects(map(service, "spec.selector"), redis);
@@ -374,11 +394,15 @@ class HelmChartTest {
         assertEquals("redis://" + FULLNAME + "-redis:6379", envValue(sluiceContainer(manifests), "QUARKUS_REDIS_HOSTS"));
         Map<String, Object> endpoint = Manifests.cast(list(manifests.one("ServiceMonitor"), "spec.endpoints").get(0));
         assertEquals("/q/metrics", endpoint.get("path"));
-        assertEquals("http", endpoint.get("port"));
-        assertTrue(list(manifests.named("Service", FULLNAME), "spec.ports").stream()
-                .anyMatch(port -> "http".equals(at(port, "name"))), "the ServiceMonitor's port is on the Service");
-        assertSelects(map(manifests.one("ServiceMonitor"), "spec.selector.matchLabels"),
-                manifests.named("Service", FULLNAME), "metadata.labels");
+        assertEquals("management", endpoint.get("port"));
+        Map<String, Object> management = manifests.named("Service", FULLNAME + "-management");
+        assertTrue(list(management, "spec.ports").stream().anyMatch(port -> "management".equals(at(port, "name"))),
+                "the ServiceMonitor's port is on the management Service");
+        assertSelects(map(manifests.one("ServiceMonitor"), "spec.selector.matchLabels"), management, "metadata.labels");
+        Map<String, Object> proxyServiceLabels = map(manifests.named("Service", FULLNAME), "metadata.labels");
+        assertFalse(proxyServiceLabels.entrySet().containsAll(
+                map(manifests.one("ServiceMonitor"), "spec.selector.matchLabels").entrySet()),
+                "metrics are not scraped from the proxy's Service");
         Map<String, Object> backend = map(Manifests.cast(list(list(manifests.one("Ingress"), "spec.rules").get(0),
                 "http.paths").get(0)), "backend.service");
         assertEquals(FULLNAME, backend.get("name"));
@@ -449,6 +473,7 @@ class HelmChartTest {
         assertTrue(notes.contains("curl http://localhost:8080/v1/chat/completions"), notes);
         assertTrue(notes.contains("authorization: Bearer sk-sluice-demo"), notes);
         assertTrue(notes.contains("\"model\":\"demo\""), notes);
+        assertTrue(notes.contains("/q/metrics on the management port 9000 (Service " + FULLNAME + "-management)"), notes);
     }
 
     @Test

@@ -95,6 +95,10 @@ class K8sManifestsTest {
         HelmChartTest.assertSelects(map(edge.one("PodDisruptionBudget"), "spec.selector.matchLabels"), deployment);
         assertEquals(8080, Manifests.resolvePort(sluice,
                 at(list(edge.one("Service"), "spec.ports").get(0), "targetPort")));
+        assertEquals(1, list(edge.one("Service"), "spec.ports").size(), "health and metrics stay off the Service");
+        assertEquals(String.valueOf(Manifests.MANAGEMENT_PORT),
+                map(deployment, "spec.template.metadata.annotations").get("prometheus.io/port"),
+                "Prometheus scrapes the management port");
         assertTrue((Integer) at(deployment, "spec.replicas") > (Integer) at(edge.one("PodDisruptionBudget"),
                 "spec.minAvailable"), "the budget leaves room for a drain");
     }

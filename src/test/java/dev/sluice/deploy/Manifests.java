@@ -22,6 +22,8 @@ import org.yaml.snakeyaml.Yaml;
 final class Manifests {
 
     static final int HTTP_PORT = 8080;
+    /** Quarkus' management interface: health and metrics, never on {@link #HTTP_PORT}. */
+    static final int MANAGEMENT_PORT = 9000;
     static final String LIVE = "/q/health/live";
     static final String READY = "/q/health/ready";
 
@@ -137,13 +139,15 @@ final class Manifests {
     // ------------------------------------------------------------------ checks shared by the chart and the manifests
 
     /**
-     * A Sluice container: startup and liveness probes on /q/health/live, readiness on /q/health/ready, all on 8080,
-     * and its port 8080.
+     * A Sluice container: its proxy port 8080 first, its management port 9000, and startup and liveness probes on
+     * /q/health/live, readiness on /q/health/ready, all on the management port (never on the proxy's).
      */
     static void assertSluiceProbes(Map<String, Object> container) {
         String name = (String) container.get("name");
         assertEquals(HTTP_PORT, resolvePort(container, at(list(container, "ports").get(0), "containerPort")),
                 name + " port");
+        assertTrue(list(container, "ports").stream().anyMatch(port -> Integer.valueOf(MANAGEMENT_PORT)
+                .equals(at(port, "containerPort"))), name + " declares no management port " + MANAGEMENT_PORT);
         assertProbe(container, "startupProbe", LIVE);
         assertProbe(container, "livenessProbe", LIVE);
         assertProbe(container, "readinessProbe", READY);
@@ -153,7 +157,8 @@ final class Manifests {
         Map<String, Object> get = map(container, probe + ".httpGet");
         assertNotNull(get, () -> container.get("name") + " has no " + probe + ".httpGet");
         assertEquals(path, get.get("path"), () -> container.get("name") + " " + probe + " path");
-        assertEquals(HTTP_PORT, resolvePort(container, get.get("port")), () -> container.get("name") + " " + probe);
+        assertEquals(MANAGEMENT_PORT, resolvePort(container, get.get("port")),
+                () -> container.get("name") + " " + probe);
     }
 
     /**

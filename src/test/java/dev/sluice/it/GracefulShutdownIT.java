@@ -77,7 +77,7 @@ class GracefulShutdownIT {
 
     static int readiness(SluiceProcess sluice) throws Exception {
         return java.net.http.HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(sluice.url("/q/health/ready"))).build(),
+                HttpRequest.newBuilder(URI.create(sluice.managementUrl("/q/health/ready"))).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 

@@ -357,6 +357,23 @@ abstract class AdmissionEndToEnd {
     }
 
     @Test
+    void embeddingsReserveOnlyTheirPromptAndSettleFromItsUsage() throws Exception {
+        awayFromTheMinuteBoundary();
+        // given: an embeddings answer, whose usage has prompt tokens and no completion tokens
+        backends.get("l").reply(Replies.json(200, "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\","
+                + "\"index\":0,\"embedding\":[0.1,0.2]}],\"model\":\"m\",\"usage\":{\"prompt_tokens\":8,"
+                + "\"total_tokens\":8}}"));
+
+        // when
+        openai(key("embed")).body("{\"model\":\"priced\",\"input\":\"hello there\"}").post("/v1/embeddings")
+                .then().statusCode(200);
+
+        // then: the 8 prompt tokens, not the model's default max_tokens (40) reserved for an answer never written
+        awaitTokens("embed", 8);
+        assertThat(usage("embed").getInt("tokens.used")).isEqualTo(8);
+    }
+
+    @Test
     void settlesAStreamFromItsFinalUsageChunk() throws Exception {
         awayFromTheMinuteBoundary();
         backends.get("l").reply((request, body, response) -> {

@@ -1,11 +1,11 @@
 package dev.sluice.limits;
 
 import static dev.sluice.testing.Api.openai;
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
+import dev.sluice.testing.Management;
 import dev.sluice.testing.RedisFailureProfile;
 import dev.sluice.testing.RespClient;
 import dev.sluice.testing.InjectRedis;
@@ -51,7 +51,7 @@ abstract class RedisFailureEndToEnd {
     }
 
     static JsonPath readiness(int expectedStatus) {
-        return given().get("/q/health/ready").then().statusCode(expectedStatus).extract().jsonPath();
+        return Management.given().get("/q/health/ready").then().statusCode(expectedStatus).extract().jsonPath();
     }
 
     static String limitStoreMode(JsonPath health) {

@@ -37,8 +37,8 @@ class AutoChoiceTest {
     }
 
     AutoChoice.Choice choose(long promptTokens, Integer maxTokens, String... fields) {
-        return AutoChoice.choose(catalog.models(), model -> true, promptTokens, maxTokens, Set.of(fields),
-                System.nanoTime());
+        return AutoChoice.choose(catalog.models(), model -> true, model -> true, promptTokens, maxTokens,
+                Set.of(fields), System.nanoTime());
     }
 
     static List<String> names(AutoChoice.Choice choice) {
@@ -83,8 +83,8 @@ class AutoChoiceTest {
     void modelsTheEndpointDoesNotReachAreNoCandidates() {
         models("@chat", "auto", "true", "@claude", "auto", "true", "protocol", "anthropic");
 
-        AutoChoice.Choice choice = AutoChoice.choose(catalog.models(), model -> model.protocol() == Protocol.OPENAI, 10,
-                10, Set.of(), System.nanoTime());
+        AutoChoice.Choice choice = AutoChoice.choose(catalog.models(), model -> model.protocol() == Protocol.OPENAI,
+                model -> true, 10, 10, Set.of(), System.nanoTime());
 
         assertThat(names(choice)).containsExactly("chat");
     }
@@ -123,6 +123,32 @@ class AutoChoiceTest {
 
         assertThat(names(choose(1, 1, "messages", "temperature"))).containsExactly("strict", "lenient");
         assertThat(names(choose(1, 1, "messages", "logit_bias"))).containsExactly("lenient");
+    }
+
+    @Test
+    void aModelTheRequestCannotBeCarriedToIsFilteredOutAsUnsupported() {
+        // given: the request has a parameter the translation to claude's protocol cannot carry
+        models("@claude", "auto", "true", "protocol", "anthropic", "@pricey", "auto", "true", "price.input-per-1k", "1");
+
+        // when
+        AutoChoice.Choice choice = AutoChoice.choose(catalog.models(), model -> true,
+                model -> model.protocol() != Protocol.ANTHROPIC, 1, 1, Set.of("logit_bias"), System.nanoTime());
+
+        // then
+        assertThat(names(choice)).containsExactly("pricey");
+        catalog.model("pricey").backends().forEach(backend -> backend.healthy(false));
+        assertThat(filtered(AutoChoice.choose(catalog.models(), model -> true,
+                model -> model.protocol() != Protocol.ANTHROPIC, 1, 1, Set.of("logit_bias"), System.nanoTime())))
+                .containsExactly(new AutoChoice.Filtered("claude", "unsupported_parameter"),
+                        new AutoChoice.Filtered("pricey", "unhealthy"));
+    }
+
+    @Test
+    void theAnswerBudgetIsLoweredToMaxOutputTokensBeforeTheWindowCheck() {
+        models("@capped", "auto", "true", "context-window", "100", "max-output-tokens", "50");
+
+        assertThat(names(choose(40, 32_000))).containsExactly("capped");
+        assertThat(filtered(choose(60, 32_000))).extracting(AutoChoice.Filtered::reason).containsExactly("context_window");
     }
 
     @Test

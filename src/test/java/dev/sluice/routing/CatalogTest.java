@@ -9,10 +9,14 @@ import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.runtime.configuration.MemorySizeConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Invalid model configurations stop start-up with a message naming the key path. */
 class CatalogTest {
@@ -103,6 +107,35 @@ class CatalogTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(problems::throwIfAny)
                 .hasMessage("Invalid Sluice configuration: sluice.upstream.retries: must not be negative; "
                         + "sluice.models.m.backends[0].url: unknown scheme 'ftp' in 'ftp://x' (expected http or https)");
+    }
+
+    @Test
+    void namesAnUnreadableOrEmptyCaFile(@TempDir Path directory) throws IOException {
+        Path notPem = Files.writeString(directory.resolve("ca.pem"), "not a certificate\n");
+        String missing = directory.resolve("missing.pem").toString();
+
+        assertThat(problemsOf(config("sluice.upstream.tls.ca-file", missing)).list())
+                .containsExactly("sluice.upstream.tls.ca-file: '" + missing + "' is not a readable file");
+        assertThat(problemsOf(config("sluice.upstream.tls.ca-file", directory.toString())).list())
+                .containsExactly("sluice.upstream.tls.ca-file: '" + directory + "' is not a readable file");
+        assertThat(problemsOf(config("sluice.upstream.tls.ca-file", notPem.toString())).list()).singleElement()
+                .asString().startsWith("sluice.upstream.tls.ca-file: '" + notPem + "' ");
+    }
+
+    @Test
+    void readsThePerBackendInsecureSwitchForHttpsBackendsOnly() {
+        SluiceConfig config = config("sluice.models.m.backends[0].url", "https://vllm:8000",
+                "sluice.models.m.backends[0].tls.insecure", "true",
+                "sluice.models.m.backends[1].url", "https://vllm2:8000");
+        ConfigProblems problems = new ConfigProblems();
+        Catalog catalog = Catalog.build(config.models(), config.upstream(), problems, (backend, breaker) -> null);
+
+        assertThat(problems.list()).isEmpty();
+        assertThat(catalog.model("m").backends()).extracting(Backend::insecureTls).containsExactly(true, false);
+        assertThat(problemsOf(config("sluice.models.m.backends[0].url", "http://h:1",
+                "sluice.models.m.backends[0].tls.insecure", "true")).list())
+                .containsExactly(
+                        "sluice.models.m.backends[0].tls.insecure: applies to https backends only ('http://h:1')");
     }
 
     @Test

@@ -24,7 +24,7 @@ public class ProxyProfile implements QuarkusTestProfile {
 
     /** Accounts of the limit tests, each reached by the key {@link #key(String)}. */
     public static final String[] ACCOUNTS = {"conc", "quota", "noplan", "rate", "tokens", "credits", "flood", "open",
-        "settle", "serial", "hedge"};
+        "settle", "serial", "embed", "hedge"};
 
     /** Every backend the profile's models use; g and g2 are never started (nothing listens there). */
     static final String[] BACKENDS = {"a", "b", "c", "d", "e", "f", "h", "i", "j", "k", "l",
@@ -48,6 +48,8 @@ public class ProxyProfile implements QuarkusTestProfile {
         config.put("sluice.upstream.idle-timeout", "400ms");
         config.put("sluice.upstream.circuit-breaker.request-volume", "1000000");
         config.put("sluice.max-body-size", "64K");
+        // short, so that the slow-client tests (HostileInputTest) are quick; no other test sends a request slowly
+        config.put("sluice.client-timeout", "2s");
 
         config.put("sluice.accounts.acme.concurrency", "1000");
         keys(config);
@@ -77,6 +79,14 @@ public class ProxyProfile implements QuarkusTestProfile {
         model(config, "patient", null, "h", "i", "j");
         config.put("sluice.models.patient.upstream.retry-on-timeout", "true");
         config.put("sluice.models.patient.upstream.retries", "1");
+        // answers capped by max-output-tokens, untranslated and translated
+        model(config, "capped", null, "a");
+        config.put("sluice.models.capped.max-output-tokens", "100");
+        config.put("sluice.models.capped.context-window", "1000");
+        config.put("sluice.models.claude-capped.protocol", "anthropic");
+        config.put("sluice.models.claude-capped.max-output-tokens", "2048");
+        config.put("sluice.models.claude-capped.backends[0].name", "d-capped");
+        config.put("sluice.models.claude-capped.backends[0].url", BackendsResource.url("d"));
         // models with context windows and unsupported parameters, for the request checks
         ValidationModels.configure(config);
         limits(config);
@@ -163,6 +173,7 @@ public class ProxyProfile implements QuarkusTestProfile {
         config.put("sluice.accounts.settle.tokens-per-minute", "1000");
         config.put("sluice.accounts.settle.credits", "1.0");
         config.put("sluice.accounts.serial.concurrency", "1");
+        config.put("sluice.accounts.embed.tokens-per-minute", "1000");
         for (int i = 0; i < ACCOUNTS.length; i++) {
             config.put("sluice.keys[" + (4 + i) + "].key", key(ACCOUNTS[i]));
             config.put("sluice.keys[" + (4 + i) + "].account", ACCOUNTS[i]);

@@ -1,10 +1,9 @@
 package dev.sluice.testing;
 
-import io.restassured.RestAssured;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** One scrape of /q/metrics, parsed into series (name with its sorted labels) and values. */
+/** One scrape of /q/metrics (management interface), parsed into series (name with its sorted labels) and values. */
 public final class Scrape {
 
     private final Map<String, Double> series = new LinkedHashMap<>();
@@ -22,7 +21,7 @@ public final class Scrape {
     }
 
     public static Scrape now() {
-        return new Scrape(RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString());
+        return new Scrape(Management.given().get("/q/metrics").then().statusCode(200).extract().asString());
     }
 
     public String text() {

@@ -12,16 +12,21 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** One Sluice instance as users run it: the packaged jar in its own process, with a config file and a port. */
+/**
+ * One Sluice instance as users run it: the packaged jar in its own process, with a config file, a proxy port and a
+ * management port (health and metrics).
+ */
 public final class SluiceProcess implements AutoCloseable {
 
     private final Process process;
     private final int port;
+    private final int managementPort;
     private final Path log;
 
-    private SluiceProcess(Process process, int port, Path log) {
+    private SluiceProcess(Process process, int port, int managementPort, Path log) {
         this.process = process;
         this.port = port;
+        this.managementPort = managementPort;
         this.log = log;
     }
 
@@ -32,13 +37,16 @@ public final class SluiceProcess implements AutoCloseable {
             Path config = Files.writeString(dir.resolve("sluice.yaml"), yamlConfig);
             Path log = dir.resolve("out.log");
             int port = TestPorts.free();
+            int managementPort = TestPorts.free();
             String java = ProcessHandle.current().info().command().orElse("java");
             ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-jar", System.getProperty("sluice.jar"))
                     .redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().put("SLUICE_CONFIG", config.toString());
             builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+            builder.environment().put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
+            builder.environment().put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
             builder.environment().putAll(env);
-            SluiceProcess instance = new SluiceProcess(builder.start(), port, log);
+            SluiceProcess instance = new SluiceProcess(builder.start(), port, managementPort, log);
             instance.awaitReady();
             return instance;
         } catch (IOException e) {
@@ -54,6 +62,11 @@ public final class SluiceProcess implements AutoCloseable {
         return "http://127.0.0.1:" + port + path;
     }
 
+    /** A URL on the management interface, where /q/health and /q/metrics are served. */
+    public String managementUrl(String path) {
+        return "http://127.0.0.1:" + managementPort + path;
+    }
+
     private void awaitReady() {
         HttpClient client = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -62,7 +75,7 @@ public final class SluiceProcess implements AutoCloseable {
                 throw new IllegalStateException("Sluice exited at start-up: " + logText());
             }
             try {
-                HttpResponse<String> ready = client.send(HttpRequest.newBuilder(URI.create(url("/q/health/ready")))
+                HttpResponse<String> ready = client.send(HttpRequest.newBuilder(URI.create(managementUrl("/q/health/ready")))
                         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
                 if (ready.statusCode() == 200) {
                     return;

@@ -4,8 +4,10 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.PemKeyCertOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,6 +60,7 @@ public final class TestBackend implements AutoCloseable {
     private final int port;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger closedConnections = new AtomicInteger();
+    private final List<String> serverNames = new CopyOnWriteArrayList<>();
     private volatile Reply reply;
     private HttpServer server;
 
@@ -70,13 +73,28 @@ public final class TestBackend implements AutoCloseable {
     /** Starts the backend called {@code name} on a free loopback port. */
     public static TestBackend start(String name) {
         TestBackend backend = new TestBackend(name, TestPorts.free());
-        backend.listen();
+        backend.listen(new HttpServerOptions());
         return backend;
     }
 
-    private void listen() {
-        server = VERTX.createHttpServer().connectionHandler(connection -> connection.closeHandler(
-                closed -> closedConnections.incrementAndGet())).requestHandler(request -> {
+    /**
+     * An https backend called {@code name} that presents {@code certificate}, on the port {@link TestPorts#of} gives
+     * it (reach it as {@code https://localhost:<port>}); it records the SNI name of each connection.
+     */
+    public static TestBackend startTls(String name, TestCertificates.Pair certificate) {
+        TestBackend backend = new TestBackend(name, TestPorts.of(name));
+        backend.listen(new HttpServerOptions().setSsl(true).setSni(true).setKeyCertOptions(new PemKeyCertOptions()
+                .setCertPath(certificate.certificate().toString()).setKeyPath(certificate.key().toString())));
+        return backend;
+    }
+
+    private void listen(HttpServerOptions options) {
+        server = VERTX.createHttpServer(options).connectionHandler(connection -> {
+            if (options.isSsl()) {
+                serverNames.add(String.valueOf(connection.indicatedServerName()));
+            }
+            connection.closeHandler(closed -> closedConnections.incrementAndGet());
+        }).requestHandler(request -> {
                     MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(request.headers());
                     request.body().onSuccess(body -> {
                         Received arrived = new Received(request.method().name(), request.uri(), headers, body,
@@ -128,6 +146,11 @@ public final class TestBackend implements AutoCloseable {
 
     public int requestCount() {
         return received.size();
+    }
+
+    /** The SNI name each TLS connection indicated, in order ("null" for none). */
+    public List<String> serverNames() {
+        return new ArrayList<>(serverNames);
     }
 
     /** Connections from the proxy that were closed (by either side) since the backend started. */

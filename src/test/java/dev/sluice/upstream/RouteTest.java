@@ -178,6 +178,20 @@ class RouteTest {
         public boolean identityEncoding() {
             return false;
         }
+
+        @Override
+        public void adjustHeaders(ModelRoute model, MultiMap upstreamHeaders) {
+        }
+
+        @Override
+        public boolean readsWholeAnswer(ModelRoute model) {
+            return false;
+        }
+
+        @Override
+        public Buffer answer(ModelRoute model, Buffer backendAnswer) {
+            return backendAnswer;
+        }
     };
 
     static Function<Backend, CompletionStage<Object>> fails(UpstreamFailure failure) {

@@ -240,4 +240,37 @@ class StreamingTest {
         assertThat(received.get()).isEqualTo(total);
     }
 
+
+    @Test
+    void aBodyOfDeclaredLengthArrivingInSeveralChunksEndsWithoutAnError() throws Exception {
+        // given: backends that declare their body's length and send it in three parts, 20 ms apart. The relay used
+        // to ask the client's response whether its queue was full right after the last part had ended it, which
+        // Vert.x answers with "Response has already been written" at ERROR
+        String body = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"choices\":[]}";
+        for (String name : List.of("a", "b")) {
+            backends.get(name).reply((request, received, response) -> {
+                response.putHeader("content-type", "application/json")
+                        .putHeader("content-length", Integer.toString(body.length()));
+                response.write(body.substring(0, 10));
+                TestBackend.vertx().setTimer(20, t1 -> {
+                    response.write(body.substring(10, 30));
+                    TestBackend.vertx().setTimer(20, t2 -> response.end(body.substring(30)));
+                });
+            });
+        }
+
+        // when
+        try (dev.sluice.testing.ErrorLog errors = dev.sluice.testing.ErrorLog.open()) {
+            for (int i = 0; i < 10; i++) {
+                String answer = dev.sluice.testing.Api.openai(ProxyProfile.KEY)
+                        .body("{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                        .post("/v1/chat/completions").then().statusCode(200).extract().asString();
+                assertThat(answer).isEqualTo(body);
+            }
+            Thread.sleep(100);
+
+            // then
+            assertThat(errors.lines()).isEmpty();
+        }
+    }
 }

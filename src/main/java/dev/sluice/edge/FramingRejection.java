@@ -1,0 +1,41 @@
+package dev.sluice.edge;
+
+import io.netty.handler.codec.DecoderResult;
+
+/**
+ * A request the {@link StrictRequestDecoder} refused while reading its head (contract §12): the status to answer and
+ * why. It travels to the router as the decoder result of a stand-in request, so that Vert.x answers it in order after
+ * the pipelined requests before it; as far as Vert.x is concerned the stand-in decoded successfully, and only
+ * {@link RejectedRequestRoute} knows better.
+ */
+final class FramingRejection extends DecoderResult {
+
+    /** Where the stand-in request is sent: a path no client request reaches with this decoder result. */
+    static final String PATH = "/_sluice/rejected-request";
+
+    private final int status;
+    private final String reason;
+    private final String clientPath;
+
+    FramingRejection(int status, String reason, String clientPath) {
+        super(SIGNAL_SUCCESS);
+        this.status = status;
+        this.reason = reason;
+        this.clientPath = clientPath;
+    }
+
+    /** 400, 414 or 431. */
+    int status() {
+        return status;
+    }
+
+    /** One sentence for the envelope's message. */
+    String reason() {
+        return reason;
+    }
+
+    /** The path the client asked for, when the request line could be read (it picks the envelope's form), or null. */
+    String clientPath() {
+        return clientPath;
+    }
+}

@@ -1,0 +1,240 @@
+package dev.sluice.edge;
+
+import dev.sluice.error.ErrorCode;
+import dev.sluice.error.ProxyError;
+import dev.sluice.wire.RequestIds;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.impl.VertxHttpRequestDecoder;
+import java.util.List;
+
+/**
+ * Vert.x's HTTP/1.x request decoder, made strict about framing (contract §12): a request that carries both
+ * {@code content-length} and {@code transfer-encoding} (Netty would drop the length and go on), a
+ * {@code transfer-encoding} that does not end in {@code chunked}, or a header folded over several lines (Netty would
+ * join the lines) is refused, as is anything Netty cannot decode in a request's head (414 for a request line over
+ * {@code max-initial-line-length}, 431 for a head over {@code max-header-size}, else 400). A refused request is handed
+ * on as a stand-in carrying a {@link FramingRejection}, so that it is answered in order, after the requests pipelined
+ * before it; every byte after it is dropped, so that nothing smuggled behind it is ever read, and the connection closes
+ * once it is answered.
+ *
+ * <p>A body whose chunked encoding is malformed (the head was fine and the request already reached the proxy) ends the
+ * request with a {@link ProxyError} {@code bad_request}: the request path answers it if it still can, then the
+ * connection closes. The decoder also tells its {@link ConnectionGuard} when each request has been read whole.
+ *
+ * <p>One per connection, on its event loop.
+ */
+final class StrictRequestDecoder extends VertxHttpRequestDecoder {
+
+    static final String CONTENT_LENGTH_AND_TRANSFER_ENCODING = "The request has both content-length and "
+            + "transfer-encoding, which could smuggle another request; it is refused.";
+    static final String OBSOLETE_LINE_FOLDING = "The request folds a header over several lines (obsolete line "
+            + "folding), which is refused.";
+    static final String TRANSFER_ENCODING_NOT_CHUNKED = "The request's transfer-encoding does not end in chunked, "
+            + "so its length cannot be known; it is refused.";
+    static final String MALFORMED_CHUNKS = "The request body's chunked encoding is malformed.";
+    static final String MALFORMED_REQUEST = "The request could not be read as HTTP/1.1.";
+
+    private final ConnectionGuard guard;
+    private final HttpServerOptions options;
+    /** True once the request line of the head being read has been decoded, until the head is complete. */
+    private boolean requestLineRead;
+    /** True between requests and while a request's head is read. */
+    private boolean awaitingHead = true;
+    /** A framing problem seen in the head being read, answered once Netty hands the head over. */
+    private String violation;
+    /** After a refusal: every further byte is dropped. */
+    private boolean refused;
+    private boolean closing;
+
+    StrictRequestDecoder(HttpServerOptions options, ConnectionGuard guard) {
+        super(options);
+        this.options = options;
+        this.guard = guard;
+    }
+
+    @Override
+    protected HttpMessage createMessage(String[] initialLine) {
+        requestLineRead = true;
+        return super.createMessage(initialLine);
+    }
+
+    /** Netty would drop {@code content-length} and read the body as chunked; the head is refused instead. */
+    @Override
+    protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
+        violation = CONTENT_LENGTH_AND_TRANSFER_ENCODING;
+    }
+
+    @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        closing = true;
+        super.decodeLast(ctx, in, out);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        if (refused) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (awaitingHead && violation == null && foldedHeader(in)) {
+            violation = OBSOLETE_LINE_FOLDING;
+        }
+        int before = out.size();
+        super.decode(ctx, in, out);
+        if (closing) {
+            return;
+        }
+        for (int i = before; i < out.size(); i++) {
+            Object message = out.get(i);
+            if (message instanceof HttpRequest request) {
+                requestLineRead = false;
+                awaitingHead = false;
+                FramingRejection rejection = rejectionOf(request);
+                violation = null;
+                if (rejection != null) {
+                    refuseHead(in, out, i, rejection);
+                    return;
+                }
+            } else if (message instanceof HttpContent content && content.decoderResult().isFailure()) {
+                refuseBody(ctx, in, out, i);
+                return;
+            }
+            if (message instanceof LastHttpContent) {
+                awaitingHead = true;
+                guard.requestRead(in.isReadable());
+            }
+        }
+    }
+
+    /**
+     * True when a line of the head in {@code in} starts with a space or a tab (RFC 9112 §5.2: obsolete line folding,
+     * refused with 400). {@code in} starts at a line boundary: Netty consumes the head one whole line at a time.
+     */
+    private boolean foldedHeader(ByteBuf in) {
+        int at = in.readerIndex();
+        int end = in.writerIndex();
+        if (!requestLineRead) {
+            while (at < end && (in.getByte(at) == '\r' || in.getByte(at) == '\n')) {
+                at++;
+            }
+            int lineEnd = in.indexOf(at, end, (byte) '\n');
+            if (lineEnd < 0) {
+                return false;
+            }
+            at = lineEnd + 1;
+        }
+        while (at < end) {
+            byte first = in.getByte(at);
+            if (first == ' ' || first == '\t') {
+                return true;
+            }
+            if (first == '\r' || first == '\n') {
+                return false;
+            }
+            int lineEnd = in.indexOf(at, end, (byte) '\n');
+            if (lineEnd < 0) {
+                return false;
+            }
+            at = lineEnd + 1;
+        }
+        return false;
+    }
+
+    private FramingRejection rejectionOf(HttpRequest request) {
+        String path = path(request.uri());
+        if (request.decoderResult().isFailure()) {
+            Throwable cause = request.decoderResult().cause();
+            if (cause instanceof TooLongHttpLineException) {
+                return new FramingRejection(414, "The request line is longer than "
+                        + options.getMaxInitialLineLength() + " bytes.", null);
+            }
+            if (cause instanceof TooLongHttpHeaderException) {
+                return new FramingRejection(431, "The request's header block is larger than "
+                        + options.getMaxHeaderSize() + " bytes.", path);
+            }
+            return new FramingRejection(400, MALFORMED_REQUEST, path);
+        }
+        if (violation != null) {
+            return new FramingRejection(400, violation, path);
+        }
+        HttpHeaders headers = request.headers();
+        List<String> transferEncodings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (!transferEncodings.isEmpty()) {
+            if (headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                return new FramingRejection(400, CONTENT_LENGTH_AND_TRANSFER_ENCODING, path);
+            }
+            if (request.protocolVersion() != HttpVersion.HTTP_1_1 || !endsInChunked(transferEncodings)) {
+                return new FramingRejection(400, TRANSFER_ENCODING_NOT_CHUNKED, path);
+            }
+        }
+        return null;
+    }
+
+    private static boolean endsInChunked(List<String> transferEncodings) {
+        String last = transferEncodings.get(transferEncodings.size() - 1);
+        int comma = last.lastIndexOf(',');
+        return last.substring(comma + 1).trim().equalsIgnoreCase("chunked");
+    }
+
+    private static String path(String uri) {
+        int query = uri.indexOf('?');
+        return query >= 0 ? uri.substring(0, query) : uri;
+    }
+
+    /**
+     * Replaces what Netty made of the refused head (and anything after it) with a stand-in request to
+     * {@link FramingRejection#PATH}: no body, {@code connection: close}, the client's {@code x-request-id}.
+     */
+    private void refuseHead(ByteBuf in, List<Object> out, int index, FramingRejection rejection) {
+        refuse(in);
+        HttpRequest refusedHead = (HttpRequest) out.get(index);
+        HttpRequest standIn = (HttpRequest) super.createMessage(
+                new String[] {"GET", FramingRejection.PATH, "HTTP/1.1"});
+        for (String requestId : refusedHead.headers().getAll(RequestIds.HEADER)) {
+            standIn.headers().add(RequestIds.HEADER, requestId);
+        }
+        // the router refuses an HTTP/1.1 request without a host
+        standIn.headers().set(HttpHeaderNames.HOST, "sluice");
+        standIn.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        standIn.setDecoderResult(rejection);
+        dropFrom(out, index);
+        out.add(standIn);
+        out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    /**
+     * A body whose framing broke: the request already reached the proxy, so it is failed with {@code bad_request}
+     * (after the body chunks read before it), which the request path answers when it still can.
+     */
+    private void refuseBody(ChannelHandlerContext ctx, ByteBuf in, List<Object> out, int index) {
+        refuse(in);
+        dropFrom(out, index);
+        ProxyError error = ProxyError.of(ErrorCode.BAD_REQUEST, MALFORMED_CHUNKS).header("connection", "close");
+        ctx.channel().eventLoop().execute(() -> ctx.fireExceptionCaught(error));
+    }
+
+    private void refuse(ByteBuf in) {
+        refused = true;
+        in.skipBytes(in.readableBytes());
+        guard.requestRead(false);
+    }
+
+    private static void dropFrom(List<Object> out, int index) {
+        for (int i = out.size() - 1; i >= index; i--) {
+            ReferenceCountUtil.release(out.remove(i));
+        }
+    }
+}

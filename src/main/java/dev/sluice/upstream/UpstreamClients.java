@@ -1,0 +1,77 @@
+package dev.sluice.upstream;
+
+import dev.sluice.config.SluiceConfig;
+import dev.sluice.routing.Backend;
+import dev.sluice.routing.Catalog;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.PemTrustOptions;
+import java.util.ArrayList;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * The HTTP clients that reach the backends, one per distinct TLS setting (contract §11), all with the same pooled
+ * keep-alive connections:
+ * <ul>
+ * <li>the verifying client, for plain http backends and for https backends verified against the JVM's default trust
+ * store or the PEM bundle {@code sluice.upstream.tls.ca-file}, with host name verification;</li>
+ * <li>the insecure client, only when some backend sets {@code tls.insecure: true}: it trusts any certificate and
+ * host name, and each such backend is logged as a warning at start-up.</li>
+ * </ul>
+ * Both always send SNI naming the URL's host, dotless names included ({@code localhost}, Kubernetes service names),
+ * for which the JDK alone sends none.
+ *
+ * <p>Built once at start-up; {@link #clientFor} is called on event loops and never blocks.
+ */
+public final class UpstreamClients {
+
+    private static final Logger LOGGER = Logger.getLogger(UpstreamClients.class);
+
+    private final HttpClient verifying;
+    private final HttpClient insecure;
+
+    public UpstreamClients(Vertx vertx, Catalog catalog, SluiceConfig.Upstream upstream) {
+        PoolOptions pool = new PoolOptions().setHttp1MaxSize(upstream.maxConnections()).setMaxWaitQueueSize(-1);
+        HttpClientOptions verifyingOptions = baseOptions(upstream).setVerifyHost(true);
+        upstream.tls().caFile()
+                .ifPresent(file -> verifyingOptions.setTrustOptions(new PemTrustOptions().addCertPath(file.trim())));
+        verifying = vertx.createHttpClient(verifyingOptions, pool);
+        List<Backend> unverified = new ArrayList<>();
+        for (Backend backend : catalog.backends()) {
+            if (backend.insecureTls()) {
+                unverified.add(backend);
+            }
+        }
+        if (unverified.isEmpty()) {
+            insecure = null;
+        } else {
+            insecure = vertx.createHttpClient(baseOptions(upstream).setTrustAll(true).setVerifyHost(false), pool);
+            for (Backend backend : unverified) {
+                LOGGER.warnf("backend=%s model=%s host=%s tls.insecure=true: its TLS certificate and host name are "
+                        + "NOT verified; anyone on the path to it can read and change its traffic", backend.name(),
+                        backend.model(), backend.host());
+            }
+        }
+    }
+
+    /** The options every client shares: keep-alive pooling, timeouts, SNI always sent, no decompression. */
+    private static HttpClientOptions baseOptions(SluiceConfig.Upstream upstream) {
+        return new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false)
+                .setKeepAliveTimeout((int) Math.max(1, upstream.keepAliveTimeout().toSeconds()))
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, upstream.connectTimeout().toMillis()))
+                .setForceSni(true);
+    }
+
+    /** The client whose TLS setting this backend needs. */
+    public HttpClient clientFor(Backend backend) {
+        return backend.insecureTls() ? insecure : verifying;
+    }
+
+    public Future<Void> close() {
+        return insecure == null ? verifying.close() : Future.all(verifying.close(), insecure.close()).mapEmpty();
+    }
+}

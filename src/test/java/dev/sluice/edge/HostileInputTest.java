@@ -1,0 +1,329 @@
+package dev.sluice.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.testing.Backends;
+import dev.sluice.testing.InjectBackends;
+import dev.sluice.testing.Management;
+import dev.sluice.testing.ProxyProfile;
+import dev.sluice.testing.RawHttp;
+import dev.sluice.testing.Replies;
+import dev.sluice.testing.TestBackend;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import io.restassured.path.json.JsonPath;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Contract §12 on raw sockets: ambiguous framing, folded headers, bad chunks, oversized heads and request lines, slow
+ * and silent clients, and pipelines. The profile's {@code sluice.client-timeout} is 2 s.
+ */
+@QuarkusTest
+@TestProfile(ProxyProfile.class)
+class HostileInputTest {
+
+    static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final long CLIENT_TIMEOUT_MS = 2_000;
+
+    @InjectBackends
+    Backends backends;
+
+    @BeforeAll
+    static void start() throws InterruptedException {
+        // the guard is installed once the server listens; readiness says when
+        for (int i = 0; i < 100 && Management.given().get("/q/health/ready").statusCode() != 200; i++) {
+            Thread.sleep(50);
+        }
+    }
+
+    @BeforeEach
+    void reset() {
+        backends.resetAll();
+    }
+
+    static RawHttp connect() {
+        return RawHttp.connect(RestAssured.port);
+    }
+
+    /** A chat request head (key, JSON) with more header lines, ending the head. */
+    static String head(String requestId, String... more) {
+        StringBuilder head = new StringBuilder("POST /v1/chat/completions HTTP/1.1\r\nHost: sluice\r\n"
+                + "Authorization: Bearer " + ProxyProfile.KEY + "\r\nContent-Type: application/json\r\n"
+                + "x-request-id: " + requestId + "\r\n");
+        for (String line : more) {
+            head.append(line).append("\r\n");
+        }
+        return head.append("\r\n").toString();
+    }
+
+    static String chat(String requestId) {
+        return head(requestId, "Content-Length: " + CHAT.length()) + CHAT;
+    }
+
+    static String chunked(String body) {
+        return Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n";
+    }
+
+    void assertNothingReachedABackend() {
+        assertThat(backends.get("a").requestCount() + backends.get("b").requestCount()).isZero();
+    }
+
+    static void assertBadRequest(RawHttp.Answer answer, String requestId) {
+        assertThat(answer.status()).isEqualTo(400);
+        assertThat(answer.header("content-type")).isEqualTo("application/json");
+        assertThat(answer.header("x-request-id")).isEqualTo(requestId);
+        JsonPath error = JsonPath.from(answer.body());
+        assertThat(error.getString("error.code")).isEqualTo("bad_request");
+        assertThat(error.getString("error.type")).isEqualTo("invalid_request_error");
+        assertThat(error.getString("error.origin")).isEqualTo("router");
+        assertThat(error.getString("error.request_id")).isEqualTo(requestId);
+    }
+
+    // ---------------------------------------------------------------- framing: 400, closed, nothing smuggled
+
+    @Test
+    void contentLengthWithTransferEncodingIsRefusedAndTheSmuggledRequestIsNeverRead() {
+        try (RawHttp client = connect()) {
+            // a front end that honours content-length sees one request; one that honours chunked sees two
+            String smuggled = chat("smuggled");
+            client.send(head("cl-te", "Content-Length: " + ("0\r\n\r\n" + smuggled).length(),
+                    "Transfer-Encoding: chunked") + "0\r\n\r\n" + smuggled);
+
+            List<RawHttp.Answer> answers = client.readAll(3);
+
+            assertThat(answers).hasSize(1);
+            assertBadRequest(answers.get(0), "client_cl-te");
+            assertThat(answers.get(0).body()).contains("content-length and transfer-encoding");
+        }
+        assertNothingReachedABackend();
+    }
+
+    @Test
+    void aTransferEncodingThatDoesNotEndInChunkedIsRefused() {
+        try (RawHttp client = connect()) {
+            client.send(head("te-gzip", "Transfer-Encoding: gzip") + chat("smuggled"));
+
+            List<RawHttp.Answer> answers = client.readAll(3);
+
+            assertThat(answers).hasSize(1);
+            assertBadRequest(answers.get(0), "client_te-gzip");
+        }
+        assertNothingReachedABackend();
+    }
+
+    @Test
+    void obsoleteLineFoldingIsRefused() {
+        try (RawHttp client = connect()) {
+            client.send(head("folded", "x-folded: first", " second", "Content-Length: " + CHAT.length()) + CHAT
+                    + chat("smuggled"));
+
+            List<RawHttp.Answer> answers = client.readAll(3);
+
+            assertThat(answers).hasSize(1);
+            assertBadRequest(answers.get(0), "client_folded");
+            assertThat(answers.get(0).body()).contains("obsolete line folding");
+        }
+        assertNothingReachedABackend();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"x-a: 1\r\n|\tfolded", "x-a: 1\r|\n folded", "x-a: 1\r\n\t|folded"})
+    void aFoldArrivingInALaterPacketIsRefusedToo(String split) throws InterruptedException {
+        String[] packets = split.split("\\|");
+        try (RawHttp client = connect()) {
+            client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: sluice\r\nx-request-id: late-fold\r\n"
+                    + packets[0]);
+            Thread.sleep(100);
+            client.send(packets[1] + "\r\nContent-Length: " + CHAT.length() + "\r\n\r\n" + CHAT);
+
+            List<RawHttp.Answer> answers = client.readAll(3);
+
+            assertThat(answers).hasSize(1);
+            assertBadRequest(answers.get(0), "client_late-fold");
+        }
+        assertNothingReachedABackend();
+    }
+
+    @Test
+    void aBadChunkSizeIsABadRequestAndClosesTheConnection() {
+        try (RawHttp client = connect()) {
+            client.send(head("bad-chunk", "Transfer-Encoding: chunked") + "zz\r\n" + CHAT + "\r\n0\r\n\r\n"
+                    + chat("smuggled"));
+
+            List<RawHttp.Answer> answers = client.readAll(3);
+
+            assertThat(answers).hasSize(1);
+            assertBadRequest(answers.get(0), "client_bad-chunk");
+            assertThat(answers.get(0).body()).contains("chunked encoding");
+        }
+        assertNothingReachedABackend();
+    }
+
+    @Test
+    void aWellFormedChunkedBodyIsStillForwarded() {
+        try (RawHttp client = connect()) {
+            client.send(head("chunked", "Transfer-Encoding: chunked") + chunked(CHAT));
+
+            RawHttp.Answer answer = client.read();
+
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(answer.header("x-request-id")).isEqualTo("client_chunked");
+        }
+        assertThat(backends.get("a").requestCount() + backends.get("b").requestCount()).isEqualTo(1);
+    }
+
+    @Test
+    void anAnthropicPathGetsTheAnthropicEnvelope() {
+        try (RawHttp client = connect()) {
+            client.send("POST /v1/messages HTTP/1.1\r\nHost: sluice\r\nContent-Length: 2\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+
+            RawHttp.Answer answer = client.read();
+
+            assertThat(answer.status()).isEqualTo(400);
+            JsonPath error = JsonPath.from(answer.body());
+            assertThat(error.getString("type")).isEqualTo("error");
+            assertThat(error.getString("error.code")).isEqualTo("bad_request");
+            assertThat(answer.header("request-id")).isEqualTo(answer.header("x-request-id"));
+            assertThat(client.closedByPeer()).isTrue();
+        }
+    }
+
+    // ---------------------------------------------------------------- oversized heads
+
+    @Test
+    void aHeadOverMaxHeaderSizeIs431() {
+        try (RawHttp client = connect()) {
+            client.send("GET /v1/models HTTP/1.1\r\nHost: sluice\r\nx-request-id: big-head\r\nx-big: "
+                    + "a".repeat(21 * 1024) + "\r\n\r\n");
+
+            List<RawHttp.Answer> answers = client.readAll(2);
+
+            assertThat(answers).hasSize(1);
+            assertThat(answers.get(0).status()).isEqualTo(431);
+            // the client's id when Netty had read it before the head overflowed, else a fresh one
+            assertThat(answers.get(0).header("x-request-id")).matches("^(client_big-head|req_[0-9a-f]{12})$");
+        }
+    }
+
+    @Test
+    void aRequestLineOverMaxInitialLineLengthIs414() {
+        try (RawHttp client = connect()) {
+            client.send("GET /v1/models?q=" + "a".repeat(5000) + " HTTP/1.1\r\nHost: sluice\r\n\r\n");
+
+            List<RawHttp.Answer> answers = client.readAll(2);
+
+            assertThat(answers).hasSize(1);
+            assertThat(answers.get(0).status()).isEqualTo(414);
+            assertThat(answers.get(0).header("x-request-id")).matches("^req_[0-9a-f]{12}$");
+        }
+    }
+
+    // ---------------------------------------------------------------- pipelines
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrderAndARefusedOneEndsThePipeline() {
+        try (RawHttp client = connect()) {
+            client.send(chat("p1") + chat("p2") + chat("p3") + head("p4", "Content-Length: 5",
+                    "Transfer-Encoding: chunked") + "0\r\n\r\n" + chat("p5"));
+
+            List<RawHttp.Answer> answers = client.readAll(6);
+
+            assertThat(answers).extracting(RawHttp.Answer::status).containsExactly(200, 200, 200, 400);
+            assertThat(answers).extracting(answer -> answer.header("x-request-id"))
+                    .containsExactly("client_p1", "client_p2", "client_p3", "client_p4");
+        }
+        assertThat(backends.get("a").requestCount() + backends.get("b").requestCount()).isEqualTo(3);
+    }
+
+    @Test
+    void cleartextHttp2StillWorks() throws Exception {
+        HttpClient client = TestBackend.vertx().createHttpClient(new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+        try {
+            RequestOptions models = new RequestOptions().setHost("127.0.0.1").setPort(RestAssured.port)
+                    .setURI("/v1/models").putHeader("authorization", "Bearer " + ProxyProfile.KEY);
+            HttpClientResponse response = client.request(models).compose(request -> request.send())
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+            assertThat(response.version()).isEqualTo(HttpVersion.HTTP_2);
+            assertThat(response.statusCode()).isEqualTo(200);
+        } finally {
+            client.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- slow and silent clients
+
+    @Test
+    void silentHalfHeadAndHalfBodyClientsAreDisconnectedAfterTheClientTimeout() throws Exception {
+        CompletableFuture<Long> silent = CompletableFuture.supplyAsync(() -> {
+            try (RawHttp client = connect()) {
+                return client.millisUntilClosed();
+            }
+        });
+        CompletableFuture<Long> halfHead = CompletableFuture.supplyAsync(() -> {
+            try (RawHttp client = connect()) {
+                client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: sluice\r\nAuthor");
+                return client.millisUntilClosed();
+            }
+        });
+        CompletableFuture<Long> halfBody = CompletableFuture.supplyAsync(() -> {
+            try (RawHttp client = connect()) {
+                client.send(head("half-body", "Content-Length: " + CHAT.length()) + CHAT.substring(0, 10));
+                return client.millisUntilClosed();
+            }
+        });
+
+        for (CompletableFuture<Long> closedAfter : List.of(silent, halfHead, halfBody)) {
+            assertThat(closedAfter.get()).isBetween(CLIENT_TIMEOUT_MS - 300, CLIENT_TIMEOUT_MS + 3_000);
+        }
+        assertNothingReachedABackend();
+    }
+
+    @Test
+    void aSlowClientThatKeepsSendingIsServed() throws Exception {
+        try (RawHttp client = connect()) {
+            // 6 pieces, 700 ms apart: 3.5 s in all, never 2 s without a byte
+            client.trickle(chat("slow-but-steady"), 6, 700);
+
+            RawHttp.Answer answer = client.read();
+
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(answer.header("x-request-id")).isEqualTo("client_slow-but-steady");
+        }
+    }
+
+    @Test
+    void anIdleKeepAliveConnectionAndALongAnswerAreNotCutByTheClientTimeout() throws Exception {
+        backends.get("a").reply(Replies.sse(12, 250));
+        backends.get("b").reply(Replies.sse(12, 250));
+        try (RawHttp client = connect()) {
+            // a stream of about 3 s (within the profile's 400 ms idle timeout between chunks), the client silent
+            String stream = CHAT.replace("{\"model\"", "{\"stream\":true,\"model\"");
+            client.send(head("long-answer", "Content-Length: " + stream.length()) + stream);
+            RawHttp.Answer answer = client.read();
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(answer.body()).contains("data: [DONE]");
+
+            // then the connection sits idle past the client timeout, and still serves
+            backends.resetAll();
+            Thread.sleep(CLIENT_TIMEOUT_MS + 500);
+            client.send(chat("after-idle"));
+            assertThat(client.read().header("x-request-id")).isEqualTo("client_after-idle");
+        }
+    }
+}

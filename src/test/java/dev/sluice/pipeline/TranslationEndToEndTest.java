@@ -1,0 +1,298 @@
+package dev.sluice.pipeline;
+
+import static dev.sluice.testing.Api.anthropic;
+import static dev.sluice.testing.Api.openai;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+
+import dev.sluice.testing.Backends;
+import dev.sluice.testing.ErrorLog;
+import dev.sluice.testing.InjectBackends;
+import dev.sluice.testing.ProxyProfile;
+import dev.sluice.testing.Replies;
+import dev.sluice.testing.Scrape;
+import dev.sluice.testing.TestBackend;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Protocol translation through HTTP (contract §9): Anthropic clients on the OpenAI model {@code chat} (backends a
+ * and b) and OpenAI clients on the Anthropic model {@code claude} (backend d), JSON and streams, errors in the
+ * client's form. The translation rules themselves are tested case by case in {@code dev.sluice.translate}.
+ */
+@QuarkusTest
+@TestProfile(ProxyProfile.class)
+class TranslationEndToEndTest {
+
+    static final String MESSAGES = "{\"model\":\"chat\",\"max_tokens\":64,\"system\":\"Be brief.\","
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final String CHAT = "{\"model\":\"claude\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+            + "{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final String ANTHROPIC_ANSWER = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+            + "\"model\":\"claude-x\",\"content\":[{\"type\":\"text\",\"text\":\"Hello!\"}],\"stop_reason\":\"end_turn\","
+            + "\"stop_sequence\":null,\"usage\":{\"input_tokens\":9,\"output_tokens\":3}}";
+
+    @InjectBackends
+    Backends backends;
+
+    @BeforeEach
+    void reset() {
+        backends.resetAll();
+    }
+
+    /** Lets what the proxy does after the client's answer (the backend's end, the finish) happen. */
+    static void awaitQuiet() {
+        try {
+            Thread.sleep(150);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    TestBackend servedBy() {
+        return backends.get("a").requestCount() > 0 ? backends.get("a") : backends.get("b");
+    }
+
+    @Test
+    void anAnthropicClientGetsAMessageFromAnOpenAiModel() {
+        // when
+        var answer = anthropic(ProxyProfile.KEY).body(MESSAGES).post("/v1/messages?beta=true").then().statusCode(200)
+                .header("x-sluice-translated", "anthropic-to-openai")
+                .header("content-type", startsWith("application/json"))
+                .body("type", equalTo("message"))
+                .body("role", equalTo("assistant"))
+                .body("model", equalTo("chat"))
+                .body("id", startsWith("msg_"))
+                .extract().jsonPath();
+
+        // then: the backend got an OpenAI chat request, on its own path, without Claude Code's beta parameter
+        TestBackend.Received received = servedBy().last();
+        assertThat(received.uri()).isEqualTo("/v1/chat/completions");
+        JsonObject body = new JsonObject(received.bodyText());
+        assertThat(body.getString("model")).isEqualTo("upstream/chat-1");
+        assertThat(body.getInteger("max_tokens")).isEqualTo(64);
+        assertThat(body.getJsonArray("messages").getJsonObject(0).getString("role")).isEqualTo("system");
+        assertThat(received.header("anthropic-version")).isNull();
+        assertThat(answer.getString("content[0].type")).isEqualTo("text");
+        assertThat(answer.getString("stop_reason")).isEqualTo("end_turn");
+    }
+
+    @Test
+    void anOpenAiClientGetsAChatCompletionFromAnAnthropicModel() {
+        // given
+        backends.get("d").reply(Replies.json(200, ANTHROPIC_ANSWER));
+
+        // when
+        openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").then().statusCode(200)
+                .header("x-sluice-translated", "openai-to-anthropic")
+                .body("object", equalTo("chat.completion"))
+                .body("model", equalTo("claude"))
+                .body("choices[0].message.content", equalTo("Hello!"))
+                .body("choices[0].finish_reason", equalTo("stop"))
+                .body("usage.prompt_tokens", equalTo(9))
+                .body("usage.completion_tokens", equalTo(3))
+                .body("usage.total_tokens", equalTo(12));
+
+        // then: an Anthropic request with the system message on top, the default max_tokens, the backend's own key
+        TestBackend.Received received = backends.get("d").last();
+        assertThat(received.uri()).isEqualTo("/v1/messages");
+        JsonObject body = new JsonObject(received.bodyText());
+        assertThat(body.getString("system")).isEqualTo("Be brief.");
+        assertThat(body.getInteger("max_tokens")).isEqualTo(1024);
+        assertThat(received.header("anthropic-version")).isEqualTo("2023-06-01");
+        assertThat(received.header("x-api-key")).isEqualTo("backend-secret-d");
+        assertThat(received.header("authorization")).isNull();
+    }
+
+    @Test
+    void anOpenAiStreamReachesAnAnthropicClientAsMessageEvents() {
+        // given
+        for (String name : new String[] {"a", "b"}) {
+            backends.get(name).reply((request, body, response) -> {
+                response.setChunked(true).putHeader("content-type", "text/event-stream");
+                response.write("data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                        + "\"delta\":{\"role\":\"assistant\",\"content\":\"Hel\"}}]}\n\n");
+                response.write("data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                        + "\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}]}\n\n");
+                response.write("data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[],"
+                        + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,\"total_tokens\":7}}\n\n");
+                response.end("data: [DONE]\n\n");
+            });
+        }
+
+        // when
+        String stream;
+        try (ErrorLog errors = ErrorLog.open()) {
+            stream = anthropic(ProxyProfile.KEY).body(MESSAGES.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true"))
+                    .post("/v1/messages").then().statusCode(200)
+                    .header("x-sluice-translated", "anthropic-to-openai")
+                    .header("content-type", startsWith("text/event-stream"))
+                    .extract().asString();
+            awaitQuiet();
+            assertThat(errors.lines()).isEmpty();
+        }
+
+        // then: the backend was asked for its usage; the client got Anthropic's events in order
+        JsonObject sent = new JsonObject(servedBy().last().bodyText());
+        assertThat(sent.getBoolean("stream")).isTrue();
+        assertThat(sent.getJsonObject("stream_options").getBoolean("include_usage")).isTrue();
+        assertThat(stream).containsSubsequence("event: message_start", "event: content_block_start",
+                "\"text\":\"Hel\"", "\"text\":\"lo\"", "event: content_block_stop", "event: message_delta",
+                "\"stop_reason\":\"end_turn\"", "event: message_stop");
+        assertThat(stream).doesNotContain("[DONE]");
+    }
+
+    @Test
+    void anAnthropicStreamReachesAnOpenAiClientAsChunks() {
+        // given
+        backends.get("d").reply((request, body, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            response.write("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
+                    + "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"x\",\"content\":[],\"stop_reason\":null,"
+                    + "\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}}\n\n");
+            response.write("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+                    + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
+            response.write("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                    + "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}\n\n");
+            response.write("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n");
+            response.write("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+                    + "\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":4}}\n\n");
+            response.end("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+        });
+
+        // when
+        String stream;
+        try (ErrorLog errors = ErrorLog.open()) {
+            stream = openai(ProxyProfile.KEY).body(CHAT.replace("]}", "],\"stream\":true,"
+                    + "\"stream_options\":{\"include_usage\":true}}")).post("/v1/chat/completions").then().statusCode(200)
+                    .header("x-sluice-translated", "openai-to-anthropic")
+                    .extract().asString();
+            awaitQuiet();
+            assertThat(errors.lines()).isEmpty();
+        }
+
+        // then
+        assertThat(stream).containsSubsequence("\"role\":\"assistant\"", "\"content\":\"Hello\"",
+                "\"finish_reason\":\"stop\"", "\"prompt_tokens\":9", "\"completion_tokens\":4", "data: [DONE]");
+        assertThat(stream).doesNotContain("message_start");
+    }
+
+    @Test
+    void aTwoHundredThatCannotBeReadIsRetriedThenAnsweredAsInvalidProviderResponse() {
+        // given: both backends of chat answer 200 with something that is no chat completion
+        backends.get("a").reply(Replies.json(200, "{\"nonsense\":true}"));
+        backends.get("b").reply(Replies.json(200, "not json"));
+
+        // when / then
+        anthropic(ProxyProfile.KEY).body(MESSAGES).post("/v1/messages").then().statusCode(502)
+                .body("type", equalTo("error"))
+                .body("error.type", equalTo("server_error"))
+                .body("error.code", equalTo("invalid_provider_response"))
+                .body("error.model", equalTo("chat"))
+                .body("error.attempts.size()", equalTo(2))
+                .body("error.attempts[0].code", equalTo("invalid_provider_response"))
+                .body("error.attempts[1].code", equalTo("invalid_provider_response"));
+        assertThat(backends.get("a").requestCount() + backends.get("b").requestCount()).isEqualTo(2);
+    }
+
+    @Test
+    void anUnreadableAnswerOnOneBackendIsRetriedOnTheOther() {
+        backends.get("a").reply(Replies.json(200, "{\"nonsense\":true}"));
+        backends.get("b").reply(Replies.json(200, "{\"nonsense\":true}"));
+        TestBackend first = backends.get("a");
+        // whichever is tried first answers nonsense; the other a real completion
+        backends.get("a").reply((request, body, response) -> Replies.json(200,
+                backends.get("b").requestCount() > 0 ? Replies.CHAT_COMPLETION : "{\"nonsense\":true}")
+                .answer(request, body, response));
+        backends.get("b").reply((request, body, response) -> Replies.json(200,
+                first.requestCount() > 0 ? Replies.CHAT_COMPLETION : "{\"nonsense\":true}")
+                .answer(request, body, response));
+
+        anthropic(ProxyProfile.KEY).body(MESSAGES).post("/v1/messages").then().statusCode(200)
+                .body("type", equalTo("message"));
+    }
+
+    @Test
+    void anAnthropicOverloadedErrorCountsAsA529WhateverItsStatus() {
+        // given: the only backend of claude says it is overloaded, once with 529 and once with a 500
+        backends.get("d").reply(Replies.json(529,
+                "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
+        openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").then().statusCode(429)
+                .body("error.code", equalTo("rate_limit_exceeded"))
+                .body("error.limit", equalTo("provider"))
+                .body("error.origin", equalTo("provider"));
+        backends.get("d").reply(Replies.json(500,
+                "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
+        // a plain 500 would be a final 502 backend_http_error
+        openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").then().statusCode(429)
+                .header("retry-after", "1")
+                .body("error.code", equalTo("rate_limit_exceeded"))
+                .body("error.limit", equalTo("provider"));
+    }
+
+    @Test
+    void aBackendsOwnErrorReachesTheClientInItsOwnEnvelope() {
+        backends.get("d").reply(Replies.json(400, "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+                + "\"message\":\"messages: text content blocks must be non-empty\"}}"));
+
+        openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").then().statusCode(400)
+                .header("x-sluice-translated", "openai-to-anthropic")
+                .body("error.type", equalTo("invalid_request_error"))
+                .body("error.code", equalTo("http_400"))
+                .body("error.origin", equalTo("provider"))
+                .body("error.message", equalTo("messages: text content blocks must be non-empty"));
+    }
+
+    @Test
+    void aParameterTheBackendsProtocolCannotCarryIsRefusedBeforeAnythingIsSent() {
+        openai(ProxyProfile.KEY).body(CHAT.replace("]}", "],\"logit_bias\":{\"50256\":-100}}"))
+                .post("/v1/chat/completions").then().statusCode(400)
+                .body("error.code", equalTo("unsupported_parameter"))
+                .body("error.param", equalTo("logit_bias"));
+        assertThat(backends.get("d").requestCount()).isZero();
+    }
+
+    @Test
+    void theOtherOpenAiEndpointsDoNotReachAnthropicModels() {
+        openai(ProxyProfile.KEY).body("{\"model\":\"claude\",\"input\":\"hi\"}").post("/v1/embeddings").then()
+                .statusCode(404)
+                .body("error.code", equalTo("model_not_found"));
+    }
+
+    @Test
+    void translationsAreCounted() {
+        backends.get("d").reply(Replies.json(200, ANTHROPIC_ANSWER));
+        openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").then().statusCode(200);
+        anthropic(ProxyProfile.KEY).body(MESSAGES).post("/v1/messages").then().statusCode(200);
+
+        String scrape = Scrape.now().text();
+        assertThat(scrape).containsPattern("sluice_translations_total\\{from=\"openai\",to=\"anthropic\"} [1-9]")
+                .containsPattern("sluice_translations_total\\{from=\"anthropic\",to=\"openai\"} [1-9]");
+    }
+
+    @Test
+    void aMaxTokensOverTheModelsMaxOutputTokensIsLoweredBeforeTheChecksAndForwarding() {
+        // given: a model with a 1,000-token window whose answers are capped at 100 tokens
+        String asked = "{\"model\":\"capped\",\"max_tokens\":32000,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+        // when: 32,000 would not fit the window; lowered to 100 it does
+        openai(ProxyProfile.KEY).body(asked).post("/v1/chat/completions").then().statusCode(200);
+
+        // then: only the number's bytes changed
+        assertThat(backends.get("a").last().bodyText()).isEqualTo(asked.replace("32000", "100"));
+    }
+
+    @Test
+    void aTranslatedRequestIsCappedByMaxOutputTokensToo() {
+        backends.get("d").reply(Replies.json(200, ANTHROPIC_ANSWER));
+
+        openai(ProxyProfile.KEY).body(CHAT.replace("\"claude\"", "\"claude-capped\"").replace("]}", "],\"max_tokens\":32000}"))
+                .post("/v1/chat/completions").then().statusCode(200);
+
+        assertThat(new JsonObject(backends.get("d").last().bodyText()).getInteger("max_tokens")).isEqualTo(2048);
+    }
+}
