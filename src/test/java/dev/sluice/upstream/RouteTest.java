@@ -743,4 +743,30 @@ class RouteTest {
         assertThat(backends.called).containsExactlyInAnyOrder("a", "b");
         assertThat(clock.scheduled()).isZero();
     }
+
+    @Test
+    void aModelThatCannotTakeTheRequestIsSkippedByAHedgedRouteAndIsNoAttempt() {
+        // given: in a race, the model's protocol cannot carry the request; its fallback can
+        catalog("sluice.models.primary.hedge.after", "0s",
+                "sluice.models.primary.fallbacks[0]", "secondary",
+                "sluice.models.primary.backends[0].name", "a", "sluice.models.primary.backends[0].url", "http://a",
+                "sluice.models.primary.backends[1].name", "a2", "sluice.models.primary.backends[1].url", "http://a2",
+                "sluice.models.secondary.backends[0].name", "b", "sluice.models.secondary.backends[0].url", "http://b");
+        FakeBackends backends = new FakeBackends()
+                .on("a", backend -> CompletableFuture.failedStage(ProxyError.of(
+                        dev.sluice.error.ErrorCode.UNSUPPORTED_PARAMETER, "cannot carry logit_bias", "logit_bias")))
+                .on("a2", backend -> CompletableFuture.failedStage(ProxyError.of(
+                        dev.sluice.error.ErrorCode.UNSUPPORTED_PARAMETER, "cannot carry logit_bias", "logit_bias")));
+        FakeClock clock = new FakeClock();
+
+        // when
+        Route route = route("primary", backends, generousBudget(), clock);
+
+        // then: the primary's other backend is not tried; the fallback is, and it is the only attempt
+        assertThat(backends.called).hasSize(2).contains("b");
+        backends.answer("b");
+        UpstreamResult.Answered answered = answered(route);
+        assertThat(answered.started()).isEqualTo(1);
+        assertThat(answered.attempts()).isEmpty();
+    }
 }
