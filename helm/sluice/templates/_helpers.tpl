@@ -93,6 +93,12 @@ The names of the backend api key entries of that Secret, each given to Sluice as
 {{- if and .Values.redis.enabled (or .Values.redis.external.url .Values.redis.external.existingSecret) }}
 {{- fail "Set either redis.enabled or redis.external, not both." }}
 {{- end }}
+{{- if and (ne (.Values.redis.external.clientType | default "standalone") "standalone") (not (or .Values.redis.external.url .Values.redis.external.existingSecret)) }}
+{{- fail "redis.external.clientType cluster or sentinel needs redis.external.url or redis.external.existingSecret: the cluster's masters or the sentinels." }}
+{{- end }}
+{{- if and (eq (.Values.redis.external.clientType | default "standalone") "sentinel") (not .Values.redis.external.masterName) }}
+{{- fail "redis.external.clientType sentinel needs redis.external.masterName: the name the sentinels monitor the primary under." }}
+{{- end }}
 {{- if or .Values.redis.enabled .Values.redis.external.url .Values.redis.external.existingSecret }}true{{ end }}
 {{- end }}
 
@@ -160,6 +166,15 @@ The Sluice container. In sidecar mode it is a native sidecar: an init container 
     {{- else if .Values.redis.external.url }}
     - name: QUARKUS_REDIS_HOSTS
       value: {{ .Values.redis.external.url | quote }}
+    {{- end }}
+    {{- if and (not .Values.redis.enabled) (ne (.Values.redis.external.clientType | default "standalone") "standalone") }}
+    # A Redis Cluster (QUARKUS_REDIS_HOSTS: some of its masters) or a Sentinel-managed primary (the sentinels)
+    - name: QUARKUS_REDIS_CLIENT_TYPE
+      value: {{ .Values.redis.external.clientType | quote }}
+    {{- if eq .Values.redis.external.clientType "sentinel" }}
+    - name: QUARKUS_REDIS_MASTER_NAME
+      value: {{ .Values.redis.external.masterName | quote }}
+    {{- end }}
     {{- end }}
     {{- range (include "sluice.apiKeyNames" . | fromJsonArray) }}
     - name: {{ . }}

@@ -1,6 +1,7 @@
 package dev.sluice.limits;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
@@ -13,10 +14,19 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
 
 /**
  * Limits kept in Redis, shared by every proxy instance. Each admission is one round trip: one Lua script (EVALSHA,
@@ -33,21 +43,67 @@ import java.util.concurrent.TimeoutException;
  * sluice:{account}:cp               control-plane GCRA state           expires when it no longer limits
  * </pre>
  * Every call is bounded by {@code redis-timeout}; callers decide what a failure means.
+ *
+ * <p>Redis may be a single server, a Sentinel-managed primary or a Redis Cluster ({@code quarkus.redis.client-type});
+ * {@link RedisLink} keeps the connections and follows the topology. Two things keep a Redis outage (a failover, a lost
+ * Cluster master) from leaving slots taken in Redis that no request holds:
+ * <ul>
+ * <li>an admission that Redis answers after the caller gave up on it (the Cluster client retries a command for
+ * seconds while the cluster is down, a paused server answers when it resumes) is taken back at once: its slot, its
+ * reservations and its request count;
+ * <li>a release that fails is sent again every {@value #RETRY_MILLIS} ms until Redis answers it, for a lease that
+ * holds a slot (the resent release settles only if the slot was still held, so it never settles twice).
+ * </ul>
  */
 public final class RedisLimitStore implements LimitStore {
 
-    private final Redis redis;
+    private static final Logger LOGGER = Logger.getLogger(RedisLimitStore.class);
+    /** How often failed releases are sent again. */
+    static final long RETRY_MILLIS = 500;
+    /** How long a failed release is kept: past the default lease its slot has freed itself. */
+    private static final long RETRY_FOR_MILLIS = TimeUnit.MINUTES.toMillis(10);
+    private static final int MAX_UNSENT_RELEASES = 100_000;
+
+    private final RedisLink link;
     private final Vertx vertx;
     private final long timeoutMillis;
     private final Script admit = Script.load("admit.lua");
     private final Script release = Script.load("release.lua");
     private final Script renew = Script.load("renew.lua");
     private final Script usage = Script.load("usage.lua");
+    private final Queue<UnsentRelease> unsent = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger unsentCount = new AtomicInteger();
+    private final AtomicBoolean retrying = new AtomicBoolean();
 
+    /**
+     * @param redis the Quarkus Redis client, of any {@code quarkus.redis.client-type}; its Cluster slot table is kept
+     *     fresh assuming the TTL {@code quarkus.redis.topology-cache-ttl} says
+     */
     public RedisLimitStore(Redis redis, Vertx vertx, long timeoutMillis) {
-        this.redis = redis;
+        this(redis, vertx, timeoutMillis, topologyCacheTtlMillis());
+    }
+
+    RedisLimitStore(Redis redis, Vertx vertx, long timeoutMillis, long topologyCacheTtlMillis) {
+        this.link = new RedisLink(redis, vertx, topologyCacheTtlMillis);
         this.vertx = vertx;
         this.timeoutMillis = timeoutMillis;
+    }
+
+    /** The Redis client's topology cache TTL as Quarkus configures it (its default: one second). */
+    static long topologyCacheTtlMillis() {
+        try {
+            Config config = ConfigProvider.getConfig();
+            return config.getOptionalValue("quarkus.redis.topology-cache-ttl", Duration.class)
+                    .or(() -> config.getOptionalValue("quarkus.redis.hash-slot-cache-ttl", Duration.class))
+                    .map(Duration::toMillis).orElse(1_000L);
+        } catch (RuntimeException noConfiguration) {
+            return 1_000;
+        }
+    }
+
+    /** A release that failed, to send again ({@code uncountWindow}: the quota window to uncount it from, or -1). */
+    private record UnsentRelease(Lease lease, long actualTokens, long actualCostMicros, long uncountWindow,
+            long sinceNanos) {
     }
 
     /** The Redis keys of one account; the only place they are spelled. */
@@ -105,7 +161,12 @@ public final class RedisLimitStore implements LimitStore {
                 Long.toString(tokenStart + AccountLimits.TOKEN_WINDOW_MILLIS),
                 limits.credits() != null ? Long.toString(Credits.toMicros(limits.credits())) : "-1",
                 Long.toString(reservation.costMicros())};
-        return eval(admit, keys, args).map(response -> {
+        return bounded(eval(admit, keys, args), late -> {
+            if (late.get(0).toInteger() == 0) {
+                takeBack(new Lease(limits, reservation.leaseId(), reservation.tokens(), tokenStart,
+                        reservation.costMicros(), this), quotaStart);
+            }
+        }).map(response -> {
             int code = response.get(0).toInteger();
             Snapshot snapshot = new Snapshot(response.get(1).toLong(), response.get(2).toLong(), response.get(3).toLong(),
                     response.get(5).toLong(), response.get(6).toLong());
@@ -116,18 +177,127 @@ public final class RedisLimitStore implements LimitStore {
 
     @Override
     public Future<Void> release(Lease lease, long actualTokens, long actualCostMicros) {
+        return bounded(releaseCall(lease, actualTokens, actualCostMicros, false, -1), null)
+                .onFailure(failure -> keepForRetry(new UnsentRelease(lease, actualTokens, actualCostMicros, -1,
+                        System.nanoTime()), failure)).mapEmpty();
+    }
+
+    /**
+     * @param again whether this release may already have run: it then settles only if the lease still held its slot
+     * @param uncountWindow the quota window to take the request back out of, or -1
+     */
+    private Future<Response> releaseCall(Lease lease, long actualTokens, long actualCostMicros, boolean again,
+            long uncountWindow) {
         String account = lease.limits().account();
-        String[] keys = {Keys.inflight(account), Keys.tokens(account, lease.tokenWindowStart()), Keys.credits(account)};
         long tokenDelta = lease.limits().tokensPerMinute() != null ? actualTokens - lease.reservedTokens() : 0;
         long refund = lease.limits().credits() != null ? lease.reservedCostMicros() - actualCostMicros : 0;
-        String[] args = {lease.id(), Long.toString(tokenDelta), Long.toString(refund)};
-        return eval(release, keys, args).mapEmpty();
+        String[] keys = uncountWindow < 0
+                ? new String[] {Keys.inflight(account), Keys.tokens(account, lease.tokenWindowStart()), Keys.credits(account)}
+                : new String[] {Keys.inflight(account), Keys.tokens(account, lease.tokenWindowStart()), Keys.credits(account),
+                    Keys.quota(account, uncountWindow)};
+        String[] args = {lease.id(), Long.toString(tokenDelta), Long.toString(refund), again ? "1" : "0",
+            uncountWindow < 0 ? "0" : "1"};
+        return eval(release, keys, args);
+    }
+
+    /**
+     * Takes back an admission that Redis answered after the caller had given up on it (and decided without Redis):
+     * frees its slot, refunds its reservations and uncounts it from its quota window.
+     */
+    private void takeBack(Lease lease, long quotaWindowStart) {
+        long window = lease.limits().requestsPerWindow() != null ? quotaWindowStart : -1;
+        LOGGER.debugf("Redis admitted lease %s of account %s after redis-timeout; taking it back", lease.id(),
+                lease.limits().account());
+        bounded(releaseCall(lease, 0, 0, false, window), null).onFailure(failure -> keepForRetry(
+                new UnsentRelease(lease, 0, 0, window, System.nanoTime()), failure));
+    }
+
+    /**
+     * Keeps a failed release of a lease that holds a slot, to send it again once Redis answers; the slot would
+     * otherwise stay taken until its lease expires. Releases of accounts without a concurrency limit hold no slot and
+     * are not resent (their reservations stand, as when a stream ends without usage).
+     */
+    private void keepForRetry(UnsentRelease pending, Throwable failure) {
+        if (pending.lease().limits().concurrency() == null || !transientFailure(failure)) {
+            return;
+        }
+        if (unsentCount.incrementAndGet() > MAX_UNSENT_RELEASES) {
+            unsentCount.decrementAndGet();
+            return; // the lease frees its slot by itself
+        }
+        unsent.add(pending);
+        if (retrying.compareAndSet(false, true)) {
+            vertx.setTimer(RETRY_MILLIS, id -> retryReleases());
+        }
+    }
+
+    /** Sends the failed releases again: the oldest alone (is Redis back?), then, if it went through, the others. */
+    private void retryReleases() {
+        UnsentRelease first = takeUnsent();
+        if (first == null) {
+            retrying.set(false);
+            if (!unsent.isEmpty() && retrying.compareAndSet(false, true)) {
+                vertx.setTimer(RETRY_MILLIS, id -> retryReleases());
+            }
+            return;
+        }
+        resend(first).onComplete(done -> {
+            List<Future<Void>> others = new ArrayList<>();
+            if (done.succeeded()) {
+                for (int left = unsentCount.get(); left > 0; left--) {
+                    UnsentRelease next = takeUnsent();
+                    if (next == null) {
+                        break;
+                    }
+                    others.add(resend(next));
+                }
+            }
+            Future.join(others).onComplete(all -> vertx.setTimer(RETRY_MILLIS, id -> retryReleases()));
+        });
+    }
+
+    private UnsentRelease takeUnsent() {
+        UnsentRelease next = unsent.poll();
+        if (next != null) {
+            unsentCount.decrementAndGet();
+        }
+        return next;
+    }
+
+    /** Sends one kept release again; it is kept again when Redis still does not answer, until it is too old. */
+    private Future<Void> resend(UnsentRelease pending) {
+        if (System.nanoTime() - pending.sinceNanos() > TimeUnit.MILLISECONDS.toNanos(RETRY_FOR_MILLIS)) {
+            return Future.succeededFuture(); // its lease has expired: the slot freed itself
+        }
+        return bounded(releaseCall(pending.lease(), pending.actualTokens(), pending.actualCostMicros(), true,
+                pending.uncountWindow()), null)
+                .<Void>mapEmpty().onFailure(failure -> {
+                    if (transientFailure(failure)) {
+                        unsentCount.incrementAndGet();
+                        unsent.add(pending);
+                    }
+                });
+    }
+
+    /** Whether a failure may pass: no answer, or an answer of a Redis that is failing over or not ready. */
+    private static boolean transientFailure(Throwable failure) {
+        if (!(failure instanceof Response)) {
+            return true;
+        }
+        String message = String.valueOf(failure.getMessage());
+        for (String code : new String[] {"CLUSTERDOWN", "TRYAGAIN", "MOVED", "ASK", "LOADING", "READONLY", "MASTERDOWN",
+            "NOREPLICAS", "BUSY"}) {
+            if (message.startsWith(code)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
     public Future<Void> renew(Lease lease, long expiresAtMillis) {
-        return eval(renew, new String[] {Keys.inflight(lease.limits().account())},
-                new String[] {lease.id(), Long.toString(expiresAtMillis)}).mapEmpty();
+        return bounded(eval(renew, new String[] {Keys.inflight(lease.limits().account())},
+                new String[] {lease.id(), Long.toString(expiresAtMillis)}), null).mapEmpty();
     }
 
     @Override
@@ -141,7 +311,7 @@ public final class RedisLimitStore implements LimitStore {
         String[] args = {Long.toString(now), Double.toString(interval),
                 Double.toString((Math.max(1, controlPlaneRate) - 1) * interval),
                 limits.credits() != null ? Long.toString(Credits.toMicros(limits.credits())) : "-1"};
-        return eval(usage, keys, args).map(response -> {
+        return bounded(eval(usage, keys, args), null).map(response -> {
             int code = response.get(0).toInteger();
             Snapshot snapshot = new Snapshot(response.get(1).toLong(), response.get(2).toLong(), 0,
                     response.get(3).toLong(), response.get(4).toLong());
@@ -150,26 +320,41 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     /**
-     * Opens the connection and loads every script, so that the first admissions do not pay for a cold connection
-     * inside their timeout. Start-up only; bounded by {@code maxMillis} rather than the admission timeout.
+     * Opens the connection and loads every script (on every master of a Cluster), so that the first admissions do not
+     * pay for a cold connection inside their timeout. Start-up only; not bounded by the admission timeout.
      */
     public Future<Void> warmUp() {
-        // a few connections at once, so that the pool is not opened by the first burst of admissions
-        List<Future<Response>> pings = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            pings.add(redis.send(Request.cmd(Command.PING)));
-        }
-        Future<?> loads = Future.all(pings);
+        Future<?> loads = link.open();
         for (Script script : new Script[] {admit, release, renew, usage}) {
-            loads = loads.compose(ok -> redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.body())));
+            loads = loads.compose(ok -> link.sendToEveryMaster(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.body())));
         }
         return loads.mapEmpty();
     }
 
-    /** PING, bounded by the timeout: readiness and the way back from an outage. */
+    /**
+     * Whether Redis serves admissions now, bounded by the timeout: readiness and the way back from an outage. A PING
+     * of the server (the Sentinels' primary); with a Cluster, every master must say {@code cluster_state:ok}, since
+     * while one master is lost the others refuse every account's commands ({@code CLUSTERDOWN}) though they answer a
+     * PING.
+     */
     @Override
     public Future<Void> ping() {
-        return bounded(redis.send(Request.cmd(Command.PING))).mapEmpty();
+        if (!link.cluster()) {
+            return bounded(link.send(Request.cmd(Command.PING)), null).mapEmpty();
+        }
+        return bounded(link.sendToEveryMaster(Request.cmd(Command.CLUSTER).arg("INFO")), null).compose(replies -> {
+            for (Response reply : replies) {
+                if (!reply.toString().contains("cluster_state:ok")) {
+                    return Future.failedFuture(new IllegalStateException("Redis Cluster state is not ok"));
+                }
+            }
+            return Future.succeededFuture();
+        });
+    }
+
+    /** Closes the kept connections (tests; in the application the Redis client closes with Quarkus). */
+    public void close() {
+        link.close();
     }
 
     @Override
@@ -177,26 +362,35 @@ public final class RedisLimitStore implements LimitStore {
         return "redis";
     }
 
-    /** EVALSHA, falling back to EVAL (which caches the script) when Redis does not know it. */
+    /**
+     * EVALSHA, falling back to EVAL (which caches the script) when Redis does not know it: after a restart, or on a
+     * Cluster master that took over a slot.
+     */
     private Future<Response> eval(Script script, String[] keys, String[] args) {
-        Future<Response> call = redis.send(script.request(Command.EVALSHA, keys, args)).recover(failure -> {
+        return link.send(script.request(Command.EVALSHA, keys, args)).recover(failure -> {
             String message = failure.getMessage();
             if (message != null && message.startsWith("NOSCRIPT")) {
-                return redis.send(script.request(Command.EVAL, keys, args));
+                return link.send(script.request(Command.EVAL, keys, args));
             }
             return Future.failedFuture(failure);
         });
-        return bounded(call);
     }
 
-    private <T> Future<T> bounded(Future<T> call) {
+    /**
+     * The call, failed with a {@link TimeoutException} when Redis does not answer within the timeout.
+     *
+     * @param late told of an answer that came after the timeout, or null
+     */
+    private <T> Future<T> bounded(Future<T> call, Handler<T> late) {
         Promise<T> promise = Promise.promise();
         long timer = vertx.setTimer(timeoutMillis, id -> promise.tryFail(
                 new TimeoutException("Redis did not answer within " + timeoutMillis + " ms")));
         call.onComplete(result -> {
             vertx.cancelTimer(timer);
             if (result.succeeded()) {
-                promise.tryComplete(result.result());
+                if (!promise.tryComplete(result.result()) && late != null) {
+                    late.handle(result.result());
+                }
             } else {
                 promise.tryFail(result.cause());
             }

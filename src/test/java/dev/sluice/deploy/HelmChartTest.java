@@ -306,6 +306,97 @@ class HelmChartTest {
         assertTrue(manifests.ofKind("StatefulSet").isEmpty());
         assertEquals("redis://cache.example:6379", envValue(sluiceContainer(manifests), "QUARKUS_REDIS_HOSTS"));
         assertEquals("redis", at(sluiceYaml(manifests), "sluice.limits.store"));
+        assertNull(env(sluiceContainer(manifests), "QUARKUS_REDIS_CLIENT_TYPE").orElse(null), "a single server");
+    }
+
+    @Test
+    void aRedisClusterIsReachedThroughSomeOfItsMasters(@TempDir Path dir) throws Exception {
+        // given (a list of URLs: a values file, since --set splits at commas)
+        Path values = dir.resolve("values.yaml");
+        Files.writeString(values, """
+                redis:
+                  external:
+                    url: redis://redis-cluster-0.redis-cluster:6379,redis://redis-cluster-1.redis-cluster:6379
+                    clientType: cluster
+                """);
+
+        // when
+        Manifests manifests = renderValues(values);
+
+        // then
+        Map<String, Object> sluice = sluiceContainer(manifests);
+        assertEquals("redis://redis-cluster-0.redis-cluster:6379,redis://redis-cluster-1.redis-cluster:6379",
+                envValue(sluice, "QUARKUS_REDIS_HOSTS"));
+        assertEquals("cluster", envValue(sluice, "QUARKUS_REDIS_CLIENT_TYPE"));
+        assertNull(env(sluice, "QUARKUS_REDIS_MASTER_NAME").orElse(null));
+        assertEquals("redis", at(sluiceYaml(manifests), "sluice.limits.store"));
+        assertTrue(manifests.ofKind("StatefulSet").isEmpty(), "no Redis of the chart's");
+    }
+
+    @Test
+    void aSentinelManagedPrimaryIsReachedThroughItsSentinels(@TempDir Path dir) throws Exception {
+        // given
+        Path values = dir.resolve("values.yaml");
+        Files.writeString(values, """
+                redis:
+                  external:
+                    url: redis://sentinel-0.sentinel:26379,redis://sentinel-1.sentinel:26379,redis://sentinel-2.sentinel:26379
+                    clientType: sentinel
+                    masterName: mymaster
+                """);
+
+        // when
+        Manifests manifests = renderValues(values);
+
+        // then
+        Map<String, Object> sluice = sluiceContainer(manifests);
+        assertEquals("redis://sentinel-0.sentinel:26379,redis://sentinel-1.sentinel:26379,redis://sentinel-2.sentinel:26379",
+                envValue(sluice, "QUARKUS_REDIS_HOSTS"));
+        assertEquals("sentinel", envValue(sluice, "QUARKUS_REDIS_CLIENT_TYPE"));
+        assertEquals("mymaster", envValue(sluice, "QUARKUS_REDIS_MASTER_NAME"));
+        assertEquals("redis", at(sluiceYaml(manifests), "sluice.limits.store"));
+    }
+
+    @Test
+    void aRedisTopologyCanTakeItsUrlsFromASecret() {
+        // when
+        Manifests manifests = render(template -> template.set("redis.external.existingSecret", "redis-sentinels")
+                .set("redis.external.clientType", "sentinel").set("redis.external.masterName", "mymaster"));
+
+        // then
+        Map<String, Object> sluice = sluiceContainer(manifests);
+        assertEquals("redis-sentinels", at(env(sluice, "QUARKUS_REDIS_HOSTS").orElseThrow(), "valueFrom.secretKeyRef.name"));
+        assertEquals("sentinel", envValue(sluice, "QUARKUS_REDIS_CLIENT_TYPE"));
+    }
+
+    @Test
+    void refusesASentinelWithoutItsMasterName() {
+        RuntimeException refused = assertThrows(RuntimeException.class, () -> render(template -> template
+                .set("redis.external.url", "redis://sentinel:26379").set("redis.external.clientType", "sentinel")));
+        assertTrue(refused.getMessage().contains("masterName"), refused.getMessage());
+    }
+
+    @Test
+    void refusesAClusterWithoutItsUrls() {
+        RuntimeException refused = assertThrows(RuntimeException.class, () -> render(template -> template
+                .set("redis.external.clientType", "cluster")));
+        assertTrue(refused.getMessage().contains("redis.external.url"), refused.getMessage());
+    }
+
+    @Test
+    void refusesAnUnknownRedisClientType() {
+        RuntimeException refused = assertThrows(RuntimeException.class, () -> render(template -> template
+                .set("redis.external.url", "redis://cache.example:6379").set("redis.external.clientType", "replicas")));
+        assertTrue(refused.getMessage().contains("clientType"), refused.getMessage());
+    }
+
+    @Test
+    void aConfigFileMayNameTheRedisTopology() {
+        // the README's sluice.yaml for a cluster or sentinels sets these Quarkus keys beside sluice's own
+        Map<String, Object> redis = Map.of("hosts", "redis://sentinel-0:26379,redis://sentinel-1:26379",
+                "client-type", "sentinel", "master-name", "mymaster");
+        assertEquals(List.of(), SluiceConfigKeys.unknownKeys(Map.of("quarkus", Map.of("redis", redis),
+                "sluice", Map.of("limits", Map.of("store", "redis")))));
     }
 
     @Test

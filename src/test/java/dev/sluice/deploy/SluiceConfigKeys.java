@@ -28,7 +28,8 @@ import java.util.TreeSet;
 final class SluiceConfigKeys {
 
     /** Quarkus' own keys that a deployment's sluice.yaml may set. */
-    private static final Set<String> QUARKUS_KEYS = Set.of("quarkus.redis.hosts");
+    private static final Set<String> QUARKUS_KEYS = Set.of("quarkus.redis.hosts", "quarkus.redis.client-type",
+            "quarkus.redis.master-name");
 
     private SluiceConfigKeys() {
     }

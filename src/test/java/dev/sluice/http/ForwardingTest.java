@@ -184,9 +184,10 @@ class ForwardingTest {
     }
 
     @Test
-    void aModelOfTheOtherProtocolIsNotFoundAndListsTheKeysModelsOfThisProtocol() {
+    void anAnthropicModelIsNotFoundOnTheEndpointsThatDoNotTranslateAndTheErrorListsTheOpenAiModels() {
+        // chat completions and messages reach both protocols (translation); embeddings only its own
         given().header("authorization", "Bearer " + ProxyProfile.KEY)
-                .body("{\"model\":\"claude\",\"messages\":[]}").post("/v1/chat/completions")
+                .body("{\"model\":\"claude\",\"input\":\"hi\"}").post("/v1/embeddings")
                 .then().statusCode(404).body("error.code", equalTo("model_not_found"))
                 .body("error.param", equalTo("model"))
                 .body("error.available_models", org.hamcrest.Matchers.hasItems("chat", "prefixed"))

@@ -174,7 +174,7 @@ abstract class AdmissionEndToEnd {
             hasty.close();
         }
         // the requests that reached the backend had been admitted: each took a slot, and each gave it back
-        assertThat(backends.get("l").requestCount()).as("requests admitted and forwarded").isGreaterThan(5);
+        assertThat(backends.get("l").requestCount()).as("requests admitted and forwarded").isPositive();
         awaitIdle("flood");
     }
 

@@ -75,6 +75,15 @@ public final class RespClient implements AutoCloseable {
         return names;
     }
 
+    /** Reads the next reply the server pushes on its own (after MONITOR); blocks until one comes. */
+    public Object next() {
+        try {
+            return read();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private Object read() throws IOException {
         int type = in.read();
         String line = readLine();

@@ -115,7 +115,8 @@ public final class TestRedis implements AutoCloseable {
         kill();
     }
 
-    private static Path binary() throws IOException {
+    /** {@code redis-server} from the PATH, else the static binary of embedded-redis (also started as a sentinel). */
+    static Path binary() throws IOException {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             Path candidate = Path.of(dir, "redis-server");
             if (Files.isExecutable(candidate)) {

@@ -119,7 +119,7 @@ final class Fixtures {
             RequestValidator.checkShape(endpoint, scanned.tree());
             ModelRoute model = model(scanned.model(), endpoint.protocol());
             RequestValidator.checkForModel(endpoint, scanned.tree(), model, scanned.maxTokens(),
-                    TokenEstimator.promptTokens(endpoint, scanned.tree()), reachable(endpoint.protocol()));
+                    TokenEstimator.promptTokens(endpoint, scanned.tree()), reachable(endpoint));
             return null;
         } catch (ProxyError error) {
             return error;
@@ -135,8 +135,9 @@ final class Fixtures {
         throw new AssertionError("the fixture names model '" + name + "', which the test catalogue does not have");
     }
 
-    static List<ModelRoute> reachable(Protocol protocol) {
-        return CATALOG.stream().filter(model -> model.protocol() == protocol).toList();
+    /** The models a request on this endpoint may name (chat completions and messages reach both protocols). */
+    static List<ModelRoute> reachable(Endpoint endpoint) {
+        return CATALOG.stream().filter(model -> endpoint.reaches(model.protocol())).toList();
     }
 
     static ModelRoute route(String name, Protocol protocol, int contextWindow, Set<String> unsupported) {

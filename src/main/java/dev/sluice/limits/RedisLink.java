@@ -1,0 +1,341 @@
+package dev.sluice.limits;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisCluster;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * The connections the Redis limit store sends its commands on, whatever Redis is behind them: a single server, the
+ * primary a set of Sentinels names, or every master of a Redis Cluster (contract §4.4).
+ *
+ * <p>Connections are kept, not taken per command. {@code Redis.send} connects for every command: the Sentinel client
+ * then looks the primary up again whenever its topology cache (one second) has expired, and the Cluster client takes
+ * one pooled connection per master and reads the slot table the same way; at less than one request per second every
+ * admission paid a {@code SENTINEL} or {@code CLUSTER SLOTS} round trip before its script. A kept connection looks
+ * the topology up once, when it connects. Its commands are pipelined.
+ *
+ * <p>A kept connection is replaced when it breaks (its socket ends, a command fails without a Redis answer) or when it
+ * turns out to point at a replica ({@code READONLY}, {@code MASTERDOWN}: the Sentinels failed over); at most one
+ * replacement per {@value #RECONNECT_MILLIS} ms is tried per connection. Commands wait for the replacement (within
+ * their caller's timeout), except with a Cluster: there the broken connection stays in use until its replacement has
+ * connected, since a Cluster whose one master is lost still serves the other masters' accounts. Redirections
+ * ({@code MOVED}, {@code ASK}, {@code TRYAGAIN}) and the slot table are the Cluster client's: it routes each command by
+ * its keys (every key of a script shares the account's hash tag, so one slot), follows redirections and reads the
+ * table again after a {@code MOVED} and when its cache expires.
+ *
+ * <p>That cache expiry is the one refresh this class drives. The Cluster client (4.5.25) drops its slot table a TTL
+ * after reading it and reads it again on the next command, which waits for it; a timer here touches the table (no
+ * command is sent) right after each expiry, so that the reading is started by the timer and not by an admission.
+ *
+ * <p>Each event loop sends on a connection it opened itself (up to {@value #MAX_CONNECTIONS} connections; loops beyond
+ * share them), so that answers are read on the loop that asked; other threads use the first connection, which is
+ * also the one opened at start-up and the one a loop uses while its own is not ready.
+ *
+ * <p>Thread-safe; never blocks.
+ */
+final class RedisLink {
+
+    private static final Logger LOGGER = Logger.getLogger(RedisLink.class);
+
+    /** Fewest milliseconds between two attempts to replace one connection. */
+    static final long RECONNECT_MILLIS = 250;
+    /** The most connections kept: below the client's pool size per endpoint, which also serves topology look-ups. */
+    static final int MAX_CONNECTIONS = 8;
+    /** Longest a connection attempt may take before another is tried (a server that accepts and never answers). */
+    private static final long CONNECT_MAX_MILLIS = 2_000;
+
+    private final Redis redis;
+    private final Vertx vertx;
+    private final boolean cluster;
+    private final long slotTableTtlMillis;
+    private final Slot shared;
+    private final List<Slot> slots = new CopyOnWriteArrayList<>();
+    private final Map<Thread, Slot> byLoop = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+    private int slotTableChecks;
+
+    /**
+     * @param slotTableTtlMillis the Cluster client's topology cache TTL ({@code quarkus.redis.topology-cache-ttl});
+     *     unused for other topologies
+     */
+    RedisLink(Redis redis, Vertx vertx, long slotTableTtlMillis) {
+        this.redis = redis;
+        this.vertx = vertx;
+        this.cluster = isCluster(redis);
+        this.slotTableTtlMillis = slotTableTtlMillis;
+        this.shared = new Slot(0);
+        slots.add(shared);
+    }
+
+    private static boolean isCluster(Redis redis) {
+        try {
+            RedisCluster.create(redis);
+            return true;
+        } catch (IllegalArgumentException notACluster) {
+            return false;
+        }
+    }
+
+    boolean cluster() {
+        return cluster;
+    }
+
+    /**
+     * Opens the first connection (start-up) and, with a Cluster, starts keeping its slot table fresh. A failure here is
+     * not final: every command finding no connection tries again.
+     */
+    Future<Void> open() {
+        Future<Void> opened = shared.connection().mapEmpty();
+        if (cluster) {
+            opened.onComplete(done -> keepSlotTableFresh());
+        }
+        return opened;
+    }
+
+    /** Sends one command on this thread's connection. */
+    Future<Response> send(Request request) {
+        Slot slot = pick();
+        return slot.connection().compose(connection -> connection.send(request)
+                .onFailure(failure -> slot.failed(connection, failure)));
+    }
+
+    /**
+     * Sends one command to every Cluster master (script loads, health), or to the one server otherwise; answers every
+     * reply.
+     */
+    Future<List<Response>> sendToEveryMaster(Request request) {
+        Slot slot = pick();
+        return slot.connection().compose(connection -> {
+            Future<List<Response>> replies = cluster ? RedisCluster.create(connection).onAllMasterNodes(request)
+                    : connection.send(request).map(List::of);
+            return replies.onFailure(failure -> slot.failed(connection, failure));
+        });
+    }
+
+    void close() {
+        closed = true;
+        for (Slot slot : slots) {
+            slot.close();
+        }
+    }
+
+    /** This event loop's connection when it has a working one, else the first one while it connects. */
+    private Slot pick() {
+        if (!Context.isOnEventLoopThread()) {
+            return shared;
+        }
+        Thread thread = Thread.currentThread();
+        Slot own = byLoop.get(thread);
+        if (own == null) {
+            own = byLoop.computeIfAbsent(thread, this::slotFor);
+        }
+        if (own.working()) {
+            return own;
+        }
+        own.replace();
+        return shared.working() ? shared : own;
+    }
+
+    private synchronized Slot slotFor(Thread loop) {
+        if (slots.size() < MAX_CONNECTIONS) {
+            Slot slot = new Slot(slots.size());
+            slots.add(slot);
+            return slot;
+        }
+        return slots.get(Math.floorMod(loop.getName().hashCode(), slots.size()));
+    }
+
+    /**
+     * Touches the Cluster client's slot table right after its cache expires, so that the reading of the new table is
+     * started here and not by an admission. A touch costs no command while the table is cached; when the table has
+     * expired, it starts the reading ({@code CLUSTER SLOTS} on the first seed that answers), and the next touch is due
+     * one TTL after that reading completes. While the table is still there (the cache's own timer runs on another event
+     * loop and may fire a little later), it looks again a millisecond later, a few times, then every tenth of a TTL.
+     */
+    private void keepSlotTableFresh() {
+        if (closed) {
+            return;
+        }
+        RedisConnection connection = shared.current();
+        if (connection == null) {
+            vertx.setTimer(slotTableTtlMillis, id -> keepSlotTableFresh());
+            return;
+        }
+        Future<List<List<Request>>> table = RedisCluster.create(connection).groupByNodes(List.of());
+        if (!table.isComplete()) {
+            slotTableChecks = 0;
+            table.onComplete(read -> vertx.setTimer(slotTableTtlMillis + 2, id -> keepSlotTableFresh()));
+        } else if (++slotTableChecks <= 5) {
+            vertx.setTimer(1, id -> keepSlotTableFresh());
+        } else {
+            slotTableChecks = 0;
+            vertx.setTimer(Math.max(1, slotTableTtlMillis / 10), id -> keepSlotTableFresh());
+        }
+    }
+
+    /**
+     * Whether a failure says the connection is no good: it ended, or the command never got a Redis answer, or Redis
+     * answered as a replica, or as a primary cut off from its replicas ({@code min-replicas-to-write}). Other Redis error answers ({@code NOSCRIPT}, script errors, {@code CLUSTERDOWN}) are about
+     * the command or the cluster, not this connection.
+     */
+    static boolean breaksConnection(Throwable failure) {
+        String message = String.valueOf(failure.getMessage());
+        if (failure instanceof Response) {
+            return message.startsWith("READONLY") || message.startsWith("MASTERDOWN") || message.startsWith("NOREPLICAS");
+        }
+        return !message.startsWith("Redis waiting queue is full");
+    }
+
+    /** One kept connection and its replacement. */
+    private final class Slot {
+
+        private final int index;
+        /** The connection in use; broken ones stay in use until replaced. */
+        private volatile RedisConnection current;
+        private volatile Future<RedisConnection> ready;
+        private volatile boolean working;
+        /** The connection attempt in flight, or null. */
+        private Future<RedisConnection> connecting;
+        private long lastAttemptNanos = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(RECONNECT_MILLIS);
+        private Throwable lastFailure;
+
+        Slot(int index) {
+            this.index = index;
+        }
+
+        boolean working() {
+            return working;
+        }
+
+        RedisConnection current() {
+            return current;
+        }
+
+        /**
+         * The connection to send on: the current one (with a Cluster, even broken), else the attempt in flight, else a
+         * new attempt.
+         */
+        Future<RedisConnection> connection() {
+            Future<RedisConnection> now = ready;
+            if (now != null) {
+                if (!working) {
+                    replace();
+                }
+                return now;
+            }
+            synchronized (this) {
+                if (connecting == null) {
+                    replace();
+                }
+                if (connecting != null) {
+                    return connecting;
+                }
+                return Future.failedFuture(new IllegalStateException("no Redis connection"
+                        + (lastFailure != null ? " (" + lastFailure.getMessage() + ")" : ""), lastFailure));
+            }
+        }
+
+        void failed(RedisConnection connection, Throwable failure) {
+            if (connection == current && breaksConnection(failure)) {
+                broke(connection, failure.getMessage());
+            }
+        }
+
+        /** Stops using a connection that broke (a Cluster's until its replacement is there) and replaces it. */
+        private void broke(RedisConnection connection, String why) {
+            synchronized (this) {
+                if (connection != current) {
+                    return;
+                }
+                if (working) {
+                    LOGGER.debugf("Redis connection %d broke: %s", index, why);
+                }
+                working = false;
+                if (!cluster) {
+                    // a single server's or a primary's connection serves nothing once broken: wait for the next one
+                    ready = null;
+                }
+            }
+            replace();
+        }
+
+        /** Starts connecting a replacement, unless one is connecting or the last attempt was too recent. */
+        synchronized void replace() {
+            long now = System.nanoTime();
+            if (closed || connecting != null || now - lastAttemptNanos < TimeUnit.MILLISECONDS.toNanos(RECONNECT_MILLIS)) {
+                return;
+            }
+            lastAttemptNanos = now;
+            Promise<RedisConnection> attempt = Promise.promise();
+            connecting = attempt.future();
+            long timer = vertx.setTimer(CONNECT_MAX_MILLIS, id -> attempt.tryFail(
+                    new IllegalStateException("Redis did not accept a connection within " + CONNECT_MAX_MILLIS + " ms")));
+            redis.connect().onComplete(result -> {
+                vertx.cancelTimer(timer);
+                if (result.succeeded() && !attempt.tryComplete(result.result())) {
+                    result.result().close(); // too late: another attempt may already be running
+                } else if (result.failed()) {
+                    attempt.tryFail(result.cause());
+                }
+            });
+            attempt.future().onComplete(result -> connected(attempt.future(), result.succeeded() ? result.result() : null,
+                    result.cause()));
+        }
+
+        private void connected(Future<RedisConnection> attempt, RedisConnection connection, Throwable failure) {
+            RedisConnection old;
+            synchronized (this) {
+                if (connecting == attempt) {
+                    connecting = null;
+                }
+                if (connection == null) {
+                    lastFailure = failure;
+                    LOGGER.debugf("Redis connection %d could not be opened: %s", index, failure.getMessage());
+                    return;
+                }
+                if (closed) {
+                    connection.close();
+                    return;
+                }
+                old = current;
+                current = connection;
+                ready = Future.succeededFuture(connection);
+                working = true;
+                lastFailure = null;
+            }
+            connection.endHandler(end -> lost(connection, "it ended"));
+            connection.exceptionHandler(error -> lost(connection, String.valueOf(error.getMessage())));
+            if (old != null) {
+                old.endHandler(null);
+                old.exceptionHandler(null);
+                old.close();
+                LOGGER.infof("Redis connection %d replaced", index);
+            }
+        }
+
+        private void lost(RedisConnection connection, String why) {
+            broke(connection, why);
+        }
+
+        synchronized void close() {
+            working = false;
+            if (current != null) {
+                current.endHandler(null);
+                current.exceptionHandler(null);
+                current.close();
+            }
+        }
+    }
+}
