@@ -12,6 +12,9 @@
 #   streams     f: STREAMS concurrent slow SSE streams through Sluice, with Sluice's RSS before, during and after
 #   profile     JFR recording of Sluice under the plain load, summarised (top frames, allocation sites)
 #   jmh         the JMH micro-benchmarks (./mvnw -Pjmh), not in the default list (about 7 minutes)
+#   hedge       a backend with a heavy-tailed latency (5% of answers after 500 ms, the rest after 20 ms) through Sluice
+#               without and with hedge.after near its p95: p50/p99/p99.9 and the extra backend requests; not in the
+#               default list (about 2 minutes)
 #
 # Every server listens on 127.0.0.1 only; everything started here is stopped on exit; every load is bounded in time.
 set -uo pipefail
@@ -59,6 +62,11 @@ STREAMS_DIRECT=${STREAMS_DIRECT:-1}            # 1 = the same streams against th
 PROFILE_SECS=${PROFILE_SECS:-30}
 PROFILE_STORE=${PROFILE_STORE:-none}          # none = the plain scenario's account; local or redis = the limits scenarios' one
 JMH_ARGS=${JMH_ARGS:-"-f 2 -wi 3 -w 1s -i 3 -r 1s"}
+HEDGE_SECS=${HEDGE_SECS:-30}; HEDGE_WARMUP=${HEDGE_WARMUP:-15}; HEDGE_CONNS=${HEDGE_CONNS:-16}
+HEDGE_FAST_MS=${HEDGE_FAST_MS:-20}; HEDGE_SLOW_MS=${HEDGE_SLOW_MS:-500}; HEDGE_SLOW_PCT=${HEDGE_SLOW_PCT:-5}
+# near the backend's p95: above the fast answers (20 ms plus the proxy's and the machine's noise), far below the slow
+HEDGE_AFTER=${HEDGE_AFTER:-50ms}; HEDGE_MAX_ATTEMPTS=${HEDGE_MAX_ATTEMPTS:-2}
+TAIL_PORTS=(18010 18011)                       # the tail backend: one process, one port per backend of the model
 
 SCENARIOS=("$@")
 [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(plain local redis validation tails redis-trip streams profile)
@@ -453,6 +461,84 @@ scenario_jmh() {
   sed -n '/^Benchmark /,$p' "$dir/jmh.txt" >&2
 }
 
+# write_hedge_config FILE HEDGE(off|on): one model over the tail backend's two ports, with or without hedge
+write_hedge_config() {
+  local file=$1 mode=$2 hedge=""
+  [ "$mode" = on ] && hedge="      hedge: {after: $HEDGE_AFTER, max-attempts: $HEDGE_MAX_ATTEMPTS}"
+  cat >"$file" <<EOF
+# written by bench/run.sh (hedge scenario, hedge $mode)
+sluice:
+  access-log:
+    enabled: $ACCESS_LOG
+  accounts:
+    bench: {window: 1h}
+  keys:
+    - {key: $BENCH_KEY, account: bench}
+  upstream:
+    circuit-breaker: {failure-ratio: 0.5, request-volume: $BREAKER_VOLUME, delay: 10s}
+  models:
+    mock-model:
+$hedge
+      backends:
+        - {name: tail-a, url: http://127.0.0.1:${TAIL_PORTS[0]}}
+        - {name: tail-b, url: http://127.0.0.1:${TAIL_PORTS[1]}}
+EOF
+}
+
+tail_stat() {  # FIELD: a counter of the tail backend since it started
+  curl -s -m 5 "http://127.0.0.1:${TAIL_PORTS[0]}/stats" \
+    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[process.argv[1]]))' "$1"
+}
+
+hedge_metric() {  # OUTCOME: sluice_hedges_total of that outcome (on the management port)
+  local text
+  text=$(curl -sf -m 5 "http://127.0.0.1:$SLUICE_MANAGEMENT_PORT/q/metrics")
+  awk -v o="outcome=\"$1\"" 'index($0, "sluice_hedges_total{") == 1 && index($0, o) {s += $NF} END {print s + 0}' <<<"$text"
+}
+
+scenario_hedge() {
+  local dir="$OUT/hedge" mode
+  mkdir -p "$dir"
+  command -v wrk >/dev/null || die "wrk missing (run the plain scenario first, which installs it)"
+  log "scenario hedge: load average $(loadavg)"
+  echo "load average before: $(loadavg)" >"$dir/load.txt"
+  start_svc tail "${TAIL_PORTS[0]}" "$dir/tail-backend.log" env TAIL_FAST_MS="$HEDGE_FAST_MS" \
+    TAIL_SLOW_MS="$HEDGE_SLOW_MS" TAIL_SLOW_PCT="$HEDGE_SLOW_PCT" node "$BENCH_DIR/tail-backend.js" "${TAIL_PORTS[@]}"
+  wait_port "${TAIL_PORTS[1]}" || die "the tail backend did not listen on ${TAIL_PORTS[1]}"
+  : >"$dir/hedge.txt"
+  for mode in off on; do
+    mkdir -p "$dir/$mode"
+    write_hedge_config "$dir/config-$mode.yaml" "$mode"
+    start_sluice "$dir/config-$mode.yaml" "$dir/$mode"
+    BODY_FILE="$SHARED/body.json" BENCH_KEY="$BENCH_KEY" timeout $((HEDGE_WARMUP + 30)) \
+      wrk -t1 -c"$HEDGE_CONNS" -d"${HEDGE_WARMUP}s" -s "$BENCH_DIR/latency.lua" \
+      "http://127.0.0.1:$SLUICE_PORT/v1/chat/completions" >"$dir/$mode/wrk-warmup.txt" 2>&1
+    sleep 1
+    local req0 slow0 canc0 won0 hc0 hf0
+    req0=$(tail_stat requests); slow0=$(tail_stat slow); canc0=$(tail_stat cancelled)
+    won0=$(hedge_metric won); hc0=$(hedge_metric cancelled); hf0=$(hedge_metric failed)
+    BODY_FILE="$SHARED/body.json" BENCH_KEY="$BENCH_KEY" timeout $((HEDGE_SECS + 30)) \
+      wrk -t1 -c"$HEDGE_CONNS" -d"${HEDGE_SECS}s" --latency -s "$BENCH_DIR/latency.lua" \
+      "http://127.0.0.1:$SLUICE_PORT/v1/chat/completions" >"$dir/$mode/wrk.txt" 2>&1
+    sleep 1   # the last answers and cancellations reach the backend's counters
+    local tails reqs req slow canc won hc hf extra
+    tails=$(grep '^TAILS' "$dir/$mode/wrk.txt" | cut -d' ' -f2-)
+    reqs=$(sed -n 's/.* reqs=\([0-9]*\).*/\1/p' <<<"$tails")
+    req=$(( $(tail_stat requests) - req0 )); slow=$(( $(tail_stat slow) - slow0 ))
+    canc=$(( $(tail_stat cancelled) - canc0 ))
+    won=$(awk -v a="$(hedge_metric won)" -v b="$won0" 'BEGIN{print a - b}')
+    hc=$(awk -v a="$(hedge_metric cancelled)" -v b="$hc0" 'BEGIN{print a - b}')
+    hf=$(awk -v a="$(hedge_metric failed)" -v b="$hf0" 'BEGIN{print a - b}')
+    # the price: backend requests per answered client request, beyond one
+    extra=$(awk -v b="$req" -v r="${reqs:-0}" 'BEGIN{if (r > 0) printf "%.1f", (b / r - 1) * 100; else print "n/a"}')
+    echo "HEDGE_${mode^^} after=$([ "$mode" = on ] && echo "$HEDGE_AFTER" || echo -) $tails backend_requests=$req backend_slow=$slow backend_cancelled=$canc extra_backend_requests_pct=$extra hedges_won=$won hedges_cancelled=$hc hedges_failed=$hf" \
+      | tee -a "$dir/hedge.txt" >&2
+    stop_svc sluice
+  done
+  echo "load average after: $(loadavg)" >>"$dir/load.txt"
+  stop_all
+}
+
 # ---------------------------------------------------------------- main
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -461,14 +547,15 @@ scenario_jmh() {
   echo "sluice java options: $SLUICE_JAVA_OPTS"
   echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src pom.xml || echo ' (modified)')"
   echo "scenarios: ${SCENARIOS[*]}"
+  echo "hedge knobs: HEDGE_SECS=$HEDGE_SECS HEDGE_WARMUP=$HEDGE_WARMUP HEDGE_CONNS=$HEDGE_CONNS HEDGE_FAST_MS=$HEDGE_FAST_MS HEDGE_SLOW_MS=$HEDGE_SLOW_MS HEDGE_SLOW_PCT=$HEDGE_SLOW_PCT HEDGE_AFTER=$HEDGE_AFTER HEDGE_MAX_ATTEMPTS=$HEDGE_MAX_ATTEMPTS"
   echo "knobs: BREAKER_VOLUME=$BREAKER_VOLUME DURATION=$DURATION WARMUP=$WARMUP ROUNDS=$ROUNDS AUX_DURATION=$AUX_DURATION AUX_WARMUP=$AUX_WARMUP CONNS=$CONNS RATE=$RATE RATE_SECS=$RATE_SECS STREAMS=$STREAMS STREAMS_SECS=$STREAMS_SECS STREAM_CHUNKS=$STREAM_CHUNKS STREAM_CHUNK_DELAY_MS=$STREAM_CHUNK_DELAY_MS PROFILE_SECS=$PROFILE_SECS"
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
 raise_nofile
 for s in "${SCENARIOS[@]}"; do
-  case $s in plain|local|redis|validation|tails|redis-trip|streams|profile|jmh) ;; *) die "unknown scenario '$s'" ;; esac
+  case $s in plain|local|redis|validation|tails|redis-trip|streams|profile|jmh|hedge) ;; *) die "unknown scenario '$s'" ;; esac
 done
-for p in 18000 18100 "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
+for p in 18000 18100 "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
 build
 T0=$SECONDS
 for s in "${SCENARIOS[@]}"; do

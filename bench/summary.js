@@ -106,6 +106,16 @@ if (tails) {
   out += '\n';
 }
 
+const hedgeOff = kv(p('hedge', 'hedge.txt'), 'HEDGE_OFF');
+const hedgeOn = kv(p('hedge', 'hedge.txt'), 'HEDGE_ON');
+if (hedgeOff || hedgeOn) {
+  out += `## hedge: a heavy-tailed backend without and with hedge.after\n\n${read(p('hedge', 'load.txt')).trim().replace(/\n/g, '; ')}\n\n` +
+    '| hedge | rps | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | client requests | backend requests | extra backend requests | slow draws | cancelled by the proxy | hedges won / cancelled / failed | errors |\n' +
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n' +
+    [['off', hedgeOff], ['after ' + (hedgeOn ? hedgeOn.after : ''), hedgeOn]].filter(([, o]) => o).map(([n, o]) =>
+      `| ${n} | ${o.rps} | ${o.p50_ms} | ${o.p90_ms} | ${o.p99_ms} | ${o['p99.9_ms']} | ${o.max_ms} | ${o.reqs} | ${o.backend_requests} | ${o.extra_backend_requests_pct}% | ${o.backend_slow} | ${o.backend_cancelled} | ${o.hedges_won} / ${o.hedges_cancelled} / ${o.hedges_failed} | ${num(o.errors) + num(o.non2xx)} |`).join('\n') + '\n\n';
+}
+
 const trip = kv(p('redis-trip', 'trip.txt'), 'TRIP');
 if (trip) {
   out += `## g: Redis round trips per request\n\n${read(p('redis-trip', 'load.txt')).trim().replace(/\n/g, '; ')}\n\n` +

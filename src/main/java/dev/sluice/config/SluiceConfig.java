@@ -177,6 +177,23 @@ public interface SluiceConfig {
 
         /** Per-model override of the global {@code upstream} group. */
         Optional<UpstreamOverride> upstream();
+
+        /** A candidate for automatic model choice ({@code model: "auto"}, contract §6.7). */
+        @WithDefault("false")
+        boolean auto();
+
+        /** Hedged attempts (contract §6.6); absent: attempts one after another. */
+        Optional<Hedge> hedge();
+    }
+
+    /** Hedging and race (contract §6.6). */
+    interface Hedge {
+        /** How long the attempts under way may go unanswered before the next candidate starts; 0s: race. */
+        Optional<Duration> after();
+
+        /** The most attempts in flight at once. */
+        @WithDefault("2")
+        int maxAttempts();
     }
 
     interface Price {

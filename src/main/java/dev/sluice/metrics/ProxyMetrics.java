@@ -46,6 +46,9 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
     private record RetryKey(String backend, String reason) {
     }
 
+    private record HedgeKey(String model, String outcome) {
+    }
+
     private final MeterRegistry registry;
     private final Catalog catalog;
     /** Providers may send any string as their error code: only so many distinct ones get a series of their own. */
@@ -55,6 +58,7 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
     private final java.util.Set<String> providerCodes = ConcurrentHashMap.newKeySet();
     private final Map<DecisionKey, Counter> decisions = new ConcurrentHashMap<>();
     private final Map<RetryKey, Counter> retries = new ConcurrentHashMap<>();
+    private final Map<HedgeKey, Counter> hedges = new ConcurrentHashMap<>();
     private final Map<String, Counter> translations = new ConcurrentHashMap<>();
     private final Map<String, Timer> upstream = new ConcurrentHashMap<>();
     private final Map<String, Timer> firstByte = new ConcurrentHashMap<>();
@@ -182,6 +186,15 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
         retries.computeIfAbsent(new RetryKey(failedBackend == null ? "none" : failedBackend, reason),
                 key -> Counter.builder("sluice.retries").description("Retries, by the backend that failed and why")
                         .tag("backend", key.backend()).tag("reason", key.reason()).register(registry)).increment();
+    }
+
+    /** {@code model} is a configured model's name (the route's first), so the labels stay bounded. */
+    @Override
+    public void hedged(String model, String outcome) {
+        hedges.computeIfAbsent(new HedgeKey(model, outcome),
+                key -> Counter.builder("sluice.hedges")
+                        .description("Attempts of requests for models with hedge, by how they ended")
+                        .tag("model", key.model()).tag("outcome", key.outcome()).register(registry)).increment();
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
 
 /**
  * One client request on its way through the proxy: what it is (id, endpoint, key and account, body, model, ticket)
@@ -34,6 +35,7 @@ public final class Exchange {
     private ModelRoute model;
     private long promptTokens;
     private ClientRequest outgoing;
+    private List<ModelRoute> candidates;
     private Admission.Ticket ticket;
     private Route route;
     private Relay relay;
@@ -102,7 +104,10 @@ public final class Exchange {
         this.body = body;
     }
 
-    /** The model the client asked for, as found in the catalogue (set by {@link ModelStage}). */
+    /**
+     * The model the client asked for, as found in the catalogue, or the one the proxy chose for it (set by
+     * {@link ModelStage}).
+     */
     public ModelRoute model() {
         return model;
     }
@@ -121,6 +126,18 @@ public final class Exchange {
         this.model = model;
         this.promptTokens = promptTokens;
         this.outgoing = outgoing;
+    }
+
+    /**
+     * The models chosen automatically (contract §6.7), in order: {@link #model()} first, then its fallbacks; null
+     * when the client named its model.
+     */
+    public List<ModelRoute> candidates() {
+        return candidates;
+    }
+
+    void candidates(List<ModelRoute> candidates) {
+        this.candidates = candidates;
     }
 
     /** The account's hold for this request (set by {@link AdmissionStage}), or null before admission. */

@@ -73,6 +73,10 @@ final class Finish {
     void fail(Exchange exchange, ProxyError error, UpstreamResult.Failed upstream) {
         List<dev.sluice.upstream.Attempt> attempts = upstream == null ? List.of() : upstream.attempts();
         long upstreamNanos = upstream == null ? 0 : upstream.failedAttemptsNanos();
+        if (exchange.model() != null && exchange.model().hedge() != null) {
+            exchange.response().headers().set(Relay.ATTEMPTS_HEADER,
+                    Integer.toString(upstream == null ? 0 : upstream.started()));
+        }
         if (exchange.clientGone()) {
             clientGone(exchange, attempts, upstreamNanos);
             return;

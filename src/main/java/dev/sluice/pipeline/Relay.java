@@ -33,6 +33,10 @@ import org.jboss.logging.Logger;
 final class Relay {
 
     private static final Logger LOGGER = Logger.getLogger(Relay.class);
+    /** The attempts started, on every answer for a model with {@code hedge} (contract §6.6). */
+    static final String ATTEMPTS_HEADER = "x-sluice-attempts";
+    /** The model that answered a request whose model the proxy chose (contract §6.7). */
+    static final String MODEL_HEADER = "x-sluice-model";
     /** The last event of an OpenAI stream and of an Anthropic one: the answer is complete for the client. */
     private static final byte[] OPENAI_DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ANTHROPIC_STOP = "message_stop".getBytes(StandardCharsets.US_ASCII);
@@ -43,6 +47,7 @@ final class Relay {
     private final UpstreamAnswer answer;
     private final long failedAttemptsNanos;
     private final java.util.List<dev.sluice.upstream.Attempt> attempts;
+    private final int attemptsStarted;
     private final UsageTap usage;
     /** True when the account holds something (a slot, reservations) to release before the last byte. */
     private final boolean holds;
@@ -66,6 +71,7 @@ final class Relay {
         this.answer = result.answer();
         this.failedAttemptsNanos = result.failedAttemptsNanos();
         this.attempts = result.attempts();
+        this.attemptsStarted = result.started();
         this.usage = exchange.ticket() == null ? null : exchange.ticket().usage();
         this.holds = exchange.ticket() != null && exchange.ticket().lease() != null;
         String contentType = answer.response().getHeader("content-type");
@@ -92,6 +98,12 @@ final class Relay {
         } else {
             // a fallback of the client's own protocol answered a request whose model is translated
             to.headers().remove(Translation.HEADER);
+        }
+        if (exchange.model().hedge() != null) {
+            to.headers().set(ATTEMPTS_HEADER, Integer.toString(attemptsStarted));
+        }
+        if (exchange.candidates() != null) {
+            to.headers().set(MODEL_HEADER, answer.model().name());
         }
         started = true;
         String length = to.headers().get("content-length");

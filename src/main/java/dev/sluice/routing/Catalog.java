@@ -98,12 +98,13 @@ public final class Catalog {
             if (price.inputPer1k() < 0 || price.outputPer1k() < 0) {
                 problems.add(path + ".price", "prices must not be negative");
             }
+            Hedge hedge = config.hedge().map(h -> hedge(path + ".hedge", h, problems)).orElse(null);
             models.put(name, new ModelRoute(name, config.upstreamModel().orElse(name), protocol,
                     config.contextWindow().orElse(0), config.defaultMaxTokens(),
                     config.maxOutputTokens().isPresent() ? config.maxOutputTokens().getAsInt() : null, price,
                     List.copyOf(config.fallbacks().orElse(List.of())),
                     Set.copyOf(config.unsupportedParameters().orElse(List.of())),
-                    List.copyOf(backends), settings));
+                    List.copyOf(backends), settings, config.auto(), hedge));
         }
         checkFallbacks(models, problems);
         return new Catalog(models);
@@ -146,6 +147,21 @@ public final class Catalog {
                 apiKey, breaker.delay().toNanos(), insecure && ssl);
         backend.guard(breakers.create(backend, breaker));
         return backend;
+    }
+
+    /** {@code after} is required and not negative (0s is race mode); more than one attempt may be in flight. */
+    private static Hedge hedge(String path, SluiceConfig.Hedge config, ConfigProblems problems) {
+        Duration after = config.after().orElse(null);
+        if (after == null) {
+            problems.add(path + ".after", "is required (a duration; 0s races every candidate at once)");
+            after = Duration.ZERO;
+        } else if (after.isNegative()) {
+            problems.add(path + ".after", "must not be negative (was " + after + ")");
+        }
+        if (config.maxAttempts() < 2) {
+            problems.add(path + ".max-attempts", "must be at least 2 (leave hedge out for one attempt at a time)");
+        }
+        return new Hedge(after, config.maxAttempts());
     }
 
     private static Protocol protocol(String value, String path, ConfigProblems problems) {

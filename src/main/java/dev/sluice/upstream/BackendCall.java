@@ -17,8 +17,6 @@ import io.vertx.core.http.RequestOptions;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
-import java.util.function.LongConsumer;
 
 /**
  * One attempt at one backend: sends the request and completes once the proxy can decide what to do with the answer.
@@ -56,12 +54,14 @@ final class BackendCall {
     }
 
     /**
-     * @param sent told of the upstream request once it exists, so that the caller can reset it (client gone)
-     * @param cancelled true once the caller gave up on this attempt (checked when the connection is obtained)
+     * @param flight the route's call: told of the upstream request once it exists (so that the route can reset it)
+     *     and of the response headers, and asked whether the route gave the call up (checked when the connection is
+     *     obtained)
      */
     static Future<Response> start(Vertx vertx, HttpClient client, boolean tracing, OutgoingRequest outgoing,
-            ModelRoute model, Backend backend, Consumer<HttpClientRequest> sent,
-            java.util.function.BooleanSupplier cancelled, LongConsumer onHeaders) {
+            Route.Flight flight) {
+        ModelRoute model = flight.model();
+        Backend backend = flight.backend();
         long started = System.nanoTime();
         // built before connecting: a model that cannot take the request fails here, with nothing sent
         Buffer body = outgoing.body(model);
@@ -83,12 +83,12 @@ final class BackendCall {
             // left) as an error
             request.exceptionHandler(failure -> LOGGER.debugf("request_id=%s upstream request failed: %s",
                     outgoing.requestId(), failure.getMessage()));
-            if (cancelled.getAsBoolean()) {
+            if (flight.cancelled()) {
                 request.reset();
                 promise.fail(UpstreamFailure.cancelled());
                 return;
             }
-            sent.accept(request);
+            flight.sent(request);
             prepare(request, outgoing, model, backend, tracing);
             // no response headers in time: first-byte timeout
             IdleWatchdog firstByte = IdleWatchdog.start(vertx, model.upstream().firstByteTimeout().toMillis(),
@@ -99,7 +99,7 @@ final class BackendCall {
                     promise.tryFail(classify(answered.cause()));
                     return;
                 }
-                onHeaders.accept(System.nanoTime() - started);
+                flight.headers(answered.result(), System.nanoTime() - started);
                 // headers came: the idle timeout bounds the wait for the first chunk
                 IdleWatchdog firstChunk = IdleWatchdog.start(vertx, model.upstream().idleTimeout().toMillis(),
                         () -> timeout(request, promise, "no first chunk within the idle timeout"));
@@ -109,7 +109,7 @@ final class BackendCall {
         });
         // a reset because the caller gave up is the proxy's own doing, not a failure of the backend
         return promise.future().recover(failure -> Future.failedFuture(
-                cancelled.getAsBoolean() ? UpstreamFailure.cancelled() : failure));
+                flight.cancelled() ? UpstreamFailure.cancelled() : failure));
     }
 
     private static void timeout(HttpClientRequest request, Promise<Response> promise, String what) {

@@ -6,12 +6,15 @@ import dev.sluice.routing.ModelRoute;
 import dev.sluice.routing.RetryBudget;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Sends an admitted request to its model's backends (contract §6): picks a backend, calls it through its circuit
  * breaker, retries connection failures and overload answers on backends not yet tried (within {@code retries} and
- * the retry budget), falls back to other models. It answers with an {@link UpstreamResult} and never writes to the
- * client nor touches limits.
+ * the retry budget), falls back to other models, and hedges or races the candidates of a model with {@code hedge}.
+ * It answers with an {@link UpstreamResult} and never writes to the client nor touches limits.
  *
  * <p>Thread-safe; everything of one request runs on the event loop of its client's connection.
  */
@@ -23,6 +26,7 @@ public final class Forwarder {
     private final RetryBudget retryBudget;
     private final Listener listener;
     private final boolean tracing;
+    private final Route.Timers timers;
 
     /** Told what happens upstream, for metrics. Called on event loops; must not block. */
     public interface Listener {
@@ -34,6 +38,14 @@ public final class Forwarder {
 
         /** One attempt ended (failed, answered, or relayed to its end) after this long. */
         void attemptEnded(String backend, long nanos);
+
+        /**
+         * One attempt of a request for a model with {@code hedge} ended: {@code won} (its answer is relayed),
+         * {@code cancelled} (another answered first, or the request ended), {@code failed}.
+         *
+         * @param model the model the request is for (the one whose hedge applies)
+         */
+        void hedged(String model, String outcome);
     }
 
     public Forwarder(Vertx vertx, Catalog catalog, SluiceConfig.Upstream upstream, RetryBudget retryBudget,
@@ -44,6 +56,17 @@ public final class Forwarder {
         this.retryBudget = retryBudget;
         this.listener = listener;
         this.clients = new UpstreamClients(vertx, catalog, upstream);
+        this.timers = new Route.Timers() {
+            @Override
+            public long set(long delayMillis, Runnable task) {
+                return vertx.setTimer(delayMillis, id -> task.run());
+            }
+
+            @Override
+            public void cancel(long id) {
+                vertx.cancelTimer(id);
+            }
+        };
     }
 
     public Future<Void> close() {
@@ -57,17 +80,30 @@ public final class Forwarder {
      *     nothing more to try
      */
     public Route forward(OutgoingRequest request, ModelRoute model) {
+        List<ModelRoute> chain = new ArrayList<>(1 + model.fallbacks().size());
+        chain.add(model);
+        for (String fallback : model.fallbacks()) {
+            chain.add(catalog.model(fallback));
+        }
+        return forward(request, chain);
+    }
+
+    /**
+     * Starts forwarding {@code request} to an explicit chain of candidates: the first model serves, the others are
+     * its fallbacks in this order (their own fallbacks are not followed). The first model's {@code hedge} applies.
+     * Call on the client's event loop.
+     */
+    public Route forward(OutgoingRequest request, List<ModelRoute> candidates) {
         retryBudget.recordRequest();
-        Route route = new Route(request, model, catalog, retryBudget, listener, this::call);
-        route.next();
+        Route route = new Route(request, candidates, retryBudget, listener, this::call, timers);
+        route.start();
         return route;
     }
 
     /** One attempt at one backend, through its circuit breaker. */
-    private java.util.concurrent.CompletionStage<Object> call(OutgoingRequest request, ModelRoute model,
-            dev.sluice.routing.Backend backend, Route route) {
-        return backend.guard().get(() -> BackendCall.start(vertx, clients.clientFor(backend), tracing, request, model, backend,
-                route::sent, route::cancelled, nanos -> listener.firstByte(backend.name(), nanos))
+    private CompletionStage<Object> call(OutgoingRequest request, Route.Flight flight) {
+        return flight.backend().guard().get(() -> BackendCall.start(vertx, clients.clientFor(flight.backend()), tracing,
+                request, flight)
                 .map(response -> (Object) response).toCompletionStage());
     }
 }

@@ -9,14 +9,24 @@ import java.util.List;
  */
 public sealed interface UpstreamResult {
 
-    /** The backends tried before the result, in order (fallbacks included). */
+    /**
+     * The backends tried that did not answer, in the order they started (fallbacks included; with hedging, the
+     * attempts cancelled because another answered too, as {@code cancelled}).
+     */
     List<Attempt> attempts();
 
-    /** Time spent waiting on backends for the attempts that failed. */
+    /**
+     * Time spent waiting on backends before the answer's own call started (or, for a failure, in all): the failed
+     * attempts' durations one after another; with hedging, the time since the first attempt started.
+     */
     long failedAttemptsNanos();
 
+    /** The attempts started (sent as {@code x-sluice-attempts} for a model with hedge, contract §6.6). */
+    int started();
+
     /** A 2xx answer whose first chunk has arrived. */
-    record Answered(UpstreamAnswer answer, List<Attempt> attempts, long failedAttemptsNanos) implements UpstreamResult {
+    record Answered(UpstreamAnswer answer, List<Attempt> attempts, long failedAttemptsNanos, int started)
+            implements UpstreamResult {
     }
 
     /**
@@ -25,7 +35,7 @@ public sealed interface UpstreamResult {
      *
      * @param cancelled true when the proxy itself stopped forwarding (the client went away, shutdown)
      */
-    record Failed(ProxyError error, List<Attempt> attempts, long failedAttemptsNanos, boolean cancelled)
+    record Failed(ProxyError error, List<Attempt> attempts, long failedAttemptsNanos, boolean cancelled, int started)
             implements UpstreamResult {
     }
 }

@@ -72,6 +72,16 @@ class DashboardSeriesTest {
         backends.get("a").reply(Replies.status(503, "{}"));
         backends.get("b").reply(Replies.status(503, "{}"));
         openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").then().statusCode(502);
+        // a request for a model with hedge (sluice_hedges_total), and one translated to an Anthropic model
+        // (sluice_translations_total), whatever tests ran before in this application
+        openai(ProxyProfile.KEY).body(CHAT.replace("\"chat\"", "\"hedged\"")).post("/v1/chat/completions")
+                .then().statusCode(200);
+        backends.get("d").reply(Replies.json(200, "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+                + "\"model\":\"m\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}],\"stop_reason\":\"end_turn\","
+                + "\"stop_sequence\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":7}}"));
+        openai(ProxyProfile.KEY).body(CHAT.replace("\"chat\"", "\"claude\"")).post("/v1/chat/completions")
+                .then().statusCode(200);
+        backends.get("d").reset();
         // a collection the GC binder sees, so that jvm_gc_pause_seconds exists whatever the test JVM did before; the
         // binder hears of it through an asynchronous JMX notification, so the scrape waits for it (up to 5 s)
         System.gc();

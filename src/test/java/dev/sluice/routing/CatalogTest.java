@@ -137,4 +137,37 @@ class CatalogTest {
                 .containsExactly(
                         "sluice.models.m.backends[0].tls.insecure: applies to https backends only ('http://h:1')");
     }
+
+    @Test
+    void readsHedgeAndAutoWithTheirDefaults() {
+        SluiceConfig config = config("sluice.models.m.backends[0].url", "http://h:1",
+                "sluice.models.m.hedge.after", "250ms", "sluice.models.m.auto", "true",
+                "sluice.models.r.backends[0].url", "http://h:2", "sluice.models.r.hedge.after", "0s",
+                "sluice.models.r.hedge.max-attempts", "3",
+                "sluice.models.plain.backends[0].url", "http://h:3");
+        ConfigProblems problems = new ConfigProblems();
+        Catalog catalog = Catalog.build(config.models(), config.upstream(), problems, (backend, breaker) -> null);
+
+        assertThat(problems.list()).isEmpty();
+        assertThat(catalog.model("m").hedge()).isEqualTo(new Hedge(Duration.ofMillis(250), 2));
+        assertThat(catalog.model("m").hedge().race()).isFalse();
+        assertThat(catalog.model("m").auto()).isTrue();
+        assertThat(catalog.model("r").hedge().race()).isTrue();
+        assertThat(catalog.model("r").hedge().maxAttempts()).isEqualTo(3);
+        assertThat(catalog.model("plain").hedge()).isNull();
+        assertThat(catalog.model("plain").auto()).isFalse();
+    }
+
+    @Test
+    void namesAHedgeWithoutAfterANegativeAfterAndTooFewAttempts() {
+        SluiceConfig config = config(
+                "sluice.models.a.backends[0].url", "http://h:1", "sluice.models.a.hedge.max-attempts", "3",
+                "sluice.models.b.backends[0].url", "http://h:2", "sluice.models.b.hedge.after", "-1s",
+                "sluice.models.c.backends[0].url", "http://h:3", "sluice.models.c.hedge.after", "1s",
+                "sluice.models.c.hedge.max-attempts", "1");
+        assertThat(problemsOf(config).list()).containsExactlyInAnyOrder(
+                "sluice.models.a.hedge.after: is required (a duration; 0s races every candidate at once)",
+                "sluice.models.b.hedge.after: must not be negative (was PT-1S)",
+                "sluice.models.c.hedge.max-attempts: must be at least 2 (leave hedge out for one attempt at a time)");
+    }
 }

@@ -17,14 +17,19 @@ public class ProxyProfile implements QuarkusTestProfile {
     public static final String OPENAI_ONLY_KEY = "sk-test-openai-only";
     public static final String ANTHROPIC_ONLY_KEY = "sk-test-anthropic-only";
     public static final String LIMITED_KEY = "sk-test-limited";
+    /** Reaches only the automatic-choice models auto-free, auto-small and auto-big (account {@code chooser}). */
+    public static final String AUTO_KEY = "sk-test-auto";
+    /** Reaches only the automatic-choice model auto-claude (Anthropic). */
+    public static final String AUTO_ANTHROPIC_KEY = "sk-test-auto-anthropic";
 
     /** Accounts of the limit tests, each reached by the key {@link #key(String)}. */
     public static final String[] ACCOUNTS = {"conc", "quota", "noplan", "rate", "tokens", "credits", "flood", "open",
-        "settle", "serial", "embed"};
+        "settle", "serial", "embed", "hedge"};
 
     /** Every backend the profile's models use; g and g2 are never started (nothing listens there). */
     static final String[] BACKENDS = {"a", "b", "c", "d", "e", "f", "h", "i", "j", "k", "l",
-        ValidationModels.OPENAI_BACKEND, ValidationModels.ANTHROPIC_BACKEND};
+        ValidationModels.OPENAI_BACKEND, ValidationModels.ANTHROPIC_BACKEND, "ha", "hb", "ra", "rb", "aa", "ab", "ac",
+        "ad"};
 
     public static String key(String account) {
         return "sk-" + account;
@@ -85,7 +90,66 @@ public class ProxyProfile implements QuarkusTestProfile {
         // models with context windows and unsupported parameters, for the request checks
         ValidationModels.configure(config);
         limits(config);
+        hedging(config);
+        automaticChoice(config);
         return config;
+    }
+
+    /**
+     * Hedging (contract §6.6): {@code hedged} hedges its two backends after 300 ms; {@code raced} races its backend
+     * against its fallback's, priced differently so that settlement shows which answered. The account {@code hedge}
+     * has one slot and credits.
+     */
+    private static void hedging(Map<String, String> config) {
+        model(config, "hedged", null, "ha", "hb");
+        config.put("sluice.models.hedged.hedge.after", "300ms");
+        model(config, "raced", null, "ra");
+        config.put("sluice.models.raced.hedge.after", "0s");
+        config.put("sluice.models.raced.fallbacks[0]", "raced-fallback");
+        config.put("sluice.models.raced.price.input-per-1k", "1.0");
+        config.put("sluice.models.raced.price.output-per-1k", "1.0");
+        model(config, "raced-fallback", null, "rb");
+        config.put("sluice.models.raced-fallback.price.input-per-1k", "3.0");
+        config.put("sluice.models.raced-fallback.price.output-per-1k", "3.0");
+        for (String model : new String[] {"hedged", "raced", "raced-fallback"}) {
+            config.put("sluice.models." + model + ".upstream.first-byte-timeout", "5s");
+            config.put("sluice.models." + model + ".upstream.idle-timeout", "5s");
+        }
+        config.put("sluice.accounts.hedge.concurrency", "1");
+        config.put("sluice.accounts.hedge.credits", "1.0");
+    }
+
+    /**
+     * Automatic choice (contract §6.7): three OpenAI candidates (free with a 100-token window; 0.2 per 1k with 200;
+     * 1.0 per 1k with 900 and logit_bias unsupported) and an Anthropic one, each reached by its own key. Windows stay
+     * under the validation models' smallest (1024), so that they are never among a fixture's suggested models.
+     */
+    private static void automaticChoice(Map<String, String> config) {
+        autoModel(config, "auto-free", "aa", 100, 0);
+        autoModel(config, "auto-small", "ab", 200, 0.1);
+        autoModel(config, "auto-big", "ac", 900, 0.5);
+        config.put("sluice.models.auto-big.unsupported-parameters[0]", "logit_bias");
+        autoModel(config, "auto-claude", "ad", 60, 0.05);
+        config.put("sluice.models.auto-claude.protocol", "anthropic");
+        config.put("sluice.accounts.chooser.credits", "1.0");
+        int key = 4 + ACCOUNTS.length;
+        config.put("sluice.keys[" + key + "].key", AUTO_KEY);
+        config.put("sluice.keys[" + key + "].account", "chooser");
+        config.put("sluice.keys[" + key + "].models[0]", "auto-free");
+        config.put("sluice.keys[" + key + "].models[1]", "auto-small");
+        config.put("sluice.keys[" + key + "].models[2]", "auto-big");
+        config.put("sluice.keys[" + (key + 1) + "].key", AUTO_ANTHROPIC_KEY);
+        config.put("sluice.keys[" + (key + 1) + "].account", "acme");
+        config.put("sluice.keys[" + (key + 1) + "].models[0]", "auto-claude");
+    }
+
+    private static void autoModel(Map<String, String> config, String model, String backend, int window, double price) {
+        model(config, model, null, backend);
+        config.put("sluice.models." + model + ".auto", "true");
+        config.put("sluice.models." + model + ".context-window", Integer.toString(window));
+        config.put("sluice.models." + model + ".default-max-tokens", "16");
+        config.put("sluice.models." + model + ".price.input-per-1k", Double.toString(price));
+        config.put("sluice.models." + model + ".price.output-per-1k", Double.toString(price));
     }
 
     /** The limit tests' accounts and plan, and their model: 1 credit per 1k tokens either way. */

@@ -156,4 +156,40 @@ public final class Replies {
             });
         };
     }
+
+    /**
+     * Answers requests in the order they arrive at any backend that shares {@code turn}: the first with
+     * {@code replies[0]}, the second with {@code replies[1]}, and so on (the last for every further one). Which backend
+     * a proxy tries first is random; the order of arrival is not.
+     */
+    public static TestBackend.Reply inTurn(java.util.concurrent.atomic.AtomicInteger turn, TestBackend.Reply... replies) {
+        return (request, received, response) -> replies[Math.min(turn.getAndIncrement(), replies.length - 1)]
+                .answer(request, received, response);
+    }
+
+    /** Status line and headers at once, then the body (a chat completion with this id) after {@code delayMillis}. */
+    public static TestBackend.Reply headersThenBody(long delayMillis, String id) {
+        return (request, received, response) -> {
+            response.setChunked(true).putHeader("content-type", "application/json");
+            response.write(Buffer.buffer()); // flushes the headers
+            TestBackend.vertx().setTimer(delayMillis, t -> {
+                if (!response.closed()) {
+                    response.end(CHAT_COMPLETION.replace("chatcmpl-1", id));
+                }
+            });
+        };
+    }
+
+    /** An event stream whose headers come at once and whose {@code chunks} chunks start after {@code delayMillis}. */
+    public static TestBackend.Reply sseAfter(long delayMillis, int chunks) {
+        return (request, received, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            response.write(Buffer.buffer()); // flushes the headers
+            TestBackend.vertx().setTimer(delayMillis, t -> {
+                if (!response.closed()) {
+                    sendChunks(response, 0, chunks, 0, -1, new AtomicBoolean());
+                }
+            });
+        };
+    }
 }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -29,14 +30,29 @@ public final class TestBackend implements AutoCloseable {
         void answer(HttpServerRequest request, Buffer body, HttpServerResponse response);
     }
 
-    /** One request as the backend received it. */
-    public record Received(String method, String uri, MultiMap headers, Buffer body) {
+    /**
+     * One request as the backend received it.
+     *
+     * @param arrivedNanos when its body had arrived ({@link System#nanoTime()})
+     * @param closedUnanswered set when its connection closed before the backend had ended its answer
+     */
+    public record Received(String method, String uri, MultiMap headers, Buffer body, long arrivedNanos,
+            AtomicBoolean closedUnanswered) {
         public String header(String name) {
             return headers.get(name);
         }
 
         public String bodyText() {
             return body.toString();
+        }
+
+        /** Waits up to {@code timeout} for the proxy to close this request's connection before it was answered. */
+        public boolean awaitClosedUnanswered(Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!closedUnanswered.get() && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(5);
+            }
+            return closedUnanswered.get();
         }
     }
 
@@ -81,8 +97,16 @@ public final class TestBackend implements AutoCloseable {
         }).requestHandler(request -> {
                     MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(request.headers());
                     request.body().onSuccess(body -> {
-                        received.add(new Received(request.method().name(), request.uri(), headers, body));
-                        reply.answer(request, body, request.response());
+                        Received arrived = new Received(request.method().name(), request.uri(), headers, body,
+                                System.nanoTime(), new AtomicBoolean());
+                        HttpServerResponse response = request.response();
+                        response.closeHandler(closed -> {
+                            if (!response.ended()) {
+                                arrived.closedUnanswered().set(true);
+                            }
+                        });
+                        received.add(arrived);
+                        reply.answer(request, body, response);
                     });
                 });
         server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().join();

@@ -30,10 +30,15 @@ import org.junit.jupiter.api.Test;
  */
 class RouteTest {
 
-    /** Answers each call with the next scripted outcome for that backend. */
+    /**
+     * Answers each call with the next scripted outcome for that backend; a backend without one is left pending, its
+     * call answered later by the test ({@link #pending}).
+     */
     static class FakeBackends implements Route.Caller {
         final List<String> called = new ArrayList<>();
         final java.util.Map<String, Deque<Function<Backend, CompletionStage<Object>>>> script = new java.util.HashMap<>();
+        final java.util.Map<String, CompletableFuture<Object>> pending = new java.util.HashMap<>();
+        final java.util.Map<String, Route.Flight> flights = new java.util.HashMap<>();
 
         FakeBackends on(String backend, Function<Backend, CompletionStage<Object>> answer) {
             script.computeIfAbsent(backend, name -> new ArrayDeque<>()).add(answer);
@@ -41,22 +46,102 @@ class RouteTest {
         }
 
         @Override
-        public CompletionStage<Object> call(OutgoingRequest request, ModelRoute model, Backend backend, Route route) {
+        public CompletionStage<Object> call(OutgoingRequest request, Route.Flight flight) {
+            return call(request, flight.model(), flight.backend(), flight);
+        }
+
+        CompletionStage<Object> call(OutgoingRequest request, ModelRoute model, Backend backend, Route.Flight flight) {
             called.add(backend.name());
+            flights.put(backend.name(), flight);
             Deque<Function<Backend, CompletionStage<Object>>> answers = script.get(backend.name());
             if (answers == null || answers.isEmpty()) {
-                return new CompletableFuture<>(); // never answers
+                CompletableFuture<Object> later = new CompletableFuture<>();
+                pending.put(backend.name(), later);
+                return later;
             }
             return answers.poll().apply(backend);
         }
+
+        /** The call under way at {@code backend} answers 2xx (its first chunk). */
+        void answer(String backend) {
+            pending.get(backend).complete(new BackendCall.Response(null, null, Buffer.buffer("{}"), true, null));
+        }
+
+        void fail(String backend, UpstreamFailure failure) {
+            pending.get(backend).completeExceptionally(failure);
+        }
+
+        /** True when the route gave up the call at {@code backend} (its request would be reset). */
+        boolean cancelled(String backend) {
+            return flights.get(backend).cancelled();
+        }
     }
+
+    /** The hedge's timer, driven by hand: {@link #advance} runs what falls due, in order. */
+    static final class FakeClock implements Route.Timers {
+        private record Task(long id, long at, Runnable task) {
+        }
+
+        private final List<Task> tasks = new ArrayList<>();
+        private long now;
+        private long ids;
+
+        @Override
+        public long set(long delayMillis, Runnable task) {
+            tasks.add(new Task(ids, now + delayMillis, task));
+            return ids++;
+        }
+
+        @Override
+        public void cancel(long id) {
+            tasks.removeIf(task -> task.id() == id);
+        }
+
+        void advance(long millis) {
+            long until = now + millis;
+            while (true) {
+                Task next = tasks.stream().filter(task -> task.at() <= until)
+                        .min(java.util.Comparator.comparingLong(Task::at)).orElse(null);
+                if (next == null) {
+                    break;
+                }
+                tasks.remove(next);
+                now = next.at();
+                next.task().run();
+            }
+            now = until;
+        }
+
+        int scheduled() {
+            return tasks.size();
+        }
+    }
+
+    /** A clock the sequential path must never use. */
+    static final Route.Timers NO_TIMERS = new Route.Timers() {
+        @Override
+        public long set(long delayMillis, Runnable task) {
+            throw new AssertionError("a route without hedge set a timer");
+        }
+
+        @Override
+        public void cancel(long id) {
+            throw new AssertionError("a route without hedge cancelled a timer");
+        }
+    };
 
     static final class Recorder implements Forwarder.Listener {
         final List<String> retries = new ArrayList<>();
+        final List<String> hedges = new ArrayList<>();
 
         @Override
         public void retried(String failedBackend, String reason) {
             retries.add(failedBackend + ":" + reason);
+        }
+
+        @Override
+        public void hedged(String model, String outcome) {
+            hedges.add(model + ":" + outcome);
         }
 
         @Override
@@ -130,8 +215,16 @@ class RouteTest {
     }
 
     Route route(String model, FakeBackends backends, RetryBudget budget) {
-        Route route = new Route(REQUEST, catalog.model(model), catalog, budget, listener, backends);
-        route.next();
+        return route(model, backends, budget, NO_TIMERS);
+    }
+
+    /** The route as the forwarder starts it: the model, then its fallbacks. */
+    Route route(String model, FakeBackends backends, RetryBudget budget, Route.Timers timers) {
+        List<ModelRoute> chain = new ArrayList<>();
+        chain.add(catalog.model(model));
+        catalog.model(model).fallbacks().forEach(fallback -> chain.add(catalog.model(fallback)));
+        Route route = new Route(REQUEST, chain, budget, listener, backends, timers);
+        route.start();
         return route;
     }
 
@@ -153,7 +246,7 @@ class RouteTest {
         // when: whichever backend is chosen first refuses, the other answers
         FakeBackends oneRefuses = new FakeBackends() {
             @Override
-            public CompletionStage<Object> call(OutgoingRequest request, ModelRoute model, Backend backend, Route route) {
+            CompletionStage<Object> call(OutgoingRequest request, ModelRoute model, Backend backend, Route.Flight flight) {
                 called.add(backend.name());
                 return called.size() == 1 ? fails(UpstreamFailure.connect(new RuntimeException("refused"))).apply(backend)
                         : answers().apply(backend);
@@ -331,5 +424,349 @@ class RouteTest {
         assertThat(failed.cancelled()).isTrue();
         assertThat(failed.error().code()).isEqualTo("client_closed");
         assertThat(backends.called).hasSize(1);
+    }
+
+    // ------------------------------------------------------------------ hedging and race (§6.6)
+
+    /** A model {@code chat} over backends named {@code backends}, with {@code hedge: {after, max-attempts}}. */
+    void hedgedCatalog(String after, int maxAttempts, String... backends) {
+        List<String> config = new ArrayList<>(List.of("sluice.models.chat.hedge.after", after,
+                "sluice.models.chat.hedge.max-attempts", Integer.toString(maxAttempts)));
+        for (int i = 0; i < backends.length; i++) {
+            config.addAll(List.of("sluice.models.chat.backends[" + i + "].name", backends[i],
+                    "sluice.models.chat.backends[" + i + "].url", "http://" + backends[i]));
+        }
+        catalog(config.toArray(String[]::new));
+    }
+
+    static UpstreamResult.Answered answered(Route route) {
+        assertThat(route.result().isComplete()).as("the route ended").isTrue();
+        assertThat(route.result().result()).isInstanceOf(UpstreamResult.Answered.class);
+        return (UpstreamResult.Answered) route.result().result();
+    }
+
+    @Test
+    void theSequentialPathNeverSetsATimer() {
+        // given: no hedge, and a clock that fails the test when used
+        catalog("sluice.models.chat.backends[0].name", "a", "sluice.models.chat.backends[0].url", "http://a",
+                "sluice.models.chat.backends[1].name", "b", "sluice.models.chat.backends[1].url", "http://b");
+        FakeBackends backends = new FakeBackends().on("a", fails(UpstreamFailure.http(503, 0, null)))
+                .on("b", fails(UpstreamFailure.http(503, 0, null)));
+
+        // when
+        Route route = route("chat", backends, generousBudget(), NO_TIMERS);
+
+        // then: one attempt after the other, as before
+        assertThat(backends.called).hasSize(2);
+        assertThat(failed(route).started()).isEqualTo(2);
+        assertThat(listener.hedges).isEmpty();
+    }
+
+    @Test
+    void theNextCandidateStartsEveryAfterUpToMaxAttemptsInFlight() {
+        // given
+        hedgedCatalog("100ms", 2, "a", "b", "c");
+        FakeClock clock = new FakeClock();
+        FakeBackends backends = new FakeBackends();
+
+        // when / then
+        Route route = route("chat", backends, generousBudget(), clock);
+        assertThat(backends.called).hasSize(1);
+        clock.advance(99);
+        assertThat(backends.called).as("before after").hasSize(1);
+        clock.advance(1);
+        assertThat(backends.called).as("at after").hasSize(2).doesNotHaveDuplicates();
+        clock.advance(1_000);
+        assertThat(backends.called).as("max-attempts in flight").hasSize(2);
+        assertThat(route.result().isComplete()).isFalse();
+    }
+
+    @Test
+    void theFirstAnswerWinsAndEveryOtherAttemptIsCancelledAndListed() {
+        // given: three attempts in flight
+        hedgedCatalog("100ms", 3, "a", "b", "c");
+        FakeClock clock = new FakeClock();
+        FakeBackends backends = new FakeBackends();
+        Route route = route("chat", backends, generousBudget(), clock);
+        clock.advance(200);
+        assertThat(backends.called).hasSize(3);
+        String first = backends.called.get(0);
+        String second = backends.called.get(1);
+        String third = backends.called.get(2);
+
+        // when: the second answers
+        backends.answer(second);
+
+        // then: it wins, the others are cancelled at once and listed in the order they started
+        UpstreamResult.Answered answered = answered(route);
+        assertThat(answered.answer().backend().name()).isEqualTo(second);
+        assertThat(answered.started()).isEqualTo(3);
+        assertThat(answered.attempts()).extracting(Attempt::backend).containsExactly(first, third);
+        assertThat(answered.attempts()).extracting(Attempt::code).containsOnly("cancelled");
+        assertThat(answered.attempts()).extracting(Attempt::status).containsOnlyNulls();
+        assertThat(backends.cancelled(first)).isTrue();
+        assertThat(backends.cancelled(third)).isTrue();
+        assertThat(backends.cancelled(second)).isFalse();
+        assertThat(listener.hedges).containsExactlyInAnyOrder("chat:cancelled", "chat:cancelled", "chat:won");
+        assertThat(clock.scheduled()).as("no hedge left to start").isZero();
+
+        // and when the cancelled calls end (as their reset makes them), nothing changes and they are released
+        backends.fail(first, UpstreamFailure.cancelled());
+        backends.fail(third, UpstreamFailure.cancelled());
+        assertThat(route.result().result()).isSameAs(answered);
+        assertThat(catalog.model("chat").backends()).filteredOn(backend -> !backend.name().equals(second))
+                .allSatisfy(backend -> assertThat(backend.inFlight()).isZero());
+        assertThat(listener.hedges).hasSize(3);
+    }
+
+    @Test
+    void aRetryableFailureStartsTheNextCandidateAtOnce() {
+        // given
+        hedgedCatalog("100ms", 2, "a", "b");
+        FakeClock clock = new FakeClock();
+        FakeBackends backends = new FakeBackends();
+        Route route = route("chat", backends, generousBudget(), clock);
+        String first = backends.called.get(0);
+
+        // when: the first fails with a 503 before after has passed
+        clock.advance(30);
+        backends.fail(first, UpstreamFailure.http(503, 0, null));
+
+        // then: the next starts now, not at 100 ms, as a retry
+        assertThat(backends.called).hasSize(2);
+        assertThat(listener.retries).containsExactly(first + ":http_503");
+        String second = backends.called.get(1);
+        backends.answer(second);
+        UpstreamResult.Answered answered = answered(route);
+        assertThat(answered.started()).isEqualTo(2);
+        assertThat(answered.attempts()).extracting(Attempt::code).containsExactly("http_503");
+        assertThat(listener.hedges).containsExactly("chat:failed", "chat:won");
+    }
+
+    @Test
+    void anAnswerThatIsNotRetriedIsFinalAndCancelsTheOthers() {
+        // given: two attempts in flight
+        hedgedCatalog("100ms", 2, "a", "b", "c");
+        FakeClock clock = new FakeClock();
+        FakeBackends backends = new FakeBackends();
+        Route route = route("chat", backends, generousBudget(), clock);
+        clock.advance(100);
+        String first = backends.called.get(0);
+        String second = backends.called.get(1);
+
+        // when: the first answers 500
+        backends.fail(first, UpstreamFailure.http(500, 0, null));
+
+        // then: the request ends with it, and the other attempt is cancelled; nothing more starts
+        ProxyError error = failed(route).error();
+        assertThat(error.code()).isEqualTo("backend_http_error");
+        assertThat(error.fields()).containsEntry("upstream_status", 500);
+        assertThat(((JsonArray) error.fields().get("attempts")).stream().map(a -> ((JsonObject) a).getString("code")))
+                .containsExactly("http_500", "cancelled");
+        assertThat(backends.cancelled(second)).isTrue();
+        assertThat(failed(route).started()).isEqualTo(2);
+        clock.advance(1_000);
+        assertThat(backends.called).hasSize(2);
+    }
+
+    @Test
+    void aProviderErrorIsFinalAndCancelsTheOthers() {
+        // given
+        hedgedCatalog("100ms", 2, "a", "b");
+        FakeClock clock = new FakeClock();
+        FakeBackends backends = new FakeBackends();
+        Route route = route("chat", backends, generousBudget(), clock);
+        clock.advance(100);
+        String first = backends.called.get(0);
+        String second = backends.called.get(1);
+
+        // when: the second answers the client's fault
+        io.vertx.core.http.HttpClientResponse status400 = (io.vertx.core.http.HttpClientResponse) java.lang.reflect.Proxy
+                .newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {io.vertx.core.http.HttpClientResponse.class},
+                        (proxy, method, args) -> method.getName().equals("statusCode") ? 400 : null);
+        backends.pending.get(second).complete(new BackendCall.Response(null, status400, null, true,
+                Buffer.buffer("{\"error\":{\"message\":\"bad temperature\",\"code\":\"invalid_value\"}}")));
+
+        // then
+        UpstreamResult.Failed failed = failed(route);
+        assertThat(failed.error().status()).isEqualTo(400);
+        assertThat(failed.error().code()).isEqualTo("invalid_value");
+        assertThat(failed.attempts()).extracting(Attempt::backend).containsExactly(first);
+        assertThat(failed.attempts()).extracting(Attempt::code).containsExactly("cancelled");
+        assertThat(backends.cancelled(first)).isTrue();
+    }
+
+    @Test
+    void raceStartsMaxAttemptsCandidatesTogetherAcrossFallbacks() {
+        // given: one backend each, race mode
+        catalog("sluice.models.primary.hedge.after", "0s", "sluice.models.primary.hedge.max-attempts", "2",
+                "sluice.models.primary.fallbacks[0]", "secondary",
+                "sluice.models.primary.backends[0].name", "a", "sluice.models.primary.backends[0].url", "http://a",
+                "sluice.models.secondary.backends[0].name", "b", "sluice.models.secondary.backends[0].url", "http://b");
+        FakeClock clock = new FakeClock();
+        FakeBackends backends = new FakeBackends();
+
+        // when
+        Route route = route("primary", backends, generousBudget(), clock);
+
+        // then: both started at once, no timer
+        assertThat(backends.called).containsExactly("a", "b");
+        assertThat(clock.scheduled()).isZero();
+        backends.answer("b");
+        UpstreamResult.Answered answered = answered(route);
+        assertThat(answered.answer().model().name()).isEqualTo("secondary");
+        assertThat(answered.attempts()).extracting(Attempt::backend, Attempt::code)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("a", "cancelled"));
+        assertThat(backends.cancelled("a")).isTrue();
+        assertThat(listener.hedges).containsExactlyInAnyOrder("primary:won", "primary:cancelled");
+    }
+
+    @Test
+    void hedgedAttemptsCountAgainstTheRetryBudgetAndASpentOneStartsNoHedge() {
+        // given: a budget with one retry left
+        hedgedCatalog("100ms", 3, "a", "b", "c");
+        RetryBudget budget = new RetryBudget(0, () -> 0L);
+        while (budget.tryRetry()) {
+            // use the floor up
+        }
+        long[] clockNanos = {0};
+        RetryBudget oneLeft = new RetryBudget(0, () -> clockNanos[0]);
+        for (int i = 0; i < 99; i++) {
+            oneLeft.tryRetry();
+        }
+        FakeClock clock = new FakeClock();
+        FakeBackends backends = new FakeBackends();
+
+        // when
+        Route route = route("chat", backends, oneLeft, clock);
+        clock.advance(100);
+        assertThat(backends.called).as("the hedge took the last retry").hasSize(2);
+        clock.advance(1_000);
+
+        // then: no third attempt, and the budget is spent for everyone
+        assertThat(backends.called).hasSize(2);
+        assertThat(oneLeft.tryRetry()).isFalse();
+        backends.answer(backends.called.get(0));
+        assertThat(answered(route).started()).isEqualTo(2);
+
+        // and a route on a spent budget never hedges; its failure is final
+        FakeBackends alone = new FakeBackends();
+        Route spent = route("chat", alone, budget, clock);
+        clock.advance(1_000);
+        assertThat(alone.called).hasSize(1);
+        alone.fail(alone.called.get(0), UpstreamFailure.http(503, 0, null));
+        assertThat(alone.called).hasSize(1);
+        assertThat(failed(spent).error().code()).isEqualTo("backend_http_error");
+        assertThat(failed(spent).started()).isEqualTo(1);
+    }
+
+    @Test
+    void aTimeoutThatIsNotRetriedStartsNothingMoreButTheOthersMayStillAnswer() {
+        // given: two attempts in flight
+        hedgedCatalog("100ms", 3, "a", "b", "c");
+        FakeClock clock = new FakeClock();
+        FakeBackends backends = new FakeBackends();
+        Route route = route("chat", backends, generousBudget(), clock);
+        clock.advance(100);
+        String first = backends.called.get(0);
+        String second = backends.called.get(1);
+
+        // when: the first times out (not retried by default)
+        backends.fail(first, UpstreamFailure.timeout("slow"));
+        clock.advance(1_000);
+
+        // then: no third candidate, and the second still answers
+        assertThat(backends.called).hasSize(2);
+        assertThat(route.result().isComplete()).isFalse();
+        backends.answer(second);
+        assertThat(answered(route).attempts()).extracting(Attempt::code).containsExactly("backend_timeout");
+    }
+
+    @Test
+    void whenTheLastAttemptInFlightTimesOutTheRequestEndsWithIt() {
+        // given
+        hedgedCatalog("100ms", 2, "a", "b");
+        FakeClock clock = new FakeClock();
+        FakeBackends backends = new FakeBackends();
+        Route route = route("chat", backends, generousBudget(), clock);
+        clock.advance(100);
+
+        // when
+        backends.fail(backends.called.get(0), UpstreamFailure.http(503, 0, null));
+        backends.fail(backends.called.get(1), UpstreamFailure.timeout("slow"));
+
+        // then: both backends tried, none left: the last failure answers, with every attempt
+        UpstreamResult.Failed failed = failed(route);
+        assertThat(failed.error().code()).isEqualTo("backend_timeout");
+        assertThat(failed.attempts()).extracting(Attempt::code).containsExactly("http_503", "backend_timeout");
+        assertThat(failed.started()).isEqualTo(2);
+    }
+
+    @Test
+    void cancellingStopsEveryAttemptAtOnce() {
+        // given: two attempts in flight
+        hedgedCatalog("100ms", 2, "a", "b");
+        FakeClock clock = new FakeClock();
+        FakeBackends backends = new FakeBackends();
+        Route route = route("chat", backends, generousBudget(), clock);
+        clock.advance(100);
+
+        // when: the client goes away
+        route.cancel(ProxyError.of(dev.sluice.error.ErrorCode.CLIENT_CLOSED, "gone"));
+
+        // then: the route ends now, every call given up
+        UpstreamResult.Failed failed = failed(route);
+        assertThat(failed.cancelled()).isTrue();
+        assertThat(failed.error().code()).isEqualTo("client_closed");
+        assertThat(failed.attempts()).extracting(Attempt::code).containsExactly("cancelled", "cancelled");
+        assertThat(backends.called).allSatisfy(name -> assertThat(backends.cancelled(name)).isTrue());
+        assertThat(clock.scheduled()).isZero();
+    }
+
+    @Test
+    void aBackendWhoseBreakerIsOpenIsSkippedAndTheNextStartsAtOnce() {
+        // given
+        hedgedCatalog("100ms", 2, "a", "b");
+        FakeClock clock = new FakeClock();
+        FakeBackends backends = new FakeBackends()
+                .on("a", backend -> CompletableFuture.failedStage(new CircuitBreakerOpenException("open")))
+                .on("b", backend -> CompletableFuture.failedStage(new CircuitBreakerOpenException("open")));
+
+        // when
+        Route route = route("chat", backends, generousBudget(), clock);
+
+        // then: both skipped, none started
+        UpstreamResult.Failed failed = failed(route);
+        assertThat(failed.error().code()).isEqualTo("no_healthy_backends");
+        assertThat(failed.started()).isZero();
+        assertThat(backends.called).containsExactlyInAnyOrder("a", "b");
+        assertThat(clock.scheduled()).isZero();
+    }
+
+    @Test
+    void aModelThatCannotTakeTheRequestIsSkippedByAHedgedRouteAndIsNoAttempt() {
+        // given: in a race, the model's protocol cannot carry the request; its fallback can
+        catalog("sluice.models.primary.hedge.after", "0s",
+                "sluice.models.primary.fallbacks[0]", "secondary",
+                "sluice.models.primary.backends[0].name", "a", "sluice.models.primary.backends[0].url", "http://a",
+                "sluice.models.primary.backends[1].name", "a2", "sluice.models.primary.backends[1].url", "http://a2",
+                "sluice.models.secondary.backends[0].name", "b", "sluice.models.secondary.backends[0].url", "http://b");
+        FakeBackends backends = new FakeBackends()
+                .on("a", backend -> CompletableFuture.failedStage(ProxyError.of(
+                        dev.sluice.error.ErrorCode.UNSUPPORTED_PARAMETER, "cannot carry logit_bias", "logit_bias")))
+                .on("a2", backend -> CompletableFuture.failedStage(ProxyError.of(
+                        dev.sluice.error.ErrorCode.UNSUPPORTED_PARAMETER, "cannot carry logit_bias", "logit_bias")));
+        FakeClock clock = new FakeClock();
+
+        // when
+        Route route = route("primary", backends, generousBudget(), clock);
+
+        // then: the primary's other backend is not tried; the fallback is, and it is the only attempt
+        assertThat(backends.called).hasSize(2).contains("b");
+        backends.answer("b");
+        UpstreamResult.Answered answered = answered(route);
+        assertThat(answered.started()).isEqualTo(1);
+        assertThat(answered.attempts()).isEmpty();
     }
 }

@@ -141,8 +141,8 @@ final class Fixtures {
     }
 
     static ModelRoute route(String name, Protocol protocol, int contextWindow, Set<String> unsupported) {
-        return new ModelRoute(name, name, protocol, contextWindow, 1024, null, Price.FREE, List.of(), unsupported, List.of(),
-                null);
+        return new ModelRoute(name, name, protocol, contextWindow, 1024, null, Price.FREE, List.of(), unsupported,
+                List.of(), null, false, null);
     }
 
     private static List<ModelRoute> catalog() {
