@@ -108,10 +108,9 @@ final class ConnectionGuard extends ChannelDuplexHandler {
      * nothing more, unless the bytes of a next request are already buffered.
      */
     void requestRead(boolean nextRequestBuffered) {
+        // the timer is left as it is: when it fires it sees that nothing is owed and stays unarmed until the next
+        // request's first byte, so a busy keep-alive connection costs one timer per timeout period, not one per request
         receiving = nextRequestBuffered;
-        if (!receiving) {
-            cancel();
-        }
     }
 
     private void chooseDecoder(ChannelHandlerContext ctx, ByteBuf bytes) {
