@@ -94,12 +94,17 @@ public final class KeyRing {
         if (presented == null) {
             return null;
         }
-        byte[] hash = sha256(presented);
+        return find(sha256(presented));
+    }
+
+    /** The key whose SHA-256 is {@code hash} (compared in constant time), or null. */
+    public ApiKey find(byte[] hash) {
         ApiKey candidate = byPrefix.get(prefix(hash));
         return candidate != null && MessageDigest.isEqual(candidate.sha256(), hash) ? candidate : null;
     }
 
-    static String presentedKey(MultiMap headers) {
+    /** The key as presented, from {@code authorization} ({@code Bearer …}) or else {@code x-api-key}; null if none. */
+    public static String presentedKey(MultiMap headers) {
         String authorization = headers.get("authorization");
         if (authorization != null) {
             String value = authorization.trim();
@@ -121,7 +126,8 @@ public final class KeyRing {
         }
     }
 
-    private static long prefix(byte[] hash) {
+    /** The first 8 bytes of a SHA-256, the lookup index of a key (never the whole hash). */
+    public static long prefix(byte[] hash) {
         long prefix = 0;
         for (int i = 0; i < 8; i++) {
             prefix = (prefix << 8) | (hash[i] & 0xFF);

@@ -24,30 +24,42 @@ public final class Accounts {
         return byName.get(account);
     }
 
+    /** Every account by name (read-only). */
+    public Map<String, AccountLimits> byName() {
+        return java.util.Collections.unmodifiableMap(byName);
+    }
+
     public static Accounts build(SluiceConfig config, ConfigProblems problems) {
         config.plans().forEach((name, plan) -> checkLimits("sluice.plans." + name, plan.concurrency(),
                 plan.requestsPerWindow(), plan.window(), plan.rate(), plan.burst(), plan.tokensPerMinute(), problems));
         Map<String, AccountLimits> byName = new HashMap<>();
-        config.accounts().forEach((name, account) -> {
-            String path = "sluice.accounts." + name;
-            if (name.indexOf('{') >= 0 || name.indexOf('}') >= 0) {
-                problems.add(path, "account names may not contain braces (they delimit the Redis hash tag)");
-            }
-            SluiceConfig.Plan plan = null;
-            if (account.plan().isPresent()) {
-                plan = config.plans().get(account.plan().get());
-                if (plan == null) {
-                    problems.add(path + ".plan", "names unknown plan '" + account.plan().get() + "'");
-                }
-            }
-            checkLimits(path, account.concurrency(), account.requestsPerWindow(), account.window(), account.rate(),
-                    account.burst(), account.tokensPerMinute(), problems);
-            if (account.credits().isPresent() && account.credits().getAsDouble() < 0) {
-                problems.add(path + ".credits", "must not be negative");
-            }
-            byName.put(name, resolve(name, account, plan, config.limits().defaultWindow()));
-        });
+        config.accounts().forEach((name, account) -> byName.put(name, account(name, account, config.plans(),
+                config.limits().defaultWindow(), "sluice.accounts." + name, problems)));
         return new Accounts(byName);
+    }
+
+    /**
+     * One account's limits: its plan's defaults with its own overrides, adding the problems it has to
+     * {@code problems} (named under {@code path}). Used for the accounts of the file and for those created at run time.
+     */
+    public static AccountLimits account(String name, SluiceConfig.Account account, Map<String, SluiceConfig.Plan> plans,
+            Duration defaultWindow, String path, ConfigProblems problems) {
+        if (name.indexOf('{') >= 0 || name.indexOf('}') >= 0) {
+            problems.add(path, "account names may not contain braces (they delimit the Redis hash tag)");
+        }
+        SluiceConfig.Plan plan = null;
+        if (account.plan().isPresent()) {
+            plan = plans.get(account.plan().get());
+            if (plan == null) {
+                problems.add(path + ".plan", "names unknown plan '" + account.plan().get() + "'");
+            }
+        }
+        checkLimits(path, account.concurrency(), account.requestsPerWindow(), account.window(), account.rate(),
+                account.burst(), account.tokensPerMinute(), problems);
+        if (account.credits().isPresent() && account.credits().getAsDouble() < 0) {
+            problems.add(path + ".credits", "must not be negative");
+        }
+        return resolve(name, account, plan, defaultWindow);
     }
 
     private static AccountLimits resolve(String name, SluiceConfig.Account account, SluiceConfig.Plan plan,

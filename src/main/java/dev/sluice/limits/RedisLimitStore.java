@@ -43,6 +43,7 @@ public final class RedisLimitStore implements LimitStore {
     private final Script release = Script.load("release.lua");
     private final Script renew = Script.load("renew.lua");
     private final Script usage = Script.load("usage.lua");
+    private final Script topUp = Script.load("topup.lua");
 
     public RedisLimitStore(Redis redis, Vertx vertx, long timeoutMillis) {
         this.redis = redis;
@@ -149,6 +150,19 @@ public final class RedisLimitStore implements LimitStore {
         });
     }
 
+    @Override
+    public Future<TopUp> topUp(AccountLimits limits, long amountMicros) {
+        String initial = limits.credits() != null ? Long.toString(Credits.toMicros(limits.credits())) : "0";
+        return eval(topUp, new String[] {Keys.credits(limits.account())},
+                new String[] {initial, Long.toString(amountMicros)})
+                .map(response -> new TopUp(response.get(0).toInteger() == 1, response.get(1).toLong()));
+    }
+
+    @Override
+    public Future<Void> dropCredits(String account) {
+        return bounded(redis.send(Request.cmd(Command.DEL).arg(Keys.credits(account)))).mapEmpty();
+    }
+
     /**
      * Opens the connection and loads every script, so that the first admissions do not pay for a cold connection
      * inside their timeout. Start-up only; bounded by {@code maxMillis} rather than the admission timeout.
@@ -160,7 +174,7 @@ public final class RedisLimitStore implements LimitStore {
             pings.add(redis.send(Request.cmd(Command.PING)));
         }
         Future<?> loads = Future.all(pings);
-        for (Script script : new Script[] {admit, release, renew, usage}) {
+        for (Script script : new Script[] {admit, release, renew, usage, topUp}) {
             loads = loads.compose(ok -> redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.body())));
         }
         return loads.mapEmpty();

@@ -22,7 +22,7 @@ final class ForwardStage implements Stage {
 
     @Override
     public Future<Step> apply(Exchange exchange) {
-        Route route = forwarder.forward(new ClientRequest(exchange), exchange.model());
+        Route route = forwarder.forward(new ClientRequest(exchange), exchange.model(), exchange.generation().catalog());
         exchange.route(route);
         return route.result().map(result -> {
             if (result instanceof UpstreamResult.Answered answered) {

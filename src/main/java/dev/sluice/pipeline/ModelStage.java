@@ -24,11 +24,9 @@ import java.util.List;
 @Singleton
 final class ModelStage implements Stage {
 
-    private final Catalog catalog;
     private final boolean validate;
 
-    ModelStage(Catalog catalog, SluiceConfig config) {
-        this.catalog = catalog;
+    ModelStage(SluiceConfig config) {
         this.validate = config.validation().enabled();
     }
 
@@ -36,10 +34,11 @@ final class ModelStage implements Stage {
     public Future<Step> apply(Exchange exchange) {
         RequestBody body = exchange.body();
         Protocol protocol = exchange.endpoint().protocol();
+        Catalog catalog = exchange.generation().catalog();
         ModelRoute model = catalog.model(body.model());
         if (model == null || model.protocol() != protocol || !exchange.key().allowsModel(model.name())) {
             List<String> available = new ArrayList<>();
-            for (ModelRoute candidate : reachableModels(protocol, exchange.key())) {
+            for (ModelRoute candidate : reachableModels(catalog, protocol, exchange.key())) {
                 available.add(candidate.name());
             }
             return Step.fail(ProxyError.of(ErrorCode.MODEL_NOT_FOUND,
@@ -52,13 +51,13 @@ final class ModelStage implements Stage {
         exchange.model(model, promptTokens);
         if (validate) {
             RequestValidator.checkForModel(exchange.endpoint(), body.tree(), model, body.maxTokens(), promptTokens,
-                    reachableModels(protocol, exchange.key()));
+                    reachableModels(catalog, protocol, exchange.key()));
         }
         return Step.NEXT;
     }
 
     /** The models this key may use on this protocol, in configuration order. */
-    private List<ModelRoute> reachableModels(Protocol protocol, ApiKey key) {
+    private static List<ModelRoute> reachableModels(Catalog catalog, Protocol protocol, ApiKey key) {
         List<ModelRoute> reachable = new ArrayList<>();
         for (ModelRoute candidate : catalog.models()) {
             if (candidate.protocol() == protocol && key.allowsModel(candidate.name())) {

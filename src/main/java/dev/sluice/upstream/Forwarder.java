@@ -64,6 +64,14 @@ public final class Forwarder {
      *     nothing more to try
      */
     public Route forward(OutgoingRequest request, ModelRoute model) {
+        return forward(request, model, catalog);
+    }
+
+    /**
+     * Starts forwarding {@code request} for {@code model} (then its fallbacks, as {@code catalog} names them: the
+     * catalogue the request started with, so that a reload never changes a request under way).
+     */
+    public Route forward(OutgoingRequest request, ModelRoute model, Catalog catalog) {
         retryBudget.recordRequest();
         Route route = new Route(request, model, catalog, retryBudget, listener, this::call);
         route.next();
