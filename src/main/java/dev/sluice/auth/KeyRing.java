@@ -103,6 +103,11 @@ public final class KeyRing {
         return candidate != null && MessageDigest.isEqual(candidate.sha256(), hash) ? candidate : null;
     }
 
+    /** Every key of the ring, in no particular order (the admin API's view of the file's keys). */
+    public java.util.Collection<ApiKey> all() {
+        return java.util.Collections.unmodifiableCollection(byPrefix.values());
+    }
+
     /** The key as presented, from {@code authorization} ({@code Bearer …}) or else {@code x-api-key}; null if none. */
     public static String presentedKey(MultiMap headers) {
         String authorization = headers.get("authorization");

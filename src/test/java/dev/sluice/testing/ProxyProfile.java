@@ -17,6 +17,8 @@ public class ProxyProfile implements QuarkusTestProfile {
     public static final String OPENAI_ONLY_KEY = "sk-test-openai-only";
     public static final String ANTHROPIC_ONLY_KEY = "sk-test-anthropic-only";
     public static final String LIMITED_KEY = "sk-test-limited";
+    /** The admin API's key (contract §10.1). */
+    public static final String ADMIN_KEY = "sk-test-admin";
 
     /** Accounts of the limit tests, each reached by the key {@link #key(String)}. */
     public static final String[] ACCOUNTS = {"conc", "quota", "noplan", "rate", "tokens", "credits", "flood", "open",
@@ -46,6 +48,7 @@ public class ProxyProfile implements QuarkusTestProfile {
 
         config.put("sluice.accounts.acme.concurrency", "1000");
         keys(config);
+        config.put("sluice.admin.keys[0].key", ADMIN_KEY);
 
         // two backends, the model known upstream by another name
         model(config, "chat", "upstream/chat-1", "a", "b");
