@@ -207,7 +207,7 @@ abstract class AdminApiContract {
         error(admin().body("{\"window\":\"soon\"}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed", "window");
         error(admin().body("{\"burst\":0.5}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed", "burst");
         error(admin().body("{\"credits\":5}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed", "credits");
-        error(admin().body("{}").put("/admin/v1/accounts/{name}", "b{a}d"), 422, "schema_validation_failed", "account");
+        error(admin().urlEncodingEnabled(false).body("{}").put("/admin/v1/accounts/b%7Ba%7Dd"), 422, "schema_validation_failed", "account");
         error(admin().body("nope").put("/admin/v1/accounts/bad"), 400, "invalid_json", null);
         error(admin().get("/admin/v1/accounts/bad"), 404, "not_found", null);
     }
