@@ -19,6 +19,12 @@ import java.util.OptionalLong;
 @ConfigMapping(prefix = "sluice")
 public interface SluiceConfig {
 
+    /**
+     * The configuration file, as {@code SLUICE_CONFIG} (or the {@code sluice.config} system property) names it: read
+     * by {@link SluiceConfigFile} before this mapping exists, and watched for changes (contract §10.2).
+     */
+    Optional<String> config();
+
     /** Largest request body accepted; larger bodies answer 413 before they are buffered. */
     @WithDefault("10M")
     MemorySize maxBodySize();
