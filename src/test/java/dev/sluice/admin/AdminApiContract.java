@@ -156,6 +156,7 @@ abstract class AdminApiContract {
         admin().get("/admin/v1/keys/" + fileKeyId).then().statusCode(200).body("account", equalTo("acme"))
                 .body("source", equalTo("file"));
         error(admin().delete("/admin/v1/keys/" + fileKeyId), 409, "conflict", null);
+        assertThat(admin().get("/admin/v1/keys").jsonPath().getList("data.id")).doesNotContain(fileKeyId);
         error(admin().body("{\"concurrency\":1}").put("/admin/v1/accounts/acme"), 409, "conflict", null);
         error(admin().delete("/admin/v1/accounts/acme"), 409, "conflict", null);
         admin().get("/admin/v1/accounts/quota").then().statusCode(200).body("object", equalTo("account"))
@@ -242,6 +243,31 @@ abstract class AdminApiContract {
         error(admin().body("{}").post("/admin/v1/accounts/settle/credits"), 422, "schema_validation_failed", "amount");
         error(admin().body("{\"amount\":\"5\"}").post("/admin/v1/accounts/settle/credits"), 422,
                 "schema_validation_failed", "amount");
+    }
+
+    @Test
+    void aTopUpIsAtomicWithTheReservationOfARequestInFlight() throws Exception {
+        // given an account with 1 credit, and a request under way that reserved its estimate (11 tokens: 0.011)
+        String name = "atomic-" + System.nanoTime();
+        admin().body("{}").put("/admin/v1/accounts/" + name).then().statusCode(200);
+        String secret = createKey("{\"account\":\"" + name + "\"}").getString("key");
+        admin().body("{\"amount\":1}").post("/admin/v1/accounts/" + name + "/credits").then().statusCode(200);
+        backends.get("l").reply(dev.sluice.testing.Replies.delayed(1500,
+                dev.sluice.testing.Replies.json(200, dev.sluice.testing.Replies.CHAT_COMPLETION)));
+        java.util.concurrent.CompletableFuture<Integer> inFlight = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> openai(secret).body(PRICED).post("/v1/chat/completions").statusCode());
+        Thread.sleep(500);
+
+        // when credits are added meanwhile, the reservation is neither lost nor counted twice
+        float during = admin().body("{\"amount\":1}").post("/admin/v1/accounts/" + name + "/credits").then()
+                .statusCode(200).extract().jsonPath().getFloat("credits.available");
+        assertThat((double) during).isEqualTo(2 - 0.011, org.assertj.core.data.Offset.offset(1e-6));
+
+        // then the request settles to its real cost (12 tokens: 0.012) on top of the added credits
+        assertThat(inFlight.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+        Thread.sleep(200);
+        double after = admin().get("/admin/v1/accounts/" + name).jsonPath().getDouble("usage.credits.available");
+        assertThat(after).isEqualTo(2 - 0.012, org.assertj.core.data.Offset.offset(1e-6));
     }
 
     @Test
