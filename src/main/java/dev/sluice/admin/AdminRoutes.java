@@ -1,6 +1,7 @@
 package dev.sluice.admin;
 
 import dev.sluice.auth.AdminKeys;
+import dev.sluice.auth.KeyRing;
 import dev.sluice.control.ControlMetrics;
 import dev.sluice.control.ControlPlane;
 import dev.sluice.control.Generation;
@@ -61,7 +62,7 @@ public class AdminRoutes {
             answer(context, notFound(request));
             return;
         }
-        String presented = bearer(request.getHeader("authorization"));
+        String presented = KeyRing.bearer(request.getHeader("authorization"));
         if (!adminKeys.matches(presented)) {
             answer(context, presented != null && generation.authenticate(request.headers()) != null
                     ? ProxyError.of(ErrorCode.HTTP_403, "API keys cannot use the admin API; use an admin key.")
@@ -88,18 +89,6 @@ public class AdminRoutes {
         response.setStatusCode(error.status()).putHeader("content-type", "application/json");
         error.headers().forEach(response::putHeader);
         response.end(ErrorEnvelope.render(error, context.get(REQUEST_ID), false));
-    }
-
-    private static String bearer(String authorization) {
-        if (authorization == null) {
-            return null;
-        }
-        String value = authorization.trim();
-        if (value.length() > 7 && value.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            String key = value.substring(7).trim();
-            return key.isEmpty() ? null : key;
-        }
-        return null;
     }
 
     /** The operation label: one of the admin API's eight calls, or {@code unknown} (bounded). */

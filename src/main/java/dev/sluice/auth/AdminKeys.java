@@ -4,9 +4,7 @@ import dev.sluice.config.ConfigProblems;
 import dev.sluice.config.SluiceConfig;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The keys of the admin API ({@code sluice.admin.keys}): kept as SHA-256 only, compared in constant time. Admin keys
@@ -15,8 +13,6 @@ import java.util.Locale;
  * <p>Immutable and thread-safe.
  */
 public final class AdminKeys {
-
-    private static final HexFormat HEX = HexFormat.of();
 
     private final List<byte[]> hashes;
 
@@ -29,17 +25,9 @@ public final class AdminKeys {
         for (int i = 0; i < keys.size(); i++) {
             SluiceConfig.AdminKey key = keys.get(i);
             String path = "sluice.admin.keys[" + i + "]";
-            if (key.sha256().isPresent()) {
-                String hex = key.sha256().get().trim().toLowerCase(Locale.ROOT);
-                if (!hex.matches("[0-9a-f]{64}")) {
-                    problems.add(path + ".sha256", "must be 64 hexadecimal digits");
-                    continue;
-                }
-                hashes.add(HEX.parseHex(hex));
-            } else if (key.key().isPresent() && !key.key().get().isEmpty()) {
-                hashes.add(KeyRing.sha256(key.key().get()));
-            } else {
-                problems.add(path, "needs sha256 or key");
+            byte[] hash = KeyRing.configuredHash(key.sha256(), key.key(), path, problems);
+            if (hash != null) {
+                hashes.add(hash);
             }
         }
         return new AdminKeys(List.copyOf(hashes));
