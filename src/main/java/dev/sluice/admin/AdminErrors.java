@@ -37,7 +37,7 @@ public class AdminErrors {
     }
 
     @ServerExceptionMapper
-    public Response unexpected(RuntimeException failure, RoutingContext context) {
+    public Response unexpected(Throwable failure, RoutingContext context) {
         LOGGER.errorf(failure, "request_id=%s admin API failed unexpectedly", (Object) context.get(AdminRoutes.REQUEST_ID));
         return render(ProxyError.of(ErrorCode.INTERNAL_ERROR, "The proxy failed unexpectedly."), context);
     }

@@ -99,7 +99,7 @@ public class AdminService {
         long expiresAt = expiresAt(AdminBodies.string(request, "expires_at", false), now);
         String secret = secret();
         RuntimeKey key = new RuntimeKey(id(), KeyRing.sha256(secret), account, name, models, protocols, now, expiresAt);
-        return store.createKey(key).map(created -> key.toJson().put("key", secret));
+        return stored(store.createKey(key)).map(created -> key.toJson().put("key", secret));
     }
 
     private static long expiresAt(String text, long now) {
@@ -156,7 +156,7 @@ public class AdminService {
             throw ProxyError.of(ErrorCode.CONFLICT, "Key " + id + " comes from the configuration file, which is "
                     + "read-only here; remove it from the file.");
         }
-        return store.deleteKey(id).map(deleted -> {
+        return stored(store.deleteKey(id)).map(deleted -> {
             if (!deleted) {
                 throw unknown("key", id);
             }
@@ -222,7 +222,7 @@ public class AdminService {
             throw invalid(param, (param == null ? "The account" : "'" + param + "'") + problem.substring(path.length())
                     .replaceFirst("^:", "") + ".");
         }
-        return store.putAccount(account).map(stored -> accountObject(name, account, "runtime"));
+        return stored(store.putAccount(account)).map(done -> accountObject(name, account, "runtime"));
     }
 
     /** GET /admin/v1/accounts/{name}: the account object and its usage, as GET /v1/usage answers it. */
@@ -243,7 +243,7 @@ public class AdminService {
         if (control.generation().fileAccount(name)) {
             throw readOnly(name);
         }
-        return store.deleteAccount(name).compose(deleted -> {
+        return stored(store.deleteAccount(name)).compose(deleted -> {
             if (!deleted) {
                 return Future.failedFuture(unknown("account", name));
             }
@@ -272,10 +272,17 @@ public class AdminService {
                 return Future.failedFuture(invalid("amount", "The account has " + Credits.fromMicros(topUp.balanceMicros())
                         + " credits; a deduction may not take them below zero."));
             }
-            Future<Void> marked = newBalance ? store.markCredited(name) : Future.succeededFuture();
+            Future<Void> marked = newBalance ? stored(store.markCredited(name)) : Future.succeededFuture();
             return marked.map(done -> new JsonObject().put("account", name)
                     .put("credits", new JsonObject().put("available", Credits.fromMicros(topUp.balanceMicros()))));
         });
+    }
+
+    /** A store that does not answer (Redis away) answers 503 {@code limit_store_unavailable}, never a bare 500. */
+    private static <T> Future<T> stored(Future<T> change) {
+        return change.recover(failure -> Future.failedFuture(failure instanceof ProxyError ? failure
+                : ProxyError.of(ErrorCode.LIMIT_STORE_UNAVAILABLE,
+                        "The store of runtime keys and accounts (Redis) did not answer; try again.")));
     }
 
     private static JsonObject accountObject(String name, SluiceConfig.Account account, String source) {

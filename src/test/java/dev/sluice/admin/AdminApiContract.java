@@ -159,9 +159,10 @@ abstract class AdminApiContract {
         assertThat(admin().get("/admin/v1/keys").jsonPath().getList("data.id")).doesNotContain(fileKeyId);
         error(admin().body("{\"concurrency\":1}").put("/admin/v1/accounts/acme"), 409, "conflict", null);
         error(admin().delete("/admin/v1/accounts/acme"), 409, "conflict", null);
-        admin().get("/admin/v1/accounts/quota").then().statusCode(200).body("object", equalTo("account"))
-                .body("account", equalTo("quota")).body("plan", equalTo("free")).body("source", equalTo("file"))
-                .body("usage.account", equalTo("quota")).body("usage.quota.limit", equalTo(3));
+        admin().get("/admin/v1/accounts/adminfile").then().statusCode(200).body("object", equalTo("account"))
+                .body("account", equalTo("adminfile")).body("plan", equalTo("free")).body("source", equalTo("file"))
+                .body("requests-per-window", equalTo(1000000)).body("usage.account", equalTo("adminfile"))
+                .body("usage.quota.limit", equalTo(1000000));
         assertThat(chat(ProxyProfile.KEY)).isEqualTo(200);
     }
 
@@ -237,11 +238,11 @@ abstract class AdminApiContract {
                 .body("error.code", equalTo("insufficient_credits"));
 
         // credits may be added to an account of the file too
-        admin().body("{\"amount\":1}").post("/admin/v1/accounts/settle/credits").then().statusCode(200)
-                .body("credits.available", org.hamcrest.Matchers.greaterThan(1.0f));
+        admin().body("{\"amount\":1}").post("/admin/v1/accounts/adminfile/credits").then().statusCode(200)
+                .body("credits.available", org.hamcrest.Matchers.greaterThanOrEqualTo(1.0f));
         error(admin().body("{\"amount\":1}").post("/admin/v1/accounts/nobody/credits"), 404, "not_found", null);
-        error(admin().body("{}").post("/admin/v1/accounts/settle/credits"), 422, "schema_validation_failed", "amount");
-        error(admin().body("{\"amount\":\"5\"}").post("/admin/v1/accounts/settle/credits"), 422,
+        error(admin().body("{}").post("/admin/v1/accounts/adminfile/credits"), 422, "schema_validation_failed", "amount");
+        error(admin().body("{\"amount\":\"5\"}").post("/admin/v1/accounts/adminfile/credits"), 422,
                 "schema_validation_failed", "amount");
     }
 

@@ -43,7 +43,7 @@ class RedisAdminApiTest extends AdminApiContract {
 
     @Test
     void aRuntimeKeyCostsNoRedisCommandOnTheRequestPath() throws Exception {
-        // given a runtime key of an account without limits, and one of an account limited as the file's "open"
+        // given a runtime key of an account without limits, and one of an account limited as the file's "adminmon"
         admin().body("{}").put("/admin/v1/accounts/mon-free").then().statusCode(200);
         String free = createKey("{\"account\":\"mon-free\"}").getString("key");
         admin().body("{\"plan\":\"free\",\"requests-per-window\":1000000}").put("/admin/v1/accounts/mon-quota").then().statusCode(200);
@@ -55,7 +55,7 @@ class RedisAdminApiTest extends AdminApiContract {
 
         // and a limited account's requests cost what they cost with a key of the file: admission and release only
         List<String> runtime = commandsOfRequests(limited);
-        List<String> file = commandsOfRequests(ProxyProfile.key("open"));
+        List<String> file = commandsOfRequests(ProxyProfile.key("adminmon"));
         assertThat(runtime.stream().filter(command -> command.startsWith("EVALSHA"))).hasSize(2 * REQUESTS);
         assertThat(runtime).allMatch(command -> !command.startsWith("EVAL ") && !command.startsWith("HGET")
                 && !command.startsWith("GET \"sluice:{control}"));
@@ -68,6 +68,17 @@ class RedisAdminApiTest extends AdminApiContract {
 
     private static List<String> names(List<String> commands) {
         return commands.stream().map(command -> command.split(" ", 2)[0]).sorted().toList();
+    }
+
+    @Test
+    void aChangeRedisDoesNotConfirmAnswers503() {
+        redis.freeze();
+        try {
+            error(admin().body("{\"account\":\"acme\"}").post("/admin/v1/keys"), 503, "limit_store_unavailable", null);
+        } finally {
+            redis.thaw();
+        }
+        createKey("{\"account\":\"acme\"}");
     }
 
     @Test

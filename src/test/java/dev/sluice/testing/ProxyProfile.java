@@ -22,7 +22,7 @@ public class ProxyProfile implements QuarkusTestProfile {
 
     /** Accounts of the limit tests, each reached by the key {@link #key(String)}. */
     public static final String[] ACCOUNTS = {"conc", "quota", "noplan", "rate", "tokens", "credits", "flood", "open",
-        "settle", "serial"};
+        "settle", "serial", "adminfile", "adminmon"};
 
     /** Every backend the profile's models use; g and g2 are never started (nothing listens there). */
     static final String[] BACKENDS = {"a", "b", "c", "d", "e", "f", "h", "i", "j", "k", "l",
@@ -102,6 +102,11 @@ public class ProxyProfile implements QuarkusTestProfile {
         config.put("sluice.accounts.settle.tokens-per-minute", "1000");
         config.put("sluice.accounts.settle.credits", "1.0");
         config.put("sluice.accounts.serial.concurrency", "1");
+        // the admin API's tests: an account of the file they may top up, and one limited as a runtime account is
+        config.put("sluice.accounts.adminfile.plan", "free");
+        config.put("sluice.accounts.adminfile.requests-per-window", "1000000");
+        config.put("sluice.accounts.adminmon.plan", "free");
+        config.put("sluice.accounts.adminmon.requests-per-window", "1000000");
         for (int i = 0; i < ACCOUNTS.length; i++) {
             config.put("sluice.keys[" + (4 + i) + "].key", key(ACCOUNTS[i]));
             config.put("sluice.keys[" + (4 + i) + "].account", ACCOUNTS[i]);
