@@ -101,7 +101,7 @@ class DashboardSeriesTest {
                 rows.add(panel.path("title").asText());
             }
         });
-        assertThat(rows).containsExactly("Traffic", "Latency", "Streams", "Backends", "Limits", "JVM");
+        assertThat(rows).containsExactly("Traffic", "Latency", "Streams", "Backends", "Limits", "Control plane", "JVM");
     }
 
     @Test
