@@ -68,6 +68,8 @@ class DashboardSeriesTest {
         backends.get("a").reply(Replies.status(503, "{}"));
         backends.get("b").reply(Replies.status(503, "{}"));
         openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").then().statusCode(502);
+        // one admin call (sluice_admin_requests_total)
+        openai(ProxyProfile.ADMIN_KEY).get("/admin/v1/keys").then().statusCode(200);
         // a collection the GC binder sees, so that jvm_gc_pause_seconds exists whatever the test JVM did before; the
         // binder hears of it through an asynchronous JMX notification, so the scrape waits for it (up to 5 s)
         System.gc();
