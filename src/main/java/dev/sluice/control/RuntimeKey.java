@@ -42,16 +42,7 @@ public record RuntimeKey(String id, byte[] sha256, String account, String name, 
 
     /** The key object of the admin API (contract §10.1): never the secret nor its hash; absent fields omitted. */
     public JsonObject toJson() {
-        JsonObject json = new JsonObject().put("id", id).put("object", "key").put("account", account);
-        if (name != null) {
-            json.put("name", name);
-        }
-        if (models != null) {
-            json.put("models", new JsonArray(models));
-        }
-        if (protocols != null) {
-            json.put("protocols", new JsonArray(protocols));
-        }
+        JsonObject json = what(new JsonObject().put("id", id).put("object", "key").put("account", account));
         json.put("created_at", Instant.ofEpochMilli(createdAtMillis).toString());
         if (expiresAtMillis != 0) {
             json.put("expires_at", Instant.ofEpochMilli(expiresAtMillis).toString());
@@ -61,8 +52,16 @@ public record RuntimeKey(String id, byte[] sha256, String account, String name, 
 
     /** The form kept in the store (the hash, not the secret). */
     JsonObject toStored() {
-        JsonObject json = new JsonObject().put("id", id).put("sha256", HEX.formatHex(sha256)).put("account", account)
-                .put("created_at", createdAtMillis);
+        JsonObject json = what(new JsonObject().put("id", id).put("sha256", HEX.formatHex(sha256)).put("account", account)
+                .put("created_at", createdAtMillis));
+        if (expiresAtMillis != 0) {
+            json.put("expires_at", expiresAtMillis);
+        }
+        return json;
+    }
+
+    /** Adds the fields the key has of its name, models and protocols. */
+    private JsonObject what(JsonObject json) {
         if (name != null) {
             json.put("name", name);
         }
@@ -71,9 +70,6 @@ public record RuntimeKey(String id, byte[] sha256, String account, String name, 
         }
         if (protocols != null) {
             json.put("protocols", new JsonArray(protocols));
-        }
-        if (expiresAtMillis != 0) {
-            json.put("expires_at", expiresAtMillis);
         }
         return json;
     }
