@@ -36,10 +36,6 @@ public record RuntimeKey(String id, byte[] sha256, String account, String name, 
                 allowed == null ? null : Set.copyOf(allowed));
     }
 
-    public boolean expired(long nowMillis) {
-        return expiresAtMillis != 0 && nowMillis >= expiresAtMillis;
-    }
-
     /** The key object of the admin API (contract §10.1): never the secret nor its hash; absent fields omitted. */
     public JsonObject toJson() {
         JsonObject json = what(new JsonObject().put("id", id).put("object", "key").put("account", account));
