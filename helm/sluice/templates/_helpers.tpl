@@ -87,6 +87,24 @@ The names of the backend api key entries of that Secret, each given to Sluice as
 {{- end }}
 
 {{/*
+keys.yaml of the chart's Secret: the client keys (sluice.keys) and the admin keys (sluice.admin.keys).
+*/}}
+{{- define "sluice.keysYaml" -}}
+{{- $sluice := dict }}
+{{- if .Values.keys }}
+{{- $_ := set $sluice "keys" .Values.keys }}
+{{- end }}
+{{- if .Values.adminKeys }}
+{{- $_ := set $sluice "admin" (dict "keys" .Values.adminKeys) }}
+{{- end }}
+{{- if $sluice }}
+{{- dict "sluice" $sluice | toYaml }}
+{{- else }}
+{{- "{}" }}
+{{- end }}
+{{- end }}
+
+{{/*
 "true" when Sluice keeps its limits in Redis (the chart's or an external one), else empty.
 */}}
 {{- define "sluice.redisUsed" -}}
@@ -121,6 +139,9 @@ sluice.yaml: .Values.config under `sluice:`, with limits.store set to redis when
 {{- $config := deepCopy (.Values.config | default dict) }}
 {{- if hasKey $config "keys" }}
 {{- fail "Client keys belong in .Values.keys (kept in the Secret), not in .Values.config.keys." }}
+{{- end }}
+{{- if hasKey ($config.admin | default dict) "keys" }}
+{{- fail "Admin keys belong in .Values.adminKeys (kept in the Secret), not in .Values.config.admin.keys." }}
 {{- end }}
 {{- if include "sluice.redisUsed" . }}
 {{- $limits := get $config "limits" | default dict }}

@@ -1,17 +1,21 @@
 package dev.sluice.app;
 
-import dev.sluice.auth.KeyRing;
 import dev.sluice.config.ConfigProblems;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.SluiceConfigFile;
+import dev.sluice.control.ConfigReloader;
+import dev.sluice.control.ControlMetrics;
+import dev.sluice.control.ControlPlane;
+import dev.sluice.control.ControlStore;
+import dev.sluice.control.FileSetup;
+import dev.sluice.control.LocalControlStore;
+import dev.sluice.control.RedisControlStore;
 import dev.sluice.demo.DemoBackend;
-import dev.sluice.limits.Accounts;
 import dev.sluice.limits.Admission;
 import dev.sluice.limits.LocalLimitStore;
 import dev.sluice.limits.RedisLimitStore;
 import dev.sluice.metrics.ProxyMetrics;
 import dev.sluice.pipeline.InFlight;
-import dev.sluice.routing.Catalog;
 import dev.sluice.routing.RetryBudget;
 import dev.sluice.upstream.Breakers;
 import dev.sluice.upstream.Forwarder;
@@ -19,6 +23,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
+import io.smallrye.config.SmallRyeConfig;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import jakarta.enterprise.event.Observes;
@@ -28,6 +33,7 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -35,7 +41,8 @@ import org.jboss.logging.Logger;
  * Builds Sluice's components from configuration once, at start-up, and offers them for injection. Every group of
  * the configuration is validated by the component it configures (catalogue, keys, accounts, admission); all of
  * their problems stop start-up in one message. With no model configured it starts the built-in demo backend and its
- * development key.
+ * development key. The configuration file's part (catalogue, keys, accounts) and the keys and accounts of the admin
+ * API are held by the {@link ControlPlane}, which the reload of the file and the runtime store keep current.
  */
 @Startup
 @Singleton
@@ -45,9 +52,10 @@ public class Components {
     /** The account of the demo's development key. */
     public static final String DEMO_ACCOUNT = "demo";
 
-    private final Catalog catalog;
-    private final KeyRing keys;
-    private final Accounts accounts;
+    private final ControlPlane control;
+    private final ControlStore runtime;
+    private final ControlMetrics controlMetrics;
+    private final ConfigReloader reloader;
     private final Admission admission;
     private final ProxyMetrics metrics;
     private final Forwarder forwarder;
@@ -58,21 +66,19 @@ public class Components {
             @ConfigProperty(name = "quarkus.otel.sdk.disabled", defaultValue = "true") boolean tracingDisabled) {
         ConfigProblems problems = new ConfigProblems();
         SluiceConfig effective = config;
+        int port = -1;
         if (config.models().isEmpty() && config.demo().enabled()) {
             demo = new DemoBackend(vertx);
-            int port = demo.start(config.demo().port());
+            port = demo.start(config.demo().port());
             effective = DemoModels.config(port, config.demo().key());
             LOGGER.infof("No model configured: serving model 'demo' from the built-in demo backend on 127.0.0.1:%d "
                     + "with the development key '%s'", port, config.demo().key());
         } else {
             demo = null;
         }
-        catalog = Catalog.build(effective.models(), config.upstream(), problems, Breakers::smallRye);
         SluiceConfigFile.Declared declaredEmpty = demo != null ? SluiceConfigFile.Declared.NONE
                 : SluiceConfigFile.declaredEmpty(SluiceConfigFile.location());
-        accounts = Accounts.build(effective, declaredEmpty, problems);
-        keys = KeyRing.build(effective.keys().orElse(List.of()), accounts.names(), effective.models().keySet(),
-                problems);
+        FileSetup file = FileSetup.build(config, effective, declaredEmpty, problems, Breakers::smallRye);
         Admission.check(config.limits(), config.controlPlaneRate(), problems);
         problems.throwIfAny();
 
@@ -82,14 +88,42 @@ public class Components {
             warmUp(redisLimits);
         }
         Admission[] admitting = new Admission[1];
-        metrics = new ProxyMetrics(registry, catalog, List.copyOf(accounts.names()),
+        metrics = new ProxyMetrics(registry, file.catalog(), List.copyOf(file.accounts().names()),
                 config.metrics().inflightAccounts(), () -> admitting[0] != null && admitting[0].degraded());
         admission = new Admission(vertx, redisLimits, new LocalLimitStore(), config.limits(), System::currentTimeMillis,
                 config.topupUrl().orElse(null), config.controlPlaneRate(), metrics);
         admitting[0] = admission;
-        forwarder = new Forwarder(vertx, catalog, config.upstream(),
+        forwarder = new Forwarder(vertx, file.catalog(), config.upstream(),
                 new RetryBudget(config.upstream().retryBudget(), System::nanoTime), metrics, !tracingDisabled);
         shutdownGrace = config.shutdownGrace();
+
+        control = new ControlPlane(file, metrics::backends);
+        controlMetrics = new ControlMetrics(registry);
+        runtime = redisLimits != null
+                ? new RedisControlStore(redis.get(), vertx, control, config.admin().syncInterval().toMillis(),
+                        Math.max(1000, config.limits().redisTimeout().toMillis()))
+                : new LocalControlStore(control);
+        startRuntime(runtime);
+        int demoPort = port;
+        String demoKey = config.demo().key();
+        reloader = config.reload().enabled()
+                ? new ConfigReloader(vertx, control, controlMetrics, ConfigProvider.getConfig().unwrap(SmallRyeConfig.class),
+                        fresh -> fresh.models().isEmpty() && demoPort > 0 ? DemoModels.config(demoPort, demoKey) : fresh,
+                        Breakers::smallRye, config.reload().interval())
+                : null;
+        if (reloader != null) {
+            reloader.start();
+        }
+    }
+
+    /** Loads the runtime keys and accounts before the first request; an unreachable Redis does not stop start-up. */
+    private static void startRuntime(ControlStore store) {
+        try {
+            store.start().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOGGER.warnf("The runtime keys and accounts could not be loaded at start-up (%s); loaded when Redis answers",
+                    e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+        }
     }
 
     /** Connects to Redis and loads the scripts before the first request; an unreachable Redis does not stop start-up. */
@@ -105,20 +139,20 @@ public class Components {
 
     @Produces
     @Singleton
-    Catalog catalog() {
-        return catalog;
+    ControlPlane control() {
+        return control;
     }
 
     @Produces
     @Singleton
-    KeyRing keys() {
-        return keys;
+    ControlStore runtimeStore() {
+        return runtime;
     }
 
     @Produces
     @Singleton
-    Accounts accounts() {
-        return accounts;
+    ControlMetrics controlMetrics() {
+        return controlMetrics;
     }
 
     @Produces
@@ -150,6 +184,10 @@ public class Components {
     }
 
     void stop(@Observes ShutdownEvent event) {
+        if (reloader != null) {
+            reloader.stop();
+        }
+        runtime.close();
         forwarder.close();
         if (demo != null) {
             demo.stop();

@@ -40,18 +40,8 @@ public final class KeyRing {
         for (int i = 0; i < keys.size(); i++) {
             SluiceConfig.Key key = keys.get(i);
             String path = "sluice.keys[" + i + "]";
-            byte[] hash;
-            if (key.sha256().isPresent()) {
-                String hex = key.sha256().get().trim().toLowerCase(java.util.Locale.ROOT);
-                if (!hex.matches("[0-9a-f]{64}")) {
-                    problems.add(path + ".sha256", "must be 64 hexadecimal digits");
-                    continue;
-                }
-                hash = HEX.parseHex(hex);
-            } else if (key.key().isPresent() && !key.key().get().isEmpty()) {
-                hash = sha256(key.key().get());
-            } else {
-                problems.add(path, "needs sha256 or key");
+            byte[] hash = configuredHash(key.sha256(), key.key(), path, problems);
+            if (hash == null) {
                 continue;
             }
             if (!accounts.contains(key.account())) {
@@ -86,6 +76,27 @@ public final class KeyRing {
     }
 
     /**
+     * The SHA-256 of a configured key, given by its hash ({@code sha256}) or in plain text ({@code key}); null, with
+     * the problem added under {@code path}, when neither is usable.
+     */
+    static byte[] configuredHash(java.util.Optional<String> sha256, java.util.Optional<String> key, String path,
+            ConfigProblems problems) {
+        if (sha256.isPresent()) {
+            String hex = sha256.get().trim().toLowerCase(java.util.Locale.ROOT);
+            if (!hex.matches("[0-9a-f]{64}")) {
+                problems.add(path + ".sha256", "must be 64 hexadecimal digits");
+                return null;
+            }
+            return HEX.parseHex(hex);
+        }
+        if (key.isPresent() && !key.get().isEmpty()) {
+            return sha256(key.get());
+        }
+        problems.add(path, "needs sha256 or key");
+        return null;
+    }
+
+    /**
      * The key presented in {@code Authorization: Bearer …} or, when that header is absent, {@code x-api-key}; null
      * when missing, malformed or unknown.
      */
@@ -94,23 +105,41 @@ public final class KeyRing {
         if (presented == null) {
             return null;
         }
-        byte[] hash = sha256(presented);
+        return find(sha256(presented));
+    }
+
+    /** The key whose SHA-256 is {@code hash} (compared in constant time), or null. */
+    public ApiKey find(byte[] hash) {
         ApiKey candidate = byPrefix.get(prefix(hash));
         return candidate != null && MessageDigest.isEqual(candidate.sha256(), hash) ? candidate : null;
     }
 
-    static String presentedKey(MultiMap headers) {
+    /** Every key of the ring, in no particular order (the admin API's view of the file's keys). */
+    public java.util.Collection<ApiKey> all() {
+        return java.util.Collections.unmodifiableCollection(byPrefix.values());
+    }
+
+    /** The key as presented, from {@code authorization} ({@code Bearer …}) or else {@code x-api-key}; null if none. */
+    public static String presentedKey(MultiMap headers) {
         String authorization = headers.get("authorization");
         if (authorization != null) {
-            String value = authorization.trim();
-            if (value.length() > 7 && value.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                String key = value.substring(7).trim();
-                return key.isEmpty() ? null : key;
-            }
-            return null;
+            return bearer(authorization);
         }
         String apiKey = headers.get("x-api-key");
         return apiKey == null || apiKey.isBlank() ? null : apiKey.trim();
+    }
+
+    /** The token of an {@code Authorization: Bearer …} value, or null when it is none. */
+    public static String bearer(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        String value = authorization.trim();
+        if (value.length() > 7 && value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String key = value.substring(7).trim();
+            return key.isEmpty() ? null : key;
+        }
+        return null;
     }
 
     public static byte[] sha256(String key) {
@@ -121,7 +150,8 @@ public final class KeyRing {
         }
     }
 
-    private static long prefix(byte[] hash) {
+    /** The first 8 bytes of a SHA-256, the lookup index of a key (never the whole hash). */
+    public static long prefix(byte[] hash) {
         long prefix = 0;
         for (int i = 0; i < 8; i++) {
             prefix = (prefix << 8) | (hash[i] & 0xFF);

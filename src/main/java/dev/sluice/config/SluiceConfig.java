@@ -19,6 +19,12 @@ import java.util.OptionalLong;
 @ConfigMapping(prefix = "sluice")
 public interface SluiceConfig {
 
+    /**
+     * The configuration file, as {@code SLUICE_CONFIG} (or the {@code sluice.config} system property) names it: read
+     * by {@link SluiceConfigFile} before this mapping exists, and watched for changes (contract §10.2).
+     */
+    Optional<String> config();
+
     /** Largest request body accepted; larger bodies answer 413 before they are buffered. */
     @WithDefault("10M")
     MemorySize maxBodySize();
@@ -56,6 +62,12 @@ public interface SluiceConfig {
      */
     @WithDefault("30s")
     Duration clientTimeout();
+
+    /** The admin API (contract §10.1): served under {@code /admin/v1} only when it lists at least one key. */
+    Admin admin();
+
+    /** Re-reading the {@code SLUICE_CONFIG} file when it changes (contract §10.2). */
+    Reload reload();
 
     /** How long in-flight requests may run on after SIGTERM. */
     @WithDefault("30s")
@@ -307,6 +319,36 @@ public interface SluiceConfig {
     interface AccessLog {
         @WithDefault("true")
         boolean enabled();
+    }
+
+    /** The admin API's keys and how runtime keys and accounts are kept current on every instance. */
+    interface Admin {
+        /** Admin keys, in the form of {@code sluice.keys} entries without {@code account}. */
+        Optional<List<AdminKey>> keys();
+
+        /**
+         * With {@code limits.store: redis}, how often an instance checks that its view of runtime keys and accounts
+         * is Redis' (the safety net behind pub/sub: one GET per interval, never per request).
+         */
+        @WithDefault("1s")
+        Duration syncInterval();
+    }
+
+    /** An admin key, by its SHA-256 (hex) or, for development, in plain text. */
+    interface AdminKey {
+        Optional<String> sha256();
+
+        Optional<String> key();
+    }
+
+    interface Reload {
+        /** Off: the configuration is read once, at start-up. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often the configuration files are compared with what was last applied. */
+        @WithDefault("2s")
+        Duration interval();
     }
 
     /** The built-in demo backend, started when no model is configured. */

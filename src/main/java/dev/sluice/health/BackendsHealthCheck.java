@@ -1,6 +1,6 @@
 package dev.sluice.health;
 
-import dev.sluice.routing.Catalog;
+import dev.sluice.control.ControlPlane;
 import dev.sluice.routing.Backend;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -18,12 +18,12 @@ import org.eclipse.microprofile.health.Readiness;
 public class BackendsHealthCheck implements HealthCheck {
 
     @Inject
-    Catalog catalog;
+    ControlPlane control;
 
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("backends").up();
-        for (Backend backend : catalog.backends()) {
+        for (Backend backend : control.generation().catalog().backends()) {
             response.withData(backend.model() + "/" + backend.name(), backend.breakerState().name().toLowerCase());
         }
         return response.build();

@@ -13,6 +13,12 @@ public record AccountLimits(String account, String planTier, Integer concurrency
 
     public static final long TOKEN_WINDOW_MILLIS = 60_000;
 
+    /** The same limits with a credit balance (seeded with {@code initialCredits} the first time it is used). */
+    public AccountLimits withCredits(double initialCredits) {
+        return new AccountLimits(account, planTier, concurrency, requestsPerWindow, quotaWindowMillis, rate, burst,
+                tokensPerMinute, initialCredits);
+    }
+
     public boolean unlimited() {
         return concurrency == null && requestsPerWindow == null && rate == null && tokensPerMinute == null
                 && credits == null;

@@ -25,44 +25,110 @@ public final class Accounts {
         return byName.get(account);
     }
 
-    /**
-     * Resolves every account, adding problems (key paths named) to {@code problems}.
-     *
-     * @param declaredEmpty accounts and plans declared with nothing in them, which the mapping cannot see
-     */
-    public static Accounts build(SluiceConfig config, SluiceConfigFile.Declared declaredEmpty, ConfigProblems problems) {
-        config.plans().forEach((name, plan) -> checkLimits("sluice.plans." + name, plan.concurrency(),
-                plan.requestsPerWindow(), plan.window(), plan.rate(), plan.burst(), plan.tokensPerMinute(), problems));
-        Map<String, AccountLimits> byName = new java.util.LinkedHashMap<>();
-        config.accounts().forEach((name, account) -> {
-            String path = "sluice.accounts." + name;
-            if (name.indexOf('{') >= 0 || name.indexOf('}') >= 0) {
-                problems.add(path, "account names may not contain braces (they delimit the Redis hash tag)");
-            }
-            SluiceConfig.Plan plan = null;
-            if (account.plan().isPresent()) {
-                plan = config.plans().get(account.plan().get());
-                if (plan == null && !declaredEmpty.emptyPlans().contains(account.plan().get())) {
-                    problems.add(path + ".plan", "names unknown plan '" + account.plan().get() + "'");
-                }
-            }
-            checkLimits(path, account.concurrency(), account.requestsPerWindow(), account.window(), account.rate(),
-                    account.burst(), account.tokensPerMinute(), problems);
-            if (account.credits().isPresent() && account.credits().getAsDouble() < 0) {
-                problems.add(path + ".credits", "must not be negative");
-            }
-            byName.put(name, resolve(name, account, plan, config.limits().defaultWindow()));
-        });
-        for (String name : declaredEmpty.emptyAccounts()) {
-            byName.putIfAbsent(name, new AccountLimits(name, null, null, null, config.limits().defaultWindow().toMillis(),
-                    null, null, null, null));
-        }
-        return new Accounts(byName);
+    /** Every account by name (read-only). */
+    public Map<String, AccountLimits> byName() {
+        return java.util.Collections.unmodifiableMap(byName);
     }
 
     /** Every account's name. */
     public java.util.Set<String> names() {
         return byName.keySet();
+    }
+
+    /**
+     * Resolves every account of the configuration, adding problems (key paths named) to {@code problems}.
+     *
+     * @param declaredEmpty accounts and plans declared with nothing in them (contract §4.2: valid and unlimited),
+     *     which the configuration mapping cannot see
+     */
+    public static Accounts build(SluiceConfig config, SluiceConfigFile.Declared declaredEmpty, ConfigProblems problems) {
+        config.plans().forEach((name, plan) -> checkLimits("sluice.plans." + name, plan.concurrency(),
+                plan.requestsPerWindow(), plan.window(), plan.rate(), plan.burst(), plan.tokensPerMinute(), problems));
+        Map<String, SluiceConfig.Plan> plans = plans(config, declaredEmpty);
+        Map<String, AccountLimits> byName = new java.util.LinkedHashMap<>();
+        config.accounts().forEach((name, account) -> byName.put(name, account(name, account, plans,
+                config.limits().defaultWindow(), "sluice.accounts." + name, problems)));
+        for (String name : declaredEmpty.emptyAccounts()) {
+            byName.putIfAbsent(name, account(name, EMPTY, plans, config.limits().defaultWindow(),
+                    "sluice.accounts." + name, problems));
+        }
+        return new Accounts(byName);
+    }
+
+    /** The configuration's plans, the ones declared with nothing in them included (every limit unlimited). */
+    public static Map<String, SluiceConfig.Plan> plans(SluiceConfig config, SluiceConfigFile.Declared declaredEmpty) {
+        Map<String, SluiceConfig.Plan> plans = new java.util.LinkedHashMap<>(config.plans());
+        declaredEmpty.emptyPlans().forEach(name -> plans.putIfAbsent(name, EMPTY));
+        return plans;
+    }
+
+    /** An account or a plan that sets nothing. */
+    private static final Empty EMPTY = new Empty();
+
+    private static final class Empty implements SluiceConfig.Account, SluiceConfig.Plan {
+        @Override
+        public Optional<String> plan() {
+            return Optional.empty();
+        }
+
+        @Override
+        public OptionalInt concurrency() {
+            return OptionalInt.empty();
+        }
+
+        @Override
+        public OptionalLong requestsPerWindow() {
+            return OptionalLong.empty();
+        }
+
+        @Override
+        public Optional<Duration> window() {
+            return Optional.empty();
+        }
+
+        @Override
+        public OptionalDouble rate() {
+            return OptionalDouble.empty();
+        }
+
+        @Override
+        public OptionalDouble burst() {
+            return OptionalDouble.empty();
+        }
+
+        @Override
+        public OptionalLong tokensPerMinute() {
+            return OptionalLong.empty();
+        }
+
+        @Override
+        public OptionalDouble credits() {
+            return OptionalDouble.empty();
+        }
+    }
+
+    /**
+     * One account's limits: its plan's defaults with its own overrides, adding the problems it has to
+     * {@code problems} (named under {@code path}). Used for the accounts of the file and for those created at run time.
+     */
+    public static AccountLimits account(String name, SluiceConfig.Account account, Map<String, SluiceConfig.Plan> plans,
+            Duration defaultWindow, String path, ConfigProblems problems) {
+        if (name.indexOf('{') >= 0 || name.indexOf('}') >= 0) {
+            problems.add(path, "account names may not contain braces (they delimit the Redis hash tag)");
+        }
+        SluiceConfig.Plan plan = null;
+        if (account.plan().isPresent()) {
+            plan = plans.get(account.plan().get());
+            if (plan == null) {
+                problems.add(path + ".plan", "names unknown plan '" + account.plan().get() + "'");
+            }
+        }
+        checkLimits(path, account.concurrency(), account.requestsPerWindow(), account.window(), account.rate(),
+                account.burst(), account.tokensPerMinute(), problems);
+        if (account.credits().isPresent() && account.credits().getAsDouble() < 0) {
+            problems.add(path + ".credits", "must not be negative");
+        }
+        return resolve(name, account, plan, defaultWindow);
     }
 
     private static AccountLimits resolve(String name, SluiceConfig.Account account, SluiceConfig.Plan plan,

@@ -92,6 +92,9 @@ public final class Admission {
         }
     }
 
+    /** A control-plane rate no caller reaches: the admin API's reads of an account's usage are not limited. */
+    private static final double UNLIMITED_RATE = 1e9;
+
     private static final Future<Ticket> FREE_TICKET = Future.succeededFuture(Ticket.FREE);
 
     private final Vertx vertx;
@@ -309,15 +312,24 @@ public final class Admission {
 
     /** The account's usage report for GET /v1/usage, or a 429 over the control-plane rate. */
     public Future<JsonObject> usage(AccountLimits limits) {
+        return usage(limits, controlPlaneRate);
+    }
+
+    /** The account's usage report for the admin API: the same report, not limited by the control-plane rate. */
+    public Future<JsonObject> report(AccountLimits limits) {
+        return usage(limits, UNLIMITED_RATE);
+    }
+
+    private Future<JsonObject> usage(AccountLimits limits, double rate) {
         long now = clock.getAsLong();
         Future<Decision> read;
         if (redis != null && !redisDown) {
-            read = redis.usage(limits, now, controlPlaneRate).recover(failure -> {
+            read = redis.usage(limits, now, rate).recover(failure -> {
                 redisFailed(failure);
-                return local.usage(limits, now, controlPlaneRate);
+                return local.usage(limits, now, rate);
             });
         } else {
-            read = local.usage(limits, now, controlPlaneRate);
+            read = local.usage(limits, now, rate);
         }
         return read.compose(decision -> {
             if (!decision.admitted()) {
@@ -328,6 +340,37 @@ public final class Admission {
             }
             return Future.succeededFuture(UsageReport.of(limits, decision.snapshot(), now));
         });
+    }
+
+    /**
+     * Changes the account's credit balance by {@code amountMicros} in the store that holds it (Redis with
+     * {@code store: redis}), atomically with the requests in flight. Fails with 503 {@code limit_store_unavailable}
+     * while Redis does not answer: a balance is never changed in a store other instances do not see.
+     */
+    public Future<TopUp> topUp(AccountLimits limits, long amountMicros) {
+        if (redis == null) {
+            return local.topUp(limits, amountMicros);
+        }
+        if (redisDown) {
+            return Future.failedFuture(storeUnavailable());
+        }
+        return redis.topUp(limits, amountMicros).recover(failure -> {
+            redisFailed(failure);
+            return Future.failedFuture(storeUnavailable());
+        });
+    }
+
+    /** Forgets a deleted account's credit balance (best effort: a failure is logged, never answered). */
+    public Future<Void> dropCredits(String account) {
+        LimitStore store = redis != null ? redis : local;
+        return store.dropCredits(account).recover(failure -> {
+            LOGGER.warnf("Dropping the credit balance of deleted account %s failed: %s", account, failure.getMessage());
+            return Future.succeededFuture();
+        });
+    }
+
+    private static ProxyError storeUnavailable() {
+        return ProxyError.of(ErrorCode.LIMIT_STORE_UNAVAILABLE, "The limit store (Redis) does not answer; try again.");
     }
 
     /** Whether Redis answers now (readiness); marks it down or up accordingly. */

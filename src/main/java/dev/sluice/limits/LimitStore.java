@@ -25,6 +25,16 @@ public interface LimitStore {
      */
     Future<Decision> usage(AccountLimits limits, long nowMillis, double controlPlaneRate);
 
+    /**
+     * Adds {@code amountMicros} (negative: takes it) to the account's credit balance, atomically with the requests in
+     * flight, seeding the balance from {@link AccountLimits#credits()} first as admission does. A deduction that would
+     * take the balance below zero is refused ({@link TopUp#applied()} false) and changes nothing.
+     */
+    Future<TopUp> topUp(AccountLimits limits, long amountMicros);
+
+    /** Forgets the account's credit balance (the account was deleted); its other counters expire by themselves. */
+    Future<Void> dropCredits(String account);
+
     /** Completes when the store answers (readiness, and the probe that brings a failed store back). */
     Future<Void> ping();
 

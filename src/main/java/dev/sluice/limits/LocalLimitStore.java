@@ -179,6 +179,30 @@ public final class LocalLimitStore implements LimitStore {
     }
 
     @Override
+    public Future<TopUp> topUp(AccountLimits limits, long amountMicros) {
+        AccountState state = state(limits.account());
+        synchronized (state) {
+            long balance = state.credits(limits);
+            if (amountMicros < 0 && balance + amountMicros < 0) {
+                return Future.succeededFuture(new TopUp(false, balance));
+            }
+            state.creditsMicros = balance + amountMicros;
+            return Future.succeededFuture(new TopUp(true, state.creditsMicros));
+        }
+    }
+
+    @Override
+    public Future<Void> dropCredits(String account) {
+        AccountState state = accounts.get(account);
+        if (state != null) {
+            synchronized (state) {
+                state.creditsMicros = null;
+            }
+        }
+        return Future.succeededFuture();
+    }
+
+    @Override
     public Future<Void> ping() {
         return Future.succeededFuture();
     }

@@ -71,6 +71,7 @@ public final class RedisLimitStore implements LimitStore {
     private final Script release = Script.load("release.lua");
     private final Script renew = Script.load("renew.lua");
     private final Script usage = Script.load("usage.lua");
+    private final Script topUp = Script.load("topup.lua");
     private final Queue<UnsentRelease> unsent = new ConcurrentLinkedQueue<>();
     private final AtomicInteger unsentCount = new AtomicInteger();
     private final AtomicBoolean retrying = new AtomicBoolean();
@@ -319,13 +320,26 @@ public final class RedisLimitStore implements LimitStore {
         });
     }
 
+    @Override
+    public Future<TopUp> topUp(AccountLimits limits, long amountMicros) {
+        String initial = limits.credits() != null ? Long.toString(Credits.toMicros(limits.credits())) : "0";
+        return bounded(eval(topUp, new String[] {Keys.credits(limits.account())},
+                new String[] {initial, Long.toString(amountMicros)}), null)
+                .map(response -> new TopUp(response.get(0).toInteger() == 1, response.get(1).toLong()));
+    }
+
+    @Override
+    public Future<Void> dropCredits(String account) {
+        return bounded(link.send(Request.cmd(Command.DEL).arg(Keys.credits(account))), null).mapEmpty();
+    }
+
     /**
      * Opens the connection and loads every script (on every master of a Cluster), so that the first admissions do not
      * pay for a cold connection inside their timeout. Start-up only; not bounded by the admission timeout.
      */
     public Future<Void> warmUp() {
         Future<?> loads = link.open();
-        for (Script script : new Script[] {admit, release, renew, usage}) {
+        for (Script script : new Script[] {admit, release, renew, usage, topUp}) {
             loads = loads.compose(ok -> link.sendToEveryMaster(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.body())));
         }
         return loads.mapEmpty();

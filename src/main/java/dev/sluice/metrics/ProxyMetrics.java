@@ -50,7 +50,7 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
     }
 
     private final MeterRegistry registry;
-    private final Catalog catalog;
+    private final List<Gauge> circuitGauges = new java.util.ArrayList<>();
     /** Providers may send any string as their error code: only so many distinct ones get a series of their own. */
     private static final int MAX_PROVIDER_CODES = 64;
 
@@ -73,7 +73,6 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
     public ProxyMetrics(MeterRegistry registry, Catalog catalog, List<String> accounts, int inFlightAccounts,
             BooleanSupplier limitStoreDegraded) {
         this.registry = registry;
-        this.catalog = catalog;
         requestDuration = timer("sluice.request.duration", "Time from the request's first byte to its answer's last");
         overhead = timer("sluice.overhead", "Time spent in the proxy itself: the request's time minus the upstream's");
         streamDuration = timer("sluice.stream.duration", "Duration of relayed streams (text/event-stream answers)");
@@ -90,15 +89,22 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
             Gauge.builder("sluice.inflight", otherInFlight, AtomicInteger::get).tag("account", "other")
                     .description("Requests in flight per account").register(registry);
         }
-        for (Backend backend : catalog.backends()) {
-            Gauge.builder("sluice.circuit.state", backend, ProxyMetrics::circuitValue)
-                    .tag("backend", backend.name()).tag("model", backend.model())
-                    .description("Circuit breaker per backend: 0 closed, 1 half-open, 2 open").register(registry);
-        }
+        backends(catalog);
         Gauge.builder("sluice.limit.store.degraded", limitStoreDegraded, degraded -> degraded.getAsBoolean() ? 1 : 0)
                 .strongReference(true)
                 .description("1 while Redis is unreachable and admission follows sluice.limits.redis-failure")
                 .register(registry);
+    }
+
+    /** The circuit gauges of the catalogue's backends, in place of the previous catalogue's (a reload). */
+    public synchronized void backends(Catalog catalog) {
+        circuitGauges.forEach(registry::remove);
+        circuitGauges.clear();
+        for (Backend backend : catalog.backends()) {
+            circuitGauges.add(Gauge.builder("sluice.circuit.state", backend, ProxyMetrics::circuitValue)
+                    .tag("backend", backend.name()).tag("model", backend.model())
+                    .description("Circuit breaker per backend: 0 closed, 1 half-open, 2 open").register(registry));
+        }
     }
 
     private Timer timer(String name, String description) {

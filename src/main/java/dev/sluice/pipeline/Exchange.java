@@ -3,6 +3,7 @@ package dev.sluice.pipeline;
 import dev.sluice.api.Endpoint;
 import dev.sluice.auth.ApiKey;
 import dev.sluice.body.RequestBody;
+import dev.sluice.control.Generation;
 import dev.sluice.limits.AccountLimits;
 import dev.sluice.limits.Admission;
 import dev.sluice.routing.ModelRoute;
@@ -26,6 +27,7 @@ public final class Exchange {
     private final String requestId;
     private final Endpoint endpoint;
     private final boolean anthropic;
+    private final Generation generation;
     private final long startNanos = System.nanoTime();
     private final Context context = Vertx.currentContext();
 
@@ -42,8 +44,9 @@ public final class Exchange {
     private boolean clientGone;
     private boolean finished;
 
-    Exchange(HttpServerRequest request, String requestId, Endpoint endpoint, boolean anthropic) {
+    Exchange(HttpServerRequest request, String requestId, Endpoint endpoint, boolean anthropic, Generation generation) {
         this.request = request;
+        this.generation = generation;
         this.requestId = requestId;
         this.endpoint = endpoint;
         this.anthropic = anthropic;
@@ -69,6 +72,14 @@ public final class Exchange {
     /** True when errors take the Anthropic envelope. */
     public boolean anthropic() {
         return anthropic;
+    }
+
+    /**
+     * The keys, accounts and models this request is served with, taken when it started: a reload or an admin change
+     * while it runs never changes them (contract §10.2).
+     */
+    public Generation generation() {
+        return generation;
     }
 
     public long startNanos() {

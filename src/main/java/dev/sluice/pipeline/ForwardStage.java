@@ -22,7 +22,8 @@ final class ForwardStage implements Stage {
 
     @Override
     public Future<Step> apply(Exchange exchange) {
-        Route route = exchange.candidates() == null ? forwarder.forward(exchange.outgoing(), exchange.model())
+        Route route = exchange.candidates() == null
+                ? forwarder.forward(exchange.outgoing(), exchange.model(), exchange.generation().catalog())
                 : forwarder.forward(exchange.outgoing(), exchange.candidates());
         exchange.route(route);
         return route.result().map(result -> {

@@ -33,12 +33,10 @@ import java.util.Set;
 @Singleton
 final class ModelStage implements Stage {
 
-    private final Catalog catalog;
     private final ProxyMetrics metrics;
     private final boolean validate;
 
-    ModelStage(Catalog catalog, ProxyMetrics metrics, SluiceConfig config) {
-        this.catalog = catalog;
+    ModelStage(ProxyMetrics metrics, SluiceConfig config) {
         this.metrics = metrics;
         this.validate = config.validation().enabled();
     }
@@ -47,6 +45,8 @@ final class ModelStage implements Stage {
     public Future<Step> apply(Exchange exchange) {
         RequestBody body = exchange.body();
         Endpoint endpoint = exchange.endpoint();
+        // the catalogue the request started with: a reload never changes a request under way
+        Catalog catalog = exchange.generation().catalog();
         if (AutoChoice.requested(body.model())
                 && (endpoint == Endpoint.CHAT_COMPLETIONS || endpoint == Endpoint.MESSAGES)) {
             return chooseModel(exchange);
@@ -54,7 +54,7 @@ final class ModelStage implements Stage {
         ModelRoute model = catalog.model(body.model());
         if (model == null || !endpoint.reaches(model.protocol()) || !exchange.key().allowsModel(model.name())) {
             List<String> available = new ArrayList<>();
-            for (ModelRoute candidate : reachableModels(endpoint, exchange.key())) {
+            for (ModelRoute candidate : reachableModels(catalog, endpoint, exchange.key())) {
                 available.add(candidate.name());
             }
             return Step.fail(ProxyError.of(ErrorCode.MODEL_NOT_FOUND,
@@ -68,7 +68,7 @@ final class ModelStage implements Stage {
         exchange.model(model, promptTokens, outgoing);
         if (validate) {
             RequestValidator.checkForModel(endpoint, body.tree(), model, model.cappedMaxTokens(body.maxTokens()),
-                    promptTokens, reachableModels(endpoint, exchange.key()));
+                    promptTokens, reachableModels(catalog, endpoint, exchange.key()));
         }
         Translation translation = outgoing.translation(model);
         if (translation != null) {
@@ -94,7 +94,7 @@ final class ModelStage implements Stage {
         RequestBody body = exchange.body();
         Endpoint endpoint = exchange.endpoint();
         List<ModelRoute> keyModels = new ArrayList<>();
-        for (ModelRoute candidate : catalog.models()) {
+        for (ModelRoute candidate : exchange.generation().catalog().models()) {
             if (exchange.key().allowsModel(candidate.name())) {
                 keyModels.add(candidate);
             }
@@ -137,7 +137,7 @@ final class ModelStage implements Stage {
     }
 
     /** The models this key may use on this endpoint (translation included), in configuration order. */
-    private List<ModelRoute> reachableModels(Endpoint endpoint, ApiKey key) {
+    private static List<ModelRoute> reachableModels(Catalog catalog, Endpoint endpoint, ApiKey key) {
         List<ModelRoute> reachable = new ArrayList<>();
         for (ModelRoute candidate : catalog.models()) {
             if (endpoint.reaches(candidate.protocol()) && key.allowsModel(candidate.name())) {

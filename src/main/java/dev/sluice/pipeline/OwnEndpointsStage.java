@@ -1,7 +1,6 @@
 package dev.sluice.pipeline;
 
 import dev.sluice.limits.Admission;
-import dev.sluice.routing.Catalog;
 import dev.sluice.routing.ModelRoute;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -17,11 +16,9 @@ final class OwnEndpointsStage implements Stage {
 
     private static final long STARTED_EPOCH_SECONDS = System.currentTimeMillis() / 1000;
 
-    private final Catalog catalog;
     private final Admission admission;
 
-    OwnEndpointsStage(Catalog catalog, Admission admission) {
-        this.catalog = catalog;
+    OwnEndpointsStage(Admission admission) {
         this.admission = admission;
     }
 
@@ -36,7 +33,7 @@ final class OwnEndpointsStage implements Stage {
 
     private JsonObject models(Exchange exchange) {
         JsonArray data = new JsonArray();
-        for (ModelRoute model : catalog.models()) {
+        for (ModelRoute model : exchange.generation().catalog().models()) {
             if (exchange.key().allowsModel(model.name())) {
                 data.add(new JsonObject().put("id", model.name()).put("object", "model")
                         .put("created", STARTED_EPOCH_SECONDS).put("owned_by", "sluice"));

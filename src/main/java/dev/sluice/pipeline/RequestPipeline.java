@@ -1,6 +1,7 @@
 package dev.sluice.pipeline;
 
 import dev.sluice.api.Endpoint;
+import dev.sluice.control.ControlPlane;
 import dev.sluice.error.ProxyError;
 import dev.sluice.wire.RequestIds;
 import io.vertx.core.AsyncResult;
@@ -44,10 +45,12 @@ public class RequestPipeline {
     private final Finish finish;
     private final InFlight inFlight;
     private final Vertx vertx;
+    private final ControlPlane control;
 
     RequestPipeline(EndpointStage endpoint, KeyStage key, OwnEndpointsStage ownEndpoints, BodyStage body,
             ShapeStage shape, ModelStage model, AdmissionStage admission, ForwardStage forward, Finish finish,
-            InFlight inFlight, Vertx vertx) {
+            InFlight inFlight, Vertx vertx, ControlPlane control) {
+        this.control = control;
         this.stages = List.of(endpoint, key, ownEndpoints, body, shape, model, admission, forward).toArray(Stage[]::new);
         this.finish = finish;
         this.inFlight = inFlight;
@@ -71,7 +74,7 @@ public class RequestPipeline {
             // shutting down: answer this request, then let the client reconnect to another instance
             request.response().headers().set("connection", "close");
         }
-        Exchange exchange = new Exchange(request, requestId, Endpoint.byPath(path), anthropic);
+        Exchange exchange = new Exchange(request, requestId, Endpoint.byPath(path), anthropic, control.generation());
         inFlight.add(exchange);
         request.response().closeHandler(closed -> exchange.clientWentAway());
         run(exchange, 0);

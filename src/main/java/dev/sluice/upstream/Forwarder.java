@@ -80,6 +80,14 @@ public final class Forwarder {
      *     nothing more to try
      */
     public Route forward(OutgoingRequest request, ModelRoute model) {
+        return forward(request, model, catalog);
+    }
+
+    /**
+     * Starts forwarding {@code request} for {@code model} (then its fallbacks, as {@code catalog} names them: the
+     * catalogue the request started with, so that a reload never changes a request under way).
+     */
+    public Route forward(OutgoingRequest request, ModelRoute model, Catalog catalog) {
         List<ModelRoute> chain = new ArrayList<>(1 + model.fallbacks().size());
         chain.add(model);
         for (String fallback : model.fallbacks()) {

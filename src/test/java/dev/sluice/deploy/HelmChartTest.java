@@ -240,18 +240,51 @@ class HelmChartTest {
     }
 
     @Test
-    void aConfigChangeRollsThePods() {
+    void aConfigOrKeysChangeIsReloadedInPlaceWithoutRollingThePods() {
         // given
         Manifests before = render();
 
         // when
-        Manifests after = render(template -> template.set("config.limits.redis-timeout", "80ms"));
+        Manifests after = render(template -> template.set("config.limits.redis-timeout", "80ms")
+                .set("keys[0].key", "sk-client").set("keys[0].account", "acme")
+                .set("adminKeys[0].sha256", "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"));
+
+        // then Sluice reloads sluice.yaml and keys.yaml from the mounted ConfigMap and Secret: the pods stay
+        assertNull(podAnnotation(before, "checksum/config"));
+        assertEquals(podAnnotation(before, "checksum/secret"), podAnnotation(after, "checksum/secret"));
+        assertEquals("80ms", at(sluiceYaml(after), "sluice.limits.redis-timeout"));
+    }
+
+    @Test
+    void aConfigChangeRollsThePodsWhenAskedTo() {
+        // given
+        Manifests before = render(template -> template.set("rollOnConfigChange", true));
+
+        // when
+        Manifests after = render(template -> template.set("rollOnConfigChange", true)
+                .set("config.limits.redis-timeout", "80ms"));
 
         // then
         assertNotNull(podAnnotation(before, "checksum/config"));
         assertNotEquals(podAnnotation(before, "checksum/config"), podAnnotation(after, "checksum/config"));
         assertEquals(podAnnotation(before, "checksum/secret"), podAnnotation(after, "checksum/secret"));
         assertEquals("80ms", at(sluiceYaml(after), "sluice.limits.redis-timeout"));
+    }
+
+    @Test
+    void theAdminKeysComeFromTheChartsSecretBesideTheClientKeys() {
+        // when
+        Manifests manifests = render(template -> template.set("keys[0].sha256",
+                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08").set("keys[0].account", "acme")
+                .set("adminKeys[0].sha256", "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"));
+
+        // then
+        Map<String, Object> keysYaml = Manifests.cast(new Yaml().load(secretEntry(manifests.one("Secret"), "keys.yaml")));
+        assertEquals("2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+                at(Manifests.cast(list(keysYaml, "sluice.admin.keys").get(0)), "sha256"));
+        assertEquals("acme", at(Manifests.cast(list(keysYaml, "sluice.keys").get(0)), "account"));
+        assertFalse(String.valueOf(sluiceYaml(manifests)).contains("2c26b46b"), "no admin key in the ConfigMap");
+        assertTrue(SluiceConfigKeys.unknownKeys(keysYaml).isEmpty(), SluiceConfigKeys.unknownKeys(keysYaml).toString());
     }
 
     @Test
@@ -607,8 +640,9 @@ class HelmChartTest {
                 Files.readString(CHART.resolve("values.schema.json"), StandardCharsets.UTF_8)));
 
         // when
+        // (keys and admin keys go in the Secret; the file's own path is SLUICE_CONFIG, set by the chart)
         List<String> mismatches = SluiceConfigKeys.schemaMismatches(schema, map(schema, "properties.config"),
-                Set.of("sluice.keys"));
+                Set.of("sluice.keys", "sluice.admin.keys", "sluice.config"));
 
         // then
         assertEquals(List.of(), mismatches);

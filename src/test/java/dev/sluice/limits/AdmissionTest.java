@@ -66,6 +66,16 @@ class AdmissionTest {
         }
 
         @Override
+        public Future<TopUp> topUp(AccountLimits limits, long amountMicros) {
+            return failWith != null ? Future.failedFuture(failWith) : counters.topUp(limits, amountMicros);
+        }
+
+        @Override
+        public Future<Void> dropCredits(String account) {
+            return counters.dropCredits(account);
+        }
+
+        @Override
         public Future<Void> ping() {
             return failWith != null ? Future.failedFuture(failWith) : Future.succeededFuture();
         }

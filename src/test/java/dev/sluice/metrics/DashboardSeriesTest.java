@@ -82,6 +82,8 @@ class DashboardSeriesTest {
         openai(ProxyProfile.KEY).body(CHAT.replace("\"chat\"", "\"claude\"")).post("/v1/chat/completions")
                 .then().statusCode(200);
         backends.get("d").reset();
+        // one admin call (sluice_admin_requests_total)
+        openai(ProxyProfile.ADMIN_KEY).get("/admin/v1/keys").then().statusCode(200);
         // a collection the GC binder sees, so that jvm_gc_pause_seconds exists whatever the test JVM did before; the
         // binder hears of it through an asynchronous JMX notification, so the scrape waits for it (up to 5 s)
         System.gc();
@@ -115,7 +117,7 @@ class DashboardSeriesTest {
                 rows.add(panel.path("title").asText());
             }
         });
-        assertThat(rows).containsExactly("Traffic", "Latency", "Streams", "Backends", "Limits", "JVM");
+        assertThat(rows).containsExactly("Traffic", "Latency", "Streams", "Backends", "Limits", "Control plane", "JVM");
     }
 
     @Test

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * No secret ever reaches the logs: client keys (valid or not), backend api keys, Authorization headers. The log is
- * captured to a file at DEBUG level while traffic of every kind (successes, errors, retries, broken streams) runs.
+ * No secret ever reaches the logs: client keys (valid or not), backend api keys, Authorization headers, admin keys
+ * and the keys the admin API generates. The log is captured to a file at DEBUG level while traffic of every kind
+ * (successes, errors, retries, broken streams, admin calls) runs.
  */
 @QuarkusTest
 @TestProfile(NoSecretsInLogsTest.Profile.class)
@@ -31,6 +32,7 @@ class NoSecretsInLogsTest {
     static final String WRONG_KEY = "sk-live-wrong-secret-77e1d0";
     static final String BACKEND_KEY = "backend-api-secret-93bd11";
     static final String ANTHROPIC_BACKEND_KEY = "anthropic-api-secret-0c5e8a";
+    static final String ADMIN_KEY = "sk-admin-secret-5d2e71";
     static final Path LOG = Path.of("target", "no-secrets-test.log");
 
     public static class Profile implements QuarkusTestProfile {
@@ -51,6 +53,7 @@ class NoSecretsInLogsTest {
             config.put("sluice.accounts.acme.concurrency", "5");
             config.put("sluice.keys[0].key", CLIENT_KEY);
             config.put("sluice.keys[0].account", "acme");
+            config.put("sluice.admin.keys[0].key", ADMIN_KEY);
             config.put("sluice.models.chat.backends[0].name", "x1");
             config.put("sluice.models.chat.backends[0].url", BackendsResource.url("x1"));
             config.put("sluice.models.chat.backends[0].api-key", BACKEND_KEY);
@@ -84,9 +87,21 @@ class NoSecretsInLogsTest {
         backends.get("x3").reply(Replies.stall());
         anthropic(CLIENT_KEY).body("{\"model\":\"claude\",\"max_tokens\":5,\"messages\":[]}").post("/v1/messages")
                 .then().statusCode(504);
+        // the admin API: a generated key created, used, listed and deleted; a wrong admin key refused
+        io.restassured.path.json.JsonPath created = openai(ADMIN_KEY).body("{\"account\":\"acme\"}").post("/admin/v1/keys")
+                .then().statusCode(201).extract().jsonPath();
+        String generated = created.getString("key");
+        openai(generated).body(chat).post("/v1/chat/completions").then().statusCode(200);
+        openai(ADMIN_KEY).get("/admin/v1/keys").then().statusCode(200);
+        openai(ADMIN_KEY + "x").get("/admin/v1/keys").then().statusCode(401);
+        openai(generated).get("/admin/v1/keys").then().statusCode(403);
+        openai(ADMIN_KEY).delete("/admin/v1/keys/" + created.getString("id")).then().statusCode(204);
+        openai(generated).body(chat).post("/v1/chat/completions").then().statusCode(401);
         Thread.sleep(300);
 
         String log = Files.readString(LOG);
+        assertThat(log).doesNotContain(ADMIN_KEY).doesNotContain(generated)
+                .doesNotContain(generated.substring("sk-sluice-".length()));
         assertThat(log).contains("request_id=").contains("account=acme");
         assertThat(log).doesNotContain(CLIENT_KEY).doesNotContain(WRONG_KEY).doesNotContain(BACKEND_KEY)
                 .doesNotContain(ANTHROPIC_BACKEND_KEY).doesNotContainIgnoringCase("authorization: bearer")

@@ -21,10 +21,12 @@ public class ProxyProfile implements QuarkusTestProfile {
     public static final String AUTO_KEY = "sk-test-auto";
     /** Reaches only the automatic-choice model auto-claude (Anthropic). */
     public static final String AUTO_ANTHROPIC_KEY = "sk-test-auto-anthropic";
+    /** The admin API's key (contract §10.1). */
+    public static final String ADMIN_KEY = "sk-test-admin";
 
     /** Accounts of the limit tests, each reached by the key {@link #key(String)}. */
     public static final String[] ACCOUNTS = {"conc", "quota", "noplan", "rate", "tokens", "credits", "flood", "open",
-        "settle", "serial", "embed", "hedge"};
+        "settle", "serial", "embed", "hedge", "adminfile", "adminmon"};
 
     /** Every backend the profile's models use; g and g2 are never started (nothing listens there). */
     static final String[] BACKENDS = {"a", "b", "c", "d", "e", "f", "h", "i", "j", "k", "l",
@@ -53,6 +55,7 @@ public class ProxyProfile implements QuarkusTestProfile {
 
         config.put("sluice.accounts.acme.concurrency", "1000");
         keys(config);
+        config.put("sluice.admin.keys[0].key", ADMIN_KEY);
 
         // two backends, the model known upstream by another name
         model(config, "chat", "upstream/chat-1", "a", "b");
@@ -174,6 +177,11 @@ public class ProxyProfile implements QuarkusTestProfile {
         config.put("sluice.accounts.settle.credits", "1.0");
         config.put("sluice.accounts.serial.concurrency", "1");
         config.put("sluice.accounts.embed.tokens-per-minute", "1000");
+        // the admin API's tests: an account of the file they may top up, and one limited as a runtime account is
+        config.put("sluice.accounts.adminfile.plan", "free");
+        config.put("sluice.accounts.adminfile.requests-per-window", "1000000");
+        config.put("sluice.accounts.adminmon.plan", "free");
+        config.put("sluice.accounts.adminmon.requests-per-window", "1000000");
         for (int i = 0; i < ACCOUNTS.length; i++) {
             config.put("sluice.keys[" + (4 + i) + "].key", key(ACCOUNTS[i]));
             config.put("sluice.keys[" + (4 + i) + "].account", ACCOUNTS[i]);

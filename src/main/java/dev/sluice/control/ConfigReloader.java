@@ -1,0 +1,246 @@
+package dev.sluice.control;
+
+import dev.sluice.config.ConfigProblems;
+import dev.sluice.config.SluiceConfig;
+import dev.sluice.config.SluiceConfigFile;
+import dev.sluice.limits.Admission;
+import dev.sluice.routing.Catalog;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.configuration.MemorySizeConverter;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.smallrye.config.source.yaml.YamlConfigSource;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
+import org.eclipse.microprofile.config.spi.ConfigSource;
+import org.jboss.logging.Logger;
+
+/**
+ * Configuration reload (contract §10.2). Every {@code sluice.reload.interval} (2 s), on a worker thread, the files the
+ * configuration was read from ({@code SLUICE_CONFIG}, and the files of {@code quarkus.config.locations}: the chart's
+ * keys.yaml) are read again and compared with what was last applied. Reading the file through its path follows a
+ * symlink as it is now, so a Kubernetes ConfigMap update (a new directory, then the {@code ..data} symlink swapped)
+ * is seen like an edit, with no file-system events to rely on.
+ *
+ * <p>A changed file is applied whole or not at all: the configuration is built again from the same sources with the
+ * new file in place of the old (so environment variables still override it), validated as at start-up, and only then
+ * replaces the keys, accounts, plans, models and upstream settings of new requests ({@link ControlPlane#file}).
+ * Requests under way keep the {@link Generation} they started with. An invalid file is refused, its problems logged
+ * with their key paths and counted in {@code sluice_config_reloads_total{result="rejected"}}; settings that need a
+ * restart (ports, Redis, {@code limits.store}, …) are logged as ignored until then.
+ */
+public final class ConfigReloader {
+
+    private static final Logger LOGGER = Logger.getLogger(ConfigReloader.class);
+
+    /** Settings under {@code upstream} that belong to the connection pool, built once. */
+    private static final Set<String> POOL_SETTINGS = Set.of("sluice.upstream.max-connections",
+            "sluice.upstream.keep-alive-timeout", "sluice.upstream.retry-budget");
+
+    private final Vertx vertx;
+    private final ControlPlane control;
+    private final ControlMetrics metrics;
+    private final UnaryOperator<SluiceConfig> effective;
+    private final Catalog.BreakerFactory breakers;
+    private final long intervalMillis;
+    private final SmallRyeConfig base;
+    private final List<Path> files;
+    private final AtomicBoolean checking = new AtomicBoolean();
+    private byte[][] seen;
+    private SmallRyeConfig applied;
+    private long timer = -1;
+
+    /**
+     * @param base the configuration the application started with (its sources are reused)
+     * @param effective what is served for a configuration (the demo's models when it has none)
+     */
+    public ConfigReloader(Vertx vertx, ControlPlane control, ControlMetrics metrics, SmallRyeConfig base,
+            UnaryOperator<SluiceConfig> effective, Catalog.BreakerFactory breakers, Duration interval) {
+        this.vertx = vertx;
+        this.control = control;
+        this.metrics = metrics;
+        this.base = base;
+        this.effective = effective;
+        this.breakers = breakers;
+        this.intervalMillis = Math.max(10, interval.toMillis());
+        this.files = configFiles(base);
+    }
+
+    /** The files to watch: SLUICE_CONFIG (or the sluice.config system property) and quarkus.config.locations. */
+    static List<Path> configFiles(SmallRyeConfig config) {
+        List<Path> files = new ArrayList<>();
+        String location = System.getProperty("sluice.config", System.getenv("SLUICE_CONFIG"));
+        if (location != null && !location.isBlank()) {
+            files.add(Path.of(location.trim()).toAbsolutePath());
+        }
+        config.getOptionalValues("quarkus.config.locations", String.class).orElse(List.of()).forEach(entry -> {
+            String path = entry.startsWith("file:") ? entry.substring("file:".length()) : entry;
+            Path file = Path.of(path).toAbsolutePath();
+            if (Files.isRegularFile(file) && !files.contains(file)) {
+                files.add(file);
+            }
+        });
+        return List.copyOf(files);
+    }
+
+    public void start() {
+        if (files.isEmpty()) {
+            LOGGER.debug("No configuration file to watch (SLUICE_CONFIG is not set)");
+            return;
+        }
+        byte[][] initial = read();
+        if (initial == null) {
+            return;
+        }
+        try {
+            applied = build(initial);
+        } catch (RuntimeException e) {
+            applied = base;
+        }
+        seen = initial;
+        timer = vertx.setPeriodic(intervalMillis, id -> {
+            if (checking.compareAndSet(false, true)) {
+                vertx.executeBlocking(() -> {
+                    check();
+                    return null;
+                }, false).onComplete(done -> checking.set(false));
+            }
+        });
+        LOGGER.infof("Watching %s for configuration changes every %d ms", files, intervalMillis);
+    }
+
+    public void stop() {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    /** Compares the files with what was last seen, and applies or refuses them when they changed. Worker thread. */
+    void check() {
+        byte[][] now = read();
+        if (now == null || Arrays.deepEquals(now, seen)) {
+            return;
+        }
+        seen = now;
+        SmallRyeConfig fresh;
+        FileSetup setup;
+        ConfigProblems problems = new ConfigProblems();
+        try {
+            fresh = build(now);
+            SluiceConfig config = fresh.getConfigMapping(SluiceConfig.class);
+            setup = FileSetup.build(config, effective.apply(config),
+                    SluiceConfigFile.declaredEmpty(SluiceConfigFile.location()), problems, breakers);
+            Admission.check(config.limits(), config.controlPlaneRate(), problems);
+        } catch (RuntimeException invalid) {
+            reject(Objects.requireNonNullElse(invalid.getMessage(), invalid.getClass().getSimpleName()));
+            return;
+        }
+        if (!problems.list().isEmpty()) {
+            reject(String.join("; ", problems.list()));
+            return;
+        }
+        Set<String> ignored = restartOnlyChanges(applied, fresh);
+        if (!ignored.isEmpty()) {
+            LOGGER.warnf("Configuration reload: %s changed; ignored until restart", String.join(", ", ignored));
+        }
+        control.file(setup);
+        applied = fresh;
+        metrics.reloaded("applied");
+        LOGGER.infof("Configuration reloaded from %s: %d models, generation %d", files, setup.catalog().models().size(),
+                control.generation().number());
+    }
+
+    private void reject(String problems) {
+        metrics.reloaded("rejected");
+        LOGGER.errorf("Configuration reload refused, the running configuration stays: %s", problems);
+    }
+
+    /** Every watched file's bytes, or null when one cannot be read right now (being replaced): tried again later. */
+    private byte[][] read() {
+        byte[][] contents = new byte[files.size()][];
+        for (int i = 0; i < files.size(); i++) {
+            try {
+                contents[i] = Files.readAllBytes(files.get(i));
+            } catch (IOException e) {
+                LOGGER.debugf("Configuration file %s unreadable for now: %s", files.get(i), e.getMessage());
+                return null;
+            }
+        }
+        return contents;
+    }
+
+    /** The application's configuration sources, with each watched file's source read from {@code contents}. */
+    private SmallRyeConfig build(byte[][] contents) {
+        List<ConfigSource> sources = new ArrayList<>();
+        for (ConfigSource source : base.getConfigSources()) {
+            int watched = watchedIndex(source);
+            if (watched < 0) {
+                sources.add(source);
+            } else {
+                sources.add(new YamlConfigSource(source.getName(),
+                        new String(contents[watched], StandardCharsets.UTF_8), source.getOrdinal()));
+            }
+        }
+        return new SmallRyeConfigBuilder().withSources(sources).addDefaultInterceptors()
+                .withProfiles(base.getProfiles()).withMapping(SluiceConfig.class).withValidateUnknown(true)
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withConverter(MemorySize.class, 100, new MemorySizeConverter())
+                .build();
+    }
+
+    private int watchedIndex(ConfigSource source) {
+        String name = source.getName();
+        if (name == null) {
+            return -1;
+        }
+        for (int i = 0; i < files.size(); i++) {
+            if (name.contains(files.get(i).toString() + "]") || name.endsWith(files.get(i).toString())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The names (never the values: some hold credentials) of changed settings that a reload does not apply. */
+    static Set<String> restartOnlyChanges(SmallRyeConfig before, SmallRyeConfig after) {
+        Set<String> names = new TreeSet<>();
+        before.getPropertyNames().forEach(names::add);
+        after.getPropertyNames().forEach(names::add);
+        Set<String> changed = new TreeSet<>();
+        for (String name : names) {
+            if (restartOnly(name) && !Objects.equals(before.getConfigValue(name).getValue(),
+                    after.getConfigValue(name).getValue())) {
+                changed.add(name);
+            }
+        }
+        return changed;
+    }
+
+    private static boolean restartOnly(String name) {
+        if (name.startsWith("quarkus.http.") || name.startsWith("quarkus.management.")
+                || name.startsWith("quarkus.redis.")) {
+            return true;
+        }
+        if (!name.startsWith("sluice.")) {
+            return false;
+        }
+        boolean reloaded = name.startsWith("sluice.keys[") || name.startsWith("sluice.accounts.")
+                || name.startsWith("sluice.plans.") || name.startsWith("sluice.models.")
+                || name.startsWith("sluice.admin.keys") || (name.startsWith("sluice.upstream.")
+                        && !POOL_SETTINGS.contains(name));
+        return !reloaded;
+    }
+}

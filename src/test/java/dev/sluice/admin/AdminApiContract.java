@@ -1,0 +1,304 @@
+package dev.sluice.admin;
+
+import static dev.sluice.testing.Api.given;
+import static dev.sluice.testing.Api.openai;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.not;
+
+import dev.sluice.testing.Backends;
+import dev.sluice.testing.InjectBackends;
+import dev.sluice.testing.ProxyProfile;
+import dev.sluice.testing.Scrape;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admin API through HTTP (contract §10.1): every call and every error, and what it changes on the request path.
+ * Run once per store ({@link AdminApiTest} in the instance, {@link RedisAdminApiTest} in Redis).
+ */
+abstract class AdminApiContract {
+
+    static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final String PRICED = "{\"model\":\"priced\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final String SECRET = "^sk-sluice-[A-Za-z0-9]{32,}$";
+    static final String REQUEST_ID = "^req_[0-9a-f]{12}$";
+
+    @InjectBackends
+    Backends backends;
+
+    @BeforeEach
+    void resetBackends() {
+        backends.resetAll();
+    }
+
+    static RequestSpecification admin() {
+        return given().header("authorization", "Bearer " + ProxyProfile.ADMIN_KEY);
+    }
+
+    static JsonPath createKey(String body) {
+        return admin().body(body).post("/admin/v1/keys").then().statusCode(201).extract().jsonPath();
+    }
+
+    static int chat(String key) {
+        return openai(key).body(CHAT).post("/v1/chat/completions").statusCode();
+    }
+
+    static void error(Response response, int status, String code, String param) {
+        response.then().statusCode(status).contentType("application/json")
+                .header("x-request-id", matchesPattern(REQUEST_ID))
+                .body("error.code", equalTo(code)).body("error.param", equalTo(param))
+                .body("error.origin", equalTo("router"))
+                .body("error.request_id", equalTo(response.header("x-request-id")));
+    }
+
+    @Test
+    void everyRequestNeedsAnAdminKeyAndApiKeysAreRefused() {
+        error(given().get("/admin/v1/keys"), 401, "http_401", null);
+        error(given().header("authorization", "Bearer sk-nobody").get("/admin/v1/keys"), 401, "http_401", null);
+        error(openai(ProxyProfile.KEY).get("/admin/v1/keys"), 403, "http_403", null);
+        // and an admin key is no API key
+        error(openai(ProxyProfile.ADMIN_KEY).body(CHAT).post("/v1/chat/completions"), 401, "http_401", null);
+    }
+
+    @Test
+    void unknownPathsAndMethodsAnswerTheEnvelope() {
+        error(admin().get("/admin/v1/nothing"), 404, "not_found", null);
+        error(admin().get("/admin/v2/keys"), 404, "not_found", null);
+        error(admin().patch("/admin/v1/keys"), 405, "method_not_allowed", null);
+        admin().header("x-request-id", "abc").get("/admin/v1/nothing").then().header("x-request-id", "client_abc");
+    }
+
+    @Test
+    void aCreatedKeyWorksIsShownWithoutItsSecretAndStopsWhenDeleted() {
+        // given
+        JsonPath created = createKey("{\"account\":\"acme\",\"name\":\"ci\",\"models\":[\"chat\"]}");
+        String secret = created.getString("key");
+        String id = created.getString("id");
+        assertThat(secret).matches(SECRET);
+        assertThat(id).matches("^key_[0-9a-f]{12}$");
+        assertThat(created.getString("object")).isEqualTo("key");
+        assertThat(created.getString("account")).isEqualTo("acme");
+        assertThat(created.getString("name")).isEqualTo("ci");
+        assertThat(created.getList("models")).containsExactly("chat");
+        assertThat(Instant.parse(created.getString("created_at"))).isBefore(Instant.now().plusSeconds(1));
+        assertThat(created.getMap("")).doesNotContainKey("expires_at").doesNotContainKey("protocols");
+
+        // then it works at once on this instance, for its models only
+        assertThat(chat(secret)).isEqualTo(200);
+        openai(secret).body(CHAT.replace("\"chat\"", "\"priced\"")).post("/v1/chat/completions").then().statusCode(404)
+                .body("error.code", equalTo("model_not_found"));
+        // shown without its secret or hash
+        admin().get("/admin/v1/keys/" + id).then().statusCode(200).body("id", equalTo(id))
+                .body("$", not(hasKey("key"))).body("$", not(hasKey("sha256")));
+        List<Map<String, Object>> listed = admin().queryParam("account", "acme").get("/admin/v1/keys").then()
+                .statusCode(200).body("object", equalTo("list")).extract().jsonPath().getList("data");
+        assertThat(listed).anySatisfy(key -> assertThat(key).containsEntry("id", id).doesNotContainKeys("key", "sha256"));
+        assertThat(admin().get("/admin/v1/keys").asString()).doesNotContain(secret).doesNotContain(sha256(secret));
+
+        // when deleted
+        admin().delete("/admin/v1/keys/" + id).then().statusCode(204).header("x-request-id", matchesPattern(REQUEST_ID));
+
+        // then it stops working, and is gone
+        assertThat(chat(secret)).isEqualTo(401);
+        error(admin().get("/admin/v1/keys/" + id), 404, "not_found", null);
+        error(admin().delete("/admin/v1/keys/" + id), 404, "not_found", null);
+    }
+
+    @Test
+    void aKeyLimitedToAProtocolIsRefusedOnTheOther() {
+        String secret = createKey("{\"account\":\"acme\",\"protocols\":[\"anthropic\"]}").getString("key");
+        error(openai(secret).body(CHAT).post("/v1/chat/completions"), 403, "http_403", null);
+    }
+
+    @Test
+    void aKeyStopsWorkingAtItsExpiry() throws Exception {
+        Instant expiry = Instant.now().plusMillis(1500);
+        JsonPath created = createKey("{\"account\":\"acme\",\"expires_at\":\"" + expiry + "\"}");
+        assertThat(Instant.parse(created.getString("expires_at"))).isEqualTo(expiry.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        assertThat(chat(created.getString("key"))).isEqualTo(200);
+        Thread.sleep(Math.max(0, expiry.toEpochMilli() - System.currentTimeMillis()) + 50);
+        assertThat(chat(created.getString("key"))).isEqualTo(401);
+    }
+
+    @Test
+    void keyBodiesThatFailTheirSchemaAnswer422WithTheirParam() {
+        error(admin().body("{}").post("/admin/v1/keys"), 422, "schema_validation_failed", "account");
+        error(admin().body("{\"account\":\"nobody\"}").post("/admin/v1/keys"), 422, "schema_validation_failed", "account");
+        error(admin().body("{\"account\":7}").post("/admin/v1/keys"), 422, "schema_validation_failed", "account");
+        error(admin().body("{\"account\":\"acme\",\"models\":[\"chat\",\"nope\"]}").post("/admin/v1/keys"), 422,
+                "schema_validation_failed", "models[1]");
+        error(admin().body("{\"account\":\"acme\",\"protocols\":[\"grpc\"]}").post("/admin/v1/keys"), 422,
+                "schema_validation_failed", "protocols[0]");
+        error(admin().body("{\"account\":\"acme\",\"expires_at\":\"2020-01-01T00:00:00Z\"}").post("/admin/v1/keys"), 422,
+                "schema_validation_failed", "expires_at");
+        error(admin().body("{\"account\":\"acme\",\"expires_at\":\"tomorrow\"}").post("/admin/v1/keys"), 422,
+                "schema_validation_failed", "expires_at");
+        error(admin().body("{\"account\":\"acme\",\"acount\":\"x\"}").post("/admin/v1/keys"), 422,
+                "schema_validation_failed", "acount");
+        error(admin().body("[1]").post("/admin/v1/keys"), 422, "schema_validation_failed", null);
+        error(admin().body("{\"account\":").post("/admin/v1/keys"), 400, "invalid_json", null);
+        error(admin().contentType("text/plain").body("{}").post("/admin/v1/keys"), 415, "unsupported_media_type", null);
+    }
+
+    @Test
+    void theFilesKeysAndAccountsAreReadOnly() {
+        String fileKeyId = "key_" + sha256(ProxyProfile.KEY).substring(0, 12);
+        admin().get("/admin/v1/keys/" + fileKeyId).then().statusCode(200).body("account", equalTo("acme"))
+                .body("source", equalTo("file"));
+        error(admin().delete("/admin/v1/keys/" + fileKeyId), 409, "conflict", null);
+        assertThat(admin().get("/admin/v1/keys").jsonPath().getList("data.id")).doesNotContain(fileKeyId);
+        error(admin().body("{\"concurrency\":1}").put("/admin/v1/accounts/acme"), 409, "conflict", null);
+        error(admin().delete("/admin/v1/accounts/acme"), 409, "conflict", null);
+        admin().get("/admin/v1/accounts/adminfile").then().statusCode(200).body("object", equalTo("account"))
+                .body("account", equalTo("adminfile")).body("plan", equalTo("free")).body("source", equalTo("file"))
+                .body("requests-per-window", equalTo(1000000)).body("usage.account", equalTo("adminfile"))
+                .body("usage.quota.limit", equalTo(1000000));
+        assertThat(chat(ProxyProfile.KEY)).isEqualTo(200);
+    }
+
+    @Test
+    void aRuntimeAccountIsCreatedReplacedReadWithItsUsageAndDeletedWithItsKeys() {
+        // given
+        String name = "rt-" + System.nanoTime();
+        admin().body("{\"plan\":\"free\",\"concurrency\":4,\"window\":\"2h\",\"rate\":100}").put("/admin/v1/accounts/" + name)
+                .then().statusCode(200).body("object", equalTo("account")).body("account", equalTo(name))
+                .body("plan", equalTo("free")).body("concurrency", equalTo(4)).body("window", equalTo("2h"))
+                .body("rate", equalTo(100)).body("source", equalTo("runtime")).body("$", not(hasKey("burst")));
+        String secret = createKey("{\"account\":\"" + name + "\"}").getString("key");
+
+        // then its plan's quota (3 per window) and its own limits apply
+        for (int i = 0; i < 3; i++) {
+            assertThat(chat(secret)).isEqualTo(200);
+        }
+        openai(secret).body(CHAT).post("/v1/chat/completions").then().statusCode(429)
+                .body("error.code", equalTo("request_quota_exceeded")).body("error.plan_tier", equalTo("free"));
+        admin().get("/admin/v1/accounts/" + name).then().statusCode(200).body("concurrency", equalTo(4))
+                .body("usage.quota.used", equalTo(3)).body("usage.concurrency.limit", equalTo(4))
+                .body("usage.plan_tier", equalTo("free"));
+
+        // when replaced: the new limits apply to new requests
+        admin().body("{\"requests-per-window\":10}").put("/admin/v1/accounts/" + name).then().statusCode(200)
+                .body("$", not(hasKey("plan"))).body("requests-per-window", equalTo(10));
+        assertThat(chat(secret)).isEqualTo(200);
+
+        // when deleted: its keys go with it
+        admin().delete("/admin/v1/accounts/" + name).then().statusCode(204);
+        assertThat(chat(secret)).isEqualTo(401);
+        assertThat(admin().queryParam("account", name).get("/admin/v1/keys").jsonPath().getList("data")).isEmpty();
+        error(admin().get("/admin/v1/accounts/" + name), 404, "not_found", null);
+        error(admin().delete("/admin/v1/accounts/" + name), 404, "not_found", null);
+    }
+
+    @Test
+    void accountBodiesThatFailTheirSchemaAnswer422WithTheirParam() {
+        error(admin().body("{\"plan\":\"gold\"}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed", "plan");
+        error(admin().body("{\"concurrency\":-1}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed",
+                "concurrency");
+        error(admin().body("{\"concurrency\":1.5}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed",
+                "concurrency");
+        error(admin().body("{\"window\":\"soon\"}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed", "window");
+        error(admin().body("{\"burst\":0.5}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed", "burst");
+        error(admin().body("{\"credits\":5}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed", "credits");
+        error(admin().urlEncodingEnabled(false).body("{}").put("/admin/v1/accounts/b%7Ba%7Dd"), 422, "schema_validation_failed", "account");
+        error(admin().body("nope").put("/admin/v1/accounts/bad"), 400, "invalid_json", null);
+        error(admin().get("/admin/v1/accounts/bad"), 404, "not_found", null);
+    }
+
+    @Test
+    void creditsAreAddedAndTakenAtomicallyAndNeverBelowZeroByHand() {
+        // given an account without a balance
+        String name = "cr-" + System.nanoTime();
+        admin().body("{}").put("/admin/v1/accounts/" + name).then().statusCode(200);
+        String secret = createKey("{\"account\":\"" + name + "\"}").getString("key");
+        assertThat(openai(secret).body(PRICED).post("/v1/chat/completions").statusCode()).isEqualTo(200);
+
+        // when it is given credits, it has a balance and pays for its requests from then on
+        admin().body("{\"amount\":0.02}").post("/admin/v1/accounts/" + name + "/credits").then().statusCode(200)
+                .body("account", equalTo(name)).body("credits.available", equalTo(0.02f));
+        openai(secret).body(PRICED).post("/v1/chat/completions").then().statusCode(200);
+        double left = admin().get("/admin/v1/accounts/" + name).jsonPath().getDouble("usage.credits.available");
+        assertThat(left).isEqualTo(0.02 - 0.012, org.assertj.core.data.Offset.offset(1e-9)); // 12 tokens at 1 per 1k
+
+        // a deduction past zero is refused and changes nothing; one within it is applied
+        error(admin().body("{\"amount\":-1}").post("/admin/v1/accounts/" + name + "/credits"), 422,
+                "schema_validation_failed", "amount");
+        admin().body("{\"amount\":-0.008}").post("/admin/v1/accounts/" + name + "/credits").then().statusCode(200)
+                .body("credits.available", equalTo(0.0f));
+        openai(secret).body(PRICED).post("/v1/chat/completions").then().statusCode(402)
+                .body("error.code", equalTo("insufficient_credits"));
+
+        // credits may be added to an account of the file too
+        admin().body("{\"amount\":1}").post("/admin/v1/accounts/adminfile/credits").then().statusCode(200)
+                .body("credits.available", org.hamcrest.Matchers.greaterThanOrEqualTo(1.0f));
+        error(admin().body("{\"amount\":1}").post("/admin/v1/accounts/nobody/credits"), 404, "not_found", null);
+        error(admin().body("{}").post("/admin/v1/accounts/adminfile/credits"), 422, "schema_validation_failed", "amount");
+        error(admin().body("{\"amount\":\"5\"}").post("/admin/v1/accounts/adminfile/credits"), 422,
+                "schema_validation_failed", "amount");
+    }
+
+    @Test
+    void aTopUpIsAtomicWithTheReservationOfARequestInFlight() throws Exception {
+        // given an account with 1 credit, and a request under way that reserved its estimate (11 tokens: 0.011)
+        String name = "atomic-" + System.nanoTime();
+        admin().body("{}").put("/admin/v1/accounts/" + name).then().statusCode(200);
+        String secret = createKey("{\"account\":\"" + name + "\"}").getString("key");
+        admin().body("{\"amount\":1}").post("/admin/v1/accounts/" + name + "/credits").then().statusCode(200);
+        backends.get("l").reply(dev.sluice.testing.Replies.delayed(1500,
+                dev.sluice.testing.Replies.json(200, dev.sluice.testing.Replies.CHAT_COMPLETION)));
+        java.util.concurrent.CompletableFuture<Integer> inFlight = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> openai(secret).body(PRICED).post("/v1/chat/completions").statusCode());
+        Thread.sleep(500);
+
+        // when credits are added meanwhile, the reservation is neither lost nor counted twice
+        float during = admin().body("{\"amount\":1}").post("/admin/v1/accounts/" + name + "/credits").then()
+                .statusCode(200).extract().jsonPath().getFloat("credits.available");
+        assertThat((double) during).isEqualTo(2 - 0.011, org.assertj.core.data.Offset.offset(1e-6));
+
+        // then the request settles to its real cost (12 tokens: 0.012) on top of the added credits
+        assertThat(inFlight.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+        Thread.sleep(200);
+        double after = admin().get("/admin/v1/accounts/" + name).jsonPath().getDouble("usage.credits.available");
+        assertThat(after).isEqualTo(2 - 0.012, org.assertj.core.data.Offset.offset(1e-6));
+    }
+
+    @Test
+    void everyAnswerIsCountedByOperationAndStatus() {
+        admin().get("/admin/v1/keys").then().statusCode(200);
+        given().get("/admin/v1/keys").then().statusCode(401);
+        Scrape scrape = Scrape.now();
+        assertThat(scrape.value("sluice_admin_requests_total", "operation", "list_keys", "status", "200")).isGreaterThan(0);
+        assertThat(scrape.value("sluice_admin_requests_total", "operation", "list_keys", "status", "401")).isGreaterThan(0);
+        assertThat(scrape.has("sluice_config_reloads_total", "result", "rejected")).isTrue();
+    }
+
+    @Test
+    void theOpenApiDocumentDescribesEveryCall() {
+        JsonPath document = given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
+                .extract().jsonPath();
+        assertThat(document.getMap("paths.'/admin/v1/keys'")).containsKeys("post", "get");
+        assertThat(document.getMap("paths.'/admin/v1/keys/{id}'")).containsKeys("get", "delete");
+        assertThat(document.getMap("paths.'/admin/v1/accounts/{name}'")).containsKeys("put", "get", "delete");
+        assertThat(document.getMap("paths.'/admin/v1/accounts/{name}/credits'")).containsKeys("post");
+        assertThat(document.getMap("paths")).doesNotContainKey("/v1/chat/completions");
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+}

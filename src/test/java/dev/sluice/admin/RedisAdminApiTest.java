@@ -1,0 +1,97 @@
+package dev.sluice.admin;
+
+import static dev.sluice.testing.Api.openai;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.testing.InjectRedis;
+import dev.sluice.testing.ProxyProfile;
+import dev.sluice.testing.RedisLimitsProfile;
+import dev.sluice.testing.RedisCommandLog;
+import dev.sluice.testing.TestRedis;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admin API with runtime keys and accounts in Redis ({@code limits.store: redis}), and what a runtime key costs
+ * on the request path: no Redis command in the steady state (contract §10.1).
+ */
+@QuarkusTest
+@TestProfile(RedisLimitsProfile.class)
+class RedisAdminApiTest extends AdminApiContract {
+
+    static final int REQUESTS = 20;
+
+    @InjectRedis
+    TestRedis redis;
+
+    /** The commands the request path sent while {@code requests} requests ran with {@code key}. */
+    List<String> commandsOfRequests(String key) throws Exception {
+        assertThat(chat(key)).isEqualTo(200); // warm: connections open, scripts loaded
+        Thread.sleep(200);
+        try (RedisCommandLog monitor = RedisCommandLog.start(redis)) {
+            for (int i = 0; i < REQUESTS; i++) {
+                assertThat(chat(key)).isEqualTo(200);
+            }
+            Thread.sleep(300); // releases go out after the answers
+            // the periodic check of the runtime view (one GET of the version per second, whatever the traffic)
+            return monitor.commands().stream().filter(command -> !command.equals("GET \"sluice:{control}:version\""))
+                    .toList();
+        }
+    }
+
+    @Test
+    void aRuntimeKeyCostsNoRedisCommandOnTheRequestPath() throws Exception {
+        // given a runtime key of an account without limits, and one of an account limited as the file's "adminmon"
+        admin().body("{}").put("/admin/v1/accounts/mon-free").then().statusCode(200);
+        String free = createKey("{\"account\":\"mon-free\"}").getString("key");
+        admin().body("{\"plan\":\"free\",\"requests-per-window\":1000000}").put("/admin/v1/accounts/mon-quota").then().statusCode(200);
+        String limited = createKey("{\"account\":\"mon-quota\"}").getString("key");
+
+        // then authenticating them sends nothing to Redis
+        List<String> unlimited = commandsOfRequests(free);
+        assertThat(unlimited).as("commands for %d requests with a runtime key and no limits", REQUESTS).isEmpty();
+
+        // and a limited account's requests cost what they cost with a key of the file: admission and release only
+        List<String> runtime = commandsOfRequests(limited);
+        List<String> file = commandsOfRequests(ProxyProfile.key("adminmon"));
+        assertThat(runtime.stream().filter(command -> command.startsWith("EVALSHA"))).hasSize(2 * REQUESTS);
+        assertThat(runtime).allMatch(command -> !command.startsWith("EVAL ") && !command.startsWith("HGET")
+                && !command.startsWith("GET \"sluice:{control}"));
+        assertThat(names(runtime)).isEqualTo(names(file));
+        assertThat(runtime).hasSameSizeAs(file);
+        System.out.printf("MONITOR: %d requests with a runtime key of an unlimited account: %d commands; of an account "
+                + "with a quota: %d commands (%d with a key of the file)%n", REQUESTS, unlimited.size(), runtime.size(),
+                file.size());
+    }
+
+    private static List<String> names(List<String> commands) {
+        return commands.stream().map(command -> command.split(" ", 2)[0]).sorted().toList();
+    }
+
+    @Test
+    void aChangeRedisDoesNotConfirmAnswers503() {
+        redis.freeze();
+        try {
+            error(admin().body("{\"account\":\"acme\"}").post("/admin/v1/keys"), 503, "limit_store_unavailable", null);
+        } finally {
+            redis.thaw();
+        }
+        createKey("{\"account\":\"acme\"}");
+    }
+
+    @Test
+    void runtimeKeysAndAccountsLiveInRedis() {
+        String name = "in-redis-" + System.nanoTime();
+        admin().body("{\"concurrency\":2}").put("/admin/v1/accounts/" + name).then().statusCode(200);
+        String id = createKey("{\"account\":\"" + name + "\",\"name\":\"stored\"}").getString("id");
+        try (var client = redis.client()) {
+            assertThat((String) client.command("HGET", "sluice:{control}:accounts", name)).contains("\"concurrency\":2");
+            String stored = (String) client.command("HGET", "sluice:{control}:keys", id);
+            assertThat(stored).contains("\"sha256\"").contains("\"account\":\"" + name + "\"").doesNotContain("sk-sluice-");
+            assertThat(client.number("GET", "sluice:{control}:version")).isPositive();
+        }
+        assertThat(openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").statusCode()).isEqualTo(200);
+    }
+}

@@ -1,0 +1,215 @@
+package dev.sluice.control;
+
+import static dev.sluice.testing.Api.given;
+import static dev.sluice.testing.Api.openai;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import dev.sluice.testing.Backends;
+import dev.sluice.testing.BackendsResource;
+import dev.sluice.testing.InjectBackends;
+import dev.sluice.testing.Replies;
+import dev.sluice.testing.Scrape;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Configuration reload (contract §10.2) with the file laid out as a Kubernetes ConfigMap mounts it
+ * ({@code sluice.yaml -> ..data/sluice.yaml}, {@code ..data -> ..<timestamp>}): edited in place, swapped the way the
+ * kubelet swaps it, and replaced by an invalid file. The steps run in order, each from the file the last one left.
+ */
+@QuarkusTest
+@TestProfile(ConfigReloadTest.Profile.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConfigReloadTest {
+
+    static final Path LOG = Path.of("target", "config-reload-test.log");
+    static final String ADMIN_KEY = "sk-reload-admin";
+    static final long RELOAD_DEADLINE_MILLIS = 10_000;
+
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(BackendsResource.of("r1", "r2"), new TestResourceEntry(ConfigMapResource.class));
+        }
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.log.file.enabled", "true", "quarkus.log.file.path", LOG.toString());
+        }
+    }
+
+    /** Writes the first sluice.yaml as a ConfigMap volume holds it, and names it as SLUICE_CONFIG does. */
+    public static class ConfigMapResource implements QuarkusTestResourceLifecycleManager {
+        @Override
+        public Map<String, String> start() {
+            try {
+                Path dir = Files.createTempDirectory("sluice-configmap");
+                ConfigMap.dir = dir;
+                ConfigMap.swap(file(List.of("alpha"), TEAM_KEY, ""));
+                Files.createSymbolicLink(dir.resolve("sluice.yaml"), Path.of("..data", "sluice.yaml"));
+                System.setProperty("sluice.config", dir.resolve("sluice.yaml").toString());
+                return Map.of();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void stop() {
+            System.clearProperty("sluice.config");
+        }
+    }
+
+    /** The kubelet's way: a new timestamped directory, then the {@code ..data} symlink renamed over the old one. */
+    static final class ConfigMap {
+        static Path dir;
+        static int generation;
+
+        static void swap(String yaml) throws IOException {
+            Path version = Files.createDirectory(dir.resolve("..2026_11_30_" + (++generation)));
+            Files.writeString(version.resolve("sluice.yaml"), yaml);
+            Path temporary = dir.resolve("..data_tmp");
+            Files.createSymbolicLink(temporary, version.getFileName());
+            Files.move(temporary, dir.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+
+        /** An edit in place, as a person on a VM would make it (through the symlinks, to the current file). */
+        static void edit(String yaml) throws IOException {
+            Files.writeString(dir.resolve("sluice.yaml"), yaml);
+        }
+    }
+
+    static final String TEAM_KEY = "    - {key: sk-reload-team, account: team}\n";
+    static final String OTHER_KEY = "    - {key: sk-reload-other, account: other}\n";
+
+    /** A configuration with these models (alpha on r1, beta on r2), these keys, and more YAML under sluice:. */
+    static String file(List<String> models, String keys, String more) {
+        StringBuilder yaml = new StringBuilder("""
+                sluice:
+                  reload: {interval: 200ms}
+                  accounts:
+                    team: {concurrency: 5}
+                    other: {concurrency: 100}
+                  keys:
+                """);
+        yaml.append(keys);
+        yaml.append("  models:\n");
+        for (String model : models) {
+            yaml.append("    ").append(model).append(":\n      backends:\n        - {name: ")
+                    .append(model.equals("alpha") ? "r1" : "r2").append(", url: \"${test.backend.")
+                    .append(model.equals("alpha") ? "r1" : "r2").append("}\"}\n");
+        }
+        return yaml.append(more).toString();
+    }
+
+    static final String CHAT = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    @InjectBackends
+    Backends backends;
+
+    static int chat(String key, String model) {
+        return openai(key).body(CHAT.formatted(model)).post("/v1/chat/completions").statusCode();
+    }
+
+    /** Waits until {@code condition} holds; fails past the contract's 10 s. Answers how long it took. */
+    static long within10s(BooleanSupplier condition) throws InterruptedException {
+        long start = System.nanoTime();
+        while (!condition.getAsBoolean()) {
+            assertThat((System.nanoTime() - start) / 1_000_000).as("reloaded within 10 s").isLessThan(RELOAD_DEADLINE_MILLIS);
+            Thread.sleep(50);
+        }
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    @Test
+    @Order(1)
+    void editedInPlaceTheFilesKeysModelsAndAdminKeysApply() throws Exception {
+        // given the first file: model alpha, one key, no admin key (the admin API is not served)
+        assertThat(chat("sk-reload-team", "alpha")).isEqualTo(200);
+        given().get("/admin/v1/keys").then().statusCode(404).body("error.code", equalTo("not_found"));
+
+        // when the file is edited: a model, a key and an admin key more
+        ConfigMap.edit(file(List.of("alpha", "beta"), TEAM_KEY + "    - {key: sk-reload-other, account: other, models: [beta]}\n",
+                "  admin:\n    keys:\n      - {key: " + ADMIN_KEY + "}\n"));
+
+        // then they work within 10 s
+        long took = within10s(() -> chat("sk-reload-other", "beta") == 200);
+        assertThat(chat("sk-reload-other", "alpha")).isEqualTo(404);
+        given().header("authorization", "Bearer " + ADMIN_KEY).get("/admin/v1/keys").then().statusCode(200);
+        assertThat(Scrape.now().value("sluice_config_reloads_total", "result", "applied")).isGreaterThanOrEqualTo(1);
+        System.out.printf("Reload after an edit in place applied in %d ms%n", took);
+    }
+
+    @Test
+    @Order(2)
+    void aConfigMapSwapRemovesKeysAndModelsWhileRequestsInFlightFinishOnTheirConfiguration() throws Exception {
+        // given a request for alpha under way (its backend answers in 2 s)
+        backends.get("r1").reply(Replies.delayed(2000, Replies.json(200, Replies.CHAT_COMPLETION)));
+        CompletableFuture<Integer> inFlight = CompletableFuture.supplyAsync(() -> chat("sk-reload-team", "alpha"));
+        Thread.sleep(300);
+
+        // when the ConfigMap is updated: alpha and the team's key removed
+        ConfigMap.swap(file(List.of("beta"), OTHER_KEY, ""));
+
+        // then new requests see the new file within 10 s ...
+        within10s(() -> chat("sk-reload-team", "beta") == 401);
+        assertThat(chat("sk-reload-other", "alpha")).isEqualTo(404);
+        assertThat(chat("sk-reload-other", "beta")).isEqualTo(200);
+        // ... and the request under way finishes on the configuration it started with
+        assertThat(inFlight.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+        backends.get("r1").reset();
+    }
+
+    @Test
+    @Order(3)
+    void anInvalidFileIsRefusedWholeWithItsKeyPathsLogged() throws Exception {
+        double rejected = Scrape.now().value("sluice_config_reloads_total", "result", "rejected");
+
+        // when the new file is invalid (a key naming an unknown account, a negative limit) though it adds a model
+        ConfigMap.swap(file(List.of("alpha", "beta"), OTHER_KEY + "    - {key: sk-reload-ghost, account: ghost}\n",
+                "  plans:\n    bad: {concurrency: -1}\n"));
+
+        // then it is refused and counted, with its key paths logged ...
+        within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "rejected") > rejected);
+        String log = Files.readString(LOG);
+        assertThat(log).contains("Configuration reload refused").contains("sluice.keys[1].account")
+                .contains("sluice.plans.bad.concurrency");
+        // ... and the running configuration stays, whole: no model alpha, the other key still working
+        assertThat(chat("sk-reload-other", "alpha")).isEqualTo(404);
+        assertThat(chat("sk-reload-other", "beta")).isEqualTo(200);
+        assertThat(chat("sk-reload-ghost", "beta")).isEqualTo(401);
+    }
+
+    @Test
+    @Order(4)
+    void settingsThatNeedARestartAreLoggedAsIgnored() throws Exception {
+        // when a valid file also changes settings a reload cannot apply
+        ConfigMap.swap(file(List.of("alpha", "beta"), OTHER_KEY,
+                "  limits: {store: redis}\n  max-body-size: 1K\n"));
+
+        // then the rest applies, and those are named as ignored
+        within10s(() -> chat("sk-reload-other", "alpha") == 200);
+        String log = Files.readString(LOG);
+        assertThat(log).contains("sluice.limits.store").contains("sluice.max-body-size").contains("ignored until restart");
+        String big = "x".repeat(4000);
+        assertThat(openai("sk-reload-other").body(CHAT.formatted("alpha").replace("hi", big))
+                .post("/v1/chat/completions").statusCode()).as("max-body-size unchanged until restart").isEqualTo(200);
+    }
+}
