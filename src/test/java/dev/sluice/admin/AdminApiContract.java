@@ -283,7 +283,7 @@ abstract class AdminApiContract {
 
     @Test
     void theOpenApiDocumentDescribesEveryCall() {
-        JsonPath document = given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
+        JsonPath document = dev.sluice.testing.Management.given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
                 .extract().jsonPath();
         assertThat(document.getMap("paths.'/admin/v1/keys'")).containsKeys("post", "get");
         assertThat(document.getMap("paths.'/admin/v1/keys/{id}'")).containsKeys("get", "delete");

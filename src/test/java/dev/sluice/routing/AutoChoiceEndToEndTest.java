@@ -33,7 +33,7 @@ class AutoChoiceEndToEndTest {
     Backends backends;
 
     @Inject
-    Catalog catalog;
+    dev.sluice.control.ControlPlane control;
 
     @BeforeEach
     void reset() {
@@ -90,7 +90,7 @@ class AutoChoiceEndToEndTest {
         String longPrompt = "x".repeat(600);
         String body = "{\"model\":\"auto\",\"max_tokens\":16,\"logit_bias\":{\"50256\":-100},"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"" + longPrompt + "\"}]}";
-        catalog.model("auto-small").backends().forEach(backend -> backend.healthy(false));
+        control.generation().catalog().model("auto-small").backends().forEach(backend -> backend.healthy(false));
         try {
             // when / then
             openai(ProxyProfile.AUTO_KEY).body(body).post("/v1/chat/completions")
@@ -101,7 +101,7 @@ class AutoChoiceEndToEndTest {
                     .body("error.filtered.model", contains("auto-big", "auto-free", "auto-small"))
                     .body("error.filtered.reason", contains("unsupported_parameter", "context_window", "unhealthy"));
         } finally {
-            catalog.model("auto-small").backends().forEach(backend -> backend.healthy(true));
+            control.generation().catalog().model("auto-small").backends().forEach(backend -> backend.healthy(true));
         }
         assertThat(candidateRequests()).isZero();
     }
