@@ -165,4 +165,25 @@ class SharedControlPlaneIT {
         assertThat(admin(second, "POST", "/admin/v1/accounts/shared-c/credits", "{\"amount\":-5}", 422)
                 .getJsonObject("error").getString("param")).isEqualTo("amount");
     }
+
+    @Test
+    void aReplacedOrDeletedAccountAppliesOnBothInstancesWithinTwoSeconds() throws Exception {
+        // given a runtime account with a large quota and its key, working on both instances
+        admin(first, "PUT", "/admin/v1/accounts/shared-p", "{\"requests-per-window\":1000,\"window\":\"1h\"}", 200);
+        String secret = admin(first, "POST", "/admin/v1/keys", "{\"account\":\"shared-p\"}", 201).getString("key");
+        millisUntil(second, secret, status -> status == 200);
+        assertThat(chat(first, secret)).isEqualTo(200);
+
+        // when it is replaced on the first instance with a quota of one request, already spent
+        admin(first, "PUT", "/admin/v1/accounts/shared-p", "{\"requests-per-window\":1,\"window\":\"1h\"}", 200);
+
+        // then the second refuses it within 2 s
+        long replaced = millisUntil(second, secret, status -> status == 429);
+
+        // when the account is deleted on the second, its keys go with it: the first refuses the key within 2 s
+        admin(second, "DELETE", "/admin/v1/accounts/shared-p", null, 204);
+        long deleted = millisUntil(first, secret, status -> status == 401);
+        System.out.printf("Shared control plane: a replaced account applied on the other instance after %d ms; "
+                + "a deleted one after %d ms%n", replaced, deleted);
+    }
 }
