@@ -64,8 +64,10 @@ class ClusterAdmissionTest {
         monitor.close();
         assertThat(commands).containsEntry("evalsha", 2);
         assertThat(commands.keySet()).isSubsetOf("evalsha", "hello", "cluster slots");
-        assertThat(commands.getOrDefault("cluster slots", 0)).isLessThanOrEqualTo(
-                owner == cluster.ports().get(0) ? 1 : 0);
+        // background readings of the slot table (the limit store's timer, the control plane's once-a-second
+        // version check through the cluster client) may land on any master, at most about once a second: never one
+        // per admission
+        assertThat(commands.getOrDefault("cluster slots", 0)).isLessThanOrEqualTo(1);
         try (RespClient node = cluster.client(owner)) {
             assertThat(node.number("GET", quotaKey)).isEqualTo(6);
             assertThat(node.number("ZCARD", INFLIGHT)).isZero();
