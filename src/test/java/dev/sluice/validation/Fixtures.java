@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 
 /**
  * The request fixtures under {@code src/test/resources/validation}, and the request path of the checks without the
- * HTTP server (scan, shape checks, model lookup, model checks), as {@code ProxyRoutes} runs it.
+ * HTTP server (scan, shape checks, model lookup, model checks), as the request path's stages run it.
  *
  * <p>An invalid fixture is {@code {"endpoint", "body" | "raw", "expect": {"status", "type", "code", "param",
  * "fields"}}}; {@code raw} is a body given as text (for bodies that are not JSON). A valid fixture is a request body

@@ -1,4 +1,4 @@
-package dev.sluice.http;
+package dev.sluice.pipeline;
 
 import static dev.sluice.testing.Api.anthropic;
 import static dev.sluice.testing.Api.openai;

@@ -1,4 +1,4 @@
-package dev.sluice.http;
+package dev.sluice.pipeline;
 
 import static dev.sluice.testing.Api.given;
 import static org.assertj.core.api.Assertions.assertThat;
