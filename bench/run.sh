@@ -6,6 +6,7 @@
 #   plain       a: Sluice with an account without limits vs direct, nginx, Portkey (+ e: SSE pass, g: 200 req/s pass)
 #   local       b: concurrency + quota + rate limits, store: local
 #   redis       c: the same limits, store: redis (+ g: 200 req/s pass)
+#   cluster     c': the same limits in a Redis Cluster of three masters (+ g: 200 req/s pass)
 #   validation  d: validation on and off, ~1.5 KB and ~100 KB chat bodies (4 harness runs)
 #   tails       p50/p99/p99.9 of direct, nginx and Sluice (wrk, closed loop), which the harness does not print
 #   redis-trip  g: Redis commands per request (INFO commandstats and MONITOR through bench/resp.js)
@@ -260,6 +261,44 @@ scenario_redis() {
     RATE="$RATE" RATE_SECS="$RATE_SECS" STREAM=0
   node "$BENCH_DIR/resp.js" "$REDIS_PORT" INFO commandstats >"$OUT/redis/commandstats-after.txt" 2>&1
   stop_svc redis
+}
+
+# c': the same limits as the redis scenario, in a Redis Cluster of three masters (slots assigned over RESP with
+# bench/resp.js, no redis-cli), Sluice with quarkus.redis.client-type: cluster
+CLUSTER_PORTS=${CLUSTER_PORTS:-"18610 18611 18612"}
+scenario_cluster() {
+  local dir="$OUT/cluster" p i=0 first="" hosts="" from to
+  mkdir -p "$dir"
+  find_redis
+  for p in $CLUSTER_PORTS; do
+    mkdir -p "$dir/node-$p"
+    start_svc "redis-$p" "$p" "$dir/redis-$p.log" "$REDIS_BIN" --port "$p" --bind 127.0.0.1 --save '' \
+      --appendonly no --protected-mode yes --cluster-enabled yes --cluster-config-file "$dir/node-$p/nodes.conf" \
+      --dir "$dir/node-$p"
+    [ -z "$first" ] && first=$p
+    hosts="${hosts:+$hosts,}redis://127.0.0.1:$p"
+  done
+  # three equal slot ranges, then every node meets the first
+  for p in $CLUSTER_PORTS; do
+    from=$(( i * 16384 / 3 )); to=$(( (i + 1) * 16384 / 3 - 1 )); i=$((i + 1))
+    node "$BENCH_DIR/resp.js" "$p" CLUSTER ADDSLOTSRANGE "$from" "$to" >>"$dir/setup.txt" 2>&1
+    [ "$p" != "$first" ] && node "$BENCH_DIR/resp.js" "$p" CLUSTER MEET 127.0.0.1 "$first" >>"$dir/setup.txt" 2>&1
+  done
+  for i in $(seq 1 100); do
+    node "$BENCH_DIR/resp.js" "$first" CLUSTER INFO 2>/dev/null | grep -q 'cluster_state:ok' && break
+    sleep 0.1
+  done
+  node "$BENCH_DIR/resp.js" "$first" CLUSTER INFO 2>/dev/null | grep -q 'cluster_state:ok' \
+    || die "the cluster did not reach cluster_state:ok (see $dir/setup.txt)"
+  log "redis cluster: $CLUSTER_PORTS, cluster_state:ok"
+  write_config "$OUT/config-cluster.yaml" true redis
+  sed -i "s#    hosts: redis://127.0.0.1:$REDIS_PORT#    client-type: cluster\n    hosts: $hosts#" "$OUT/config-cluster.yaml"
+  harness cluster "$OUT/config-cluster.yaml" PEERS=direct DURATION="$AUX_DURATION" WARMUP="$AUX_WARMUP" \
+    RATE="$RATE" RATE_SECS="$RATE_SECS" STREAM=0
+  for p in $CLUSTER_PORTS; do
+    node "$BENCH_DIR/resp.js" "$p" INFO commandstats >"$dir/commandstats-$p.txt" 2>&1
+    stop_svc "redis-$p"
+  done
 }
 
 scenario_validation() {
@@ -553,7 +592,7 @@ scenario_hedge() {
 cat "$OUT/machine.txt" >&2
 raise_nofile
 for s in "${SCENARIOS[@]}"; do
-  case $s in plain|local|redis|validation|tails|redis-trip|streams|profile|jmh|hedge) ;; *) die "unknown scenario '$s'" ;; esac
+  case $s in plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge) ;; *) die "unknown scenario '$s'" ;; esac
 done
 for p in 18000 18100 "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
 build

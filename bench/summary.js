@@ -76,7 +76,7 @@ if (targets.length) {
 }
 
 for (const [name, title] of [['plain', 'a/e/g: plain proxy (account without limits), SSE pass, 200 req/s pass'],
-  ['local', 'b: limits, store local'], ['redis', 'c/g: limits, store redis'], ['profile', 'profile run (JFR on)']]) {
+  ['local', 'b: limits, store local'], ['redis', 'c/g: limits, store redis'], ['cluster', "c': limits in a Redis Cluster of three masters"], ['profile', 'profile run (JFR on)']]) {
   const h = harness(name);
   if (!h) continue;
   out += `## ${title}\n\n${h._load}\n\n${h._md.replace(/^# /, '')}\n`;
