@@ -159,15 +159,19 @@ class K8sManifestsTest {
         Map<String, Object> entries = map(secret, "stringData");
 
         // then
+        int references = 0;
         for (Map<String, Object> container : Manifests.allContainers(manifests.one("Deployment"))) {
             for (Object entry : list(container, "env")) {
                 Map<String, Object> reference = map(entry, "valueFrom.secretKeyRef");
                 if (reference != null) {
+                    references++;
                     assertEquals(at(secret, "metadata.name"), reference.get("name"));
                     assertTrue(entries.containsKey(reference.get("key")), reference + " names no entry");
                 }
             }
         }
+        // the backend keys reach Sluice through the Secret: a manifest without any reference checks nothing
+        assertTrue(references > 0, "the Deployment references no entry of the Secret");
     }
 
     @ParameterizedTest
