@@ -1,5 +1,6 @@
 package dev.sluice.control;
 
+import dev.sluice.limits.RedisDeadline;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -14,7 +15,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
 
 /**
@@ -316,18 +316,7 @@ public final class RedisControlStore implements ControlStore {
     }
 
     private <T> Future<T> bounded(Future<T> call) {
-        Promise<T> promise = Promise.promise();
-        long deadline = vertx.setTimer(timeoutMillis, id -> promise.tryFail(
-                new TimeoutException("Redis did not answer within " + timeoutMillis + " ms")));
-        call.onComplete(result -> {
-            vertx.cancelTimer(deadline);
-            if (result.succeeded()) {
-                promise.tryComplete(result.result());
-            } else {
-                promise.tryFail(result.cause());
-            }
-        });
-        return promise.future();
+        return RedisDeadline.bounded(vertx, timeoutMillis, call, null);
     }
 
     @Override

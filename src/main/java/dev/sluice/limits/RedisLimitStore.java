@@ -2,7 +2,6 @@ package dev.sluice.limits;
 
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -396,20 +395,7 @@ public final class RedisLimitStore implements LimitStore {
      * @param late told of an answer that came after the timeout, or null
      */
     private <T> Future<T> bounded(Future<T> call, Handler<T> late) {
-        Promise<T> promise = Promise.promise();
-        long timer = vertx.setTimer(timeoutMillis, id -> promise.tryFail(
-                new TimeoutException("Redis did not answer within " + timeoutMillis + " ms")));
-        call.onComplete(result -> {
-            vertx.cancelTimer(timer);
-            if (result.succeeded()) {
-                if (!promise.tryComplete(result.result()) && late != null) {
-                    late.handle(result.result());
-                }
-            } else {
-                promise.tryFail(result.cause());
-            }
-        });
-        return promise.future();
+        return RedisDeadline.bounded(vertx, timeoutMillis, call, late);
     }
 
     /** A Lua script from {@code src/main/resources/limits}, with its SHA-1. */
