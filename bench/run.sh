@@ -12,6 +12,9 @@
 #   redis-trip  g: Redis commands per request (INFO commandstats and MONITOR through bench/resp.js)
 #   streams     f: STREAMS concurrent slow SSE streams through Sluice, with Sluice's RSS before, during and after
 #   profile     JFR recording of Sluice under the plain load, summarised (top frames, allocation sites)
+#   translated  protocol translation: Anthropic clients on the OpenAI mock and OpenAI clients on an Anthropic mock
+#               (bench/anthropic-mock.js), JSON and streams, beside the same requests untranslated, in one Sluice:
+#               req/s, p50/p99 and Sluice's CPU per request (wrk, closed loop); not in the default list (~2 minutes)
 #   jmh         the JMH micro-benchmarks (./mvnw -Pjmh), not in the default list (about 7 minutes)
 #   hedge       a backend with a heavy-tailed latency (5% of answers after 500 ms, the rest after 20 ms) through Sluice
 #               without and with hedge.after near its p95: p50/p99/p99.9 and the extra backend requests; not in the
@@ -42,6 +45,10 @@ IPV4_OPT="-Djava.net.preferIPv4Stack=true"
 SLUICE_PORT=${SLUICE_PORT:-18400}
 SLUICE_MANAGEMENT_PORT=${SLUICE_MANAGEMENT_PORT:-18401}   # health and metrics (Quarkus' management interface)
 REDIS_PORT=${REDIS_PORT:-18600}
+# the OpenAI mock's port: the harness's peers expect 18000; another port serves the scenarios that do not run the
+# harness (translated, tails' Sluice pass, streams, redis-trip) beside another benchmark
+MOCK_PORT=${MOCK_PORT:-18000}
+ANTHROPIC_MOCK_PORT=${ANTHROPIC_MOCK_PORT:-18002}
 # The harness always sends "Authorization: Bearer sk-mock" (its peers ignore it); a second Authorization header
 # would not replace it (Sluice reads the first), so the benchmark key is that one. PROXY_HEADERS is only needed
 # for another key.
@@ -63,6 +70,7 @@ STREAMS_DIRECT=${STREAMS_DIRECT:-1}            # 1 = the same streams against th
 PROFILE_SECS=${PROFILE_SECS:-30}
 PROFILE_STORE=${PROFILE_STORE:-none}          # none = the plain scenario's account; local or redis = the limits scenarios' one
 JMH_ARGS=${JMH_ARGS:-"-f 2 -wi 3 -w 1s -i 3 -r 1s"}
+TRANSLATED_SECS=${TRANSLATED_SECS:-10}; TRANSLATED_WARMUP=${TRANSLATED_WARMUP:-5}
 HEDGE_SECS=${HEDGE_SECS:-30}; HEDGE_WARMUP=${HEDGE_WARMUP:-15}; HEDGE_CONNS=${HEDGE_CONNS:-16}
 HEDGE_FAST_MS=${HEDGE_FAST_MS:-20}; HEDGE_SLOW_MS=${HEDGE_SLOW_MS:-500}; HEDGE_SLOW_PCT=${HEDGE_SLOW_PCT:-5}
 # near the backend's p95: above the fast answers (20 ms plus the proxy's and the machine's noise), far below the slow
@@ -188,7 +196,7 @@ sluice:
   models:
     mock-model:
       backends:
-        - {name: mock, url: http://127.0.0.1:18000}
+        - {name: mock, url: http://127.0.0.1:$MOCK_PORT}
 quarkus:
   redis:
     hosts: redis://127.0.0.1:$REDIS_PORT
@@ -207,7 +215,7 @@ start_sluice() {  # CONFIG DIR [extra java opts]
 }
 start_mock() {  # DIR [env assignments...]
   local dir=$1; shift
-  start_svc mock 18000 "$dir/mock.log" env "$@" node "$SHARED/mock-backend.js" 18000
+  start_svc mock "$MOCK_PORT" "$dir/mock.log" env "$@" node "$SHARED/mock-backend.js" "$MOCK_PORT"
 }
 rss_kib() { awk '/^VmRSS:/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
@@ -329,7 +337,7 @@ scenario_tails() {
   : >"$dir/tails.txt"
   for t in direct nginx sluice; do
     case $t in
-      direct) url=http://127.0.0.1:18000/v1/chat/completions ;;
+      direct) url=http://127.0.0.1:$MOCK_PORT/v1/chat/completions ;;
       nginx) url=http://127.0.0.1:18100/v1/chat/completions ;;
       sluice) url=http://127.0.0.1:$SLUICE_PORT/v1/chat/completions ;;
     esac
@@ -403,7 +411,7 @@ scenario_streams() {
   start_mock "$dir" MOCK_CHUNKS="$STREAM_CHUNKS" MOCK_CHUNK_DELAY_MS="$STREAM_CHUNK_DELAY_MS"
   if [ "$STREAMS_DIRECT" = 1 ]; then
     log "streams: $STREAMS streams directly against the mock (baseline)"
-    timeout $((STREAMS_SECS + 60)) node "$SHARED/sse-bench.js" http://127.0.0.1:18000/v1/chat/completions "$STREAMS" \
+    timeout $((STREAMS_SECS + 60)) node "$SHARED/sse-bench.js" "http://127.0.0.1:$MOCK_PORT/v1/chat/completions" "$STREAMS" \
       "$STREAMS_SECS" "$SHARED/body-stream.json" $((STREAM_CHUNKS + 3)) >"$dir/sse-bench-direct.txt" 2>&1
     grep '^RESULT' "$dir/sse-bench-direct.txt" | sed 's/^RESULT/DIRECT/' | tee "$dir/streams-direct.txt" >&2
     sleep 2
@@ -460,6 +468,75 @@ scenario_streams() {
     "$STREAMS_AFTER_SECS" $((rss_gc / 1024)) "${live:-?}" "${ctx:-0}" "$fds_after" "${res:-sse-bench=failed}" \
     | tee "$dir/streams.txt" >&2
   grep -c 'WARN\|ERROR' "$dir/sluice.log" | xargs -I{} echo "sluice log warnings/errors: {}" >&2
+  echo "load average after: $(loadavg)" >>"$dir/load.txt"
+  stop_all
+}
+
+# Protocol translation (contract §9) against the same request served untranslated, in one Sluice process. Each pass
+# is wrk closed loop (CONNS connections, TRANSLATED_WARMUP s then TRANSLATED_SECS s); Sluice's CPU time is read from
+# /proc before and after the measured part, so CPU per request is Sluice's alone (the mocks and wrk are separate).
+#   openai->openai        the shared body on /v1/chat/completions, OpenAI mock          (untranslated)
+#   anthropic->openai     the same conversation as a Messages body on /v1/messages      (translated both ways)
+#   anthropic->anthropic  the Messages body on /v1/messages, Anthropic mock             (untranslated)
+#   openai->anthropic     the shared body on /v1/chat/completions, Anthropic mock       (translated both ways)
+# and the first two again as streams (eight text chunks per answer from either mock).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+scenario_translated() {
+  local dir="$OUT/translated" pass
+  mkdir -p "$dir"
+  command -v wrk >/dev/null || die "wrk missing (run the plain scenario first, which installs it)"
+  log "scenario translated: load average $(loadavg)"
+  echo "load average before: $(loadavg)" >"$dir/load.txt"
+  write_config "$dir/config.yaml" "${PLAIN_VALIDATION:-false}" none
+  sed -i "s#^        - {name: mock, url: http://127.0.0.1:$MOCK_PORT}\$#&\\n    claude-mock:\\n      protocol: anthropic\\n      backends:\\n        - {name: anthropic-mock, url: http://127.0.0.1:$ANTHROPIC_MOCK_PORT}#" "$dir/config.yaml"
+  grep -q 'claude-mock:' "$dir/config.yaml" || die "translated: could not add the Anthropic model to the configuration"
+  # the shared body's conversation as Anthropic clients send it (system at the top, max_tokens required), and the
+  # shared body addressed to the Anthropic model
+  node -e '
+    const fs = require("fs"), [src, dir] = process.argv.slice(1), chat = JSON.parse(fs.readFileSync(src));
+    const system = chat.messages.filter(m => m.role === "system").map(m => m.content).join("\n");
+    const messages = chat.messages.filter(m => m.role !== "system");
+    const write = (name, body) => fs.writeFileSync(dir + "/" + name, JSON.stringify(body));
+    const messagesBody = (model, stream) => ({ model, system, messages, max_tokens: chat.max_tokens || 64,
+      temperature: chat.temperature, stream });
+    write("messages-openai.json", messagesBody("mock-model", false));
+    write("messages-openai-stream.json", messagesBody("mock-model", true));
+    write("messages-anthropic.json", messagesBody("claude-mock", false));
+    write("chat-anthropic.json", { ...chat, model: "claude-mock" });
+    write("chat-openai-stream.json", { ...chat, stream: true });
+  ' "$SHARED/body.json" "$dir" || die "translated: could not write the bodies"
+  start_mock "$dir"
+  start_svc anthropic-mock "$ANTHROPIC_MOCK_PORT" "$dir/anthropic-mock.log" node "$BENCH_DIR/anthropic-mock.js" "$ANTHROPIC_MOCK_PORT"
+  start_sluice "$dir/config.yaml" "$dir"
+  local pid=$SLUICE_PID base="http://127.0.0.1:$SLUICE_PORT/v1" hz; hz=$(getconf CLK_TCK)
+  # Sluice's own warm-up (JIT) on every path before anything is measured
+  for pass in "chat/completions $SHARED/body.json" "messages $dir/messages-openai.json" \
+      "messages $dir/messages-anthropic.json" "chat/completions $dir/chat-anthropic.json"; do
+    BODY_FILE="${pass#* }" BENCH_KEY="$BENCH_KEY" timeout $((WARMUP + 30)) \
+      wrk -t1 -c"$CONNS" -d"$((WARMUP / 2 + 1))s" -s "$BENCH_DIR/latency.lua" "$base/${pass%% *}" >/dev/null 2>&1
+  done
+  : >"$dir/translated.txt"
+  for pass in "openai->openai chat/completions $SHARED/body.json" \
+      "anthropic->openai messages $dir/messages-openai.json" \
+      "anthropic->anthropic messages $dir/messages-anthropic.json" \
+      "openai->anthropic chat/completions $dir/chat-anthropic.json" \
+      "openai->openai(stream) chat/completions $dir/chat-openai-stream.json" \
+      "anthropic->openai(stream) messages $dir/messages-openai-stream.json"; do
+    local name path body tag before after reqs
+    read -r name path body <<<"$pass"
+    tag=$(tr -c 'a-z0-9\n' '_' <<<"$name")
+    BODY_FILE="$body" BENCH_KEY="$BENCH_KEY" timeout $((TRANSLATED_WARMUP + 30)) \
+      wrk -t1 -c"$CONNS" -d"${TRANSLATED_WARMUP}s" -s "$BENCH_DIR/latency.lua" "$base/$path" >"$dir/wrk-$tag-warmup.txt" 2>&1
+    before=$(cpu_ticks "$pid")
+    BODY_FILE="$body" BENCH_KEY="$BENCH_KEY" timeout $((TRANSLATED_SECS + 30)) \
+      wrk -t1 -c"$CONNS" -d"${TRANSLATED_SECS}s" -s "$BENCH_DIR/latency.lua" "$base/$path" >"$dir/wrk-$tag.txt" 2>&1
+    after=$(cpu_ticks "$pid")
+    reqs=$(grep -o 'reqs=[0-9]*' "$dir/wrk-$tag.txt" | cut -d= -f2)
+    printf '%-26s %s cpu_us_per_req=%s\n' "$name" "$(grep '^TAILS' "$dir/wrk-$tag.txt" | cut -d' ' -f2,3,5,9,10,11)" \
+      "$(awk -v t=$((after - before)) -v hz="$hz" -v n="${reqs:-0}" 'BEGIN{ if (n > 0) printf "%.1f", t / hz * 1e6 / n; else print "?" }')" \
+      | tee -a "$dir/translated.txt" >&2
+  done
+  grep -c ' ERROR ' "$dir/sluice.log" | xargs -I{} echo "sluice log ERROR lines: {}" | tee -a "$dir/translated.txt" >&2
   echo "load average after: $(loadavg)" >>"$dir/load.txt"
   stop_all
 }
@@ -592,9 +669,9 @@ scenario_hedge() {
 cat "$OUT/machine.txt" >&2
 raise_nofile
 for s in "${SCENARIOS[@]}"; do
-  case $s in plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge) ;; *) die "unknown scenario '$s'" ;; esac
+  case $s in plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated) ;; *) die "unknown scenario '$s'" ;; esac
 done
-for p in 18000 18100 "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
+for p in "$MOCK_PORT" "$ANTHROPIC_MOCK_PORT" "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
 build
 T0=$SECONDS
 for s in "${SCENARIOS[@]}"; do
