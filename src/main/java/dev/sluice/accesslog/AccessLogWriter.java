@@ -1,0 +1,144 @@
+package dev.sluice.accesslog;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Writes access-log lines from a thread of its own, so that no event loop ever encodes or writes one.
+ *
+ * <p>A request's thread only queues its finished line ({@link #offer}): no lock held across I/O, no system call
+ * unless the writer sleeps. The writer drains whatever is queued into one buffer and writes it in one call, so that
+ * under load a write carries many lines. While lines keep coming it waits at most {@value #BUSY_WAIT_MICROS} µs between
+ * batches without being woken; after {@value #IDLE_ROUNDS_BEFORE_SLEEP} empty rounds it sleeps until the next line
+ * wakes it, so an idle proxy costs nothing.
+ *
+ * <p>Writes are cut at whole lines. In the process, the output (standard output) is shared with the logging system's
+ * console handler, and a {@link java.io.PrintStream} writes one call at a time; beyond the process, a write is at
+ * most {@value #MAX_WRITE} bytes, the size a pipe takes whole, so that nothing else written to the same pipe lands
+ * inside a line.
+ *
+ * <p>The queue is bounded: if the output blocks (a stalled log collector) for longer than the queue lasts, lines are
+ * dropped and counted ({@link #dropped()}) rather than held in memory without limit or blocking requests.
+ */
+public final class AccessLogWriter implements AutoCloseable {
+
+    static final int MAX_WRITE = 4096;
+    private static final long BUSY_WAIT_MICROS = 1000;
+    private static final int IDLE_ROUNDS_BEFORE_SLEEP = 50;
+
+    private final ArrayBlockingQueue<String> queue;
+    private final OutputStream out;
+    private final Thread thread;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong written = new AtomicLong();
+    /** Set by the writer just before it sleeps without a deadline: only then does a producer wake it. */
+    private volatile boolean sleeping;
+    private volatile boolean closed;
+
+    public AccessLogWriter(OutputStream out, int capacity) {
+        this.out = out;
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.thread = new Thread(this::run, "sluice-access-log");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** Queues one line (without its line end); false, and counted, when the queue is full or the writer closed. */
+    public boolean offer(String line) {
+        if (closed || !queue.offer(line)) {
+            dropped.incrementAndGet();
+            return false;
+        }
+        if (sleeping) {
+            LockSupport.unpark(thread);
+        }
+        return true;
+    }
+
+    /** Lines dropped because the output could not keep up (or after close). */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Lines written to the output. */
+    public long written() {
+        return written.get();
+    }
+
+    private void run() {
+        byte[] buffer = new byte[MAX_WRITE];
+        int idleRounds = 0;
+        while (true) {
+            String line = queue.poll();
+            if (line != null) {
+                idleRounds = 0;
+                writeBatch(line, buffer);
+                continue;
+            }
+            if (closed) {
+                return;
+            }
+            if (++idleRounds < IDLE_ROUNDS_BEFORE_SLEEP) {
+                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(BUSY_WAIT_MICROS));
+            } else {
+                sleeping = true;
+                if (queue.isEmpty() && !closed) {
+                    LockSupport.park(this);
+                }
+                sleeping = false;
+                idleRounds = 0;
+            }
+        }
+    }
+
+    /** Writes the first line and everything queued behind it, in writes of whole lines up to {@link #MAX_WRITE}. */
+    private void writeBatch(String first, byte[] buffer) {
+        int length = 0;
+        long lines = 0;
+        String line = first;
+        try {
+            while (line != null) {
+                byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+                if (length + bytes.length + 1 > buffer.length && length > 0) {
+                    out.write(buffer, 0, length);
+                    length = 0;
+                }
+                if (bytes.length + 1 > buffer.length) {
+                    out.write(bytes); // a line longer than one write: alone
+                    out.write('\n');
+                } else {
+                    System.arraycopy(bytes, 0, buffer, length, bytes.length);
+                    length += bytes.length;
+                    buffer[length++] = '\n';
+                }
+                lines++;
+                line = queue.poll();
+            }
+            if (length > 0) {
+                out.write(buffer, 0, length);
+            }
+            out.flush();
+            written.addAndGet(lines);
+        } catch (IOException | RuntimeException e) {
+            // standard output is gone: nothing to report it on either
+            dropped.addAndGet(lines);
+        }
+    }
+
+    /** Writes what is queued, then stops the writer (within the timeout). */
+    @Override
+    public void close() {
+        closed = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
