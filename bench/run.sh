@@ -15,6 +15,10 @@
 #   translated  protocol translation: Anthropic clients on the OpenAI mock and OpenAI clients on an Anthropic mock
 #               (bench/anthropic-mock.js), JSON and streams, beside the same requests untranslated, in one Sluice:
 #               req/s, p50/p99 and Sluice's CPU per request (wrk, closed loop); not in the default list (~2 minutes)
+#   defaults    Sluice as users run it (access log on, checks on, an account without limits) vs direct and nginx,
+#               with the latency pass at half of Sluice's saturation rate and the SSE pass; then the same with the
+#               access log off, and with every limit on the local store and on Redis: the performance targets
+#               (bench/README.md) are judged from these four runs, the streams scenario and the startup one
 #   jmh         the JMH micro-benchmarks (./mvnw -Pjmh), not in the default list (about 7 minutes)
 #   hedge       a backend with a heavy-tailed latency (5% of answers after 500 ms, the rest after 20 ms) through Sluice
 #               without and with hedge.after near its p95: p50/p99/p99.9 and the extra backend requests; not in the
@@ -70,6 +74,9 @@ STREAMS_DIRECT=${STREAMS_DIRECT:-1}            # 1 = the same streams against th
 PROFILE_SECS=${PROFILE_SECS:-30}
 PROFILE_STORE=${PROFILE_STORE:-none}          # none = the plain scenario's account; local or redis = the limits scenarios' one
 JMH_ARGS=${JMH_ARGS:-"-f 2 -wi 3 -w 1s -i 3 -r 1s"}
+# the fixed-rate pass of the defaults scenario: thousands of requests per second need several connections (hey
+# paces each connection at RATE/RATE_CONNS)
+DEFAULTS_RATE_CONNS=${DEFAULTS_RATE_CONNS:-16}
 TRANSLATED_SECS=${TRANSLATED_SECS:-10}; TRANSLATED_WARMUP=${TRANSLATED_WARMUP:-5}
 HEDGE_SECS=${HEDGE_SECS:-30}; HEDGE_WARMUP=${HEDGE_WARMUP:-15}; HEDGE_CONNS=${HEDGE_CONNS:-16}
 HEDGE_FAST_MS=${HEDGE_FAST_MS:-20}; HEDGE_SLOW_MS=${HEDGE_SLOW_MS:-500}; HEDGE_SLOW_PCT=${HEDGE_SLOW_PCT:-5}
@@ -253,6 +260,51 @@ scenario_plain() {
   write_config "$OUT/config-plain.yaml" "${PLAIN_VALIDATION:-false}" none
   harness plain "$OUT/config-plain.yaml" PEERS="$PLAIN_PEERS" DURATION="$DURATION" WARMUP="$WARMUP" ROUNDS="$ROUNDS" \
     RATE="$RATE" RATE_SECS="$RATE_SECS" STREAM=1
+}
+
+# The performance targets are judged on Sluice as users run it: access log on, request checks on. Four harness runs
+# (about 5 minutes): defaults vs direct and nginx (with the fixed-rate pass at half of Sluice's own saturation rate,
+# measured first, and the SSE pass), then Sluice alone with the access log off, with every limit on the local store
+# and with every limit on Redis.
+saturation() {  # CONFIG -> Sluice's requests/s in a short closed loop (wrk, CONNS connections)
+  local cfg=$1 dir="$OUT/defaults-probe"
+  mkdir -p "$dir"
+  start_mock "$dir"
+  start_sluice "$cfg" "$dir"
+  BODY_FILE="$SHARED/body.json" BENCH_KEY="$BENCH_KEY" timeout $((WARMUP + 30)) \
+    wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$BENCH_DIR/latency.lua" "http://127.0.0.1:$SLUICE_PORT/v1/chat/completions" >/dev/null 2>&1
+  BODY_FILE="$SHARED/body.json" BENCH_KEY="$BENCH_KEY" timeout $((DURATION + 30)) \
+    wrk -t1 -c"$CONNS" -d"${DURATION}s" -s "$BENCH_DIR/latency.lua" "http://127.0.0.1:$SLUICE_PORT/v1/chat/completions" \
+    >"$dir/wrk.txt" 2>&1
+  stop_all
+  grep -o 'TAILS rps=[0-9.]*' "$dir/wrk.txt" | cut -d= -f2 | cut -d. -f1
+}
+scenario_defaults() {
+  local saved=$ACCESS_LOG sat half
+  ACCESS_LOG=true
+  write_config "$OUT/config-defaults.yaml" true none
+  sat=$(saturation "$OUT/config-defaults.yaml")
+  [ -n "$sat" ] && [ "$sat" -gt 0 ] || die "defaults: could not measure Sluice's saturation rate (see $OUT/defaults-probe)"
+  half=$((sat / 2))
+  log "defaults: Sluice saturates at $sat req/s; the fixed-rate pass runs at $half req/s"
+  echo "saturation_rps=$sat rate_rps=$half" >"$OUT/defaults-probe/rate.txt"
+  harness defaults "$OUT/config-defaults.yaml" PEERS="direct nginx" DURATION="$DURATION" WARMUP="$WARMUP" \
+    ROUNDS="$ROUNDS" RATE="$half" RATE_SECS="$RATE_SECS" RATE_CONNS="$DEFAULTS_RATE_CONNS" STREAM=1
+  ACCESS_LOG=false
+  write_config "$OUT/config-defaults-nolog.yaml" true none
+  harness defaults-nolog "$OUT/config-defaults-nolog.yaml" PEERS=direct DURATION="$DURATION" WARMUP="$WARMUP" \
+    ROUNDS="$ROUNDS" RATE=0 STREAM=0
+  ACCESS_LOG=true
+  write_config "$OUT/config-defaults-local.yaml" true local
+  harness defaults-local "$OUT/config-defaults-local.yaml" PEERS=direct DURATION="$DURATION" WARMUP="$WARMUP" \
+    ROUNDS="$ROUNDS" RATE=0 STREAM=0
+  mkdir -p "$OUT/defaults-redis"
+  write_config "$OUT/config-defaults-redis.yaml" true redis
+  start_redis "$OUT/defaults-redis"
+  harness defaults-redis "$OUT/config-defaults-redis.yaml" PEERS=direct DURATION="$DURATION" WARMUP="$WARMUP" \
+    ROUNDS="$ROUNDS" RATE=0 STREAM=0
+  stop_svc redis
+  ACCESS_LOG=$saved
 }
 
 scenario_local() {
@@ -669,7 +721,7 @@ scenario_hedge() {
 cat "$OUT/machine.txt" >&2
 raise_nofile
 for s in "${SCENARIOS[@]}"; do
-  case $s in plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated) ;; *) die "unknown scenario '$s'" ;; esac
+  case $s in plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults) ;; *) die "unknown scenario '$s'" ;; esac
 done
 for p in "$MOCK_PORT" "$ANTHROPIC_MOCK_PORT" "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
 build
