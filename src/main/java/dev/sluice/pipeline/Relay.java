@@ -123,10 +123,12 @@ final class Relay {
             complete(null, true);
             return;
         }
-        idle = IdleWatchdog.start(vertx, answer.model().upstream().idleTimeout().toMillis(), () -> {
-            answer.cancel();
+        idle = answer.watchdog();
+        idle.retarget(answer.model().upstream().idleTimeout().toMillis(), () -> {
+            // ended first, so that the reset below (which fails the response's end future) is not taken for a break
             failMidStream(UpstreamFailure.timeout("no chunk within the idle timeout"),
                     "The backend's stream stalled for longer than the idle timeout.");
+            answer.cancel();
         });
         from.handler(chunk -> {
             if (ending) {
@@ -148,6 +150,9 @@ final class Relay {
         });
         from.endHandler(end -> complete(null, true));
         from.exceptionHandler(failure -> failMidStream(failure, "The backend's stream broke off before it was complete."));
+        // a break that came after the first chunk and before this relay took the response over went to the backend
+        // call's handler, which no longer listened: the response's end future still holds it
+        from.end().onFailure(failure -> failMidStream(failure, "The backend's stream broke off before it was complete."));
         from.resume();
     }
 

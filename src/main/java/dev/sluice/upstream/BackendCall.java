@@ -43,7 +43,7 @@ final class BackendCall {
      * @param errorBody the body of a 4xx answer, null for a success
      */
     record Response(HttpClientRequest request, HttpClientResponse response, Buffer firstChunk, boolean ended,
-            Buffer errorBody) {
+            Buffer errorBody, IdleWatchdog watchdog) {
 
         boolean providerError() {
             return errorBody != null;
@@ -90,21 +90,23 @@ final class BackendCall {
             }
             flight.sent(request);
             prepare(request, outgoing, model, backend, tracing);
-            // no response headers in time: first-byte timeout
-            IdleWatchdog firstByte = IdleWatchdog.start(vertx, model.upstream().firstByteTimeout().toMillis(),
+            // no response headers in time: first-byte timeout. The same watchdog then bounds the wait for the first
+            // chunk and, handed over with the answer, the relay's gaps: one timer for the whole call
+            IdleWatchdog watchdog = IdleWatchdog.start(vertx, model.upstream().firstByteTimeout().toMillis(),
                     () -> timeout(request, promise, "no response headers within the first-byte timeout"));
             request.send(body).onComplete(answered -> {
-                firstByte.cancel();
                 if (answered.failed()) {
+                    watchdog.cancel();
                     promise.tryFail(classify(answered.cause()));
                     return;
                 }
-                flight.headers(answered.result(), System.nanoTime() - started);
-                // headers came: the idle timeout bounds the wait for the first chunk
-                IdleWatchdog firstChunk = IdleWatchdog.start(vertx, model.upstream().idleTimeout().toMillis(),
+                HttpClientResponse response = answered.result();
+                flight.headers(response, System.nanoTime() - started);
+                watchdog.retarget(model.upstream().idleTimeout().toMillis(),
                         () -> timeout(request, promise, "no first chunk within the idle timeout"));
-                promise.future().onComplete(decided -> firstChunk.cancel());
-                onResponse(request, answered.result(), promise, outgoing, model, backend);
+                // whichever way the response ends (read whole, relayed, reset, broken), the watchdog ends with it
+                response.end().onComplete(over -> watchdog.cancel());
+                onResponse(request, response, promise, outgoing, model, backend, watchdog);
             });
         });
         // a reset because the caller gave up is the proxy's own doing, not a failure of the backend
@@ -138,7 +140,7 @@ final class BackendCall {
     }
 
     private static void onResponse(HttpClientRequest request, HttpClientResponse response, Promise<Response> promise,
-            OutgoingRequest outgoing, ModelRoute model, Backend backend) {
+            OutgoingRequest outgoing, ModelRoute model, Backend backend, IdleWatchdog watchdog) {
         int status = response.statusCode();
         if (status >= 500 || status == 408 || status == 429) {
             long retryAfter = retryAfterSeconds(response.getHeader("retry-after"));
@@ -155,7 +157,7 @@ final class BackendCall {
                     promise.tryFail(UpstreamFailure.http(529, retryAfterSeconds(response.getHeader("retry-after")),
                             body.result()));
                 } else {
-                    promise.tryComplete(new Response(request, response, null, true, body.result()));
+                    promise.tryComplete(new Response(request, response, null, true, body.result(), watchdog));
                 }
             });
             return;
@@ -169,7 +171,7 @@ final class BackendCall {
                     return;
                 }
                 try {
-                    promise.tryComplete(new Response(request, response, outgoing.answer(model, body.result()), true, null));
+                    promise.tryComplete(new Response(request, response, outgoing.answer(model, body.result()), true, null, watchdog));
                 } catch (OutgoingRequest.InvalidAnswer unreadable) {
                     promise.tryFail(UpstreamFailure.invalidAnswer(unreadable.getMessage()));
                 }
@@ -179,9 +181,9 @@ final class BackendCall {
         response.handler(chunk -> {
             response.pause();
             response.handler(null);
-            promise.tryComplete(new Response(request, response, chunk, false, null));
+            promise.tryComplete(new Response(request, response, chunk, false, null, watchdog));
         });
-        response.endHandler(end -> promise.tryComplete(new Response(request, response, null, true, null)));
+        response.endHandler(end -> promise.tryComplete(new Response(request, response, null, true, null, watchdog)));
         response.exceptionHandler(failure -> promise.tryFail(classify(failure)));
     }
 

@@ -5,15 +5,19 @@ import io.vertx.core.Vertx;
 /**
  * Fires once when nothing happened for {@code timeoutMillis}. Activity only stamps a time; the single timer re-arms
  * itself for the remainder when it finds recent activity, so a busy stream costs one timer per timeout period, not
- * one per chunk. Confined to one event loop.
+ * one per chunk. One watchdog serves a backend call from the request to the answer's last byte: each phase
+ * ({@link #retarget}: first byte, first chunk, the relay) changes the timeout and what a timeout does, and keeps the
+ * armed timer unless it would fire too late. Confined to one event loop.
  */
 public final class IdleWatchdog {
 
     private final Vertx vertx;
-    private final long timeoutNanos;
-    private final Runnable onTimeout;
+    private long timeoutNanos;
+    private Runnable onTimeout;
     private long lastActivity;
     private long timerId = -1;
+    /** When the armed timer fires (System.nanoTime), if one is armed. */
+    private long firesAtNanos;
     private boolean held;
 
     private IdleWatchdog(Vertx vertx, long timeoutMillis, Runnable onTimeout) {
@@ -27,6 +31,21 @@ public final class IdleWatchdog {
         watchdog.lastActivity = System.nanoTime();
         watchdog.arm(timeoutMillis);
         return watchdog;
+    }
+
+    /**
+     * From now on: fire after {@code timeoutMillis} without activity, and then run {@code onTimeout}. The armed timer
+     * stays when it fires no later than the new deadline (it re-arms for the remainder then); a watchdog that already
+     * fired or was cancelled stays so.
+     */
+    public void retarget(long timeoutMillis, Runnable onTimeout) {
+        this.timeoutNanos = timeoutMillis * 1_000_000L;
+        this.onTimeout = onTimeout;
+        touch();
+        if (timerId >= 0 && firesAtNanos - (lastActivity + timeoutNanos) > 0) {
+            vertx.cancelTimer(timerId);
+            arm(timeoutMillis);
+        }
     }
 
     public void touch() {
@@ -54,7 +73,9 @@ public final class IdleWatchdog {
     }
 
     private void arm(long delayMillis) {
-        timerId = vertx.setTimer(Math.max(1, delayMillis), id -> {
+        long delay = Math.max(1, delayMillis);
+        firesAtNanos = System.nanoTime() + delay * 1_000_000L;
+        timerId = vertx.setTimer(delay, id -> {
             timerId = -1;
             if (held) {
                 arm(timeoutNanos / 1_000_000L);

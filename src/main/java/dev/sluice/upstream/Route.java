@@ -330,7 +330,7 @@ public final class Route {
             return;
         }
         UpstreamAnswer answer = new UpstreamAnswer(model, backend, response.request(), response.response(),
-                response.firstChunk(), response.ended(), start, () -> ended(backend, start));
+                response.firstChunk(), response.ended(), start, response.watchdog(), () -> ended(backend, start));
         if (cancelled) {
             answer.cancel();
             answer.relayEnded();
@@ -448,7 +448,8 @@ public final class Route {
         }
         listener.hedged(requested.name(), HEDGE_WON);
         UpstreamAnswer answer = new UpstreamAnswer(flight.model, backend, response.request(), response.response(),
-                response.firstChunk(), response.ended(), flight.startNanos, () -> ended(backend, flight.startNanos));
+                response.firstChunk(), response.ended(), flight.startNanos, response.watchdog(),
+                () -> ended(backend, flight.startNanos));
         // the time spent on backends before the answer's own call is the wait until it started
         complete(new UpstreamResult.Answered(answer, hedgedAttempts(), flight.startNanos - startNanos, started));
     }

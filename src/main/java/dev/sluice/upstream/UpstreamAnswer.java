@@ -14,9 +14,10 @@ import io.vertx.core.http.HttpClientResponse;
  * @param model the model that answered (the requested one or a fallback)
  * @param firstChunk the first body chunk, null when the body was empty
  * @param ended true when the whole body was the first chunk (or empty)
+ * @param watchdog the call's idle watchdog, still running: the relay retargets it to its own gaps
  */
 public record UpstreamAnswer(ModelRoute model, Backend backend, HttpClientRequest request, HttpClientResponse response,
-        Buffer firstChunk, boolean ended, long startNanos, Runnable onEnded) {
+        Buffer firstChunk, boolean ended, long startNanos, IdleWatchdog watchdog, Runnable onEnded) {
 
     /** The relay of this answer is over: releases the backend and records the attempt. Call once. */
     public void relayEnded() {

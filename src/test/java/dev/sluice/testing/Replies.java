@@ -46,6 +46,18 @@ public final class Replies {
         };
     }
 
+    /**
+     * An event stream whose first chunk goes out with the headers and whose connection is closed (a plain close,
+     * FIN) in the same tick: the proxy reads the chunk and the close together.
+     */
+    public static TestBackend.Reply sseClosedAfterFirstChunk() {
+        return (request, received, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            response.write(chunk(0));
+            request.connection().close();
+        };
+    }
+
     /** Like {@link #sse} but the stream stops after {@code stallAfter} chunks and never ends. */
     public static TestBackend.Reply sseStalling(int stallAfter) {
         return (request, received, response) -> {

@@ -64,7 +64,7 @@ class RouteTest {
 
         /** The call under way at {@code backend} answers 2xx (its first chunk). */
         void answer(String backend) {
-            pending.get(backend).complete(new BackendCall.Response(null, null, Buffer.buffer("{}"), true, null));
+            pending.get(backend).complete(new BackendCall.Response(null, null, Buffer.buffer("{}"), true, null, null));
         }
 
         void fail(String backend, UpstreamFailure failure) {
@@ -199,7 +199,7 @@ class RouteTest {
     }
 
     static Function<Backend, CompletionStage<Object>> answers() {
-        return backend -> CompletableFuture.completedStage(new BackendCall.Response(null, null, Buffer.buffer("{}"), true, null));
+        return backend -> CompletableFuture.completedStage(new BackendCall.Response(null, null, Buffer.buffer("{}"), true, null, null));
     }
 
     final Recorder listener = new Recorder();
@@ -586,7 +586,7 @@ class RouteTest {
                         new Class<?>[] {io.vertx.core.http.HttpClientResponse.class},
                         (proxy, method, args) -> method.getName().equals("statusCode") ? 400 : null);
         backends.pending.get(second).complete(new BackendCall.Response(null, status400, null, true,
-                Buffer.buffer("{\"error\":{\"message\":\"bad temperature\",\"code\":\"invalid_value\"}}")));
+                Buffer.buffer("{\"error\":{\"message\":\"bad temperature\",\"code\":\"invalid_value\"}}"), null));
 
         // then
         UpstreamResult.Failed failed = failed(route);

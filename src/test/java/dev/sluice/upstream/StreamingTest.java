@@ -157,6 +157,24 @@ class StreamingTest {
         assertThat(body).endsWith("\n\n");
     }
 
+    /**
+     * The close comes with the first chunk, before the relay has taken over the backend's response: it must still end
+     * the client's stream at once as broken, not after the idle timeout as stalled (nor never).
+     */
+    @Test
+    void aStreamClosedRightAfterItsFirstChunkEndsAtOnceAsBroken() throws Exception {
+        backends.get("a").reply(Replies.sseClosedAfterFirstChunk());
+        backends.get("b").reply(Replies.sseClosedAfterFirstChunk());
+
+        for (int i = 0; i < 10; i++) {
+            Streamed streamed = post("/v1/chat/completions", STREAM);
+
+            assertThat(streamed.status()).isEqualTo(200);
+            assertThat(streamed.body()).contains("tok0").contains("event: error").contains("backend_stream_error")
+                    .contains("broke off before it was complete").doesNotContain("stalled");
+        }
+    }
+
     @Test
     void anIdleGapLongerThanTheIdleTimeoutBreaksTheStream() throws Exception {
         backends.get("a").reply(Replies.sseStalling(2));
@@ -165,7 +183,8 @@ class StreamingTest {
         Streamed streamed = post("/v1/chat/completions", STREAM);
 
         assertThat(streamed.status()).isEqualTo(200);
-        assertThat(streamed.body()).contains("tok1").contains("event: error").contains("backend_stream_error");
+        assertThat(streamed.body()).contains("tok1").contains("event: error").contains("backend_stream_error")
+                .contains("stalled for longer than the idle timeout");
     }
 
     @Test
