@@ -73,12 +73,13 @@ HEDGE_AFTER=${HEDGE_AFTER:-50ms}; HEDGE_MAX_ATTEMPTS=${HEDGE_MAX_ATTEMPTS:-2}
 TAIL_PORTS=(18010 18011)                       # the tail backend: one process, one port per backend of the model
 SOAK_MINUTES=${SOAK_MINUTES:-30}                # the soak's length (SOAK_SECS, in seconds, overrides it)
 SOAK_RATE=${SOAK_RATE:-100}                    # requests/s in all, open loop (bench/soak.js; SOAK_MIX sets the mix)
-SOAK_FAULT_EVERY=${SOAK_FAULT_EVERY:-3}        # one request in this many of a fault model carries the fault
+SOAK_FAULT_EVERY=${SOAK_FAULT_EVERY:-4}        # one request in this many of a fault model carries the fault
 SOAK_SAMPLE_SECS=${SOAK_SAMPLE_SECS:-10}       # sampler period (and the load generator's report period)
 SOAK_PUBLISH=${SOAK_PUBLISH:-0}                # 1 = copy the plot to bench/soak.png
 SOAK_BACKEND_PORT=${SOAK_BACKEND_PORT:-18020}  # bench/soak-backend.js, the fault backend
-SOAK_FIRST_BYTE_TIMEOUT=${SOAK_FIRST_BYTE_TIMEOUT:-1s}   # the fault-stall model's first-byte timeout
-SOAK_STALL_MS=${SOAK_STALL_MS:-5000}           # how long the stall fault keeps the request without an answer
+SOAK_FIRST_BYTE_TIMEOUT=${SOAK_FIRST_BYTE_TIMEOUT:-2s}   # the fault-stall model's first-byte timeout
+SOAK_STALL_MS=${SOAK_STALL_MS:-6000}           # how long the stall fault keeps the request without an answer
+SOAK_ACCESS_LOG=${SOAK_ACCESS_LOG:-true}       # Sluice's access log in the soak (its default; a line per request in sluice.log)
 
 SCENARIOS=("$@")
 [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(plain local redis validation tails redis-trip streams profile)
@@ -593,7 +594,7 @@ scenario_hedge() {
 # write_soak_config FILE: the healthy model over the shared mock, and one model per fault kind over the soak
 # backend (bench/soak-backend.js), each with its own backend, so its own circuit breaker; the stall's model has a
 # short first-byte timeout. The breaker is Sluice's default (50% over 20 calls): bench/soak.js keeps every fault
-# backend at a third of failures.
+# backend at a quarter of failures. The access log is on, as by default.
 write_soak_config() {
   local file=$1 kind models=""
   for kind in 5xx reset stall cut; do
@@ -605,7 +606,7 @@ write_soak_config() {
 # written by bench/run.sh (soak scenario)
 sluice:
   access-log:
-    enabled: $ACCESS_LOG
+    enabled: $SOAK_ACCESS_LOG
   accounts:
     bench: {}
   keys:
@@ -661,10 +662,10 @@ soak_plot() {  # DIR: soak.png from samples.tsv (gnuplot)
   # the sample before the load (at 0) and those under load; x in minutes
   awk -F'\t' 'NR > 1 && ($1 == "before" || $1 == "load")' "$dir/samples.tsv" >"$dir/plot.dat"
   cat >"$dir/soak.gp" <<GP
-set terminal pngcairo size 1200,900 font "sans,10" noenhanced
+set terminal pngcairo size 1400,900 font "sans,10" noenhanced
 set output "$dir/soak.png"
 set datafile separator "\t"
-set key outside bottom center horizontal
+set key outside right top vertical
 set xrange [0:*]
 set linetype 1 lc rgb "#7b2cbf" lw 2
 set linetype 2 lc rgb "#7b2cbf" lw 1 dt 2
@@ -692,7 +693,7 @@ unset y2tics
 set y2range [*:*]
 set y2tics
 set y2label "in flight"
-plot "$dir/plot.dat" using (\$2/60):6 with linespoints lt 3 pt 7 ps 0.4 title "live heap after a forced full GC (jvm_gc_live_data_size_bytes, MiB)", \
+plot "$dir/plot.dat" using (\$2/60):6 with linespoints lt 3 pt 7 ps 0.4 title "live heap after GC (MiB)", \
      "$dir/plot.dat" using (\$2/60):9 axes x1y2 with lines lt 6 title "sluice_inflight (right)"
 unset multiplot
 GP
@@ -766,7 +767,7 @@ scenario_soak() {
   echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src pom.xml || echo ' (modified)')"
   echo "scenarios: ${SCENARIOS[*]}"
   echo "hedge knobs: HEDGE_SECS=$HEDGE_SECS HEDGE_WARMUP=$HEDGE_WARMUP HEDGE_CONNS=$HEDGE_CONNS HEDGE_FAST_MS=$HEDGE_FAST_MS HEDGE_SLOW_MS=$HEDGE_SLOW_MS HEDGE_SLOW_PCT=$HEDGE_SLOW_PCT HEDGE_AFTER=$HEDGE_AFTER HEDGE_MAX_ATTEMPTS=$HEDGE_MAX_ATTEMPTS"
-  echo "soak knobs: SOAK_MINUTES=$SOAK_MINUTES SOAK_SECS=${SOAK_SECS:-} SOAK_RATE=$SOAK_RATE SOAK_MIX=${SOAK_MIX:-default} SOAK_FAULT_EVERY=$SOAK_FAULT_EVERY SOAK_SAMPLE_SECS=$SOAK_SAMPLE_SECS SOAK_FIRST_BYTE_TIMEOUT=$SOAK_FIRST_BYTE_TIMEOUT SOAK_STALL_MS=$SOAK_STALL_MS"
+  echo "soak knobs: SOAK_MINUTES=$SOAK_MINUTES SOAK_SECS=${SOAK_SECS:-} SOAK_RATE=$SOAK_RATE SOAK_MIX=${SOAK_MIX:-default} SOAK_FAULT_EVERY=$SOAK_FAULT_EVERY SOAK_SAMPLE_SECS=$SOAK_SAMPLE_SECS SOAK_FIRST_BYTE_TIMEOUT=$SOAK_FIRST_BYTE_TIMEOUT SOAK_STALL_MS=$SOAK_STALL_MS SOAK_ACCESS_LOG=$SOAK_ACCESS_LOG"
   echo "knobs: BREAKER_VOLUME=$BREAKER_VOLUME DURATION=$DURATION WARMUP=$WARMUP ROUNDS=$ROUNDS AUX_DURATION=$AUX_DURATION AUX_WARMUP=$AUX_WARMUP CONNS=$CONNS RATE=$RATE RATE_SECS=$RATE_SECS STREAMS=$STREAMS STREAMS_SECS=$STREAMS_SECS STREAM_CHUNKS=$STREAM_CHUNKS STREAM_CHUNK_DELAY_MS=$STREAM_CHUNK_DELAY_MS PROFILE_SECS=$PROFILE_SECS"
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2

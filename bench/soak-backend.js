@@ -5,7 +5,7 @@
 //
 //   5xx     a 500 or a 503 (alternately), with an OpenAI error body           -> client: 502 backend_http_error
 //   reset   the connection reset (RST) once the request has been read         -> client: 502 backend_connect_error
-//   stall   no answer for SOAK_STALL_MS (5000), past the model's first-byte timeout -> client: 504 backend_timeout
+//   stall   no answer for SOAK_STALL_MS (6000), past the model's first-byte timeout -> client: 504 backend_timeout
 //   cut     an event stream cut (connection closed) after half of its chunks  -> client: 200, then event: error
 //           (backend_stream_error)
 //
@@ -13,7 +13,8 @@
 // request is answered like the shared mock (a chat.completion, or an event stream of SOAK_CHUNKS chunks ending in
 // [DONE]), so that the load generator keeps each fault model's share of failures under its circuit breaker's ratio.
 //
-//   GET /stats   counts: requests, faults by kind, and requests whose client (Sluice) went away before the answer
+//   GET /stats   counts: requests, faults by kind, cut streams whose connection was closed, and stalled requests whose
+//                client (Sluice) went away before the answer
 //
 // usage: node bench/soak-backend.js [PORT]      (default 18020; listens on 127.0.0.1)
 'use strict';
@@ -21,7 +22,7 @@ const http = require('http');
 
 const HOST = '127.0.0.1';
 const PORT = parseInt(process.argv[2] || process.env.SOAK_BACKEND_PORT || '18020', 10);
-const STALL_MS = parseInt(process.env.SOAK_STALL_MS || '5000', 10);
+const STALL_MS = parseInt(process.env.SOAK_STALL_MS || '6000', 10);
 const CHUNKS = parseInt(process.env.SOAK_CHUNKS || '8', 10);
 
 const CREATED = Math.floor(Date.now() / 1000);
@@ -39,7 +40,7 @@ const SSE_TOKEN = chunk({ content: 'tok ' }, null);
 const SSE_END = chunk({}, 'stop') + 'data: [DONE]\n\n';
 const STREAM_RE = /"stream"\s*:\s*true/;
 
-const stats = { requests: 0, healthy: 0, faults: {}, gone_before_answer: 0 };
+const stats = { requests: 0, healthy: 0, faults: {}, gone_before_answer: 0, cut_closed: 0 };
 let fiveCount = 0;
 
 function answer(res, stream) {
@@ -78,7 +79,7 @@ function fault(kind, req, res, stream) {
       // ends without its final chunk and [DONE]. Not a reset: an RST can overtake the chunks Sluice has not read
       // yet (the kernel drops them), which turns the cut into a reset before the first byte (backend_connect_error)
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      res.write(SSE_ROLE + SSE_TOKEN.repeat(Math.floor(CHUNKS / 2)), () => setTimeout(() => req.socket.destroy(), 20));
+      res.write(SSE_ROLE + SSE_TOKEN.repeat(Math.floor(CHUNKS / 2)), () => setTimeout(() => { req.socket.destroy(); stats.cut_closed++; }, 20));
       return;
     }
     default:

@@ -101,9 +101,9 @@ const windowCounts = (from, to) => {
   const rows = load.filter((r) => r.t_s > from + 0.5 && r.t_s <= to + 0.5);   // report times lag the samples by a few ms
   const sum = (k) => rows.reduce((a, r) => a + (r[k] || 0), 0);
   const answered = sum('ok') + sum('aborted') + sum('backend_http_error') + sum('backend_connect_error') +
-    sum('backend_timeout') + sum('stream_error') + sum('other');
+    sum('backend_timeout') + sum('stream_error') + sum('breaker_open') + sum('other');
   return { done: answered, ok: sum('ok'), aborted: sum('aborted'),
-    faults: sum('backend_http_error') + sum('backend_connect_error') + sum('backend_timeout') + sum('stream_error'),
+    faults: sum('backend_http_error') + sum('backend_connect_error') + sum('backend_timeout') + sum('stream_error') + sum('breaker_open'),
     other: sum('other'), unexpected: rows.length ? rows[rows.length - 1].unexpected : 0,
     p99: rows.length ? Math.max(...rows.map((r) => (typeof r.json_p99_ms === 'number' ? r.json_p99_ms : 0))) : NaN };
 };
