@@ -76,8 +76,9 @@ function fault(kind, req, res, stream) {
     }
     case 'cut': {
       // half of the chunks, flushed, then the connection closed (FIN) in the middle of the chunked body: the stream
-      // ends without its final chunk and [DONE]. Not a reset: an RST can overtake the chunks Sluice has not read
-      // yet (the kernel drops them), which turns the cut into a reset before the first byte (backend_connect_error)
+      // ends without its final chunk and [DONE]. Not a reset: with an RST 5 ms after the chunks, Sluice once took the
+      // reset for one before any answer (502 backend_connect_error, and Vert.x logged "IllegalStateException: Result
+      // is already complete" from HttpClientRequestImpl.handleResponse), so the outcome was not deterministic
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.write(SSE_ROLE + SSE_TOKEN.repeat(Math.floor(CHUNKS / 2)), () => setTimeout(() => { req.socket.destroy(); stats.cut_closed++; }, 20));
       return;
