@@ -23,6 +23,9 @@
 #   hedge       a backend with a heavy-tailed latency (5% of answers after 500 ms, the rest after 20 ms) through Sluice
 #               without and with hedge.after near its p95: p50/p99/p99.9 and the extra backend requests; not in the
 #               default list (about 2 minutes)
+#   soak        a fixed mixed rate (successes, streams, client aborts, backend faults) for SOAK_MINUTES (30): RSS, live
+#               heap after a full GC, threads, open files and requests in flight every 10 s, a plot and a verdict;
+#               not in the default list
 #
 # Every server listens on 127.0.0.1 only; everything started here is stopped on exit; every load is bounded in time.
 set -uo pipefail
@@ -83,6 +86,15 @@ HEDGE_FAST_MS=${HEDGE_FAST_MS:-20}; HEDGE_SLOW_MS=${HEDGE_SLOW_MS:-500}; HEDGE_S
 # near the backend's p95: above the fast answers (20 ms plus the proxy's and the machine's noise), far below the slow
 HEDGE_AFTER=${HEDGE_AFTER:-50ms}; HEDGE_MAX_ATTEMPTS=${HEDGE_MAX_ATTEMPTS:-2}
 TAIL_PORTS=(18010 18011)                       # the tail backend: one process, one port per backend of the model
+SOAK_MINUTES=${SOAK_MINUTES:-30}                # the soak's length (SOAK_SECS, in seconds, overrides it)
+SOAK_RATE=${SOAK_RATE:-100}                    # requests/s in all, open loop (bench/soak.js; SOAK_MIX sets the mix)
+SOAK_FAULT_EVERY=${SOAK_FAULT_EVERY:-4}        # one request in this many of a fault model carries the fault
+SOAK_SAMPLE_SECS=${SOAK_SAMPLE_SECS:-10}       # sampler period (and the load generator's report period)
+SOAK_PUBLISH=${SOAK_PUBLISH:-0}                # 1 = copy the plot to bench/soak.png
+SOAK_BACKEND_PORT=${SOAK_BACKEND_PORT:-18020}  # bench/soak-backend.js, the fault backend
+SOAK_FIRST_BYTE_TIMEOUT=${SOAK_FIRST_BYTE_TIMEOUT:-2s}   # the fault-stall model's first-byte timeout
+SOAK_STALL_MS=${SOAK_STALL_MS:-6000}           # how long the stall fault keeps the request without an answer
+SOAK_ACCESS_LOG=${SOAK_ACCESS_LOG:-true}       # Sluice's access log in the soak (its default; a line per request in sluice.log)
 
 SCENARIOS=("$@")
 [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(plain local redis validation tails redis-trip streams profile)
@@ -707,6 +719,174 @@ scenario_hedge() {
   stop_all
 }
 
+# ---------------------------------------------------------------- soak
+# write_soak_config FILE: the healthy model over the shared mock, and one model per fault kind over the soak
+# backend (bench/soak-backend.js), each with its own backend, so its own circuit breaker; the stall's model has a
+# short first-byte timeout. The breaker is Sluice's default (50% over 20 calls): bench/soak.js keeps every fault
+# backend at a quarter of failures. The access log is on, as by default.
+write_soak_config() {
+  local file=$1 kind models=""
+  for kind in 5xx reset stall cut; do
+    models+="    fault-$kind:"$'\n'
+    [ "$kind" = stall ] && models+="      upstream: {first-byte-timeout: $SOAK_FIRST_BYTE_TIMEOUT}"$'\n'
+    models+="      backends:"$'\n'"        - {name: fault-$kind, url: http://127.0.0.1:$SOAK_BACKEND_PORT/$kind}"$'\n'
+  done
+  cat >"$file" <<YAML
+# written by bench/run.sh (soak scenario)
+sluice:
+  access-log:
+    enabled: $SOAK_ACCESS_LOG
+  accounts:
+    bench: {}
+  keys:
+    - {key: $BENCH_KEY, account: bench}
+  models:
+    soak:
+      backends:
+        - {name: mock, url: http://127.0.0.1:18000}
+$models
+YAML
+}
+
+# metric NAME_PREFIX [FILTER]: the sum of the series of a metric in the last scrape (SOAK_METRICS)
+metric() {
+  awk -v n="$1" -v f="${2:-}" 'index($0, n) == 1 && (f == "" || index($0, f)) {s += $NF} END {printf "%.0f", s + 0}' <<<"$SOAK_METRICS"
+}
+
+# soak_sample PHASE T: one row of samples.tsv. RSS, threads and open files first (from /proc), then a full GC
+# (jcmd GC.run, which returns once it is over), then one scrape of the management port in which that GC is counted
+# (jvm_gc_pause_seconds_count of cause "Diagnostic Command" one higher than before; scraped again until it is):
+# jvm_gc_live_data_size_bytes there is the old generation's occupancy after that full GC, i.e. the live heap.
+SOAK_GCS=0
+soak_sample() {
+  local phase=$1 t=$2 pid=$SLUICE_PID rss threads fds t0 gc_ms i seen=0 n
+  rss=$(rss_kib "$pid")
+  threads=$(awk '/^Threads:/{print $2}' "/proc/$pid/status" 2>/dev/null)
+  fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
+  t0=${EPOCHREALTIME/./}
+  "$JCMD" "$pid" GC.run >/dev/null 2>&1
+  gc_ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+  for i in $(seq 1 20); do
+    SOAK_METRICS=$(curl -sf -m 5 "http://127.0.0.1:$SLUICE_MANAGEMENT_PORT/q/metrics")
+    n=$(metric 'jvm_gc_pause_seconds_count{' 'cause="Diagnostic Command"')
+    if [ "$n" -gt "$SOAK_GCS" ]; then seen=1; SOAK_GCS=$n; break; fi
+    sleep 0.1
+  done
+  printf '%s\t%s\t%.1f\t%s\t%s\t%.2f\t%.2f\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\n' "$phase" "$t" "$(awk -v k="$rss" 'BEGIN{print k/1024}')" \
+    "$threads" "$fds" \
+    "$(awk -v b="$(metric jvm_gc_live_data_size_bytes)" 'BEGIN{print b/1048576}')" \
+    "$(awk -v b="$(metric 'jvm_memory_used_bytes{' 'area="heap"')" 'BEGIN{print b/1048576}')" \
+    "$(awk -v b="$(metric 'jvm_memory_committed_bytes{' 'area="heap"')" 'BEGIN{print b/1048576}')" \
+    "$(metric 'sluice_inflight{')" "$SOAK_GCS" "$seen" "$gc_ms" "$(metric 'sluice_requests_total{')" "$(cut -d' ' -f1 /proc/loadavg)"
+}
+
+soak_plot() {  # DIR: soak.png from samples.tsv (gnuplot)
+  local dir=$1
+  if ! command -v gnuplot >/dev/null && [ "$INSTALL" = 1 ]; then
+    log "apt-get install gnuplot-nox"
+    apt-get update -qq >/dev/null 2>&1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >"$dir/apt-gnuplot.log" 2>&1 || log "apt-get install gnuplot-nox failed"
+  fi
+  command -v gnuplot >/dev/null || { log "soak: no gnuplot, no plot (INSTALL=1 installs gnuplot-nox)"; return; }
+  # the sample before the load (at 0) and those under load; x in minutes
+  awk -F'\t' 'NR > 1 && ($1 == "before" || $1 == "load")' "$dir/samples.tsv" >"$dir/plot.dat"
+  cat >"$dir/soak.gp" <<GP
+set terminal pngcairo size 1400,900 font "sans,10" noenhanced
+set output "$dir/soak.png"
+set datafile separator "\t"
+set key outside right top vertical
+set xrange [0:*]
+set linetype 1 lc rgb "#7b2cbf" lw 2
+set linetype 2 lc rgb "#7b2cbf" lw 1 dt 2
+set linetype 3 lc rgb "#0077b6" lw 2
+set linetype 4 lc rgb "#e85d04" lw 2
+set linetype 5 lc rgb "#2d6a4f" lw 2
+set linetype 6 lc rgb "#999999" lw 1
+set multiplot layout 2,1 title "Sluice soak: $SOAK_RATE req/s mixed (successes, streams, client aborts, backend faults), $(git -C "$ROOT" rev-parse --short HEAD), $(date -u +%Y-%m-%d)"
+set grid
+set xlabel "minutes under load"
+set ylabel "MiB"
+set y2label "threads, open files"
+set ytics nomirror
+set y2tics
+set yrange [0:*]
+set y2range [0:*]
+plot "$dir/plot.dat" using (\$2/60):3 with lines lt 1 title "RSS (MiB)", \
+     "$dir/plot.dat" using (\$2/60):8 with lines lt 2 title "heap committed (MiB)", \
+     "$dir/plot.dat" using (\$2/60):6 with lines lt 3 title "live heap after GC (MiB)", \
+     "$dir/plot.dat" using (\$2/60):4 axes x1y2 with lines lt 4 title "threads (right)", \
+     "$dir/plot.dat" using (\$2/60):5 axes x1y2 with lines lt 5 title "open files (right)"
+set ylabel "live heap after a full GC, MiB"
+unset y2label
+unset y2tics
+set y2range [*:*]
+set y2tics
+set y2label "in flight"
+plot "$dir/plot.dat" using (\$2/60):6 with linespoints lt 3 pt 7 ps 0.4 title "live heap after GC (MiB)", \
+     "$dir/plot.dat" using (\$2/60):9 axes x1y2 with lines lt 6 title "sluice_inflight (right)"
+unset multiplot
+GP
+  gnuplot "$dir/soak.gp" >"$dir/gnuplot.log" 2>&1 || { log "gnuplot failed, see $dir/gnuplot.log"; return; }
+  log "soak: plot $dir/soak.png"
+  if [ "$SOAK_PUBLISH" = 1 ]; then cp "$dir/soak.png" "$BENCH_DIR/soak.png"; log "soak: copied to $BENCH_DIR/soak.png"; fi
+}
+
+scenario_soak() {
+  local dir="$OUT/soak" secs=$((SOAK_MINUTES * 60))
+  [ -n "${SOAK_SECS:-}" ] && secs=$SOAK_SECS
+  mkdir -p "$dir"
+  log "scenario soak: $secs s at $SOAK_RATE req/s, a sample every $SOAK_SAMPLE_SECS s; load average $(loadavg)"
+  echo "load average before: $(loadavg)" >"$dir/load-average.txt"
+  write_soak_config "$dir/config.yaml"
+  start_mock "$dir"
+  start_svc soak-backend "$SOAK_BACKEND_PORT" "$dir/soak-backend.log" env SOAK_STALL_MS="$SOAK_STALL_MS" \
+    node "$BENCH_DIR/soak-backend.js" "$SOAK_BACKEND_PORT"
+  start_sluice "$dir/config.yaml" "$dir"
+  JCMD="$(dirname "$(readlink -f "/proc/$SLUICE_PID/exe")")/jcmd"
+  [ -x "$JCMD" ] || JCMD=jcmd
+  local i
+  for i in $(seq 1 100); do curl -sf -m 2 "http://127.0.0.1:$SLUICE_MANAGEMENT_PORT/q/health/ready" >/dev/null && break; sleep 0.2; done
+  printf 'phase\tt_s\trss_mib\tthreads\tfds\tlive_heap_mib\theap_used_mib\theap_committed_mib\tinflight\tgc_forced\tgc_seen\tgc_ms\trequests\tload1\n' >"$dir/samples.tsv"
+  soak_sample before 0 >>"$dir/samples.tsv"
+  # the load: bench/soak.js in its own session (stopped on exit like the servers), open loop for $secs s
+  setsid env SOAK_SECS="$secs" SOAK_RATE="$SOAK_RATE" SOAK_FAULT_EVERY="$SOAK_FAULT_EVERY" SOAK_KEY="$BENCH_KEY" \
+    SOAK_REPORT_SECS="$SOAK_SAMPLE_SECS" SOAK_TSV="$dir/load.tsv" ${SOAK_MIX:+SOAK_MIX="$SOAK_MIX"} \
+    node "$BENCH_DIR/soak.js" "http://127.0.0.1:$SLUICE_PORT/v1/chat/completions" >"$dir/load.txt" 2>&1 </dev/null &
+  local loader=$!
+  STARTED+=("soak-load:$loader")
+  local start=${EPOCHREALTIME/./} k=1 now due
+  # a sample every SOAK_SAMPLE_SECS of load, on a fixed schedule, while the load generator runs (its drain included)
+  while kill -0 "$loader" 2>/dev/null; do
+    due=$((start + k * SOAK_SAMPLE_SECS * 1000000))
+    now=${EPOCHREALTIME/./}
+    if [ "$now" -lt "$due" ]; then sleep "$(awk -v u=$((due - now)) 'BEGIN{printf "%.3f", u/1e6}')"; continue; fi
+    kill -0 "$loader" 2>/dev/null || break
+    [ $((k * SOAK_SAMPLE_SECS)) -le "$secs" ] && soak_sample load $((k * SOAK_SAMPLE_SECS)) >>"$dir/samples.tsv"
+    if [ $((k * SOAK_SAMPLE_SECS % 300)) = 0 ]; then
+      log "soak: $((k * SOAK_SAMPLE_SECS / 60)) min: $(tail -1 "$dir/samples.tsv" | awk -F'\t' '{printf "RSS %s MiB, live heap %s MiB, threads %s, fds %s, in flight %s", $3, $6, $4, $5, $9}'); $(grep '^SOAK t=' "$dir/load.txt" | tail -1 | cut -c1-160)"
+    fi
+    k=$((k + 1))
+  done
+  wait "$loader"; local rc=$?
+  # after the drain, past the upstream pool's keep-alive (4 s): what is left
+  sleep 5
+  soak_sample end $(( (${EPOCHREALTIME/./} - start) / 1000000 )) >>"$dir/samples.tsv"
+  curl -s -m 5 "http://127.0.0.1:$SOAK_BACKEND_PORT/stats" >"$dir/soak-backend-stats.json"
+  curl -s -m 5 "http://127.0.0.1:$SLUICE_MANAGEMENT_PORT/q/metrics" >"$dir/metrics-end.txt"
+  echo "load average after: $(loadavg)" >>"$dir/load-average.txt"
+  stop_all
+  grep '^SOAK_\(MIX\|TOTAL\|UNEXPECTED\|RESULT\)' "$dir/load.txt" >&2
+  [ "$rc" = 0 ] || log "soak: the load generator exited $rc (unexpected outcomes or requests left in flight, see $dir/load.txt)"
+  # Sluice's WARN and ERROR lines, grouped (request ids and times taken out)
+  grep -E '^[0-9:.]+ (WARN|ERROR)' "$dir/sluice.log" | sed -E 's/^[0-9:.]+ //; s/req_[0-9a-f]{12}/req_…/g' | sort | uniq -c \
+    | sort -rn >"$dir/sluice-log-summary.txt"
+  log "soak: Sluice's WARN/ERROR lines, grouped:"
+  head -20 "$dir/sluice-log-summary.txt" >&2
+  soak_plot "$dir"
+  node "$BENCH_DIR/soak-report.js" "$dir" | tee "$dir/report.txt" >&2
+  cp "$dir/verdict.txt" "$OUT/soak-verdict.txt" 2>/dev/null
+}
+
 # ---------------------------------------------------------------- main
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -716,14 +896,15 @@ scenario_hedge() {
   echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src pom.xml || echo ' (modified)')"
   echo "scenarios: ${SCENARIOS[*]}"
   echo "hedge knobs: HEDGE_SECS=$HEDGE_SECS HEDGE_WARMUP=$HEDGE_WARMUP HEDGE_CONNS=$HEDGE_CONNS HEDGE_FAST_MS=$HEDGE_FAST_MS HEDGE_SLOW_MS=$HEDGE_SLOW_MS HEDGE_SLOW_PCT=$HEDGE_SLOW_PCT HEDGE_AFTER=$HEDGE_AFTER HEDGE_MAX_ATTEMPTS=$HEDGE_MAX_ATTEMPTS"
+  echo "soak knobs: SOAK_MINUTES=$SOAK_MINUTES SOAK_SECS=${SOAK_SECS:-} SOAK_RATE=$SOAK_RATE SOAK_MIX=${SOAK_MIX:-default} SOAK_FAULT_EVERY=$SOAK_FAULT_EVERY SOAK_SAMPLE_SECS=$SOAK_SAMPLE_SECS SOAK_FIRST_BYTE_TIMEOUT=$SOAK_FIRST_BYTE_TIMEOUT SOAK_STALL_MS=$SOAK_STALL_MS SOAK_ACCESS_LOG=$SOAK_ACCESS_LOG"
   echo "knobs: BREAKER_VOLUME=$BREAKER_VOLUME DURATION=$DURATION WARMUP=$WARMUP ROUNDS=$ROUNDS AUX_DURATION=$AUX_DURATION AUX_WARMUP=$AUX_WARMUP CONNS=$CONNS RATE=$RATE RATE_SECS=$RATE_SECS STREAMS=$STREAMS STREAMS_SECS=$STREAMS_SECS STREAM_CHUNKS=$STREAM_CHUNKS STREAM_CHUNK_DELAY_MS=$STREAM_CHUNK_DELAY_MS PROFILE_SECS=$PROFILE_SECS"
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
 raise_nofile
 for s in "${SCENARIOS[@]}"; do
-  case $s in plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults) ;; *) die "unknown scenario '$s'" ;; esac
+  case $s in plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak) ;; *) die "unknown scenario '$s'" ;; esac
 done
-for p in "$MOCK_PORT" "$ANTHROPIC_MOCK_PORT" "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
+for p in "$MOCK_PORT" "$ANTHROPIC_MOCK_PORT" "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}" "$SOAK_BACKEND_PORT"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
 build
 T0=$SECONDS
 for s in "${SCENARIOS[@]}"; do
