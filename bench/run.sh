@@ -743,7 +743,7 @@ sluice:
   models:
     soak:
       backends:
-        - {name: mock, url: http://127.0.0.1:18000}
+        - {name: mock, url: http://127.0.0.1:$MOCK_PORT}
 $models
 YAML
 }
