@@ -28,6 +28,10 @@ public enum ErrorCode {
     RATE_LIMIT_EXCEEDED("rate_limit_error", 429),
     CONFLICT("invalid_request_error", 409),
     BAD_REQUEST("invalid_request_error", 400),
+    /** A request line longer than {@code quarkus.http.limits.max-initial-line-length} (contract §12: 414). */
+    URI_TOO_LONG("invalid_request_error", 414),
+    /** A header block larger than {@code quarkus.http.limits.max-header-size} (contract §12: 431). */
+    REQUEST_HEADER_FIELDS_TOO_LARGE("invalid_request_error", 431),
     NO_HEALTHY_BACKENDS("routing_error", 503),
     MODEL_ROUTER_ERROR("routing_error", 503),
     INVALID_PROVIDER_RESPONSE("server_error", 502),

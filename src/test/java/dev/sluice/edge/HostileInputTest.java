@@ -216,6 +216,7 @@ class HostileInputTest {
             assertThat(answers.get(0).status()).isEqualTo(431);
             // the client's id when Netty had read it before the head overflowed, else a fresh one
             assertThat(answers.get(0).header("x-request-id")).matches("^(client_big-head|req_[0-9a-f]{12})$");
+            assertEnvelope(answers.get(0), "request_header_fields_too_large");
         }
     }
 
@@ -229,7 +230,17 @@ class HostileInputTest {
             assertThat(answers).hasSize(1);
             assertThat(answers.get(0).status()).isEqualTo(414);
             assertThat(answers.get(0).header("x-request-id")).matches("^req_[0-9a-f]{12}$");
+            assertEnvelope(answers.get(0), "uri_too_long");
         }
+    }
+
+    private static void assertEnvelope(RawHttp.Answer answer, String code) {
+        assertThat(answer.header("content-type")).isEqualTo("application/json");
+        io.vertx.core.json.JsonObject error = new io.vertx.core.json.JsonObject(answer.body()).getJsonObject("error");
+        assertThat(error.getString("type")).isEqualTo("invalid_request_error");
+        assertThat(error.getString("code")).isEqualTo(code);
+        assertThat(error.getString("request_id")).isEqualTo(answer.header("x-request-id"));
+        assertThat(error.getString("message")).isNotBlank();
     }
 
     // ---------------------------------------------------------------- pipelines
