@@ -100,6 +100,80 @@ public final class Replies {
                 .end("<html>not json");
     }
 
+    /**
+     * A 200 JSON chat completion whose {@code content-length} declares the whole body, but whose connection closes
+     * {@code delayMillis} after its first {@code bytes} bytes: a backend that dies half way through a non-streamed
+     * answer.
+     */
+    public static TestBackend.Reply jsonCut(int bytes, long delayMillis) {
+        return (request, received, response) -> {
+            Buffer body = Buffer.buffer(CHAT_COMPLETION);
+            response.putHeader("content-type", "application/json")
+                    .putHeader("content-length", Integer.toString(body.length()));
+            response.write(body.getBuffer(0, bytes));
+            if (delayMillis <= 0) {
+                request.connection().close();
+            } else {
+                TestBackend.vertx().setTimer(delayMillis, t -> request.connection().close());
+            }
+        };
+    }
+
+    /** A 200 JSON chat completion that stops after its first {@code bytes} bytes and never ends. */
+    public static TestBackend.Reply jsonStalling(int bytes) {
+        return (request, received, response) -> {
+            Buffer body = Buffer.buffer(CHAT_COMPLETION);
+            response.putHeader("content-type", "application/json")
+                    .putHeader("content-length", Integer.toString(body.length()));
+            response.write(body.getBuffer(0, bytes));
+        };
+    }
+
+    /** A 200 JSON chat completion (its whole length declared) sent in {@code parts} pieces, {@code gapMillis} apart. */
+    public static TestBackend.Reply jsonInParts(int parts, long gapMillis) {
+        return (request, received, response) -> {
+            Buffer body = Buffer.buffer(CHAT_COMPLETION);
+            response.putHeader("content-type", "application/json")
+                    .putHeader("content-length", Integer.toString(body.length()));
+            sendParts(response, body, 0, (body.length() + parts - 1) / parts, gapMillis);
+        };
+    }
+
+    private static void sendParts(HttpServerResponse response, Buffer body, int from, int size, long gapMillis) {
+        if (response.closed()) {
+            return;
+        }
+        int to = Math.min(body.length(), from + size);
+        if (to == body.length()) {
+            response.end(body.getBuffer(from, to));
+            return;
+        }
+        response.write(body.getBuffer(from, to));
+        TestBackend.vertx().setTimer(gapMillis, t -> sendParts(response, body, to, size, gapMillis));
+    }
+
+    /**
+     * Status 200 and the headers of a JSON chat completion (its length declared) at once, then nothing for
+     * {@code delayMillis}, then a closed connection: not one byte of the body.
+     */
+    public static TestBackend.Reply jsonHeadersThenClose(long delayMillis) {
+        return (request, received, response) -> {
+            response.putHeader("content-type", "application/json")
+                    .putHeader("content-length", Integer.toString(Buffer.buffer(CHAT_COMPLETION).length()));
+            response.write(Buffer.buffer()); // flushes the headers
+            TestBackend.vertx().setTimer(delayMillis, t -> request.connection().close());
+        };
+    }
+
+    /** The bytes {@link #garbageStream()} sends: one event whose data is not JSON. */
+    public static final String GARBAGE_EVENTS = "data: <html>not json\n\n";
+
+    /** A 200 event stream whose one event is not JSON, then its end. */
+    public static TestBackend.Reply garbageStream() {
+        return (request, received, response) -> response.putHeader("content-type", "text/event-stream")
+                .end(GARBAGE_EVENTS);
+    }
+
     public static Buffer chunk(int index) {
         return Buffer.buffer("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
                 + "\"delta\":{\"content\":\"tok" + index + "\"}}]}\n\n");
