@@ -18,11 +18,12 @@ import java.util.List;
  * backends nothing listens on; {@code tm} is an Anthropic model on the same two servers (its answers are read, to be
  * translated). Price: 2 credits per 1k prompt tokens, 1 per 1k completion tokens. Every request asks for
  * {@code max_tokens} {@value #MAX_TOKENS} with a prompt of {@value #PROMPT_TOKENS} estimated tokens.
+ *
+ * <p>Each cell has an account of its own ({@link Cell#account()}), with every limit that can leak: so that a cell that
+ * leaks a slot or a reservation fails itself, and not every cell after it.
  */
 final class FaultMatrix {
 
-    static final String ACCOUNT = "matrix";
-    static final String KEY = "sk-matrix";
     static final String MODEL = "m";
     static final String REFUSED_MODEL = "refused";
     static final String TRANSLATED_MODEL = "tm";
@@ -471,6 +472,20 @@ final class FaultMatrix {
 
     /** One cell: a fault, for one kind of answer, and what it must end in. */
     record Cell(Fault fault, Body body, Expected expected) {
+
+        /** The cell's own account, e.g. {@code matrix-http-503-stream}. */
+        String account() {
+            return account(fault, body);
+        }
+
+        String key() {
+            return "sk-" + account();
+        }
+
+        static String account(Fault fault, Body body) {
+            return "matrix-" + fault.name().toLowerCase().replace('_', '-') + "-" + body;
+        }
+
         @Override
         public String toString() {
             return fault + ", " + body;

@@ -68,16 +68,16 @@ abstract class FaultMatrixContract {
     /** The account's counters as {@code GET /v1/usage} reports them. */
     record Ledger(long inFlight, long quotaUsed, String windowEnd, long creditsMicros) {
 
-        static Ledger read() {
-            JsonPath usage = openai(FaultMatrix.KEY).get("/v1/usage").then().statusCode(200).extract().jsonPath();
+        static Ledger read(Cell cell) {
+            JsonPath usage = openai(cell.key()).get("/v1/usage").then().statusCode(200).extract().jsonPath();
             return new Ledger(usage.getLong("concurrency.in_flight"), usage.getLong("quota.used"),
                     usage.getString("quota.window_end"), Credits.toMicros(usage.getDouble("credits.available")));
         }
     }
 
-    /** Breaks the limit store as a Redis fault says; nothing for the other faults. */
-    void breakStore(Fault fault) {
-        throw new UnsupportedOperationException("only the Redis store can be broken: " + fault);
+    /** Breaks the limit store as the cell's Redis fault says; nothing for the other faults. */
+    void breakStore(Cell cell) {
+        throw new UnsupportedOperationException("only the Redis store can be broken: " + cell);
     }
 
     /** Puts the limit store back (Redis answering, the proxy back on it); nothing to do for the local store. */
@@ -100,17 +100,17 @@ abstract class FaultMatrixContract {
             fault.prepare(backends, cell.body());
             Scrape metricsBefore = Scrape.now();
             if (fault.storeBreak() == StoreBreak.BEFORE_COUNTERS) {
-                breakStore(fault);
+                breakStore(cell);
             }
-            Ledger before = Ledger.read();
+            Ledger before = Ledger.read(cell);
             if (fault.storeBreak() == StoreBreak.BEFORE_REQUEST) {
-                breakStore(fault);
+                breakStore(cell);
             }
 
             // when
             long start = System.nanoTime();
             MatrixClient.Answer answer = MatrixClient.send(proxy, cell, requestId, backends,
-                    fault.storeBreak() == StoreBreak.MID_REQUEST ? () -> breakStore(fault) : null);
+                    fault.storeBreak() == StoreBreak.MID_REQUEST ? () -> breakStore(cell) : null);
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             if (fault.storeBreak() != StoreBreak.BEFORE_COUNTERS) {
                 // the counters are read where they went: from Redis once it is back
@@ -121,10 +121,10 @@ abstract class FaultMatrixContract {
             assertAnswer(cell, answer, requestId);
             assertThat(millis).as("milliseconds the client waited for its answer").isLessThan(expected.maxMillis);
             // nothing in flight, the backends told when the proxy gave them up
-            Scrape metricsAfter = awaitNothingInFlight();
+            Scrape metricsAfter = awaitNothingInFlight(cell.account());
             assertBackends(expected);
             // the counters
-            Ledger after = awaitLedger(before, expected);
+            Ledger after = awaitLedger(cell, before);
             assertLedger(before, after, expected);
             if (fault.storeBreak() == StoreBreak.BEFORE_COUNTERS) {
                 repairStore();
@@ -237,13 +237,13 @@ abstract class FaultMatrixContract {
      * Waits (up to 5 s) until no request is in flight anywhere: in the proxy, on a backend, in the gauge. Answers the
      * last scrape of the metrics: a request leaves the gauge once its metrics are recorded.
      */
-    Scrape awaitNothingInFlight() throws InterruptedException {
+    Scrape awaitNothingInFlight(String account) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < deadline && !proxyIdle()) {
             TimeUnit.MILLISECONDS.sleep(5);
         }
         Scrape metrics = Scrape.now();
-        while (System.nanoTime() < deadline && metrics.value("sluice_inflight", "account", FaultMatrix.ACCOUNT) != 0) {
+        while (System.nanoTime() < deadline && metrics.value("sluice_inflight", "account", account) != 0) {
             TimeUnit.MILLISECONDS.sleep(5);
             metrics = Scrape.now();
         }
@@ -251,8 +251,9 @@ abstract class FaultMatrixContract {
         for (Backend backend : control.generation().catalog().backends()) {
             assertThat(backend.inFlight()).as("requests in flight on backend %s", backend.name()).isZero();
         }
-        assertThat(metrics.value("sluice_inflight", "account", FaultMatrix.ACCOUNT))
-                .as("sluice_inflight{account=%s}", FaultMatrix.ACCOUNT).isZero();
+        assertThat(metrics.has("sluice_inflight", "account", account)).as("sluice_inflight{account=%s}", account).isTrue();
+        assertThat(metrics.value("sluice_inflight", "account", account)).as("sluice_inflight{account=%s}", account)
+                .isZero();
         return metrics;
     }
 
@@ -285,12 +286,12 @@ abstract class FaultMatrixContract {
     }
 
     /** Reads the counters until they are what the cell expects (a resent release lands within 0.5 s), up to 3 s. */
-    private static Ledger awaitLedger(Ledger before, Expected expected) throws InterruptedException {
+    private static Ledger awaitLedger(Cell cell, Ledger before) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        Ledger after = Ledger.read();
-        while (!expectedLedger(before, after, expected) && System.nanoTime() < deadline) {
+        Ledger after = Ledger.read(cell);
+        while (!expectedLedger(before, after, cell.expected()) && System.nanoTime() < deadline) {
             TimeUnit.MILLISECONDS.sleep(50);
-            after = Ledger.read();
+            after = Ledger.read(cell);
         }
         return after;
     }

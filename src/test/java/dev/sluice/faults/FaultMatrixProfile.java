@@ -11,8 +11,8 @@ import java.util.Map;
 /**
  * The proxy the fault matrix runs against: the models of {@link FaultMatrix} over two test backends, the short
  * timeouts of the other end-to-end profiles, a circuit breaker too lenient to open (every cell fails on purpose),
- * and one account with every limit that can leak — a concurrency limit, a request quota and credits on a priced
- * model. Each store's test class extends it with the store.
+ * and an account per cell with every limit that can leak — a concurrency limit, a request quota and credits on a
+ * priced model. Each store's test class extends it with the store.
  */
 public abstract class FaultMatrixProfile implements QuarkusTestProfile {
 
@@ -30,12 +30,21 @@ public abstract class FaultMatrixProfile implements QuarkusTestProfile {
         config.put("sluice.upstream.circuit-breaker.request-volume", "1000000");
         config.put("sluice.control-plane-rate", "1000");
 
-        config.put("sluice.accounts." + FaultMatrix.ACCOUNT + ".concurrency", Integer.toString(FaultMatrix.CONCURRENCY));
-        config.put("sluice.accounts." + FaultMatrix.ACCOUNT + ".requests-per-window", Long.toString(FaultMatrix.QUOTA));
-        config.put("sluice.accounts." + FaultMatrix.ACCOUNT + ".window", "1h");
-        config.put("sluice.accounts." + FaultMatrix.ACCOUNT + ".credits", Double.toString(FaultMatrix.CREDITS));
-        config.put("sluice.keys[0].key", FaultMatrix.KEY);
-        config.put("sluice.keys[0].account", FaultMatrix.ACCOUNT);
+        int key = 0;
+        for (FaultMatrix.Fault fault : FaultMatrix.Fault.values()) {
+            for (FaultMatrix.Body body : FaultMatrix.Body.values()) {
+                String account = FaultMatrix.Cell.account(fault, body);
+                config.put("sluice.accounts." + account + ".concurrency", Integer.toString(FaultMatrix.CONCURRENCY));
+                config.put("sluice.accounts." + account + ".requests-per-window", Long.toString(FaultMatrix.QUOTA));
+                config.put("sluice.accounts." + account + ".window", "1h");
+                config.put("sluice.accounts." + account + ".credits", Double.toString(FaultMatrix.CREDITS));
+                config.put("sluice.keys[" + key + "].key", "sk-" + account);
+                config.put("sluice.keys[" + key + "].account", account);
+                key++;
+            }
+        }
+        // every cell's account keeps its own sluice_inflight series
+        config.put("sluice.metrics.inflight-accounts", Integer.toString(key));
 
         for (String model : new String[] {FaultMatrix.MODEL, FaultMatrix.REFUSED_MODEL, FaultMatrix.TRANSLATED_MODEL}) {
             config.put("sluice.models." + model + ".price.input-per-1k", Double.toString(FaultMatrix.INPUT_PER_1K));

@@ -61,7 +61,7 @@ final class MatrixClient {
             AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
             RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(proxy.getHost())
                     .setPort(proxy.getPort()).setURI("/v1/chat/completions")
-                    .putHeader("authorization", "Bearer " + FaultMatrix.KEY)
+                    .putHeader("authorization", "Bearer " + cell.key())
                     .putHeader("content-type", "application/json")
                     .putHeader("x-request-id", requestId);
             String body = requestBody(cell.fault().model(), cell.body());

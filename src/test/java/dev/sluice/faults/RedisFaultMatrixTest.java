@@ -2,7 +2,6 @@ package dev.sluice.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.faults.FaultMatrix.Fault;
 import dev.sluice.testing.InjectRedis;
 import dev.sluice.testing.Management;
 import dev.sluice.testing.RedisResource;
@@ -55,17 +54,17 @@ class RedisFaultMatrixTest extends FaultMatrixContract {
     private boolean killed;
 
     @Override
-    void breakStore(Fault fault) {
-        switch (fault) {
+    void breakStore(FaultMatrix.Cell cell) {
+        switch (cell.fault()) {
             case REDIS_KILLED, REDIS_KILLED_MID_REQUEST -> kill();
             case REDIS_FROZEN, REDIS_FROZEN_MID_REQUEST -> redis.freeze();
             case REDIS_RESTARTED -> {
                 kill();
                 // the proxy notices (its kept connections are gone), then Redis comes back, empty
-                Ledger.read();
+                Ledger.read(cell);
                 repairStore();
             }
-            default -> super.breakStore(fault);
+            default -> super.breakStore(cell);
         }
     }
 
@@ -88,8 +87,9 @@ class RedisFaultMatrixTest extends FaultMatrixContract {
     void redisBack() {
         repairStore();
         try (RespClient client = redis.client()) {
-            assertThat(client.number("ZCARD", "sluice:{" + FaultMatrix.ACCOUNT + "}:inflight"))
-                    .as("slots held in Redis").isZero();
+            for (Object key : (List<?>) client.command("KEYS", "sluice:*:inflight")) {
+                assertThat(client.number("ZCARD", key.toString())).as("slots held in Redis under %s", key).isZero();
+            }
         }
     }
 
