@@ -25,6 +25,7 @@ import jakarta.inject.Inject;
 import java.net.URL;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,9 +96,10 @@ abstract class FaultMatrixContract {
         Fault fault = cell.fault();
         Expected expected = cell.expected();
         String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(4);
+        CompletableFuture<Void> released = new CompletableFuture<>();
         try (ErrorLog errors = ErrorLog.open()) {
             // given
-            fault.prepare(backends, cell.body());
+            fault.prepare(backends, cell.body(), released);
             Scrape metricsBefore = Scrape.now();
             if (fault.storeBreak() == StoreBreak.BEFORE_COUNTERS) {
                 breakStore(cell);
@@ -110,7 +112,10 @@ abstract class FaultMatrixContract {
             // when
             long start = System.nanoTime();
             MatrixClient.Answer answer = MatrixClient.send(proxy, cell, requestId, backends,
-                    fault.storeBreak() == StoreBreak.MID_REQUEST ? () -> breakStore(cell) : null);
+                    fault.storeBreak() != StoreBreak.MID_REQUEST ? null : () -> {
+                        breakStore(cell);
+                        released.complete(null);
+                    });
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             if (fault.storeBreak() != StoreBreak.BEFORE_COUNTERS) {
                 // the counters are read where they went: from Redis once it is back
@@ -133,14 +138,16 @@ abstract class FaultMatrixContract {
             // the log
             if (expected.knownRedisClientError) {
                 // ===================================================================================================
-                // KNOWN ISSUE (issue 11, bug 5), being fixed in main: when Redis is killed, the Redis client logs
-                // "Unhandled Error ... Connection reset" at ERROR. This assertion stays: it passes once the fix is in.
+                // ISSUE 11, BUG 5: when Redis is killed, the Redis client logged "Unhandled Error ... Connection
+                // reset" at ERROR (RedisConnectionManager), intermittently. Fixed in main by beeec33 (the client's
+                // categories are off; the store reports the outage once at WARN). Should this fail, that is back.
                 // ===================================================================================================
-                assertThat(errors.lines()).as("ERROR lines while Redis was killed (KNOWN ISSUE: issue 11, bug 5)")
-                        .isEmpty();
+                assertThat(errors.lines()).as("ERROR lines while Redis was killed (issue 11, bug 5)").isEmpty();
             } else {
                 assertThat(errors.lines()).as("ERROR lines").isEmpty();
             }
+        } finally {
+            released.complete(null);
         }
     }
 

@@ -46,7 +46,8 @@ public abstract class FaultMatrixProfile implements QuarkusTestProfile {
         // every cell's account keeps its own sluice_inflight series
         config.put("sluice.metrics.inflight-accounts", Integer.toString(key));
 
-        for (String model : new String[] {FaultMatrix.MODEL, FaultMatrix.REFUSED_MODEL, FaultMatrix.TRANSLATED_MODEL}) {
+        for (String model : new String[] {FaultMatrix.MODEL, FaultMatrix.REFUSED_MODEL, FaultMatrix.TRANSLATED_MODEL,
+            FaultMatrix.PATIENT_MODEL}) {
             config.put("sluice.models." + model + ".price.input-per-1k", Double.toString(FaultMatrix.INPUT_PER_1K));
             config.put("sluice.models." + model + ".price.output-per-1k", Double.toString(FaultMatrix.OUTPUT_PER_1K));
         }
@@ -54,6 +55,9 @@ public abstract class FaultMatrixProfile implements QuarkusTestProfile {
             String backend = FaultMatrix.BACKENDS[i];
             config.put("sluice.models." + FaultMatrix.MODEL + ".backends[" + i + "].name", backend);
             config.put("sluice.models." + FaultMatrix.MODEL + ".backends[" + i + "].url", BackendsResource.url(backend));
+            config.put("sluice.models." + FaultMatrix.PATIENT_MODEL + ".backends[" + i + "].name", "p" + backend);
+            config.put("sluice.models." + FaultMatrix.PATIENT_MODEL + ".backends[" + i + "].url",
+                    BackendsResource.url(backend));
             // nothing listens on these ports: every connection is refused
             config.put("sluice.models." + FaultMatrix.REFUSED_MODEL + ".backends[" + i + "].name", "refused-" + i);
             config.put("sluice.models." + FaultMatrix.REFUSED_MODEL + ".backends[" + i + "].url",
@@ -64,6 +68,8 @@ public abstract class FaultMatrixProfile implements QuarkusTestProfile {
                     BackendsResource.url(backend));
         }
         config.put("sluice.models." + FaultMatrix.TRANSLATED_MODEL + ".protocol", "anthropic");
+        config.put("sluice.models." + FaultMatrix.PATIENT_MODEL + ".upstream.first-byte-timeout", "5s");
+        config.put("sluice.models." + FaultMatrix.PATIENT_MODEL + ".upstream.idle-timeout", "5s");
         return config;
     }
 }

@@ -165,6 +165,35 @@ public final class Replies {
         };
     }
 
+    /** Answers with {@code then} once {@code gate} completes (the test says when), not before. */
+    public static TestBackend.Reply gated(java.util.concurrent.CompletionStage<?> gate, TestBackend.Reply then) {
+        return (request, received, response) -> {
+            io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+            gate.whenComplete((done, failed) -> context.runOnContext(go -> {
+                if (!response.closed()) {
+                    then.answer(request, received, response);
+                }
+            }));
+        };
+    }
+
+    /**
+     * An event stream whose first chunk goes out at once and whose {@code chunks - 1} others, then {@code [DONE]}, go
+     * out once {@code gate} completes.
+     */
+    public static TestBackend.Reply sseGated(java.util.concurrent.CompletionStage<?> gate, int chunks) {
+        return (request, received, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            response.write(chunk(0));
+            io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+            gate.whenComplete((done, failed) -> context.runOnContext(go -> {
+                if (!response.closed()) {
+                    sendChunks(response, 1, chunks, 0, -1, new AtomicBoolean());
+                }
+            }));
+        };
+    }
+
     /** The bytes {@link #garbageStream()} sends: one event whose data is not JSON. */
     public static final String GARBAGE_EVENTS = "data: <html>not json\n\n";
 
