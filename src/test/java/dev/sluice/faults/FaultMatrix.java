@@ -30,6 +30,8 @@ final class FaultMatrix {
     static final String TRANSLATED_MODEL = "tm";
     /** {@code m}'s backends with timeouts of seconds: room for the test to break Redis while a backend holds on. */
     static final String PATIENT_MODEL = "m-patient";
+    /** Text a model may well write: the SSE lines that end an OpenAI and an Anthropic stream. */
+    static final String FINAL_EVENTS_TEXT = "A stream ends with data: [DONE] (OpenAI) or event: message_stop.";
     /** The chunks of a stream held after its first (then {@code [DONE]}). */
     static final int HELD_STREAM_CHUNKS = 4;
     static final String[] BACKENDS = {"fa", "fb"};
@@ -171,6 +173,18 @@ final class FaultMatrix {
             TestBackend.Reply reply(Body body) {
                 return body == Body.JSON ? Replies.jsonCut(Replies.CHAT_COMPLETION.length() / 2, 30)
                         : Replies.sseBreaking(6, 30, 3);
+            }
+        },
+        FINAL_EVENT_IN_TEXT("an answer whose text holds the final event", MODEL) {
+            @Override
+            TestBackend.Reply reply(Body body) {
+                return Replies.saying(body == Body.STREAM, FINAL_EVENTS_TEXT);
+            }
+        },
+        RESET_AFTER_LAST_BYTE("reset after the last byte", MODEL) {
+            @Override
+            TestBackend.Reply reply(Body body) {
+                return Replies.wholeThenReset(body == Body.STREAM, 3);
             }
         },
         STALL_HALF_WAY("stall half way", MODEL) {
@@ -543,6 +557,12 @@ final class FaultMatrix {
             cells.add(new Cell(Fault.CUT_HALF_WAY, body, Expected.brokenAfterCommit(body).relayedFirst(json
                     ? Replies.CHAT_COMPLETION.substring(0, Replies.CHAT_COMPLETION.length() / 2)
                     : Replies.chunk(0).toString() + Replies.chunk(1) + Replies.chunk(2))));
+            // not a fault but a trap for the proxy: the text is not the end of the stream, its usage settles
+            cells.add(new Cell(Fault.FINAL_EVENT_IN_TEXT, body, Expected.success(Settle.USAGE, json
+                    ? Replies.chatCompletionSaying(FINAL_EVENTS_TEXT) : Replies.streamSaying(FINAL_EVENTS_TEXT))));
+            // the client has the whole answer before the backend's connection breaks: it is complete
+            cells.add(new Cell(Fault.RESET_AFTER_LAST_BYTE, body, Expected.success(
+                    json ? Settle.USAGE : Settle.ESTIMATE, successBody(body))));
             // the idle timeout cuts it, and the backend is told at once
             cells.add(new Cell(Fault.STALL_HALF_WAY, body, Expected.brokenAfterCommit(body).upstreamCancelled()
                     .relayedFirst(json ? Replies.CHAT_COMPLETION.substring(0, Replies.CHAT_COMPLETION.length() / 2)

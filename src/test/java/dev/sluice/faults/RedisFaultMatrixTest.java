@@ -96,9 +96,10 @@ class RedisFaultMatrixTest extends FaultMatrixContract {
     /**
      * Waits until the proxy is back on Redis, which contract §4.5 wants within 5 s of Redis answering again. After a
      * restart ({@code restartedNanos} non-zero), also until 300 ms have passed since: each event loop's kept Redis
-     * connection is tried again at most every 250 ms ({@code RedisLink.RECONNECT_MILLIS}), so one that last tried just
-     * before the restart refuses a command for the rest of those 250 ms, and the admission it refuses goes back to the
-     * failure policy for another probe interval (see the report of the fault matrix).
+     * connection is tried again at most every 250 ms ({@code RedisLink.RECONNECT_MILLIS}), so a loop whose connection
+     * last tried just before the restart refuses its next command for the rest of those 250 ms, even once readiness
+     * says Redis is back; the admission it refuses goes to the failure policy again, for one more probe interval. That
+     * is within §4.5's 5 s, but it would make the next cell's counters be read from the fallback store.
      */
     private static void awaitBackOnRedis(long restartedNanos) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

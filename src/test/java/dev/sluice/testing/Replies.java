@@ -194,6 +194,59 @@ public final class Replies {
         };
     }
 
+    /**
+     * The whole answer — a JSON chat completion, or {@code chunks} events and {@code [DONE]} — then a reset
+     * connection instead of the response's proper end (for a stream: no last chunk of the chunked encoding).
+     */
+    public static TestBackend.Reply wholeThenReset(boolean stream, int chunks) {
+        return (request, received, response) -> {
+            if (stream) {
+                response.setChunked(true).putHeader("content-type", "text/event-stream");
+                for (int i = 0; i < chunks; i++) {
+                    response.write(chunk(i));
+                }
+                response.write("data: [DONE]\n\n");
+            } else {
+                Buffer body = Buffer.buffer(CHAT_COMPLETION);
+                response.putHeader("content-type", "application/json")
+                        .putHeader("content-length", Integer.toString(body.length()));
+                response.write(body);
+            }
+            TestBackend.vertx().setTimer(20, t -> response.reset());
+        };
+    }
+
+    /**
+     * An answer whose text is {@code text} with its usage (5 prompt, 7 completion tokens): a chat completion, or an
+     * event stream of one chunk with the text, then 20 ms later a usage chunk (as {@code stream_options.include_usage}
+     * asks) and {@code [DONE]}.
+     */
+    public static TestBackend.Reply saying(boolean stream, String text) {
+        if (!stream) {
+            return json(200, chatCompletionSaying(text));
+        }
+        return (request, received, response) -> {
+            String events = streamSaying(text);
+            int usage = events.indexOf("\n\n") + 2;
+            response.setChunked(true).putHeader("content-type", "text/event-stream").write(events.substring(0, usage));
+            TestBackend.vertx().setTimer(20, t -> response.end(events.substring(usage)));
+        };
+    }
+
+    /** {@link #CHAT_COMPLETION} with {@code text} as its message. */
+    public static String chatCompletionSaying(String text) {
+        return CHAT_COMPLETION.replace("\"content\":\"hi\"", "\"content\":" + io.vertx.core.json.Json.encode(text));
+    }
+
+    /** The event stream {@link #saying} sends. */
+    public static String streamSaying(String text) {
+        return "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+                + io.vertx.core.json.Json.encode(text) + "}}]}\n\n"
+                + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[],"
+                + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7,\"total_tokens\":12}}\n\n"
+                + "data: [DONE]\n\n";
+    }
+
     /** The bytes {@link #garbageStream()} sends: one event whose data is not JSON. */
     public static final String GARBAGE_EVENTS = "data: <html>not json\n\n";
 
