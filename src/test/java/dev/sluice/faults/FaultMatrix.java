@@ -28,7 +28,11 @@ final class FaultMatrix {
     static final String MODEL = "m";
     static final String REFUSED_MODEL = "refused";
     static final String TRANSLATED_MODEL = "tm";
-    /** {@code m}'s backends with timeouts of seconds: room for the test to break Redis while a backend holds on. */
+    /**
+     * {@code m}'s backends with timeouts of seconds: for the cells whose answer must end by itself (a break is reported
+     * at once, not when a timeout notices it: the cell's time bound is well under these timeouts), and room for the
+     * test to break Redis while a backend holds its answer.
+     */
     static final String PATIENT_MODEL = "m-patient";
     /** Text a model may well write: the SSE lines that end an OpenAI and an Anthropic stream. */
     static final String FINAL_EVENTS_TEXT = "A stream ends with data: [DONE] (OpenAI) or event: message_stop.";
@@ -123,10 +127,11 @@ final class FaultMatrix {
                 return body == Body.JSON ? Replies.jsonHeadersThenClose(20) : Replies.headersThenClose(20);
             }
         },
-        RESET_AFTER_FIRST_BYTE("reset after the first byte", MODEL) {
+        RESET_AFTER_FIRST_BYTE("reset after the first byte", PATIENT_MODEL) {
             @Override
             TestBackend.Reply reply(Body body) {
-                return body == Body.JSON ? Replies.jsonCut(1, 0) : Replies.sseBreaking(5, 0, 1);
+                // the connection closes in the tick its first byte (chunk) goes out: the proxy reads both together
+                return body == Body.JSON ? Replies.jsonCut(1, 0) : Replies.sseClosedAfterFirstChunk();
             }
         },
         HTTP_500("500", MODEL) {
@@ -168,7 +173,7 @@ final class FaultMatrix {
                 return GARBAGE.reply(body);
             }
         },
-        CUT_HALF_WAY("cut half way", MODEL) {
+        CUT_HALF_WAY("cut half way", PATIENT_MODEL) {
             @Override
             TestBackend.Reply reply(Body body) {
                 return body == Body.JSON ? Replies.jsonCut(Replies.CHAT_COMPLETION.length() / 2, 30)
@@ -181,7 +186,7 @@ final class FaultMatrix {
                 return Replies.saying(body == Body.STREAM, FINAL_EVENTS_TEXT);
             }
         },
-        RESET_AFTER_LAST_BYTE("reset after the last byte", MODEL) {
+        RESET_AFTER_LAST_BYTE("reset after the last byte", PATIENT_MODEL) {
             @Override
             TestBackend.Reply reply(Body body) {
                 return Replies.wholeThenReset(body == Body.STREAM, 3);
@@ -531,8 +536,8 @@ final class FaultMatrix {
             cells.add(new Cell(Fault.RESET_AFTER_HEADERS, body,
                     Expected.error(502, "server_error", "backend_connect_error")
                             .attempts(2, "backend_connect_error").retried("backend_connect_error")));
-            // never retried once a byte reached the client (§6.3)
-            cells.add(new Cell(Fault.RESET_AFTER_FIRST_BYTE, body, Expected.brokenAfterCommit(body)
+            // never retried once a byte reached the client (§6.3); the break is reported at once, not by a timeout
+            cells.add(new Cell(Fault.RESET_AFTER_FIRST_BYTE, body, Expected.brokenAfterCommit(body).within(2_000)
                     .relayedFirst(json ? Replies.CHAT_COMPLETION.substring(0, 1) : Replies.chunk(0).toString())));
             // a 500 is not retried (§6.3)
             cells.add(new Cell(Fault.HTTP_500, body, Expected.error(502, "server_error", "backend_http_error")
@@ -554,7 +559,7 @@ final class FaultMatrix {
                             .attempts(2, "invalid_provider_response").retried("invalid_provider_response")
                     // a stream is translated as it arrives: its 200 is out, it ends with the error event (§9, §6.4)
                     : Expected.brokenAfterCommit(body).relayedFirst("")));
-            cells.add(new Cell(Fault.CUT_HALF_WAY, body, Expected.brokenAfterCommit(body).relayedFirst(json
+            cells.add(new Cell(Fault.CUT_HALF_WAY, body, Expected.brokenAfterCommit(body).within(2_000).relayedFirst(json
                     ? Replies.CHAT_COMPLETION.substring(0, Replies.CHAT_COMPLETION.length() / 2)
                     : Replies.chunk(0).toString() + Replies.chunk(1) + Replies.chunk(2))));
             // not a fault but a trap for the proxy: the text is not the end of the stream, its usage settles
@@ -562,7 +567,7 @@ final class FaultMatrix {
                     ? Replies.chatCompletionSaying(FINAL_EVENTS_TEXT) : Replies.streamSaying(FINAL_EVENTS_TEXT))));
             // the client has the whole answer before the backend's connection breaks: it is complete
             cells.add(new Cell(Fault.RESET_AFTER_LAST_BYTE, body, Expected.success(
-                    json ? Settle.USAGE : Settle.ESTIMATE, successBody(body))));
+                    json ? Settle.USAGE : Settle.ESTIMATE, successBody(body)).within(2_000)));
             // the idle timeout cuts it, and the backend is told at once
             cells.add(new Cell(Fault.STALL_HALF_WAY, body, Expected.brokenAfterCommit(body).upstreamCancelled()
                     .relayedFirst(json ? Replies.CHAT_COMPLETION.substring(0, Replies.CHAT_COMPLETION.length() / 2)
