@@ -277,10 +277,6 @@ final class FaultMatrix {
             return storeBreak;
         }
 
-        boolean redis() {
-            return storeBreak != StoreBreak.NONE;
-        }
-
         @Override
         public String toString() {
             return label;
@@ -290,7 +286,6 @@ final class FaultMatrix {
         private static TestBackend.Reply longAnswer(Body body) {
             return body == Body.JSON ? Replies.jsonInParts(20, 50) : Replies.sse(20, 50);
         }
-
     }
 
     /** How the answer ends for the client. */
