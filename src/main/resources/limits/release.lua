@@ -2,8 +2,8 @@
 -- KEYS[1] in-flight leases   KEYS[2] tokens of the minute the reservation was made in   KEYS[3] credit balance
 -- KEYS[4] (only with ARGV[5] = 1) request count of the quota window the request was counted in
 -- ARGV[1] lease id   ARGV[2] tokens: actual minus reserved   ARGV[3] credits: reserved minus actual (micro)
--- ARGV[4] 1 when this release is sent again after a failure and may already have run: it settles only if the lease
---         still held its slot, so that nothing is settled twice
+-- ARGV[4] 1 when the lease holds a slot: the release settles only if it still held it, so that a release that timed
+--         out, run late, and its copy sent again settle once between them, whichever Redis runs first
 -- ARGV[5] 1 to take the request back out of its quota window too (an admission answered after the proxy gave up on it)
 local held = redis.call('ZREM', KEYS[1], ARGV[1])
 if ARGV[4] == '1' and held == 0 then

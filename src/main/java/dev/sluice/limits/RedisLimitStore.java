@@ -51,7 +51,8 @@ import org.jboss.logging.Logger;
  * seconds while the cluster is down, a paused server answers when it resumes) is taken back at once: its slot, its
  * reservations and its request count;
  * <li>a release that fails is sent again every {@value #RETRY_MILLIS} ms until Redis answers it, for a lease that
- * holds a slot (the resent release settles only if the slot was still held, so it never settles twice).
+ * holds a slot. Every release of such a lease settles only if it still held its slot: a release that timed out may
+ * still run, before or after its copy (they may go on two connections), and only the first to run settles.
  * </ul>
  */
 public final class RedisLimitStore implements LimitStore {
@@ -177,17 +178,15 @@ public final class RedisLimitStore implements LimitStore {
 
     @Override
     public Future<Void> release(Lease lease, long actualTokens, long actualCostMicros) {
-        return bounded(releaseCall(lease, actualTokens, actualCostMicros, false, -1), null)
+        return bounded(releaseCall(lease, actualTokens, actualCostMicros, -1), null)
                 .onFailure(failure -> keepForRetry(new UnsentRelease(lease, actualTokens, actualCostMicros, -1,
                         System.nanoTime()), failure)).mapEmpty();
     }
 
     /**
-     * @param again whether this release may already have run: it then settles only if the lease still held its slot
      * @param uncountWindow the quota window to take the request back out of, or -1
      */
-    private Future<Response> releaseCall(Lease lease, long actualTokens, long actualCostMicros, boolean again,
-            long uncountWindow) {
+    private Future<Response> releaseCall(Lease lease, long actualTokens, long actualCostMicros, long uncountWindow) {
         String account = lease.limits().account();
         long tokenDelta = lease.limits().tokensPerMinute() != null ? actualTokens - lease.reservedTokens() : 0;
         long refund = lease.limits().credits() != null ? lease.reservedCostMicros() - actualCostMicros : 0;
@@ -195,7 +194,9 @@ public final class RedisLimitStore implements LimitStore {
                 ? new String[] {Keys.inflight(account), Keys.tokens(account, lease.tokenWindowStart()), Keys.credits(account)}
                 : new String[] {Keys.inflight(account), Keys.tokens(account, lease.tokenWindowStart()), Keys.credits(account),
                     Keys.quota(account, uncountWindow)};
-        String[] args = {lease.id(), Long.toString(tokenDelta), Long.toString(refund), again ? "1" : "0",
+        // a lease that holds a slot settles with the release that frees it, once, whichever copy Redis runs first
+        boolean holdsSlot = lease.limits().concurrency() != null;
+        String[] args = {lease.id(), Long.toString(tokenDelta), Long.toString(refund), holdsSlot ? "1" : "0",
             uncountWindow < 0 ? "0" : "1"};
         return eval(release, keys, args);
     }
@@ -208,7 +209,7 @@ public final class RedisLimitStore implements LimitStore {
         long window = lease.limits().requestsPerWindow() != null ? quotaWindowStart : -1;
         LOGGER.debugf("Redis admitted lease %s of account %s after redis-timeout; taking it back", lease.id(),
                 lease.limits().account());
-        bounded(releaseCall(lease, 0, 0, false, window), null).onFailure(failure -> keepForRetry(
+        bounded(releaseCall(lease, 0, 0, window), null).onFailure(failure -> keepForRetry(
                 new UnsentRelease(lease, 0, 0, window, System.nanoTime()), failure));
     }
 
@@ -269,7 +270,7 @@ public final class RedisLimitStore implements LimitStore {
         if (System.nanoTime() - pending.sinceNanos() > TimeUnit.MILLISECONDS.toNanos(RETRY_FOR_MILLIS)) {
             return Future.succeededFuture(); // its lease has expired: the slot freed itself
         }
-        return bounded(releaseCall(pending.lease(), pending.actualTokens(), pending.actualCostMicros(), true,
+        return bounded(releaseCall(pending.lease(), pending.actualTokens(), pending.actualCostMicros(),
                 pending.uncountWindow()), null)
                 .<Void>mapEmpty().onFailure(failure -> {
                     if (transientFailure(failure)) {

@@ -37,9 +37,14 @@ final class Relay {
     static final String ATTEMPTS_HEADER = "x-sluice-attempts";
     /** The model that answered a request whose model the proxy chose (contract §6.7). */
     static final String MODEL_HEADER = "x-sluice-model";
-    /** The last event of an OpenAI stream and of an Anthropic one: the answer is complete for the client. */
-    private static final byte[] OPENAI_DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] ANTHROPIC_STOP = "message_stop".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * The lines that end an OpenAI stream and an Anthropic one (with and without the optional space of SSE): once one
+     * went out, the answer is complete for the client. Lines, not text: a model may write "[DONE]" in its answer.
+     */
+    private static final byte[][] FINAL_LINES = {
+        "data: [DONE]".getBytes(StandardCharsets.US_ASCII), "data:[DONE]".getBytes(StandardCharsets.US_ASCII),
+        "event: message_stop".getBytes(StandardCharsets.US_ASCII),
+        "event:message_stop".getBytes(StandardCharsets.US_ASCII)};
 
     private final Vertx vertx;
     private final Finish finish;
@@ -63,6 +68,14 @@ final class Relay {
     /** True once the status line is set: from then on the client is being answered and usage settles. */
     private boolean started;
     private boolean ending;
+    /** True when the stream's bytes so far end a line: the next chunk may start with an SSE field. */
+    private boolean atLineStart = true;
+    /** True while the stream's final event waits for the account's release before it goes out. */
+    private boolean finalEventHeld;
+    /** True once the stream's final event went out: whatever the backend does next, the client's answer is whole. */
+    private boolean finalEventSent;
+    /** True when the backend broke or stalled after its final event had come. */
+    private boolean stoppedAfterFinalEvent;
 
     Relay(Vertx vertx, Finish finish, Exchange exchange, UpstreamResult.Answered result) {
         this.vertx = vertx;
@@ -126,7 +139,7 @@ final class Relay {
         idle = answer.watchdog();
         idle.retarget(answer.model().upstream().idleTimeout().toMillis(), () -> {
             // ended first, so that the reset below (which fails the response's end future) is not taken for a break
-            failMidStream(UpstreamFailure.timeout("no chunk within the idle timeout"),
+            backendStopped(UpstreamFailure.timeout("no chunk within the idle timeout"),
                     "The backend's stream stalled for longer than the idle timeout.");
             answer.cancel();
         });
@@ -149,10 +162,10 @@ final class Relay {
             }
         });
         from.endHandler(end -> complete(null, true));
-        from.exceptionHandler(failure -> failMidStream(failure, "The backend's stream broke off before it was complete."));
+        from.exceptionHandler(failure -> backendStopped(failure, "The backend's stream broke off before it was complete."));
         // a break that came after the first chunk and before this relay took the response over went to the backend
         // call's handler, which no longer listened: the response's end future still holds it
-        from.end().onFailure(failure -> failMidStream(failure, "The backend's stream broke off before it was complete."));
+        from.end().onFailure(failure -> backendStopped(failure, "The backend's stream broke off before it was complete."));
         from.resume();
     }
 
@@ -192,18 +205,32 @@ final class Relay {
                 complete(chunk, false);
                 return true;
             }
-        } else if (holds && eventStream && isFinalEvent(chunk)) {
+        }
+        boolean finalEvent = eventStream && (holds || translator == null) && endsStream(chunk);
+        if (finalEvent && holds) {
             // the client has its answer with this event: free the slot before it can send its next request
             answer.response().pause();
+            finalEventHeld = true;
             finish.release(exchange, true, answer.model()).onComplete(released -> {
-                if (!ending && !pass(chunk)) {
+                finalEventHeld = false;
+                if (ending || pass(chunk)) {
+                    return;
+                }
+                finalEventSent = true;
+                if (stoppedAfterFinalEvent) {
+                    complete(null, true);
+                } else {
                     answer.response().resume();
                 }
             });
             // the release may have completed at once (local store) and the chunk ended the answer
             return ending;
         }
-        return pass(chunk);
+        if (pass(chunk)) {
+            return true;
+        }
+        finalEventSent |= finalEvent;
+        return false;
     }
 
     /**
@@ -242,20 +269,39 @@ final class Relay {
                 exchange.response()::end);
     }
 
-    private static boolean isFinalEvent(Buffer chunk) {
-        return contains(chunk, OPENAI_DONE) || contains(chunk, ANTHROPIC_STOP);
+    /**
+     * True when {@code chunk} holds a line that ends the stream ({@link #FINAL_LINES}): at the start of a line, and
+     * ending there (or with the chunk). Call for every chunk of the stream, in order: it follows where lines start.
+     */
+    private boolean endsStream(Buffer chunk) {
+        int length = chunk.length();
+        boolean found = false;
+        for (int i = 0; i < length && !found; i++) {
+            if (i == 0 ? atLineStart : chunk.getByte(i - 1) == '\n') {
+                found = finalLineAt(chunk, i);
+            }
+        }
+        if (length > 0) {
+            atLineStart = chunk.getByte(length - 1) == '\n';
+        }
+        return found;
     }
 
-    private static boolean contains(Buffer chunk, byte[] needle) {
-        int last = chunk.length() - needle.length;
+    private static boolean finalLineAt(Buffer chunk, int at) {
         outer:
-        for (int i = 0; i <= last; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (chunk.getByte(i + j) != needle[j]) {
+        for (byte[] line : FINAL_LINES) {
+            int end = at + line.length;
+            if (end > chunk.length()) {
+                continue;
+            }
+            for (int j = 0; j < line.length; j++) {
+                if (chunk.getByte(at + j) != line[j]) {
                     continue outer;
                 }
             }
-            return true;
+            if (end == chunk.length() || chunk.getByte(end) == '\n' || chunk.getByte(end) == '\r') {
+                return true;
+            }
         }
         return false;
     }
@@ -305,6 +351,26 @@ final class Relay {
         failMidStream(new IllegalStateException("the proxy is shutting down"),
                 "The proxy is shutting down; the stream was cut.");
         answer.cancel();
+    }
+
+    /**
+     * The backend's stream broke or stalled. Before its final event, that cuts the client's answer (the error event);
+     * after it, the client's answer is whole: it ends as complete, and the backend's bad ending is only logged.
+     */
+    private void backendStopped(Throwable failure, String message) {
+        if (ending) {
+            return;
+        }
+        if (!finalEventSent && !finalEventHeld) {
+            failMidStream(failure, message);
+            return;
+        }
+        LOGGER.debugf("request_id=%s backend=%s stream stopped after its final event: %s", exchange.requestId(),
+                answer.backend().name(), failure.getMessage());
+        stoppedAfterFinalEvent = true;
+        if (!finalEventHeld) {
+            complete(null, true);
+        }
     }
 
     private void failMidStream(Throwable failure, String message) {

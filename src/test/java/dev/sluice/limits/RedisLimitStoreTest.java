@@ -68,6 +68,36 @@ class RedisLimitStoreTest extends LimitStoreContract {
         assertThat(usage(limits, T0).inFlight()).isEqualTo(2);
     }
 
+    /**
+     * A release that timed out is sent again while Redis may still run the first one later, and with two connections
+     * Redis may run the copy first (the fault matrix's "Redis frozen while the backend answers" saw it). Whichever
+     * runs first, the request settles once: its refund is not given twice.
+     */
+    @Test
+    void aReleaseAndItsResendSettleOnceWhicheverRedisRunsFirst() throws Exception {
+        // given: a request holding a slot and 600,000 micro-credits, whose release was sent again after a timeout
+        AccountLimits limits = account(2, null, null, null, null, 1.0);
+        Decision admitted = admit(limits, T0, 0, 600_000);
+        Lease lease = leaseOf(limits, admitted, T0, 0, 600_000);
+        String release;
+        try (java.io.InputStream in = RedisLimitStore.class.getResourceAsStream("/limits/release.lua")) {
+            release = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        try (RespClient redis = server.client()) {
+            // the copy (sent again: settles only if the slot was held) runs first: it used 100,000
+            redis.command("EVAL", release, "3", RedisLimitStore.Keys.inflight(limits.account()),
+                    RedisLimitStore.Keys.tokens(limits.account(), lease.tokenWindowStart()),
+                    RedisLimitStore.Keys.credits(limits.account()), lease.id(), "0", "500000", "1", "0");
+        }
+
+        // when: the first release runs after it
+        await(store.release(lease, 0, 100_000));
+
+        // then: settled once
+        assertThat(usage(limits, T0).creditsMicros()).isEqualTo(900_000);
+        assertThat(usage(limits, T0).inFlight()).isZero();
+    }
+
     @Test
     void keysExpireWithTheirWindows() {
         AccountLimits limits = account(5, 100L, null, null, 1000L, null);

@@ -100,6 +100,162 @@ public final class Replies {
                 .end("<html>not json");
     }
 
+    /**
+     * A 200 JSON chat completion whose {@code content-length} declares the whole body, but whose connection closes
+     * {@code delayMillis} after its first {@code bytes} bytes: a backend that dies half way through a non-streamed
+     * answer.
+     */
+    public static TestBackend.Reply jsonCut(int bytes, long delayMillis) {
+        return (request, received, response) -> {
+            Buffer body = Buffer.buffer(CHAT_COMPLETION);
+            response.putHeader("content-type", "application/json")
+                    .putHeader("content-length", Integer.toString(body.length()));
+            response.write(body.getBuffer(0, bytes));
+            if (delayMillis <= 0) {
+                request.connection().close();
+            } else {
+                TestBackend.vertx().setTimer(delayMillis, t -> request.connection().close());
+            }
+        };
+    }
+
+    /** A 200 JSON chat completion that stops after its first {@code bytes} bytes and never ends. */
+    public static TestBackend.Reply jsonStalling(int bytes) {
+        return (request, received, response) -> {
+            Buffer body = Buffer.buffer(CHAT_COMPLETION);
+            response.putHeader("content-type", "application/json")
+                    .putHeader("content-length", Integer.toString(body.length()));
+            response.write(body.getBuffer(0, bytes));
+        };
+    }
+
+    /** A 200 JSON chat completion (its whole length declared) sent in {@code parts} pieces, {@code gapMillis} apart. */
+    public static TestBackend.Reply jsonInParts(int parts, long gapMillis) {
+        return (request, received, response) -> {
+            Buffer body = Buffer.buffer(CHAT_COMPLETION);
+            response.putHeader("content-type", "application/json")
+                    .putHeader("content-length", Integer.toString(body.length()));
+            sendParts(response, body, 0, (body.length() + parts - 1) / parts, gapMillis);
+        };
+    }
+
+    private static void sendParts(HttpServerResponse response, Buffer body, int from, int size, long gapMillis) {
+        if (response.closed()) {
+            return;
+        }
+        int to = Math.min(body.length(), from + size);
+        if (to == body.length()) {
+            response.end(body.getBuffer(from, to));
+            return;
+        }
+        response.write(body.getBuffer(from, to));
+        TestBackend.vertx().setTimer(gapMillis, t -> sendParts(response, body, to, size, gapMillis));
+    }
+
+    /**
+     * Status 200 and the headers of a JSON chat completion (its length declared) at once, then nothing for
+     * {@code delayMillis}, then a closed connection: not one byte of the body.
+     */
+    public static TestBackend.Reply jsonHeadersThenClose(long delayMillis) {
+        return (request, received, response) -> {
+            response.putHeader("content-type", "application/json")
+                    .putHeader("content-length", Integer.toString(Buffer.buffer(CHAT_COMPLETION).length()));
+            response.write(Buffer.buffer()); // flushes the headers
+            TestBackend.vertx().setTimer(delayMillis, t -> request.connection().close());
+        };
+    }
+
+    /** Answers with {@code then} once {@code gate} completes (the test says when), not before. */
+    public static TestBackend.Reply gated(java.util.concurrent.CompletionStage<?> gate, TestBackend.Reply then) {
+        return (request, received, response) -> {
+            io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+            gate.whenComplete((done, failed) -> context.runOnContext(go -> {
+                if (!response.closed()) {
+                    then.answer(request, received, response);
+                }
+            }));
+        };
+    }
+
+    /**
+     * An event stream whose first chunk goes out at once and whose {@code chunks - 1} others, then {@code [DONE]}, go
+     * out once {@code gate} completes.
+     */
+    public static TestBackend.Reply sseGated(java.util.concurrent.CompletionStage<?> gate, int chunks) {
+        return (request, received, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            response.write(chunk(0));
+            io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+            gate.whenComplete((done, failed) -> context.runOnContext(go -> {
+                if (!response.closed()) {
+                    sendChunks(response, 1, chunks, 0, -1, new AtomicBoolean());
+                }
+            }));
+        };
+    }
+
+    /**
+     * The whole answer — a JSON chat completion, or {@code chunks} events and {@code [DONE]} — then a reset
+     * connection instead of the response's proper end (for a stream: no last chunk of the chunked encoding).
+     */
+    public static TestBackend.Reply wholeThenReset(boolean stream, int chunks) {
+        return (request, received, response) -> {
+            if (stream) {
+                response.setChunked(true).putHeader("content-type", "text/event-stream");
+                for (int i = 0; i < chunks; i++) {
+                    response.write(chunk(i));
+                }
+                response.write("data: [DONE]\n\n");
+            } else {
+                Buffer body = Buffer.buffer(CHAT_COMPLETION);
+                response.putHeader("content-type", "application/json")
+                        .putHeader("content-length", Integer.toString(body.length()));
+                response.write(body);
+            }
+            TestBackend.vertx().setTimer(20, t -> response.reset());
+        };
+    }
+
+    /**
+     * An answer whose text is {@code text} with its usage (5 prompt, 7 completion tokens): a chat completion, or an
+     * event stream of one chunk with the text, then 20 ms later a usage chunk (as {@code stream_options.include_usage}
+     * asks) and {@code [DONE]}.
+     */
+    public static TestBackend.Reply saying(boolean stream, String text) {
+        if (!stream) {
+            return json(200, chatCompletionSaying(text));
+        }
+        return (request, received, response) -> {
+            String events = streamSaying(text);
+            int usage = events.indexOf("\n\n") + 2;
+            response.setChunked(true).putHeader("content-type", "text/event-stream").write(events.substring(0, usage));
+            TestBackend.vertx().setTimer(20, t -> response.end(events.substring(usage)));
+        };
+    }
+
+    /** {@link #CHAT_COMPLETION} with {@code text} as its message. */
+    public static String chatCompletionSaying(String text) {
+        return CHAT_COMPLETION.replace("\"content\":\"hi\"", "\"content\":" + io.vertx.core.json.Json.encode(text));
+    }
+
+    /** The event stream {@link #saying} sends. */
+    public static String streamSaying(String text) {
+        return "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+                + io.vertx.core.json.Json.encode(text) + "}}]}\n\n"
+                + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[],"
+                + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7,\"total_tokens\":12}}\n\n"
+                + "data: [DONE]\n\n";
+    }
+
+    /** The bytes {@link #garbageStream()} sends: one event whose data is not JSON. */
+    public static final String GARBAGE_EVENTS = "data: <html>not json\n\n";
+
+    /** A 200 event stream whose one event is not JSON, then its end. */
+    public static TestBackend.Reply garbageStream() {
+        return (request, received, response) -> response.putHeader("content-type", "text/event-stream")
+                .end(GARBAGE_EVENTS);
+    }
+
     public static Buffer chunk(int index) {
         return Buffer.buffer("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
                 + "\"delta\":{\"content\":\"tok" + index + "\"}}]}\n\n");

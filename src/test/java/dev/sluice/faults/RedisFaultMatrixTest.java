@@ -1,0 +1,123 @@
+package dev.sluice.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.testing.InjectRedis;
+import dev.sluice.testing.Management;
+import dev.sluice.testing.RedisResource;
+import dev.sluice.testing.RespClient;
+import dev.sluice.testing.TestRedis;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+
+/**
+ * The fault matrix with the limits in a real Redis server ({@code sluice.limits.store: redis},
+ * {@code redis-failure: local}, a 100 ms Redis timeout), plus the cells where Redis itself fails: killed (SIGKILL),
+ * frozen (SIGSTOP) and restarted, before the request and while its backend answers.
+ */
+@QuarkusTest
+@TestProfile(RedisFaultMatrixTest.Profile.class)
+class RedisFaultMatrixTest extends FaultMatrixContract {
+
+    public static class Profile extends FaultMatrixProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            List<TestResourceEntry> resources = super.testResources();
+            resources.add(RedisResource.entry());
+            return resources;
+        }
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            Map<String, String> config = super.getConfigOverrides();
+            config.put("sluice.limits.store", "redis");
+            config.put("sluice.limits.redis-failure", "local");
+            config.put("sluice.limits.redis-timeout", "100ms");
+            return config;
+        }
+    }
+
+    @InjectRedis
+    TestRedis redis;
+
+    static Stream<FaultMatrix.Cell> cells() {
+        return FaultMatrix.cells(true).stream();
+    }
+
+    /** True while the Redis process is killed (and must be started again). */
+    private boolean killed;
+
+    @Override
+    void breakStore(FaultMatrix.Cell cell) {
+        switch (cell.fault()) {
+            case REDIS_KILLED, REDIS_KILLED_MID_REQUEST -> kill();
+            case REDIS_FROZEN, REDIS_FROZEN_MID_REQUEST -> redis.freeze();
+            case REDIS_RESTARTED -> {
+                kill();
+                // the proxy notices (its kept connections are gone), then Redis comes back, empty
+                Ledger.read(cell);
+                repairStore();
+            }
+            default -> super.breakStore(cell);
+        }
+    }
+
+    private void kill() {
+        redis.kill();
+        killed = true;
+    }
+
+    @Override
+    void repairStore() {
+        long started = System.nanoTime();
+        boolean restarted = killed;
+        redis.startProcess();
+        killed = false;
+        redis.thaw();
+        awaitBackOnRedis(restarted ? started : 0);
+    }
+
+    @AfterEach
+    void redisBack() {
+        repairStore();
+        try (RespClient client = redis.client()) {
+            for (Object key : (List<?>) client.command("KEYS", "sluice:*:inflight")) {
+                assertThat(client.number("ZCARD", key.toString())).as("slots held in Redis under %s", key).isZero();
+            }
+        }
+    }
+
+    /**
+     * Waits until the proxy is back on Redis, which contract §4.5 wants within 5 s of Redis answering again. After a
+     * restart ({@code restartedNanos} non-zero), also until 300 ms have passed since: each event loop's kept Redis
+     * connection is tried again at most every 250 ms ({@code RedisLink.RECONNECT_MILLIS}), so a loop whose connection
+     * last tried just before the restart refuses its next command for the rest of those 250 ms, even once readiness
+     * says Redis is back; the admission it refuses goes to the failure policy again, for one more probe interval. That
+     * is within §4.5's 5 s, but it would make the next cell's counters be read from the fallback store.
+     */
+    private static void awaitBackOnRedis(long restartedNanos) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long settled = restartedNanos == 0 ? 0 : restartedNanos + TimeUnit.MILLISECONDS.toNanos(300);
+        String mode = null;
+        while (System.nanoTime() < deadline) {
+            JsonPath health = Management.given().get("/q/health/ready").then().extract().jsonPath();
+            mode = health.getString("checks.find { it.name == 'limit-store' }.data.mode");
+            if ("redis".equals(mode) && System.nanoTime() - settled >= 0) {
+                return;
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        throw new AssertionError("not back on Redis within 5 s of it answering: limit-store mode " + mode);
+    }
+}
