@@ -39,7 +39,7 @@ public final class UpstreamClients {
         HttpClientOptions verifyingOptions = baseOptions(upstream).setVerifyHost(true);
         upstream.tls().caFile()
                 .ifPresent(file -> verifyingOptions.setTrustOptions(new PemTrustOptions().addCertPath(file.trim())));
-        verifying = vertx.createHttpClient(verifyingOptions, pool);
+        verifying = build(vertx, verifyingOptions, pool);
         List<Backend> unverified = new ArrayList<>();
         for (Backend backend : catalog.backends()) {
             if (backend.insecureTls()) {
@@ -49,13 +49,25 @@ public final class UpstreamClients {
         if (unverified.isEmpty()) {
             insecure = null;
         } else {
-            insecure = vertx.createHttpClient(baseOptions(upstream).setTrustAll(true).setVerifyHost(false), pool);
+            insecure = build(vertx, baseOptions(upstream).setTrustAll(true).setVerifyHost(false), pool);
             for (Backend backend : unverified) {
                 LOGGER.warnf("backend=%s model=%s host=%s tls.insecure=true: its TLS certificate and host name are "
                         + "NOT verified; anyone on the path to it can read and change its traffic", backend.name(),
                         backend.model(), backend.host());
             }
         }
+    }
+
+    /**
+     * A backend that resets its connection fails the request on it (a {@code backend_connect_error}, retried, or a
+     * broken stream), which the request's own handlers report; a connection without an exception handler of its own
+     * would also be logged by Vert.x at ERROR, once per reset.
+     */
+    private static HttpClient build(Vertx vertx, HttpClientOptions options, PoolOptions pool) {
+        return vertx.httpClientBuilder().with(options).with(pool)
+                .withConnectHandler(connection -> connection.exceptionHandler(failure -> LOGGER.debugf(
+                        "upstream connection to %s failed: %s", connection.remoteAddress(), failure.getMessage())))
+                .build();
     }
 
     /** The options every client shares: keep-alive pooling, timeouts, SNI always sent, no decompression. */

@@ -94,6 +94,18 @@ public final class Replies {
         return (request, received, response) -> request.connection().close();
     }
 
+    /**
+     * Resets the connection without answering: a TCP RST (SO_LINGER 0, then close), as a crashing backend or a proxy in
+     * front of one sends it, rather than {@link #reset()}'s orderly close.
+     */
+    public static TestBackend.Reply tcpReset() {
+        return (request, received, response) -> {
+            io.netty.channel.Channel channel = ((io.vertx.core.net.impl.ConnectionBase) request.connection()).channel();
+            channel.config().setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
+            channel.close();
+        };
+    }
+
     /** A 200 whose body is not JSON. */
     public static TestBackend.Reply garbage() {
         return (request, received, response) -> response.putHeader("content-type", "application/json")

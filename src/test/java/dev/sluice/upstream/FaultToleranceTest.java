@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.nullValue;
 
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
+import dev.sluice.testing.ErrorLog;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.Replies;
 import io.quarkus.test.junit.QuarkusTest;
@@ -255,5 +256,20 @@ class FaultToleranceTest {
         openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions")
                 .then().statusCode(502).body("error.code", equalTo("backend_connect_error"))
                 .body("error.attempts", hasSize(2));
+    }
+
+    @Test
+    void aTcpResetBeforeAnyAnswerIsRetriedAndAnsweredWithoutAnErrorLogLine() {
+        backends.get("a").reply(Replies.tcpReset());
+        backends.get("b").reply(Replies.tcpReset());
+        try (ErrorLog errors = ErrorLog.open()) {
+            for (int i = 0; i < 5; i++) {
+                openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions")
+                        .then().statusCode(502).body("error.code", equalTo("backend_connect_error"))
+                        .body("error.attempts", hasSize(2));
+            }
+            // a backend's reset is a backend_connect_error, answered and retried: not an ERROR of the proxy
+            assertThat(errors.lines()).isEmpty();
+        }
     }
 }
