@@ -769,12 +769,14 @@ scenario_startup() {
   stop_all
   : >"$dir/startup.txt"
   for variant in $STARTUP_VARIANTS; do
-    local first rss cpu loads
+    local first rss cpu anon file loads
     first=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'first_answer_ms=[0-9.]*' | cut -d= -f2 | median_min)
     rss=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'rss_idle_mib=[0-9.]*' | cut -d= -f2 | median_min)
     cpu=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'cpu_ms=[0-9.]*' | cut -d= -f2 | median_min)
+    anon=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'rss_anon_mib=[0-9.]*' | cut -d= -f2 | median_min)
+    file=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'rss_file_mib=[0-9.]*' | cut -d= -f2 | median_min)
     loads=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'load1=[0-9.]*' | cut -d= -f2 | sort -g | sed -n '1p;$p' | paste -sd-)
-    echo "STARTUP_$variant runs=$(grep -c "variant=$variant .*first_answer_ms" "$dir/runs.txt") first_answer_median_ms=${first% *} first_answer_min_ms=${first#* } rss_idle_median_mib=${rss% *} rss_idle_min_mib=${rss#* } cpu_median_ms=${cpu% *} load1=${loads:-n/a} idle_secs=$STARTUP_IDLE_SECS" \
+    echo "STARTUP_$variant runs=$(grep -c "variant=$variant .*first_answer_ms" "$dir/runs.txt") first_answer_median_ms=${first% *} first_answer_min_ms=${first#* } rss_idle_median_mib=${rss% *} rss_idle_min_mib=${rss#* } rss_anon_median_mib=${anon% *} rss_file_median_mib=${file% *} cpu_median_ms=${cpu% *} load1=${loads:-n/a} idle_secs=$STARTUP_IDLE_SECS" \
       | tee -a "$dir/startup.txt" >&2
   done
   local aot_first aot_rss

@@ -7,11 +7,12 @@
 // http://127.0.0.1:PORT/v1/chat/completions on a new connection every STARTUP_POLL_MS (2) ms until one answers 200
 // (refused connections and other answers are retried). Prints one line:
 //
-//   STARTUP first_answer_ms=… cpu_ms=… rss_idle_mib=… rss_peak_mib=… attempts=… pid=…
+//   STARTUP first_answer_ms=… cpu_ms=… rss_idle_mib=… rss_anon_mib=… rss_file_mib=… rss_peak_mib=… attempts=… pid=…
 //
 // first_answer_ms: from just before the spawn to the end of that 200 answer; cpu_ms: the process's user + system
-// time by then; rss_idle_mib: its VmRSS STARTUP_IDLE_SECS (5) s after that answer, with nothing else sent;
-// rss_peak_mib: its VmHWM then. Then it stops the process (SIGTERM, SIGKILL after 15 s) and exits; it gives up after
+// time by then; rss_idle_mib: its VmRSS STARTUP_IDLE_SECS (5) s after that answer, with nothing else sent, of which
+// rss_anon_mib (heap, metaspace, stacks...) and rss_file_mib (mapped files: the jars, libjvm, the AOT cache, which
+// processes mapping the same file share); rss_peak_mib: its VmHWM then. Then it stops the process (SIGTERM, SIGKILL after 15 s) and exits; it gives up after
 // STARTUP_TIMEOUT_SECS (60) without a 200 (STARTUP failed=…, exit 1). The process is this one's child, in its session.
 'use strict';
 const fs = require('fs');
@@ -67,9 +68,10 @@ function attempt() {
       const first = ms(process.hrtime.bigint());
       const cpu = cpuMs(child.pid);
       setTimeout(() => {
-        const rss = statusKib(child.pid, 'VmRSS') / 1024, peak = statusKib(child.pid, 'VmHWM') / 1024;
-        finish(`first_answer_ms=${first.toFixed(0)} cpu_ms=${cpu.toFixed(0)} rss_idle_mib=${rss.toFixed(1)} ` +
-          `rss_peak_mib=${peak.toFixed(1)} attempts=${attempts} pid=${child.pid}`);
+        const mib = (field) => (statusKib(child.pid, field) / 1024).toFixed(1);
+        finish(`first_answer_ms=${first.toFixed(0)} cpu_ms=${cpu.toFixed(0)} rss_idle_mib=${mib('VmRSS')} ` +
+          `rss_anon_mib=${mib('RssAnon')} rss_file_mib=${mib('RssFile')} rss_peak_mib=${mib('VmHWM')} ` +
+          `attempts=${attempts} pid=${child.pid}`);
       }, IDLE_SECS * 1000);
     });
   });
