@@ -21,7 +21,8 @@
 #               default list (about 2 minutes)
 #   startup     start-up to the first answer and idle RSS: JDK 17 and JDK 25 on the plain jar, JDK 25 on the AOT build
 #               without and with its cache (-Paot), STARTUP_RUNS starts each, round-robin, each when the 1-minute load
-#               average is at most STARTUP_MAX_LOAD; not in the default list (about 3 minutes, plus the AOT build)
+#               average is at most STARTUP_MAX_LOAD and the machine idle; not in the default list (about 3 minutes on a
+#               quiet machine, plus the AOT build)
 #
 # Every server listens on 127.0.0.1 only; everything started here is stopped on exit; every load is bounded in time.
 set -uo pipefail
@@ -82,6 +83,7 @@ TAIL_PORTS=(18010 18011)                       # the tail backend: one process, 
 STARTUP_RUNS=${STARTUP_RUNS:-5}                # starts per variant
 STARTUP_IDLE_SECS=${STARTUP_IDLE_SECS:-5}      # idle RSS this long after the first answer
 STARTUP_MAX_LOAD=${STARTUP_MAX_LOAD:-1.5}      # a start waits until the 1-minute load average is at most this...
+STARTUP_MIN_IDLE=${STARTUP_MIN_IDLE:-90}       # ...and the machine at least this % idle over 2 s (the load average lags)...
 STARTUP_LOAD_WAIT=${STARTUP_LOAD_WAIT:-900}    # ...for at most this many seconds, then runs anyway (flagged)
 STARTUP_VARIANTS=${STARTUP_VARIANTS:-"jdk17 jdk25 jdk25-aot-jar jdk25-aot"}
 JAVA17_HOME=${JAVA17_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
@@ -714,11 +716,19 @@ startup_variant() {  # VARIANT -> the java, the application directory and the ex
   esac
 }
 load1() { cut -d' ' -f1 /proc/loadavg; }
+idle_pct() {  # the machine's idle share over the next 2 s (all CPUs, /proc/stat)
+  local a b
+  a=$(head -1 /proc/stat); sleep 2; b=$(head -1 /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x); split(b, y); for (i = 2; i <= 9; i++) t += y[i] - x[i]
+    printf "%.0f", (t > 0 ? 100 * (y[5] - x[5] + y[6] - x[6]) / t : 0) }'
+}
 wait_quiet() {  # waits (at most STARTUP_LOAD_WAIT s) for the 1-minute load average to be at most STARTUP_MAX_LOAD
-  local waited=0
-  while awk -v l="$(load1)" -v m="$STARTUP_MAX_LOAD" 'BEGIN{exit !(l > m)}' && [ $waited -lt "$STARTUP_LOAD_WAIT" ]; do
-    [ $((waited % 60)) = 0 ] && log "startup: load average $(loadavg), waiting for <= $STARTUP_MAX_LOAD"
-    sleep 10; waited=$((waited + 10))
+  local waited=0 idle=0            # and the machine to be at least STARTUP_MIN_IDLE % idle over 2 s
+  while [ $waited -lt "$STARTUP_LOAD_WAIT" ]; do
+    idle=$(idle_pct)
+    awk -v l="$(load1)" -v m="$STARTUP_MAX_LOAD" -v i="$idle" -v n="$STARTUP_MIN_IDLE" 'BEGIN{exit !(l <= m && i >= n)}' && return 0
+    [ $((waited % 60)) = 0 ] && log "startup: load average $(loadavg), idle $idle%; waiting for <= $STARTUP_MAX_LOAD and >= $STARTUP_MIN_IDLE%"
+    sleep 8; waited=$((waited + 10))
   done
 }
 median_min() {  # values on stdin -> "median min"
@@ -769,14 +779,15 @@ scenario_startup() {
   stop_all
   : >"$dir/startup.txt"
   for variant in $STARTUP_VARIANTS; do
-    local first rss cpu anon file loads
+    local first rss cpu anon file others loads
     first=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'first_answer_ms=[0-9.]*' | cut -d= -f2 | median_min)
     rss=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'rss_idle_mib=[0-9.]*' | cut -d= -f2 | median_min)
-    cpu=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'cpu_ms=[0-9.]*' | cut -d= -f2 | median_min)
+    cpu=$(grep "variant=$variant " "$dir/runs.txt" | grep -o ' cpu_ms=[0-9.]*' | cut -d= -f2 | median_min)
     anon=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'rss_anon_mib=[0-9.]*' | cut -d= -f2 | median_min)
     file=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'rss_file_mib=[0-9.]*' | cut -d= -f2 | median_min)
+    others=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'others_cpu_ms=[0-9.]*' | cut -d= -f2 | median_min)
     loads=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'load1=[0-9.]*' | cut -d= -f2 | sort -g | sed -n '1p;$p' | paste -sd-)
-    echo "STARTUP_$variant runs=$(grep -c "variant=$variant .*first_answer_ms" "$dir/runs.txt") first_answer_median_ms=${first% *} first_answer_min_ms=${first#* } rss_idle_median_mib=${rss% *} rss_idle_min_mib=${rss#* } rss_anon_median_mib=${anon% *} rss_file_median_mib=${file% *} cpu_median_ms=${cpu% *} load1=${loads:-n/a} idle_secs=$STARTUP_IDLE_SECS" \
+    echo "STARTUP_$variant runs=$(grep -c "variant=$variant .*first_answer_ms" "$dir/runs.txt") first_answer_median_ms=${first% *} first_answer_min_ms=${first#* } rss_idle_median_mib=${rss% *} rss_idle_min_mib=${rss#* } rss_anon_median_mib=${anon% *} rss_file_median_mib=${file% *} cpu_median_ms=${cpu% *} others_cpu_median_ms=${others% *} load1=${loads:-n/a} idle_secs=$STARTUP_IDLE_SECS" \
       | tee -a "$dir/startup.txt" >&2
   done
   local aot_first aot_rss
