@@ -710,7 +710,7 @@ startup_variant() {  # VARIANT -> the java, the application directory and the ex
     jdk25) echo "$JAVA25_HOME/bin/java $STARTUP_PLAIN_APP" ;;
     jdk25-aot-jar) echo "$JAVA25_HOME/bin/java $STARTUP_AOT_APP" ;;
     jdk25-aot) echo "$JAVA25_HOME/bin/java $STARTUP_AOT_APP -XX:AOTCache=$STARTUP_AOT_APP/app.aot" ;;
-    # the collector the JVM picks itself in a container of less than 1792 MiB (MaxRAM does not change that choice)
+    # the collector the JVM picks itself in a container under 1792 MiB or 2 CPUs (MaxRAM does not change that choice)
     jdk25-aot-serial) echo "$JAVA25_HOME/bin/java $STARTUP_AOT_APP -XX:AOTCache=$STARTUP_AOT_APP/app.aot -XX:+UseSerialGC" ;;
     *) return 1 ;;
   esac
