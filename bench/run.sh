@@ -26,6 +26,10 @@
 #   soak        a fixed mixed rate (successes, streams, client aborts, backend faults) for SOAK_MINUTES (30): RSS, live
 #               heap after a full GC, threads, open files and requests in flight every 10 s, a plot and a verdict;
 #               not in the default list
+#   startup     start-up to the first answer and idle RSS: JDK 17 and JDK 25 on the plain jar, JDK 25 on the AOT build
+#               without and with its cache (-Paot), STARTUP_RUNS starts each, round-robin, each when the 1-minute load
+#               average is at most STARTUP_MAX_LOAD and the machine idle; not in the default list (about 3 minutes on a
+#               quiet machine, plus the AOT build)
 #
 # Every server listens on 127.0.0.1 only; everything started here is stopped on exit; every load is bounded in time.
 set -uo pipefail
@@ -95,6 +99,19 @@ SOAK_BACKEND_PORT=${SOAK_BACKEND_PORT:-18020}  # bench/soak-backend.js, the faul
 SOAK_FIRST_BYTE_TIMEOUT=${SOAK_FIRST_BYTE_TIMEOUT:-2s}   # the fault-stall model's first-byte timeout
 SOAK_STALL_MS=${SOAK_STALL_MS:-6000}           # how long the stall fault keeps the request without an answer
 SOAK_ACCESS_LOG=${SOAK_ACCESS_LOG:-true}       # Sluice's access log in the soak (its default; a line per request in sluice.log)
+STARTUP_RUNS=${STARTUP_RUNS:-5}                # starts per variant
+STARTUP_IDLE_SECS=${STARTUP_IDLE_SECS:-5}      # idle RSS this long after the first answer
+STARTUP_MAX_LOAD=${STARTUP_MAX_LOAD:-1.5}      # a start waits until the 1-minute load average is at most this...
+STARTUP_MIN_IDLE=${STARTUP_MIN_IDLE:-90}       # ...and the machine at least this % idle over 2 s (the load average lags)...
+STARTUP_LOAD_WAIT=${STARTUP_LOAD_WAIT:-900}    # ...for at most this many seconds, then runs anyway (flagged)
+STARTUP_VARIANTS=${STARTUP_VARIANTS:-"jdk17 jdk25 jdk25-aot-jar jdk25-aot"}
+JAVA17_HOME=${JAVA17_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
+JAVA25_HOME=${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+# the application directories (target/quarkus-app of a build) the startup scenario runs: the plain build (fast-jar)
+# and the -Paot build (aot-jar with app.aot); empty = the one build() made, and an AOT build made here
+STARTUP_PLAIN_APP=${STARTUP_PLAIN_APP:-}
+STARTUP_AOT_APP=${STARTUP_AOT_APP:-}
+STARTUP_TARGET_MS=500; STARTUP_TARGET_RSS_MIB=128   # issue 12, for JDK 25 with the AOT cache
 
 SCENARIOS=("$@")
 [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(plain local redis validation tails redis-trip streams profile)
@@ -887,6 +904,137 @@ scenario_soak() {
   cp "$dir/verdict.txt" "$OUT/soak-verdict.txt" 2>/dev/null
 }
 
+
+# Start-up (issue 12: first served request <= 0.5 s and idle RSS <= 128 MiB on JDK 25 with an AOT cache, JDK 17
+# beside it). Each start is bench/startup.js: exec of java with the image's options (SLUICE_JAVA_OPTS), a chat
+# completion through Sluice to the mock on a new connection every 2 ms until one answers 200, VmRSS
+# STARTUP_IDLE_SECS later, SIGTERM. Variants, run round-robin so that a busy moment of the machine is shared:
+#   jdk17          JDK 17, the plain jar (fast-jar, what ./mvnw package builds)
+#   jdk25          JDK 25, the same jar
+#   jdk25-aot-jar  JDK 25, the -Paot build's jar (aot-jar layout: every jar on the class path) without its cache
+#   jdk25-aot      JDK 25, the same with -XX:AOTCache=app.aot (what the JVM image runs)
+#   jdk25-aot-serial  the same with -XX:+UseSerialGC (not in the default STARTUP_VARIANTS)
+startup_app_dirs() {  # sets STARTUP_PLAIN_APP and STARTUP_AOT_APP, building the AOT jar when there is none
+  local dir=$1 target="$ROOT/target/quarkus-app" rebuilt=0
+  if [ -z "$STARTUP_PLAIN_APP" ]; then
+    [ -f "$target/app.aot" ] && log "startup: target/quarkus-app is an AOT build: the plain variants run its jar (aot-jar layout)"
+    rm -rf "$dir/plain-app"; cp -a "$target" "$dir/plain-app"   # -a: the jars keep their modification times
+    STARTUP_PLAIN_APP="$dir/plain-app"
+  fi
+  if [ -z "$STARTUP_AOT_APP" ]; then
+    if [ "$BUILD" = 1 ] || [ ! -f "$target/app.aot" ]; then
+      [ -x "$JAVA25_HOME/bin/java" ] || die "startup: no JDK 25 at $JAVA25_HOME (set JAVA25_HOME)"
+      log "startup: building the AOT jar and its cache (JAVA_HOME=$JAVA25_HOME ./mvnw -B -q verify -Paot, the training IT only)"
+      (cd "$ROOT" && JAVA_HOME="$JAVA25_HOME" ./mvnw -B -q verify -Paot -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+        -Dit.test=PackagedRequestPathIT) >"$dir/build-aot.log" 2>&1 || die "startup: the AOT build failed, see $dir/build-aot.log"
+      rebuilt=1
+    fi
+    rm -rf "$dir/aot-app"; cp -a "$target" "$dir/aot-app"
+    STARTUP_AOT_APP="$dir/aot-app"
+    if [ $rebuilt = 1 ]; then   # the scenarios after this one run target/: give them back the plain build
+      rm -rf "$target"; cp -a "$STARTUP_PLAIN_APP" "$target"
+    fi
+  fi
+  [ -f "$STARTUP_AOT_APP/app.aot" ] || die "startup: no app.aot in $STARTUP_AOT_APP"
+}
+startup_variant() {  # VARIANT -> the java, the application directory and the extra options, on one line
+  case $1 in
+    jdk17) echo "$JAVA17_HOME/bin/java $STARTUP_PLAIN_APP" ;;
+    jdk25) echo "$JAVA25_HOME/bin/java $STARTUP_PLAIN_APP" ;;
+    jdk25-aot-jar) echo "$JAVA25_HOME/bin/java $STARTUP_AOT_APP" ;;
+    jdk25-aot) echo "$JAVA25_HOME/bin/java $STARTUP_AOT_APP -XX:AOTCache=$STARTUP_AOT_APP/app.aot" ;;
+    # the collector the JVM picks itself in a container under 1792 MiB or 2 CPUs (MaxRAM does not change that choice)
+    jdk25-aot-serial) echo "$JAVA25_HOME/bin/java $STARTUP_AOT_APP -XX:AOTCache=$STARTUP_AOT_APP/app.aot -XX:+UseSerialGC" ;;
+    *) return 1 ;;
+  esac
+}
+load1() { cut -d' ' -f1 /proc/loadavg; }
+idle_pct() {  # the machine's idle share over the next 2 s (all CPUs, /proc/stat)
+  local a b
+  a=$(head -1 /proc/stat); sleep 2; b=$(head -1 /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x); split(b, y); for (i = 2; i <= 9; i++) t += y[i] - x[i]
+    printf "%.0f", (t > 0 ? 100 * (y[5] - x[5] + y[6] - x[6]) / t : 0) }'
+}
+wait_quiet() {  # waits (at most STARTUP_LOAD_WAIT s) for the 1-minute load average to be at most STARTUP_MAX_LOAD
+  local waited=0 idle=0            # and the machine to be at least STARTUP_MIN_IDLE % idle over 2 s
+  while [ $waited -lt "$STARTUP_LOAD_WAIT" ]; do
+    idle=$(idle_pct)
+    awk -v l="$(load1)" -v m="$STARTUP_MAX_LOAD" -v i="$idle" -v n="$STARTUP_MIN_IDLE" 'BEGIN{exit !(l <= m && i >= n)}' && return 0
+    [ $((waited % 60)) = 0 ] && log "startup: load average $(loadavg), idle $idle%; waiting for <= $STARTUP_MAX_LOAD and >= $STARTUP_MIN_IDLE%"
+    sleep 8; waited=$((waited + 10))
+  done
+}
+median_min() {  # values on stdin -> "median min"
+  sort -g | awk '{v[NR] = $1} END {if (NR == 0) {print "n/a n/a"; exit} m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[1]}'
+}
+scenario_startup() {
+  local dir="$OUT/startup" variant run java app opts cfg line
+  mkdir -p "$dir"
+  for variant in $STARTUP_VARIANTS; do startup_variant "$variant" >/dev/null || die "startup: unknown variant $variant"; done
+  log "scenario startup: load average $(loadavg)"
+  echo "load average before: $(loadavg)" >"$dir/load.txt"
+  startup_app_dirs "$dir"
+  # Sluice's defaults (body checks and access log on), one model on the mock
+  cfg="$dir/config.yaml"
+  local access_log=$ACCESS_LOG
+  ACCESS_LOG=true; write_config "$cfg" true none; ACCESS_LOG=$access_log
+  start_mock "$dir"
+  {
+    echo "jdk17: $("$JAVA17_HOME/bin/java" -version 2>&1 | sed -n 2p)"
+    echo "jdk25: $("$JAVA25_HOME/bin/java" -version 2>&1 | sed -n 2p)"
+    echo "options: $IPV4_OPT $SLUICE_JAVA_OPTS"
+    echo "plain app: $STARTUP_PLAIN_APP; AOT app: $STARTUP_AOT_APP (app.aot $(du -m "$STARTUP_AOT_APP/app.aot" | cut -f1) MiB)"
+  } | tee "$dir/setup.txt" >&2
+  # is the cache used? one start, not measured: the JVM's own account (-Xlog:aot) and where each class came from
+  read -r java app opts <<<"$(startup_variant jdk25-aot)"
+  (cd "$dir" && env $(sluice_env "$cfg") STARTUP_IDLE_SECS=0 CLK_TCK="$(getconf CLK_TCK)" node "$BENCH_DIR/startup.js" \
+    "$SLUICE_PORT" "$BENCH_KEY" "$SHARED/body.json" "$dir/check-aot.log" -- "$java" $IPV4_OPT $SLUICE_JAVA_OPTS $opts \
+    -Xlog:aot -Xlog:class+load=info:file="$dir/check-class-load.txt" -jar "$app/quarkus-run.jar") >/dev/null
+  local from_cache all; from_cache=$(grep -c 'source: shared objects file' "$dir/check-class-load.txt")
+  all=$(grep -c 'source:' "$dir/check-class-load.txt")
+  echo "AOT_CHECK opened=$(grep -c 'Opened AOT cache' "$dir/check-aot.log") aot_errors=$(grep -c '\[error *\]\[aot\]' "$dir/check-aot.log") classes_from_cache=$from_cache classes_loaded=$all" \
+    | tee "$dir/check.txt" >&2
+  : >"$dir/runs.txt"
+  for run in $(seq 1 "$STARTUP_RUNS"); do
+    for variant in $STARTUP_VARIANTS; do
+      wait_quiet
+      local l; l=$(load1)
+      read -r java app opts <<<"$(startup_variant "$variant")"
+      # shellcheck disable=SC2046,SC2086
+      line=$(cd "$dir" && env $(sluice_env "$cfg") STARTUP_IDLE_SECS="$STARTUP_IDLE_SECS" CLK_TCK="$(getconf CLK_TCK)" \
+        timeout -k 5 120 node "$BENCH_DIR/startup.js" "$SLUICE_PORT" "$BENCH_KEY" "$SHARED/body.json" \
+        "$dir/sluice-$variant-$run.log" -- "$java" $IPV4_OPT $SLUICE_JAVA_OPTS $opts -jar "$app/quarkus-run.jar")
+      echo "STARTUP variant=$variant run=$run load1=$l aot_errors=$(grep -c '\[error *\]\[aot\]' "$dir/sluice-$variant-$run.log") ${line#STARTUP }" \
+        | tee -a "$dir/runs.txt" >&2
+      sleep 1
+    done
+  done
+  stop_all
+  : >"$dir/startup.txt"
+  for variant in $STARTUP_VARIANTS; do
+    local first rss cpu anon file others loads
+    first=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'first_answer_ms=[0-9.]*' | cut -d= -f2 | median_min)
+    rss=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'rss_idle_mib=[0-9.]*' | cut -d= -f2 | median_min)
+    cpu=$(grep "variant=$variant " "$dir/runs.txt" | grep -o ' cpu_ms=[0-9.]*' | cut -d= -f2 | median_min)
+    anon=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'rss_anon_mib=[0-9.]*' | cut -d= -f2 | median_min)
+    file=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'rss_file_mib=[0-9.]*' | cut -d= -f2 | median_min)
+    others=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'others_cpu_ms=[0-9.]*' | cut -d= -f2 | median_min)
+    loads=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'load1=[0-9.]*' | cut -d= -f2 | sort -g | sed -n '1p;$p' | paste -sd-)
+    echo "STARTUP_$variant runs=$(grep -c "variant=$variant .*first_answer_ms" "$dir/runs.txt") first_answer_median_ms=${first% *} first_answer_min_ms=${first#* } rss_idle_median_mib=${rss% *} rss_idle_min_mib=${rss#* } rss_anon_median_mib=${anon% *} rss_file_median_mib=${file% *} cpu_median_ms=${cpu% *} others_cpu_median_ms=${others% *} load1=${loads:-n/a} idle_secs=$STARTUP_IDLE_SECS" \
+      | tee -a "$dir/startup.txt" >&2
+  done
+  local aot_first aot_rss
+  aot_first=$(grep '^STARTUP_jdk25-aot ' "$dir/startup.txt" | grep -o 'first_answer_median_ms=[0-9.na/]*' | cut -d= -f2)
+  aot_rss=$(grep '^STARTUP_jdk25-aot ' "$dir/startup.txt" | grep -o 'rss_idle_median_mib=[0-9.na/]*' | cut -d= -f2)
+  if [ -n "$aot_first" ]; then
+    awk -v f="$aot_first" -v r="$aot_rss" -v tf="$STARTUP_TARGET_MS" -v tr="$STARTUP_TARGET_RSS_MIB" 'BEGIN {
+      printf "STARTUP_TARGET first_answer_ms=%s target_ms=%d verdict=%s\n", f, tf, (f + 0 > 0 && f + 0 <= tf) ? "met" : "missed"
+      printf "STARTUP_TARGET rss_idle_mib=%s target_mib=%d verdict=%s\n", r, tr, (r + 0 > 0 && r + 0 <= tr) ? "met" : "missed" }' \
+      | tee -a "$dir/startup.txt" >&2
+  fi
+  echo "load average after: $(loadavg)" >>"$dir/load.txt"
+}
+
 # ---------------------------------------------------------------- main
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -902,7 +1050,7 @@ scenario_soak() {
 cat "$OUT/machine.txt" >&2
 raise_nofile
 for s in "${SCENARIOS[@]}"; do
-  case $s in plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak) ;; *) die "unknown scenario '$s'" ;; esac
+  case $s in plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak|startup) ;; *) die "unknown scenario '$s'" ;; esac
 done
 for p in "$MOCK_PORT" "$ANTHROPIC_MOCK_PORT" "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}" "$SOAK_BACKEND_PORT"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
 build

@@ -100,6 +100,17 @@ if (defaults && defaults.sut && defaults.sut.status === 'ok' && defaults.nginx &
   }
 }
 
+const startupFile = p('startup', 'startup.txt');
+const startupAot = kv(startupFile, 'STARTUP_jdk25-aot');
+if (startupAot) {
+  const beside = ['jdk17', 'jdk25'].map((v) => [v, kv(startupFile, `STARTUP_${v}`)]).filter(([, o]) => o)
+    .map(([v, o]) => `${v}: ${o.first_answer_median_ms} ms, ${o.rss_idle_median_mib} MiB`).join('; ');
+  targets.push(['start-up to the first answer ≤ 0.5 s, JDK 25 + AOT cache (median)',
+    `${startupAot.first_answer_median_ms} ms (min ${startupAot.first_answer_min_ms})${beside ? `; ${beside}` : ''}`,
+    verdict(num(startupAot.first_answer_median_ms) <= 500)]);
+  targets.push(['idle RSS ≤ 128 MiB, JDK 25 + AOT cache (median)',
+    `${startupAot.rss_idle_median_mib} MiB (min ${startupAot.rss_idle_min_mib})`, verdict(num(startupAot.rss_idle_median_mib) <= 128)]);
+}
 if (targets.length) {
   out += '## Targets\n\n| target | measured | |\n|---|---|---|\n' + targets.map((t) => `| ${t.join(' | ')} |`).join('\n') + '\n\n';
 }
@@ -171,6 +182,20 @@ if (streams) {
     '| Sluice RSS MiB: started | baseline (warm) | peak | at end | +10 s | +30 s | ' + `+${streams.after_secs} s | after full GC | live heap MiB | RoutingContexts live | open files +10 s / +30 s / +${streams.after_secs} s |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n` +
     `| ${streams.rss_start_mib} | ${streams.rss_base_mib} | ${streams.rss_peak_mib} | ${streams.rss_end_mib} | ${streams.rss_10s_mib} | ${streams.rss_30s_mib} | ${streams.rss_after_mib} | ${streams.rss_after_gc_mib} | ${streams.live_heap_mib} | ${streams.routing_contexts_live} | ${streams.fds_10s} / ${streams.fds_30s} / ${streams.fds_after} |\n\n`;
   if (streams.sample) out += `Samples of failed streams: ${streams.sample}\n\n`;
+}
+
+const startupRows = ['jdk17', 'jdk25', 'jdk25-aot-jar', 'jdk25-aot', 'jdk25-aot-serial'].map((v) => [v, kv(startupFile, `STARTUP_${v}`)])
+  .filter(([, o]) => o);
+if (startupRows.length) {
+  const check = kv(p('startup', 'check.txt'), 'AOT_CHECK');
+  out += `## start-up: exec to the first 200 of a chat completion, idle RSS ${startupRows[0][1].idle_secs} s after\n\n` +
+    `${read(p('startup', 'load.txt')).trim().replace(/\n/g, '; ')}\n\n` +
+    '| variant | runs | first answer median ms | min ms | CPU until then, median ms | other processes\' CPU meanwhile, median ms | idle RSS median MiB | min MiB | of which anonymous / file-backed (median) | 1-min load average at the starts |\n' +
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n' +
+    startupRows.map(([v, o]) => `| ${v} | ${o.runs} | ${o.first_answer_median_ms} | ${o.first_answer_min_ms} | ${o.cpu_median_ms} | ${o.others_cpu_median_ms} | ` +
+      `${o.rss_idle_median_mib} | ${o.rss_idle_min_mib} | ${o.rss_anon_median_mib} / ${o.rss_file_median_mib} | ${o.load1} |`).join('\n') + '\n\n' +
+    (check ? `AOT cache check (one start with -Xlog:aot): opened ${check.opened}, [aot] errors ${check.aot_errors}, ` +
+      `${check.classes_from_cache} of ${check.classes_loaded} classes loaded from the cache.\n\n` : '');
 }
 
 const prof = read(p('profile', 'profile-summary.md'));

@@ -16,8 +16,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * The Dockerfiles in src/main/docker, read as text (no image is built here): the base image, the user, the port, and
- * an exec-form entrypoint that needs no shell.
+ * The Dockerfiles in src/main/docker, read as text (no image is built here): the base image, the user, the port, an
+ * exec-form entrypoint that needs no shell, and the JVM image's AOT cache.
  */
 class DockerfilesTest {
 
@@ -51,7 +51,7 @@ class DockerfilesTest {
 
     @ParameterizedTest
     @CsvSource({
-            "Dockerfile.jvm, registry.access.redhat.com/ubi9/openjdk-21-runtime, 185",
+            "Dockerfile.jvm, eclipse-temurin, 185",
             "Dockerfile.native-micro, quay.io/quarkus/ubi9-quarkus-micro-image, 1001"})
     void runsAsItsNonRootUserOnPort8080WithHealthAndMetricsOn9000(String file, String baseImage, String user) throws IOException {
         // given
@@ -92,6 +92,28 @@ class DockerfilesTest {
     }
 
     @Test
+    void theJvmImageRunsAJdk25WithTheAotCacheBesideTheJar() throws IOException {
+        // given
+        List<String> instructions = instructions("Dockerfile.jvm");
+        String text = Files.readString(DOCKER.resolve("Dockerfile.jvm"), StandardCharsets.UTF_8);
+
+        // then a JDK of one build (a JRE's lib/modules differs from the training JDK's: the JVM refuses the cache)
+        String from = only(instructions, "FROM");
+        assertTrue(from.matches("eclipse-temurin:25\\.0\\.\\d+_\\d+-jdk(-.+)?"), from);
+        // the cache in the application's layer, optional (app.aot* matches nothing when it was built without -Paot)
+        String copy = "COPY --chown=185 target/quarkus-app/*.jar target/quarkus-app/app.aot* /deployments/";
+        assertTrue(instructions.contains(copy), instructions.toString());
+        // and given to the JVM before the jar
+        List<?> command = (List<?>) new Yaml().load(only(instructions, "ENTRYPOINT"));
+        assertTrue(command.indexOf("-XX:AOTCache=/deployments/app.aot") > 0, command.toString());
+        assertTrue(command.indexOf("-XX:AOTCache=/deployments/app.aot") < command.indexOf("-jar"), command.toString());
+        // the comments say where it comes from, that it must be the image's JDK build, and how to go without it
+        assertTrue(text.contains("JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 ./mvnw verify -Paot"));
+        assertTrue(text.contains("same JDK build as the image's"));
+        assertTrue(text.contains("JDK_JAVA_OPTIONS=-XX:AOTMode=off"));
+    }
+
+    @Test
     void theNativeImageRunsTheRunner() throws IOException {
         assertTrue(instructions("Dockerfile.native-micro").contains(
                 "COPY --chown=1001:root --chmod=0755 target/*-runner /work/application"));
@@ -99,7 +121,7 @@ class DockerfilesTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "Dockerfile.jvm | ./mvnw package | docker build -f src/main/docker/Dockerfile.jvm",
+            "Dockerfile.jvm | ./mvnw verify -Paot | docker build -f src/main/docker/Dockerfile.jvm",
             "Dockerfile.native-micro | ./mvnw package -Dnative -Dquarkus.native.container-build=true"
                     + " | docker build -f src/main/docker/Dockerfile.native-micro"})
     void saysHowToBuildIt(String file, String build, String image) throws IOException {

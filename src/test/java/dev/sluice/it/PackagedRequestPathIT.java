@@ -1,0 +1,84 @@
+package dev.sluice.it;
+
+import static dev.sluice.testing.Api.openai;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import dev.sluice.testing.Backends;
+import dev.sluice.testing.InjectBackends;
+import dev.sluice.testing.PackagedProxyResource;
+import dev.sluice.testing.Replies;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusIntegrationTest;
+import io.restassured.RestAssured;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The request path of the packaged jar, started by Quarkus' integration-test launcher: a chat completion and a stream
+ * through a real backend, a refused key, the 404s, readiness.
+ *
+ * <p>This is the build's only {@code @QuarkusIntegrationTest}, and it has no test profile on purpose: with
+ * {@code -Paot} (JDK 25) the launcher runs the jar as the AOT cache's training run ({@code -XX:AOTMode=record}, only
+ * for tests without a profile) and writes {@code target/quarkus-app/app.aot} when it stops it. What these tests send
+ * is what the cache learns; the other {@code *IT}s start the jar themselves ({@code SluiceProcess}) and train nothing.
+ */
+@QuarkusIntegrationTest
+@WithTestResource(PackagedProxyResource.class)
+class PackagedRequestPathIT {
+
+    static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final String STREAM =
+            "{\"model\":\"chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    @InjectBackends
+    Backends backends;
+
+    @BeforeEach
+    void reset() {
+        backends.resetAll();
+    }
+
+    @Test
+    void answersAChatCompletionFromItsBackend() {
+        openai(PackagedProxyResource.KEY).body(CHAT).post("/v1/chat/completions")
+                .then().statusCode(200).body("id", equalTo("chatcmpl-1"));
+
+        assertThat(backends.get(PackagedProxyResource.BACKEND).last().uri()).isEqualTo("/v1/chat/completions");
+    }
+
+    @Test
+    void relaysAStreamToItsEnd() {
+        // given
+        backends.get(PackagedProxyResource.BACKEND).reply(Replies.sse(3, 5));
+
+        // when
+        String events = openai(PackagedProxyResource.KEY).body(STREAM).post("/v1/chat/completions")
+                .then().statusCode(200).contentType("text/event-stream").extract().asString();
+
+        // then
+        assertThat(events).contains("chat.completion.chunk").endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
+    void refusesAKeyItDoesNotKnow() {
+        openai("sk-nobody").body(CHAT).post("/v1/chat/completions")
+                .then().statusCode(401).body("error.type", equalTo("authentication_error"));
+
+        assertThat(backends.get(PackagedProxyResource.BACKEND).requestCount()).isZero();
+    }
+
+    @Test
+    void answersNotFoundForAModelOrAPathItDoesNotServe() {
+        openai(PackagedProxyResource.KEY).body(CHAT.replace("\"chat\"", "\"nothing\"")).post("/v1/chat/completions")
+                .then().statusCode(404).body("error.code", equalTo("model_not_found"));
+        openai(PackagedProxyResource.KEY).get("/v1/nothing")
+                .then().statusCode(404).body("error.code", equalTo("not_found"));
+    }
+
+    @Test
+    void isReadyOnItsManagementPort() {
+        RestAssured.given().port(PackagedProxyResource.managementPort()).get("/q/health/ready")
+                .then().statusCode(200).body("status", equalTo("UP"));
+    }
+}
