@@ -295,16 +295,20 @@ scenario_plain() {
 # (about 5 minutes): defaults vs direct and nginx (with the fixed-rate pass at half of Sluice's own saturation rate,
 # measured first, and the SSE pass), then Sluice alone with the access log off, with every limit on the local store
 # and with every limit on Redis.
+# wrk_latency BODY URL SECS: one closed-loop pass (wrk, CONNS connections, bench/latency.lua posting BODY with the
+# bench key); wrk's output, with its TAILS line, on stdout
+wrk_latency() {
+  BODY_FILE="$1" BENCH_KEY="$BENCH_KEY" timeout $(($3 + 30)) \
+    wrk -t1 -c"$CONNS" -d"${3}s" -s "$BENCH_DIR/latency.lua" "$2"
+}
 saturation() {  # CONFIG -> Sluice's requests/s in a short closed loop (wrk, CONNS connections)
   local cfg=$1 dir="$OUT/defaults-probe"
   mkdir -p "$dir"
   start_mock "$dir"
   start_sluice "$cfg" "$dir"
-  BODY_FILE="$SHARED/body.json" BENCH_KEY="$BENCH_KEY" timeout $((WARMUP + 30)) \
-    wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$BENCH_DIR/latency.lua" "http://127.0.0.1:$SLUICE_PORT/v1/chat/completions" >/dev/null 2>&1
-  BODY_FILE="$SHARED/body.json" BENCH_KEY="$BENCH_KEY" timeout $((DURATION + 30)) \
-    wrk -t1 -c"$CONNS" -d"${DURATION}s" -s "$BENCH_DIR/latency.lua" "http://127.0.0.1:$SLUICE_PORT/v1/chat/completions" \
-    >"$dir/wrk.txt" 2>&1
+  local url="http://127.0.0.1:$SLUICE_PORT/v1/chat/completions"
+  wrk_latency "$SHARED/body.json" "$url" "$WARMUP" >/dev/null 2>&1
+  wrk_latency "$SHARED/body.json" "$url" "$DURATION" >"$dir/wrk.txt" 2>&1
   stop_all
   grep -o 'TAILS rps=[0-9.]*' "$dir/wrk.txt" | cut -d= -f2 | cut -d. -f1
 }
@@ -593,8 +597,7 @@ scenario_translated() {
   # Sluice's own warm-up (JIT) on every path before anything is measured
   for pass in "chat/completions $SHARED/body.json" "messages $dir/messages-openai.json" \
       "messages $dir/messages-anthropic.json" "chat/completions $dir/chat-anthropic.json"; do
-    BODY_FILE="${pass#* }" BENCH_KEY="$BENCH_KEY" timeout $((WARMUP + 30)) \
-      wrk -t1 -c"$CONNS" -d"$((WARMUP / 2 + 1))s" -s "$BENCH_DIR/latency.lua" "$base/${pass%% *}" >/dev/null 2>&1
+    wrk_latency "${pass#* }" "$base/${pass%% *}" $((WARMUP / 2 + 1)) >/dev/null 2>&1
   done
   : >"$dir/translated.txt"
   for pass in "openai->openai chat/completions $SHARED/body.json" \
@@ -606,11 +609,9 @@ scenario_translated() {
     local name path body tag before after reqs
     read -r name path body <<<"$pass"
     tag=$(tr -c 'a-z0-9\n' '_' <<<"$name")
-    BODY_FILE="$body" BENCH_KEY="$BENCH_KEY" timeout $((TRANSLATED_WARMUP + 30)) \
-      wrk -t1 -c"$CONNS" -d"${TRANSLATED_WARMUP}s" -s "$BENCH_DIR/latency.lua" "$base/$path" >"$dir/wrk-$tag-warmup.txt" 2>&1
+    wrk_latency "$body" "$base/$path" "$TRANSLATED_WARMUP" >"$dir/wrk-$tag-warmup.txt" 2>&1
     before=$(cpu_ticks "$pid")
-    BODY_FILE="$body" BENCH_KEY="$BENCH_KEY" timeout $((TRANSLATED_SECS + 30)) \
-      wrk -t1 -c"$CONNS" -d"${TRANSLATED_SECS}s" -s "$BENCH_DIR/latency.lua" "$base/$path" >"$dir/wrk-$tag.txt" 2>&1
+    wrk_latency "$body" "$base/$path" "$TRANSLATED_SECS" >"$dir/wrk-$tag.txt" 2>&1
     after=$(cpu_ticks "$pid")
     reqs=$(grep -o 'reqs=[0-9]*' "$dir/wrk-$tag.txt" | cut -d= -f2)
     printf '%-26s %s cpu_us_per_req=%s\n' "$name" "$(grep '^TAILS' "$dir/wrk-$tag.txt" | cut -d' ' -f2,3,5,9,10,11)" \

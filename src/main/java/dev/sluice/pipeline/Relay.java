@@ -162,9 +162,8 @@ final class Relay {
             }
         });
         from.endHandler(end -> complete(null, true));
-        from.exceptionHandler(failure -> backendStopped(failure, "The backend's stream broke off before it was complete."));
-        // a break that came after the first chunk and before this relay took the response over went to the backend
-        // call's handler, which no longer listened: the response's end future still holds it
+        // the response's end future, not an exception handler: it also holds a break that came after the first chunk
+        // and before this relay took the response over (the backend call's handler no longer listened then)
         from.end().onFailure(failure -> backendStopped(failure, "The backend's stream broke off before it was complete."));
         from.resume();
     }
