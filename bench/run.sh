@@ -11,6 +11,8 @@
 #   tails       p50/p99/p99.9 of direct, nginx and Sluice (wrk, closed loop), which the harness does not print
 #   redis-trip  g: Redis commands per request (INFO commandstats and MONITOR through bench/resp.js)
 #   streams     f: STREAMS concurrent slow SSE streams through Sluice, with Sluice's RSS before, during and after
+#   cpu         Sluice's CPU per request with its defaults, without limits, local limits, Redis limits (wrk, one Sluice
+#               each; a quick A/B probe, not in the default list, about 1.5 minutes)
 #   profile     JFR recording of Sluice under the plain load, summarised (top frames, allocation sites)
 #   translated  protocol translation: Anthropic clients on the OpenAI mock and OpenAI clients on an Anthropic mock
 #               (bench/anthropic-mock.js), JSON and streams, beside the same requests untranslated, in one Sluice:
@@ -79,6 +81,7 @@ STREAM_CHUNKS=${STREAM_CHUNKS:-20}; STREAM_CHUNK_DELAY_MS=${STREAM_CHUNK_DELAY_M
 STREAMS_AFTER_SECS=${STREAMS_AFTER_SECS:-75}   # last RSS sample; past the upstream pool's 60 s keep-alive timeout
 STREAMS_DIRECT=${STREAMS_DIRECT:-1}            # 1 = the same streams against the mock directly first (TTFT baseline)
 PROFILE_SECS=${PROFILE_SECS:-30}
+CPU_SECS=${CPU_SECS:-15}; CPU_WARMUP=${CPU_WARMUP:-10}   # the cpu scenario's passes
 PROFILE_STORE=${PROFILE_STORE:-none}          # none = the plain scenario's account; local or redis = the limits scenarios' one
 JMH_ARGS=${JMH_ARGS:-"-f 2 -wi 3 -w 1s -i 3 -r 1s"}
 # the fixed-rate pass of the defaults scenario: thousands of requests per second need several connections (hey
@@ -623,6 +626,39 @@ scenario_translated() {
   stop_all
 }
 
+# Sluice's CPU per request with its defaults (access log on, checks on), for an account without limits, one with every
+# limit on the local store and one with every limit on Redis: one Sluice per store, wrk closed loop (CONNS connections,
+# CPU_WARMUP s then CPU_SECS s), Sluice's CPU read from /proc around the measured part. A quick A/B probe for a change
+# on the hot path (about 1.5 minutes); the targets are judged by the defaults scenario.
+scenario_cpu() {
+  local dir="$OUT/cpu" store pid before after reqs hz; hz=$(getconf CLK_TCK)
+  mkdir -p "$dir"
+  command -v wrk >/dev/null || die "wrk missing (run the plain scenario first, which installs it)"
+  log "scenario cpu: load average $(loadavg)"
+  echo "load average before: $(loadavg)" >"$dir/load.txt"
+  local saved=$ACCESS_LOG; ACCESS_LOG=true
+  start_mock "$dir"
+  for store in ${CPU_STORES:-none local redis}; do
+    write_config "$dir/config-$store.yaml" true "$store"
+    [ "$store" = redis ] && start_redis "$dir"
+    start_sluice "$dir/config-$store.yaml" "$dir"
+    pid=$SLUICE_PID
+    wrk_latency "$SHARED/body.json" "http://127.0.0.1:$SLUICE_PORT/v1/chat/completions" "$CPU_WARMUP" >"$dir/wrk-$store-warmup.txt" 2>&1
+    before=$(cpu_ticks "$pid")
+    wrk_latency "$SHARED/body.json" "http://127.0.0.1:$SLUICE_PORT/v1/chat/completions" "$CPU_SECS" >"$dir/wrk-$store.txt" 2>&1
+    after=$(cpu_ticks "$pid")
+    reqs=$(grep -o 'reqs=[0-9]*' "$dir/wrk-$store.txt" | cut -d= -f2)
+    printf 'CPU store=%-6s %s cpu_us_per_req=%s\n' "$store" "$(grep '^TAILS' "$dir/wrk-$store.txt" | cut -d' ' -f2,3,5,10,11)" \
+      "$(awk -v t=$((after - before)) -v hz="$hz" -v n="${reqs:-0}" 'BEGIN{ if (n > 0) printf "%.1f", t / hz * 1e6 / n; else print "?" }')" \
+      | tee -a "$dir/cpu.txt" >&2
+    grep -c ' ERROR ' "$dir/sluice.log" | xargs -I{} echo "sluice log ERROR lines: {}" >>"$dir/cpu.txt"
+    stop_svc sluice
+    [ "$store" = redis ] && stop_svc redis
+  done
+  ACCESS_LOG=$saved
+  echo "load average after: $(loadavg)" >>"$dir/load.txt"
+}
+
 scenario_profile() {
   local dir="$OUT/profile"
   mkdir -p "$dir"
@@ -1051,7 +1087,7 @@ scenario_startup() {
 cat "$OUT/machine.txt" >&2
 raise_nofile
 for s in "${SCENARIOS[@]}"; do
-  case $s in plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak|startup) ;; *) die "unknown scenario '$s'" ;; esac
+  case $s in cpu|plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak|startup) ;; *) die "unknown scenario '$s'" ;; esac
 done
 for p in "$MOCK_PORT" "$ANTHROPIC_MOCK_PORT" "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}" "$SOAK_BACKEND_PORT"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
 build

@@ -7,7 +7,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,21 +24,23 @@ import org.jboss.logging.Logger;
  * Both always send SNI naming the URL's host, dotless names included ({@code localhost}, Kubernetes service names),
  * for which the JDK alone sends none.
  *
+ * <p>Each kind is one client per event loop ({@link LoopLocalClients}), so that a request's backend connection is
+ * served by the event loop that serves its client's connection.
+ *
  * <p>Built once at start-up; {@link #clientFor} is called on event loops and never blocks.
  */
 public final class UpstreamClients {
 
     private static final Logger LOGGER = Logger.getLogger(UpstreamClients.class);
 
-    private final HttpClient verifying;
-    private final HttpClient insecure;
+    private final LoopLocalClients verifying;
+    private final LoopLocalClients insecure;
 
     public UpstreamClients(Vertx vertx, Catalog catalog, SluiceConfig.Upstream upstream) {
-        PoolOptions pool = new PoolOptions().setHttp1MaxSize(upstream.maxConnections()).setMaxWaitQueueSize(-1);
         HttpClientOptions verifyingOptions = baseOptions(upstream).setVerifyHost(true);
         upstream.tls().caFile()
                 .ifPresent(file -> verifyingOptions.setTrustOptions(new PemTrustOptions().addCertPath(file.trim())));
-        verifying = build(vertx, verifyingOptions, pool);
+        verifying = new LoopLocalClients(vertx, verifyingOptions, upstream.maxConnections());
         List<Backend> unverified = new ArrayList<>();
         for (Backend backend : catalog.backends()) {
             if (backend.insecureTls()) {
@@ -49,25 +50,14 @@ public final class UpstreamClients {
         if (unverified.isEmpty()) {
             insecure = null;
         } else {
-            insecure = build(vertx, baseOptions(upstream).setTrustAll(true).setVerifyHost(false), pool);
+            insecure = new LoopLocalClients(vertx, baseOptions(upstream).setTrustAll(true).setVerifyHost(false),
+                    upstream.maxConnections());
             for (Backend backend : unverified) {
                 LOGGER.warnf("backend=%s model=%s host=%s tls.insecure=true: its TLS certificate and host name are "
                         + "NOT verified; anyone on the path to it can read and change its traffic", backend.name(),
                         backend.model(), backend.host());
             }
         }
-    }
-
-    /**
-     * A backend that resets its connection fails the request on it (a {@code backend_connect_error}, retried, or a
-     * broken stream), which the request's own handlers report; a connection without an exception handler of its own
-     * would also be logged by Vert.x at ERROR, once per reset.
-     */
-    private static HttpClient build(Vertx vertx, HttpClientOptions options, PoolOptions pool) {
-        return vertx.httpClientBuilder().with(options).with(pool)
-                .withConnectHandler(connection -> connection.exceptionHandler(failure -> LOGGER.debugf(
-                        "upstream connection to %s failed: %s", connection.remoteAddress(), failure.getMessage())))
-                .build();
     }
 
     /** The options every client shares: keep-alive pooling, timeouts, SNI always sent, no decompression. */
@@ -78,9 +68,9 @@ public final class UpstreamClients {
                 .setForceSni(true);
     }
 
-    /** The client whose TLS setting this backend needs. */
+    /** The client whose TLS setting this backend needs, the one of the calling event loop. */
     public HttpClient clientFor(Backend backend) {
-        return backend.insecureTls() ? insecure : verifying;
+        return (backend.insecureTls() ? insecure : verifying).current();
     }
 
     public Future<Void> close() {
