@@ -81,7 +81,7 @@ STREAM_CHUNKS=${STREAM_CHUNKS:-20}; STREAM_CHUNK_DELAY_MS=${STREAM_CHUNK_DELAY_M
 STREAMS_AFTER_SECS=${STREAMS_AFTER_SECS:-75}   # last RSS sample; past the upstream pool's 60 s keep-alive timeout
 STREAMS_DIRECT=${STREAMS_DIRECT:-1}            # 1 = the same streams against the mock directly first (TTFT baseline)
 PROFILE_SECS=${PROFILE_SECS:-30}
-CPU_SECS=${CPU_SECS:-15}; CPU_WARMUP=${CPU_WARMUP:-20}   # the cpu scenario's passes
+CPU_SECS=${CPU_SECS:-15}; CPU_WARMUP=${CPU_WARMUP:-20}   # the cpu scenario's passes (CPU_STORES, CPU_ACCESS_LOG: knobs)
 PROFILE_STORE=${PROFILE_STORE:-none}          # none = the plain scenario's account; local or redis = the limits scenarios' one
 JMH_ARGS=${JMH_ARGS:-"-f 2 -wi 3 -w 1s -i 3 -r 1s"}
 # the fixed-rate pass of the defaults scenario: thousands of requests per second need several connections (hey
@@ -636,7 +636,7 @@ scenario_cpu() {
   command -v wrk >/dev/null || die "wrk missing (run the plain scenario first, which installs it)"
   log "scenario cpu: load average $(loadavg)"
   echo "load average before: $(loadavg)" >"$dir/load.txt"
-  local saved=$ACCESS_LOG; ACCESS_LOG=true
+  local saved=$ACCESS_LOG; ACCESS_LOG=${CPU_ACCESS_LOG:-true}
   start_mock "$dir"
   for store in ${CPU_STORES:-none local redis}; do
     write_config "$dir/config-$store.yaml" true "$store"
