@@ -24,7 +24,8 @@ import org.jboss.logging.Logger;
  * then looks the primary up again whenever its topology cache (one second) has expired, and the Cluster client takes
  * one pooled connection per master and reads the slot table the same way; at less than one request per second every
  * admission paid a {@code SENTINEL} or {@code CLUSTER SLOTS} round trip before its script. A kept connection looks
- * the topology up once, when it connects. Its commands are pipelined.
+ * the topology up once, when it connects. Its commands are pipelined, and those sent in one pass of the event loop
+ * leave in one write ({@link FlushCoalescing}).
  *
  * <p>A kept connection is replaced when it breaks (its socket ends, a command fails without a Redis answer) or when it
  * turns out to point at a replica ({@code READONLY}, {@code MASTERDOWN}: the Sentinels failed over); at most one
@@ -315,6 +316,7 @@ final class RedisLink {
                 working = true;
                 lastFailure = null;
             }
+            FlushCoalescing.install(connection);
             connection.endHandler(end -> lost(connection, "it ended"));
             connection.exceptionHandler(error -> lost(connection, String.valueOf(error.getMessage())));
             if (old != null) {

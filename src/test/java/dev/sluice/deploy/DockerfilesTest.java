@@ -107,6 +107,10 @@ class DockerfilesTest {
         List<?> command = (List<?>) new Yaml().load(only(instructions, "ENTRYPOINT"));
         assertTrue(command.indexOf("-XX:AOTCache=/deployments/app.aot") > 0, command.toString());
         assertTrue(command.indexOf("-XX:AOTCache=/deployments/app.aot") < command.indexOf("-jar"), command.toString());
+        // the heap a burst grew is given back once the proxy is quiet (issue 12's RSS target)
+        assertTrue(command.indexOf("-XX:G1PeriodicGCInterval=15000") > 0, command.toString());
+        assertTrue(command.indexOf("-XX:-G1PeriodicGCInvokesConcurrent") > 0, command.toString());
+        assertTrue(command.indexOf("-XX:-G1PeriodicGCInvokesConcurrent") < command.indexOf("-jar"), command.toString());
         // the comments say where it comes from, that it must be the image's JDK build, and how to go without it
         assertTrue(text.contains("JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 ./mvnw verify -Paot"));
         assertTrue(text.contains("same JDK build as the image's"));

@@ -9,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -304,6 +305,17 @@ class ClusterLimitStoreTest extends LimitStoreContract {
             return call.toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
         } catch (Exception failed) {
             return null;
+        }
+    }
+
+    /** The flush coalescing finds the socket of every master behind the Cluster connection (see {@link FlushCoalescing}). */
+    @Test
+    void flushCoalescingFindsTheSocketsBehindTheClusterConnection() {
+        RedisConnection connection = await(client.connect());
+        try {
+            assertThat(FlushCoalescing.install(connection)).isEqualTo(3);
+        } finally {
+            connection.close();
         }
     }
 }

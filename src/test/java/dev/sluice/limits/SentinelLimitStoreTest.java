@@ -12,6 +12,7 @@ import dev.sluice.testing.TestRedisSentinel;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.RedisRole;
 import java.util.ArrayList;
@@ -208,5 +209,16 @@ class SentinelLimitStoreTest extends LimitStoreContract {
         assertThat(inFlight(other)).isEqualTo(3);
         assertThat(quotaCount(other)).isEqualTo(3);
         shortTimeout.close();
+    }
+
+    /** The flush coalescing finds the socket of the primary behind the Sentinel connection (see {@link FlushCoalescing}). */
+    @Test
+    void flushCoalescingFindsTheSocketsBehindTheSentinelConnection() {
+        RedisConnection connection = await(client.connect());
+        try {
+            assertThat(FlushCoalescing.install(connection)).isEqualTo(1);
+        } finally {
+            connection.close();
+        }
     }
 }
