@@ -527,6 +527,7 @@ scenario_streams() {
   timeout $((STREAMS_SECS + 60)) node "$SHARED/sse-bench.js" "$url" "$STREAMS" "$STREAMS_SECS" "$SHARED/body-stream.json" \
     $((STREAM_CHUNKS + 3)) >"$dir/sse-bench.txt" 2>&1
   local load_secs=$((SECONDS - t0))
+  local t_end; t_end=$(date +%s.%N | cut -c1-14)
   local rss_end; rss_end=$(rss_kib "$pid")
   local peak; peak=$(awk '{if ($2>m) m=$2} END{print m+0}' "$dir/samples.txt")
   local peak_conns; peak_conns=$(awk '{if ($5>m) m=$5} END{print m+0}' "$dir/samples.txt")
@@ -540,6 +541,8 @@ scenario_streams() {
   local rss_after; rss_after=$(rss_kib "$pid")
   local fds_after; fds_after=$(ls "/proc/$pid/fd" | wc -l)
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
+  # RSS 60 s after the streams ended (issue 12's target), from the sampler's first sample at or after that time
+  local rss_60; rss_60=$(awk -v t="$t_end" '$1 >= t + 60 {printf "%d", $2 / 1024; exit}' "$dir/samples.txt")
   # what is still live on the heap (the histogram runs a full GC first), then RSS after that GC
   jcmd "$pid" GC.heap_info >"$dir/heap-before-gc.txt" 2>&1
   jcmd "$pid" GC.class_histogram >"$dir/histogram.txt" 2>&1
@@ -549,10 +552,10 @@ scenario_streams() {
   local live; live=$(awk '/^Total/{printf "%.1f", $3/1048576}' "$dir/histogram.txt")
   local ctx; ctx=$(awk '$4=="io.vertx.ext.web.impl.RoutingContextImpl"{print $2}' "$dir/histogram.txt")
   local res; res=$(grep '^RESULT' "$dir/sse-bench.txt" | cut -d' ' -f2-)
-  printf 'STREAMS streams=%s chunks=%s chunk_delay_ms=%s secs=%s load_secs=%s peak_client_conns=%s peak_fds=%s rss_start_mib=%s rss_base_mib=%s rss_peak_mib=%s rss_end_mib=%s rss_10s_mib=%s fds_10s=%s rss_30s_mib=%s fds_30s=%s rss_after_mib=%s after_secs=%s rss_after_gc_mib=%s live_heap_mib=%s routing_contexts_live=%s fds_after=%s %s\n' \
+  printf 'STREAMS streams=%s chunks=%s chunk_delay_ms=%s secs=%s load_secs=%s peak_client_conns=%s peak_fds=%s rss_start_mib=%s rss_base_mib=%s rss_peak_mib=%s rss_end_mib=%s rss_10s_mib=%s fds_10s=%s rss_30s_mib=%s fds_30s=%s rss_60s_mib=%s rss_after_mib=%s after_secs=%s rss_after_gc_mib=%s live_heap_mib=%s routing_contexts_live=%s fds_after=%s %s\n' \
     "$STREAMS" "$STREAM_CHUNKS" "$STREAM_CHUNK_DELAY_MS" "$STREAMS_SECS" "$load_secs" "$peak_conns" "$peak_fds" \
     $((rss_start / 1024)) $((rss_base / 1024)) $((peak / 1024)) $((rss_end / 1024)) $((rss_10 / 1024)) "$fds_10" \
-    $((rss_30 / 1024)) "$fds_30" $((rss_after / 1024)) \
+    $((rss_30 / 1024)) "$fds_30" "${rss_60:-?}" $((rss_after / 1024)) \
     "$STREAMS_AFTER_SECS" $((rss_gc / 1024)) "${live:-?}" "${ctx:-0}" "$fds_after" "${res:-sse-bench=failed}" \
     | tee "$dir/streams.txt" >&2
   grep -c 'WARN\|ERROR' "$dir/sluice.log" | xargs -I{} echo "sluice log warnings/errors: {}" >&2

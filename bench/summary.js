@@ -68,8 +68,11 @@ if (streams) {
   targets.push([`${streams.streams} concurrent SSE streams, no errors`, `ok=${ok} bad=${bad} errors=${err}, peak client connections ${streams.peak_client_conns}`,
     verdict(bad === 0 && err === 0 && ok > 0)]);
   targets.push(['RSS ≤ 512 MiB during the streams', `${peak} MiB peak (baseline ${base} MiB)`, verdict(peak <= 512)]);
-  targets.push(['RSS within 20% of its baseline after', `${after} MiB ${streams.after_secs} s after (baseline ${base}, peak ${peak}); ${streams.rss_after_gc_mib} MiB after a full GC, live heap ${streams.live_heap_mib} MiB`,
-    verdict(after <= base * 1.2)]);
+  // judged 60 s after the streams (issue 12) when the run has that sample; older runs only had the later one
+  const at60 = num(streams.rss_60s_mib);
+  const judged = Number.isFinite(at60) ? at60 : after;
+  targets.push(['RSS within 20% of its baseline 60 s after', `${Number.isFinite(at60) ? `${at60} MiB 60 s after, ` : ''}${after} MiB ${streams.after_secs} s after (baseline ${base}, peak ${peak}); ${streams.rss_after_gc_mib} MiB after a full GC, live heap ${streams.live_heap_mib} MiB`,
+    verdict(judged <= base * 1.2)]);
 }
 // the performance targets, on Sluice with its defaults (the defaults scenario: access log on, checks on)
 const defaults = harness('defaults');
