@@ -8,8 +8,11 @@ import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.Replies;
 import dev.sluice.testing.Scrape;
+import io.prometheus.client.exemplars.ExemplarSampler;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,6 +33,15 @@ class MetricsTest {
     @BeforeEach
     void reset() {
         backends.resetAll();
+    }
+
+    @Inject
+    Optional<ExemplarSampler> exemplarSampler;
+
+    /** Tracing is off by default: the Prometheus registry gets no exemplar sampler (see {@code Exemplars}). */
+    @Test
+    void withTracingOffTheRegistryHasNoExemplarSampler() {
+        assertThat(exemplarSampler).isEmpty();
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.sluice.testing.BackendsResource;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.prometheus.client.exemplars.ExemplarSampler;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -18,6 +19,7 @@ import jakarta.inject.Inject;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,6 +70,15 @@ class TracingTest {
 
     @InjectBackends
     Backends backends;
+
+    @Inject
+    Optional<ExemplarSampler> exemplarSampler;
+
+    /** With tracing on, the Prometheus histograms keep Quarkus' exemplars (see {@code Exemplars}). */
+    @Test
+    void withTracingOnTheRegistryKeepsItsExemplarSampler() {
+        assertThat(exemplarSampler).isPresent();
+    }
 
     @Test
     void continuesTheClientsTraceThroughAServerAndAClientSpan() throws Exception {
