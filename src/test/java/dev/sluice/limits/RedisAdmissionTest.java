@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.testing.RedisLimitsProfile;
 import dev.sluice.testing.RespClient;
 import dev.sluice.testing.InjectRedis;
+import dev.sluice.testing.Scrape;
 import dev.sluice.testing.TestRedis;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -33,5 +34,17 @@ class RedisAdmissionTest extends AdmissionEndToEnd {
                     "get", "set", "incr", "incrby", "decrby", "exists", "pexpireat", "pexpiretime", "info",
                     "config|resetstat");
         }
+    }
+
+    /**
+     * The store's calls are measured once, by Sluice's own series: Quarkus' Redis client metrics (a timer and counters
+     * per command, two commands per request) are off.
+     */
+    @Test
+    void redisCallsAreMeasuredBySluicesOwnSeriesOnly() {
+        openai(key("open")).body(CHAT).post("/v1/chat/completions").then().statusCode(200);
+        Scrape scrape = Scrape.now();
+        assertThat(scrape.value("sluice_admission_duration_seconds_count", "store", "redis")).isPositive();
+        assertThat(scrape.text()).doesNotContain("redis_commands");
     }
 }
