@@ -572,6 +572,20 @@ scenario_streams() {
 #   openai->anthropic     the shared body on /v1/chat/completions, Anthropic mock       (translated both ways)
 # and the first two again as streams (eight text chunks per answer from either mock).
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# cpu_pass BODY URL WARMUP_SECS SECS PID FILE: a warm-up pass, then a measured one (wrk_latency, output in FILE) with
+# Sluice's CPU read from /proc around it; prints the measured pass's rps, p50, p99, reqs, errors, non2xx and
+# cpu_us_per_req (Sluice's alone: the mocks and wrk are other processes)
+cpu_pass() {
+  local body=$1 url=$2 warm=$3 secs=$4 pid=$5 file=$6 before after reqs
+  wrk_latency "$body" "$url" "$warm" >"${file%.txt}-warmup.txt" 2>&1
+  before=$(cpu_ticks "$pid")
+  wrk_latency "$body" "$url" "$secs" >"$file" 2>&1
+  after=$(cpu_ticks "$pid")
+  reqs=$(grep -o 'reqs=[0-9]*' "$file" | cut -d= -f2)
+  printf '%s cpu_us_per_req=%s\n' "$(grep '^TAILS' "$file" | cut -d' ' -f2,3,5,9,10,11)" \
+    "$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="${reqs:-0}" \
+      'BEGIN{ if (n > 0) printf "%.1f", t / hz * 1e6 / n; else print "?" }')"
+}
 scenario_translated() {
   local dir="$OUT/translated" pass
   mkdir -p "$dir"
@@ -599,7 +613,7 @@ scenario_translated() {
   start_mock "$dir"
   start_svc anthropic-mock "$ANTHROPIC_MOCK_PORT" "$dir/anthropic-mock.log" node "$BENCH_DIR/anthropic-mock.js" "$ANTHROPIC_MOCK_PORT"
   start_sluice "$dir/config.yaml" "$dir"
-  local pid=$SLUICE_PID base="http://127.0.0.1:$SLUICE_PORT/v1" hz; hz=$(getconf CLK_TCK)
+  local pid=$SLUICE_PID base="http://127.0.0.1:$SLUICE_PORT/v1"
   # Sluice's own warm-up (JIT) on every path before anything is measured
   for pass in "chat/completions $SHARED/body.json" "messages $dir/messages-openai.json" \
       "messages $dir/messages-anthropic.json" "chat/completions $dir/chat-anthropic.json"; do
@@ -612,16 +626,11 @@ scenario_translated() {
       "openai->anthropic chat/completions $dir/chat-anthropic.json" \
       "openai->openai(stream) chat/completions $dir/chat-openai-stream.json" \
       "anthropic->openai(stream) messages $dir/messages-openai-stream.json"; do
-    local name path body tag before after reqs
+    local name path body tag
     read -r name path body <<<"$pass"
     tag=$(tr -c 'a-z0-9\n' '_' <<<"$name")
-    wrk_latency "$body" "$base/$path" "$TRANSLATED_WARMUP" >"$dir/wrk-$tag-warmup.txt" 2>&1
-    before=$(cpu_ticks "$pid")
-    wrk_latency "$body" "$base/$path" "$TRANSLATED_SECS" >"$dir/wrk-$tag.txt" 2>&1
-    after=$(cpu_ticks "$pid")
-    reqs=$(grep -o 'reqs=[0-9]*' "$dir/wrk-$tag.txt" | cut -d= -f2)
-    printf '%-26s %s cpu_us_per_req=%s\n' "$name" "$(grep '^TAILS' "$dir/wrk-$tag.txt" | cut -d' ' -f2,3,5,9,10,11)" \
-      "$(awk -v t=$((after - before)) -v hz="$hz" -v n="${reqs:-0}" 'BEGIN{ if (n > 0) printf "%.1f", t / hz * 1e6 / n; else print "?" }')" \
+    printf '%-26s %s\n' "$name" \
+      "$(cpu_pass "$body" "$base/$path" "$TRANSLATED_WARMUP" "$TRANSLATED_SECS" "$pid" "$dir/wrk-$tag.txt")" \
       | tee -a "$dir/translated.txt" >&2
   done
   grep -c ' ERROR ' "$dir/sluice.log" | xargs -I{} echo "sluice log ERROR lines: {}" | tee -a "$dir/translated.txt" >&2
@@ -634,7 +643,7 @@ scenario_translated() {
 # CPU_WARMUP s then CPU_SECS s), Sluice's CPU read from /proc around the measured part. A quick A/B probe for a change
 # on the hot path (about 1.5 minutes); the targets are judged by the defaults scenario.
 scenario_cpu() {
-  local dir="$OUT/cpu" store pid before after reqs hz; hz=$(getconf CLK_TCK)
+  local dir="$OUT/cpu" store
   mkdir -p "$dir"
   command -v wrk >/dev/null || die "wrk missing (run the plain scenario first, which installs it)"
   log "scenario cpu: load average $(loadavg)"
@@ -645,14 +654,8 @@ scenario_cpu() {
     write_config "$dir/config-$store.yaml" true "$store"
     [ "$store" = redis ] && start_redis "$dir"
     start_sluice "$dir/config-$store.yaml" "$dir"
-    pid=$SLUICE_PID
-    wrk_latency "$SHARED/body.json" "http://127.0.0.1:$SLUICE_PORT/v1/chat/completions" "$CPU_WARMUP" >"$dir/wrk-$store-warmup.txt" 2>&1
-    before=$(cpu_ticks "$pid")
-    wrk_latency "$SHARED/body.json" "http://127.0.0.1:$SLUICE_PORT/v1/chat/completions" "$CPU_SECS" >"$dir/wrk-$store.txt" 2>&1
-    after=$(cpu_ticks "$pid")
-    reqs=$(grep -o 'reqs=[0-9]*' "$dir/wrk-$store.txt" | cut -d= -f2)
-    printf 'CPU store=%-6s %s cpu_us_per_req=%s\n' "$store" "$(grep '^TAILS' "$dir/wrk-$store.txt" | cut -d' ' -f2,3,5,10,11)" \
-      "$(awk -v t=$((after - before)) -v hz="$hz" -v n="${reqs:-0}" 'BEGIN{ if (n > 0) printf "%.1f", t / hz * 1e6 / n; else print "?" }')" \
+    printf 'CPU store=%-6s %s\n' "$store" "$(cpu_pass "$SHARED/body.json" \
+      "http://127.0.0.1:$SLUICE_PORT/v1/chat/completions" "$CPU_WARMUP" "$CPU_SECS" "$SLUICE_PID" "$dir/wrk-$store.txt")" \
       | tee -a "$dir/cpu.txt" >&2
     grep -c ' ERROR ' "$dir/sluice.log" | xargs -I{} echo "sluice log ERROR lines: {}" >>"$dir/cpu.txt"
     stop_svc sluice
