@@ -62,8 +62,8 @@ public class Components {
     private final DemoBackend demo;
     private final Duration shutdownGrace;
 
-    Components(SluiceConfig config, Vertx vertx, Instance<Redis> redis, MeterRegistry registry,
-            @ConfigProperty(name = "quarkus.otel.sdk.disabled", defaultValue = "true") boolean tracingDisabled) {
+    Components(SluiceConfig config, Vertx vertx, Instance<Redis> redis, RedisClientOptions redisOptions,
+            MeterRegistry registry, @ConfigProperty(name = "quarkus.otel.sdk.disabled", defaultValue = "true") boolean tracingDisabled) {
         ConfigProblems problems = new ConfigProblems();
         SluiceConfig effective = config;
         int port = -1;
@@ -83,7 +83,8 @@ public class Components {
         problems.throwIfAny();
 
         RedisLimitStore redisLimits = config.limits().store() == SluiceConfig.Store.REDIS
-                ? new RedisLimitStore(redis.get(), vertx, config.limits().redisTimeout().toMillis()) : null;
+                ? new RedisLimitStore(redis.get(), redisOptions.clientFactory(vertx), vertx,
+                        config.limits().redisTimeout().toMillis()) : null;
         if (redisLimits != null) {
             warmUp(redisLimits);
         }

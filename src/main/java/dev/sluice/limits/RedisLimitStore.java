@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
@@ -79,13 +80,24 @@ public final class RedisLimitStore implements LimitStore {
     /**
      * @param redis the Quarkus Redis client, of any {@code quarkus.redis.client-type}; its Cluster slot table is kept
      *     fresh assuming the TTL {@code quarkus.redis.topology-cache-ttl} says
+     * @param loopClients makes a client with {@code redis}'s options, one per event loop (see {@link RedisLink}); null
+     *     to send everything through {@code redis}
      */
-    public RedisLimitStore(Redis redis, Vertx vertx, long timeoutMillis) {
-        this(redis, vertx, timeoutMillis, topologyCacheTtlMillis());
+    public RedisLimitStore(Redis redis, Supplier<Redis> loopClients, Vertx vertx, long timeoutMillis) {
+        this(redis, loopClients, vertx, timeoutMillis, topologyCacheTtlMillis());
+    }
+
+    RedisLimitStore(Redis redis, Vertx vertx, long timeoutMillis) {
+        this(redis, null, vertx, timeoutMillis, topologyCacheTtlMillis());
     }
 
     RedisLimitStore(Redis redis, Vertx vertx, long timeoutMillis, long topologyCacheTtlMillis) {
-        this.link = new RedisLink(redis, vertx, topologyCacheTtlMillis);
+        this(redis, null, vertx, timeoutMillis, topologyCacheTtlMillis);
+    }
+
+    RedisLimitStore(Redis redis, Supplier<Redis> loopClients, Vertx vertx, long timeoutMillis,
+            long topologyCacheTtlMillis) {
+        this.link = new RedisLink(redis, loopClients, vertx, topologyCacheTtlMillis);
         this.vertx = vertx;
         this.timeoutMillis = timeoutMillis;
     }

@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisCluster;
 import io.vertx.redis.client.RedisConnection;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -40,9 +42,13 @@ import org.jboss.logging.Logger;
  * after reading it and reads it again on the next command, which waits for it; a timer here touches the table (no
  * command is sent) right after each expiry, so that the reading is started by the timer and not by an admission.
  *
- * <p>Each event loop sends on a connection it opened itself (up to {@value #MAX_CONNECTIONS} connections; loops beyond
- * share them), so that answers are read on the loop that asked; other threads use the first connection, which is
- * also the one opened at start-up and the one a loop uses while its own is not ready.
+ * <p>Each event loop sends on a connection of its own (up to {@value #MAX_CONNECTIONS} connections; loops beyond
+ * share them); other threads use the first connection, which is also the one opened at start-up and the one a loop
+ * uses while its own is not ready. A loop's connection lives on that loop: it comes from a Redis client of the loop's
+ * own ({@code loopClients}), created on the loop. The Vert.x Redis client binds every connection it opens to the event
+ * loop it was itself created on, so with one shared client every command sent from another loop was handed to that
+ * loop to be written (a task and a wake-up) and its reply handed back (another), twice per proxied request. With
+ * {@code loopClients} null (a caller without the client's options) every slot uses the one client as before.
  *
  * <p>Thread-safe; never blocks.
  */
@@ -58,6 +64,11 @@ final class RedisLink {
     private static final long CONNECT_MAX_MILLIS = 2_000;
 
     private final Redis redis;
+    /**
+     * Makes a client for one event loop's connection, bound to the calling thread's context; null, or a supplier that
+     * answers null: share {@link #redis}.
+     */
+    private final Supplier<Redis> loopClients;
     private final Vertx vertx;
     private final boolean cluster;
     private final long slotTableTtlMillis;
@@ -65,18 +76,20 @@ final class RedisLink {
     private final List<Slot> slots = new CopyOnWriteArrayList<>();
     private final Map<Thread, Slot> byLoop = new ConcurrentHashMap<>();
     private volatile boolean closed;
-    private int slotTableChecks;
 
     /**
+     * @param loopClients makes a new client with the same options as {@code redis}, for one event loop's connection;
+     *     null (or answering null) to send every command through {@code redis}
      * @param slotTableTtlMillis the Cluster client's topology cache TTL ({@code quarkus.redis.topology-cache-ttl});
      *     unused for other topologies
      */
-    RedisLink(Redis redis, Vertx vertx, long slotTableTtlMillis) {
+    RedisLink(Redis redis, Supplier<Redis> loopClients, Vertx vertx, long slotTableTtlMillis) {
         this.redis = redis;
+        this.loopClients = loopClients;
         this.vertx = vertx;
         this.cluster = isCluster(redis);
         this.slotTableTtlMillis = slotTableTtlMillis;
-        this.shared = new Slot(0);
+        this.shared = new Slot(0, redis, false);
         slots.add(shared);
     }
 
@@ -94,15 +107,11 @@ final class RedisLink {
     }
 
     /**
-     * Opens the first connection (start-up) and, with a Cluster, starts keeping its slot table fresh. A failure here is
-     * not final: every command finding no connection tries again.
+     * Opens the first connection (start-up). A failure here is not final: every command finding no connection tries
+     * again.
      */
     Future<Void> open() {
-        Future<Void> opened = shared.connection().mapEmpty();
-        if (cluster) {
-            opened.onComplete(done -> keepSlotTableFresh());
-        }
-        return opened;
+        return shared.connection().mapEmpty();
     }
 
     /** Sends one command on this thread's connection. */
@@ -123,6 +132,12 @@ final class RedisLink {
                     : connection.send(request).map(List::of);
             return replies.onFailure(failure -> slot.failed(connection, failure));
         });
+    }
+
+    /** This event loop's own connection once it works, else null: what {@link #send} would use now (tests). */
+    RedisConnection ownConnection() {
+        Slot slot = pick();
+        return slot != shared ? slot.current() : null;
     }
 
     void close() {
@@ -151,7 +166,8 @@ final class RedisLink {
 
     private synchronized Slot slotFor(Thread loop) {
         if (slots.size() < MAX_CONNECTIONS) {
-            Slot slot = new Slot(slots.size());
+            Redis own = loopClients == null ? null : clientOnThisLoop();
+            Slot slot = own == null ? new Slot(slots.size(), redis, false) : new Slot(slots.size(), own, true);
             slots.add(slot);
             return slot;
         }
@@ -159,37 +175,21 @@ final class RedisLink {
     }
 
     /**
-     * Touches the Cluster client's slot table right after its cache expires, so that the reading of the new table is
-     * started here and not by an admission. A touch costs no command while the table is cached; when the table has
-     * expired, it starts the reading ({@code CLUSTER SLOTS} on the first seed that answers), and the next touch is due
-     * one TTL after that reading completes. While the table is still there (the cache's own timer runs on another event
-     * loop and may fire a little later), it looks again a millisecond later, a few times, then every tenth of a TTL.
+     * A new client bound to this event loop. It is created on the loop's own context, not on the request's duplicate
+     * of it, which the client would otherwise keep (and with it that request's context data) for all its callbacks.
      */
-    private void keepSlotTableFresh() {
-        if (closed) {
-            return;
-        }
-        RedisConnection connection = shared.current();
-        if (connection == null) {
-            vertx.setTimer(slotTableTtlMillis, id -> keepSlotTableFresh());
-            return;
-        }
-        Future<List<List<Request>>> table = RedisCluster.create(connection).groupByNodes(List.of());
-        if (!table.isComplete()) {
-            slotTableChecks = 0;
-            table.onComplete(read -> vertx.setTimer(slotTableTtlMillis + 2, id -> keepSlotTableFresh()));
-        } else if (++slotTableChecks <= 5) {
-            vertx.setTimer(1, id -> keepSlotTableFresh());
-        } else {
-            slotTableChecks = 0;
-            vertx.setTimer(Math.max(1, slotTableTtlMillis / 10), id -> keepSlotTableFresh());
-        }
+    private Redis clientOnThisLoop() {
+        ContextInternal loop = ((ContextInternal) Vertx.currentContext()).unwrap();
+        Redis[] created = new Redis[1];
+        loop.dispatch(() -> created[0] = loopClients.get());
+        return created[0];
     }
 
     /**
      * Whether a failure says the connection is no good: it ended, or the command never got a Redis answer, or Redis
-     * answered as a replica, or as a primary cut off from its replicas ({@code min-replicas-to-write}). Other Redis error answers ({@code NOSCRIPT}, script errors, {@code CLUSTERDOWN}) are about
-     * the command or the cluster, not this connection.
+     * answered as a replica, or as a primary cut off from its replicas ({@code min-replicas-to-write}). Other Redis
+     * error answers ({@code NOSCRIPT}, script errors, {@code CLUSTERDOWN}) are about the command or the cluster, not
+     * this connection.
      */
     static boolean breaksConnection(Throwable failure) {
         String message = String.valueOf(failure.getMessage());
@@ -199,10 +199,16 @@ final class RedisLink {
         return !message.startsWith("Redis waiting queue is full");
     }
 
-    /** One kept connection and its replacement. */
+    /** One kept connection and its replacement, opened by its client. */
     private final class Slot {
 
         private final int index;
+        private final Redis client;
+        /** Whether the client is this slot's own, to close with it. */
+        private final boolean ownsClient;
+        /** Whether this slot's slot-table timer runs (Cluster only; started by its first connection). */
+        private boolean keepingSlotTableFresh;
+        private int slotTableChecks;
         /** The connection in use; broken ones stay in use until replaced. */
         private volatile RedisConnection current;
         private volatile Future<RedisConnection> ready;
@@ -212,8 +218,10 @@ final class RedisLink {
         private long lastAttemptNanos = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(RECONNECT_MILLIS);
         private Throwable lastFailure;
 
-        Slot(int index) {
+        Slot(int index, Redis client, boolean ownsClient) {
             this.index = index;
+            this.client = client;
+            this.ownsClient = ownsClient;
         }
 
         boolean working() {
@@ -283,7 +291,7 @@ final class RedisLink {
             connecting = attempt.future();
             long timer = vertx.setTimer(CONNECT_MAX_MILLIS, id -> attempt.tryFail(
                     new IllegalStateException("Redis did not accept a connection within " + CONNECT_MAX_MILLIS + " ms")));
-            redis.connect().onComplete(result -> {
+            client.connect().onComplete(result -> {
                 vertx.cancelTimer(timer);
                 if (result.succeeded() && !attempt.tryComplete(result.result())) {
                     result.result().close(); // too late: another attempt may already be running
@@ -297,6 +305,7 @@ final class RedisLink {
 
         private void connected(Future<RedisConnection> attempt, RedisConnection connection, Throwable failure) {
             RedisConnection old;
+            boolean startsSlotTableTimer;
             synchronized (this) {
                 if (connecting == attempt) {
                     connecting = null;
@@ -315,8 +324,13 @@ final class RedisLink {
                 ready = Future.succeededFuture(connection);
                 working = true;
                 lastFailure = null;
+                startsSlotTableTimer = cluster && !keepingSlotTableFresh;
+                keepingSlotTableFresh = true;
             }
             FlushCoalescing.install(connection);
+            if (startsSlotTableTimer) {
+                keepSlotTableFresh();
+            }
             connection.endHandler(end -> lost(connection, "it ended"));
             connection.exceptionHandler(error -> lost(connection, String.valueOf(error.getMessage())));
             if (old != null) {
@@ -337,6 +351,38 @@ final class RedisLink {
                 current.endHandler(null);
                 current.exceptionHandler(null);
                 current.close();
+            }
+            if (ownsClient) {
+                client.close();
+            }
+        }
+
+        /**
+         * Touches this slot's client's slot table right after its cache expires, so that the reading of the new table
+         * is started here and not by an admission (each slot's client has a table of its own). A touch costs no command
+         * while the table is cached; when the table has expired, it starts the reading ({@code CLUSTER SLOTS} on the
+         * first seed that answers), and the next touch is due one TTL after that reading completes. While the table is
+         * still there (the cache's own timer runs on another event loop and may fire a little later), it looks again a
+         * millisecond later, a few times, then every tenth of a TTL.
+         */
+        private void keepSlotTableFresh() {
+            if (closed) {
+                return;
+            }
+            RedisConnection connection = current;
+            if (connection == null) {
+                vertx.setTimer(slotTableTtlMillis, id -> keepSlotTableFresh());
+                return;
+            }
+            Future<List<List<Request>>> table = RedisCluster.create(connection).groupByNodes(List.of());
+            if (!table.isComplete()) {
+                slotTableChecks = 0;
+                table.onComplete(read -> vertx.setTimer(slotTableTtlMillis + 2, id -> keepSlotTableFresh()));
+            } else if (++slotTableChecks <= 5) {
+                vertx.setTimer(1, id -> keepSlotTableFresh());
+            } else {
+                slotTableChecks = 0;
+                vertx.setTimer(Math.max(1, slotTableTtlMillis / 10), id -> keepSlotTableFresh());
             }
         }
     }

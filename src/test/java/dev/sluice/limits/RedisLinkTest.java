@@ -1,0 +1,152 @@
+package dev.sluice.limits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.testing.RespClient;
+import dev.sluice.testing.TestRedis;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.impl.VertxInternal;
+import io.vertx.core.net.impl.NetSocketInternal;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each event loop's kept Redis connection is read and written by that loop, against a real Redis server: a command it
+ * sends is written without handing it to another thread, and its reply is read where it is awaited.
+ */
+class RedisLinkTest {
+
+    static final int LOOPS = 4;
+
+    static TestRedis server;
+    static Vertx vertx;
+    static RedisOptions options;
+    Redis client;
+    RedisLink link;
+
+    @BeforeAll
+    static void start() {
+        server = TestRedis.start();
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(LOOPS));
+        options = new RedisOptions().setConnectionString(server.url());
+    }
+
+    @AfterAll
+    static void stop() {
+        vertx.close();
+        server.close();
+    }
+
+    @AfterEach
+    void close() {
+        if (link != null) {
+            link.close();
+        }
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    @Test
+    void eachLoopsConnectionLivesOnThatLoopWithAClientOfItsOwn() throws Exception {
+        // given: the shared client created off the event loops, as Quarkus creates its client, and a client per loop
+        client = Redis.createClient(vertx, options);
+        link = new RedisLink(client, () -> Redis.createClient(vertx, options), vertx, 1_000);
+
+        // when: each loop sends, from a request's (duplicated) context
+        List<Boolean> onItsLoop = ownConnectionOnItsLoop();
+
+        // then: every loop's connection is one of its own loop's sockets
+        assertThat(onItsLoop).hasSize(LOOPS).containsOnly(true);
+        // one connection per loop plus the shared one, which nobody asked for here
+        assertThat(clientConnections()).isEqualTo(LOOPS);
+    }
+
+    @Test
+    void withOneSharedClientTheLoopsConnectionsLiveOnTheLoopThatClientWasCreatedOn() throws Exception {
+        // given: the same without a client per loop: the baseline that shows the check above can fail
+        client = Redis.createClient(vertx, options);
+        link = new RedisLink(client, null, vertx, 1_000);
+
+        // when
+        List<Boolean> onItsLoop = ownConnectionOnItsLoop();
+
+        // then: all connections are on one loop: three loops of four send through another loop's socket
+        assertThat(onItsLoop).hasSize(LOOPS).filteredOn(own -> !own).hasSize(LOOPS - 1);
+    }
+
+    @Test
+    void closingTheLinkClosesTheLoopsClients() throws Exception {
+        client = Redis.createClient(vertx, options);
+        link = new RedisLink(client, () -> Redis.createClient(vertx, options), vertx, 1_000);
+        ownConnectionOnItsLoop();
+        assertThat(clientConnections()).isEqualTo(LOOPS);
+
+        link.close();
+        link = null;
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (clientConnections() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(clientConnections()).isZero();
+    }
+
+    /**
+     * Sends a PING from a duplicated context on each event loop until that loop's own connection works, then says for
+     * each loop whether the connection's socket is handled by that loop.
+     */
+    private List<Boolean> ownConnectionOnItsLoop() throws Exception {
+        List<Boolean> answers = new ArrayList<>();
+        for (int loop = 0; loop < LOOPS; loop++) {
+            // each new event-loop context takes the next loop
+            Context context = ((VertxInternal) vertx).createEventLoopContext().duplicate();
+            answers.add(ownConnectionOnItsLoop(context));
+        }
+        return answers;
+    }
+
+    private boolean ownConnectionOnItsLoop(Context context) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            CompletableFuture<Boolean> answer = new CompletableFuture<>();
+            context.runOnContext(v -> link.send(Request.cmd(Command.PING)).onComplete(ping -> {
+                RedisConnection own = link.ownConnection();
+                if (ping.failed() || own == null) {
+                    answer.complete(null);
+                    return;
+                }
+                List<NetSocketInternal> sockets = FlushCoalescing.sockets(own);
+                answer.complete(sockets.size() == 1
+                        && sockets.get(0).channelHandlerContext().channel().eventLoop().inEventLoop());
+            }));
+            Boolean onItsLoop = answer.get(10, TimeUnit.SECONDS);
+            if (onItsLoop != null) {
+                return onItsLoop;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("the loop's own connection did not open");
+    }
+
+    /** Connections Redis has from the link, not counting the one asking. */
+    private static int clientConnections() {
+        try (RespClient redis = server.client()) {
+            String list = redis.command("CLIENT", "LIST").toString();
+            return (int) list.lines().filter(line -> !line.isBlank()).count() - 1;
+        }
+    }
+}
