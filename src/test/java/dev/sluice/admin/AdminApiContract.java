@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.not;
 
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
+import dev.sluice.testing.Management;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.Scrape;
 import io.restassured.path.json.JsonPath;
@@ -283,13 +284,43 @@ abstract class AdminApiContract {
 
     @Test
     void theOpenApiDocumentDescribesEveryCall() {
-        JsonPath document = dev.sluice.testing.Management.given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
+        JsonPath document = Management.given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
                 .extract().jsonPath();
         assertThat(document.getMap("paths.'/admin/v1/keys'")).containsKeys("post", "get");
         assertThat(document.getMap("paths.'/admin/v1/keys/{id}'")).containsKeys("get", "delete");
         assertThat(document.getMap("paths.'/admin/v1/accounts/{name}'")).containsKeys("put", "get", "delete");
         assertThat(document.getMap("paths.'/admin/v1/accounts/{name}/credits'")).containsKeys("post");
         assertThat(document.getMap("paths")).doesNotContainKey("/v1/chat/completions");
+    }
+
+    @Test
+    void theOpenApiDocumentIsTheFileAsYamlByDefaultAndAsJsonWhenAskedFor() throws Exception {
+        String file;
+        try (var in = getClass().getClassLoader().getResourceAsStream("META-INF/openapi.yaml")) {
+            file = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        String yaml = "application/yaml;charset=UTF-8";
+        // YAML: the file itself
+        Management.given().get("/q/openapi").then().statusCode(200).header("content-type", yaml).body(equalTo(file));
+        Management.given().get("/q/openapi.yaml").then().statusCode(200).header("content-type", yaml);
+        Management.given().accept("application/json").queryParam("format", "yaml").get("/q/openapi").then()
+                .statusCode(200).header("content-type", yaml);
+        // JSON, three ways of asking
+        List<Response> asJson = List.of(Management.given().queryParam("format", "JSON").get("/q/openapi"),
+                Management.given().accept("application/json").get("/q/openapi"),
+                Management.given().get("/q/openapi.json"));
+        for (Response answer : asJson) {
+            JsonPath json = answer.then().statusCode(200).header("content-type", "application/json;charset=UTF-8")
+                    .extract().jsonPath();
+            assertThat(json.getString("openapi")).isEqualTo("3.0.3");
+            assertThat(json.getString("info.title")).isEqualTo("Sluice admin API");
+            // a date in an example stays the string it is written as
+            assertThat(json.getString("paths.'/admin/v1/keys'.post.requestBody.content.'application/json'.example.expires_at"))
+                    .isEqualTo("2027-01-01T00:00:00Z");
+        }
+        // HEAD answers too; other methods are not served
+        Management.given().head("/q/openapi").then().statusCode(200).header("content-type", yaml);
+        Management.given().post("/q/openapi").then().statusCode(not(200));
     }
 
     static String sha256(String text) {
