@@ -133,4 +133,20 @@ class AccessLogWriterTest {
         assertThat(out.text()).isEqualTo("one\ntwo\n");
         writer.close();
     }
+
+    @Test
+    void afterALineTheWriterStopsWakingByItselfWithinAFewMilliseconds() throws Exception {
+        // a proxy serving a few requests per second: the writer must not poll between them (each poll a wake-up)
+        RecordingOutput out = new RecordingOutput(new CountDownLatch(0));
+        AccessLogWriter writer = new AccessLogWriter(out, 16);
+        writer.offer("one");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (writer.written() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        Thread.sleep(20);
+        // parked without a deadline (WAITING), not between timed polls (TIMED_WAITING, 50 ms of them before)
+        assertThat(writer.writerState()).isEqualTo(Thread.State.WAITING);
+        writer.close();
+    }
 }
