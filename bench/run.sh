@@ -13,6 +13,9 @@
 #   streams     f: STREAMS concurrent slow SSE streams through Sluice, with Sluice's RSS before, during and after
 #   cpu         Sluice's CPU per request with its defaults, without limits, local limits, Redis limits (wrk, one Sluice
 #               each; a quick A/B probe, not in the default list, about 1.5 minutes)
+#   ttft        the first chunk of a stream at low concurrency: the harness's stream shape (16 chunks 5 ms apart),
+#               TTFT_CONNS concurrent streams (1 4 16) for TTFT_SECS each, directly and through Sluice (its defaults)
+#               after TTFT_WARMUP s of 16 streams; TTFT p50/p99 and Sluice's CPU; not in the default list (~1.5 minutes)
 #   profile     JFR recording of Sluice under the plain load, summarised (top frames, allocation sites)
 #   translated  protocol translation: Anthropic clients on the OpenAI mock and OpenAI clients on an Anthropic mock
 #               (bench/anthropic-mock.js), JSON and streams, beside the same requests untranslated, in one Sluice:
@@ -82,6 +85,7 @@ STREAMS_AFTER_SECS=${STREAMS_AFTER_SECS:-75}   # last RSS sample; past the upstr
 STREAMS_DIRECT=${STREAMS_DIRECT:-1}            # 1 = the same streams against the mock directly first (TTFT baseline)
 PROFILE_SECS=${PROFILE_SECS:-30}
 CPU_SECS=${CPU_SECS:-15}; CPU_WARMUP=${CPU_WARMUP:-20}   # the cpu scenario's passes (CPU_STORES, CPU_ACCESS_LOG: knobs)
+TTFT_CONNS=${TTFT_CONNS:-"1 4 16"}; TTFT_SECS=${TTFT_SECS:-8}; TTFT_WARMUP=${TTFT_WARMUP:-30}   # the ttft scenario
 PROFILE_STORE=${PROFILE_STORE:-none}          # none = the plain scenario's account; local or redis = the limits scenarios' one
 JMH_ARGS=${JMH_ARGS:-"-f 2 -wi 3 -w 1s -i 3 -r 1s"}
 # the fixed-rate pass of the defaults scenario: thousands of requests per second need several connections (hey
@@ -111,7 +115,8 @@ STARTUP_VARIANTS=${STARTUP_VARIANTS:-"jdk17 jdk25 jdk25-aot-jar jdk25-aot"}
 JAVA17_HOME=${JAVA17_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
 JAVA25_HOME=${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 # the application directories (target/quarkus-app of a build) the startup scenario runs: the plain build (fast-jar)
-# and the -Paot build (aot-jar with app.aot); empty = the one build() made, and an AOT build made here
+# and the -Paot build (aot-jar with app.aot, moved from where it was trained: see startup_app_dirs); empty = the one
+# build() made, and an AOT build made here in a copy of the sources
 STARTUP_PLAIN_APP=${STARTUP_PLAIN_APP:-}
 STARTUP_AOT_APP=${STARTUP_AOT_APP:-}
 STARTUP_TARGET_MS=500; STARTUP_TARGET_RSS_MIB=128   # issue 12, for JDK 25 with the AOT cache
@@ -665,6 +670,32 @@ scenario_cpu() {
   echo "load average after: $(loadavg)" >>"$dir/load.txt"
 }
 
+scenario_ttft() {
+  local dir="$OUT/ttft" c target url before after
+  mkdir -p "$dir"
+  log "scenario ttft: load average $(loadavg)"
+  echo "load average before: $(loadavg)" >"$dir/load.txt"
+  write_config "$dir/config.yaml" true none
+  start_mock "$dir" MOCK_CHUNKS=16 MOCK_CHUNK_DELAY_MS=5
+  start_sluice "$dir/config.yaml" "$dir"
+  # the JIT still compiles the stream's path for tens of seconds at 180 streams/s: warm it first
+  node "$SHARED/sse-bench.js" "http://127.0.0.1:$SLUICE_PORT/v1/chat/completions" 16 "$TTFT_WARMUP" \
+    "$SHARED/body-stream.json" >"$dir/warmup.txt" 2>&1
+  for c in $TTFT_CONNS; do
+    for target in direct sluice; do
+      url="http://127.0.0.1:$SLUICE_PORT/v1/chat/completions"
+      [ "$target" = direct ] && url="http://127.0.0.1:$MOCK_PORT/v1/chat/completions"
+      before=$(cpu_ticks "$SLUICE_PID")
+      printf 'TTFT conns=%s target=%-6s %s sluice_cpu_ms=%s\n' "$c" "$target" \
+        "$(node "$SHARED/sse-bench.js" "$url" "$c" "$TTFT_SECS" "$SHARED/body-stream.json" 2>&1 | grep '^RESULT' \
+          | cut -d' ' -f2-7)" \
+        "$(after=$(cpu_ticks "$SLUICE_PID"); awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" \
+          'BEGIN{ printf "%.0f", t / hz * 1000 }')" | tee -a "$dir/ttft.txt" >&2
+    done
+  done
+  echo "load average after: $(loadavg)" >>"$dir/load.txt"
+}
+
 scenario_profile() {
   local dir="$OUT/profile"
   mkdir -p "$dir"
@@ -958,25 +989,27 @@ scenario_soak() {
 #   jdk25-aot      JDK 25, the same with -XX:AOTCache=app.aot (what the JVM image runs)
 #   jdk25-aot-serial  the same with -XX:+UseSerialGC (not in the default STARTUP_VARIANTS)
 startup_app_dirs() {  # sets STARTUP_PLAIN_APP and STARTUP_AOT_APP, building the AOT jar when there is none
-  local dir=$1 target="$ROOT/target/quarkus-app" rebuilt=0
+  local dir=$1 target="$ROOT/target/quarkus-app"
   if [ -z "$STARTUP_PLAIN_APP" ]; then
     [ -f "$target/app.aot" ] && log "startup: target/quarkus-app is an AOT build: the plain variants run its jar (aot-jar layout)"
     rm -rf "$dir/plain-app"; cp -a "$target" "$dir/plain-app"   # -a: the jars keep their modification times
     STARTUP_PLAIN_APP="$dir/plain-app"
   fi
   if [ -z "$STARTUP_AOT_APP" ]; then
-    if [ "$BUILD" = 1 ] || [ ! -f "$target/app.aot" ]; then
-      [ -x "$JAVA25_HOME/bin/java" ] || die "startup: no JDK 25 at $JAVA25_HOME (set JAVA25_HOME)"
-      log "startup: building the AOT jar and its cache (JAVA_HOME=$JAVA25_HOME ./mvnw -B -q verify -Paot, the training IT only)"
-      (cd "$ROOT" && JAVA_HOME="$JAVA25_HOME" ./mvnw -B -q verify -Paot -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
-        -Dit.test=PackagedRequestPathIT) >"$dir/build-aot.log" 2>&1 || die "startup: the AOT build failed, see $dir/build-aot.log"
-      rebuilt=1
-    fi
-    rm -rf "$dir/aot-app"; cp -a "$target" "$dir/aot-app"
+    # Built in a copy of the sources, then moved, as an image's COPY moves it: the cache's classes keep the code
+    # source of the training run, and Quarkus' AOT launcher reads quarkus/quarkus-application.dat under the directory
+    # that names. Where that directory is gone, the JVM gives the classes the directory they run from; where it still
+    # holds another build (target/ rebuilt without -Paot), the launcher reads that build's file and stops
+    # ("Invalid magic number in AOT cache file").
+    [ -x "$JAVA25_HOME/bin/java" ] || die "startup: no JDK 25 at $JAVA25_HOME (set JAVA25_HOME)"
+    log "startup: building the AOT jar and its cache in a copy of the sources (JAVA_HOME=$JAVA25_HOME ./mvnw -B -q verify -Paot, the training IT only)"
+    rm -rf "$dir/aot-src" "$dir/aot-app"; mkdir -p "$dir/aot-src"
+    cp -a "$ROOT/pom.xml" "$ROOT/mvnw" "$ROOT/.mvn" "$ROOT/src" "$dir/aot-src/"
+    (cd "$dir/aot-src" && JAVA_HOME="$JAVA25_HOME" ./mvnw -B -q verify -Paot -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+      -Dit.test=PackagedRequestPathIT) >"$dir/build-aot.log" 2>&1 || die "startup: the AOT build failed, see $dir/build-aot.log"
+    mv "$dir/aot-src/target/quarkus-app" "$dir/aot-app"
+    rm -rf "$dir/aot-src"
     STARTUP_AOT_APP="$dir/aot-app"
-    if [ $rebuilt = 1 ]; then   # the scenarios after this one run target/: give them back the plain build
-      rm -rf "$target"; cp -a "$STARTUP_PLAIN_APP" "$target"
-    fi
   fi
   [ -f "$STARTUP_AOT_APP/app.aot" ] || die "startup: no app.aot in $STARTUP_AOT_APP"
 }
@@ -1093,7 +1126,7 @@ scenario_startup() {
 cat "$OUT/machine.txt" >&2
 raise_nofile
 for s in "${SCENARIOS[@]}"; do
-  case $s in cpu|plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak|startup) ;; *) die "unknown scenario '$s'" ;; esac
+  case $s in cpu|ttft|plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak|startup) ;; *) die "unknown scenario '$s'" ;; esac
 done
 for p in "$MOCK_PORT" "$ANTHROPIC_MOCK_PORT" "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}" "$SOAK_BACKEND_PORT"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
 build

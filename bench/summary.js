@@ -152,6 +152,12 @@ if (tails) {
   out += '\n';
 }
 
+const ttft = read(p('ttft', 'ttft.txt')).trim();
+if (ttft) {
+  out += `## ttft: the first chunk of a stream at low concurrency (16 chunks 5 ms apart; sse-bench.js)\n\n` +
+    `${read(p('ttft', 'load.txt')).trim().replace(/\n/g, '; ')}\n\n\`\`\`\n${ttft}\n\`\`\`\n\n`;
+}
+
 const translated = read(p('translated', 'translated.txt')).trim();
 if (translated) {
   out += `## translated: the same conversation untranslated and translated (wrk, closed loop, ${'one Sluice'})\n\n` +
