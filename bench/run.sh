@@ -577,6 +577,9 @@ scenario_streams() {
 #   openai->anthropic     the shared body on /v1/chat/completions, Anthropic mock       (translated both ways)
 # and the first two again as streams (eight text chunks per answer from either mock).
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu_ms_since() {  # TICKS PID: the process's CPU in ms since cpu_ticks said TICKS
+  awk -v t=$(($(cpu_ticks "$2") - $1)) -v hz="$(getconf CLK_TCK)" 'BEGIN{ printf "%.0f", t / hz * 1000 }'
+}
 # cpu_pass BODY URL WARMUP_SECS SECS PID FILE: a warm-up pass, then a measured one (wrk_latency, output in FILE) with
 # Sluice's CPU read from /proc around it; prints the measured pass's rps, p50, p99, reqs, errors, non2xx and
 # cpu_us_per_req (Sluice's alone: the mocks and wrk are other processes)
@@ -671,7 +674,7 @@ scenario_cpu() {
 }
 
 scenario_ttft() {
-  local dir="$OUT/ttft" c target url before after
+  local dir="$OUT/ttft" c target url before
   mkdir -p "$dir"
   log "scenario ttft: load average $(loadavg)"
   echo "load average before: $(loadavg)" >"$dir/load.txt"
@@ -689,8 +692,7 @@ scenario_ttft() {
       printf 'TTFT conns=%s target=%-6s %s sluice_cpu_ms=%s\n' "$c" "$target" \
         "$(node "$SHARED/sse-bench.js" "$url" "$c" "$TTFT_SECS" "$SHARED/body-stream.json" 2>&1 | grep '^RESULT' \
           | cut -d' ' -f2-7)" \
-        "$(after=$(cpu_ticks "$SLUICE_PID"); awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" \
-          'BEGIN{ printf "%.0f", t / hz * 1000 }')" | tee -a "$dir/ttft.txt" >&2
+        "$(cpu_ms_since "$before" "$SLUICE_PID")" | tee -a "$dir/ttft.txt" >&2
     done
   done
   echo "load average after: $(loadavg)" >>"$dir/load.txt"

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.vertx.http.ManagementInterface;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -69,7 +70,7 @@ public class OpenApiDocument {
             }
             byte[] body = json ? read.result().json() : read.result().yaml();
             response.putHeader("content-type", json ? JSON : YAML);
-            response.end(io.vertx.core.buffer.Buffer.buffer(body));
+            response.end(Buffer.buffer(body));
         });
     }
 
@@ -107,7 +108,7 @@ public class OpenApiDocument {
     /** Reads the file and writes its JSON form. */
     static Forms read() {
         byte[] yaml;
-        try (InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream(RESOURCE)) {
+        try (InputStream in = OpenApiDocument.class.getClassLoader().getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException("missing resource " + RESOURCE);
             }

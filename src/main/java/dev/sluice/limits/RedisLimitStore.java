@@ -87,14 +87,6 @@ public final class RedisLimitStore implements LimitStore {
         this(redis, loopClients, vertx, timeoutMillis, topologyCacheTtlMillis());
     }
 
-    RedisLimitStore(Redis redis, Vertx vertx, long timeoutMillis) {
-        this(redis, null, vertx, timeoutMillis, topologyCacheTtlMillis());
-    }
-
-    RedisLimitStore(Redis redis, Vertx vertx, long timeoutMillis, long topologyCacheTtlMillis) {
-        this(redis, null, vertx, timeoutMillis, topologyCacheTtlMillis);
-    }
-
     RedisLimitStore(Redis redis, Supplier<Redis> loopClients, Vertx vertx, long timeoutMillis,
             long topologyCacheTtlMillis) {
         this.link = new RedisLink(redis, loopClients, vertx, topologyCacheTtlMillis);

@@ -175,11 +175,16 @@ final class RedisLink {
     }
 
     /**
-     * A new client bound to this event loop. It is created on the loop's own context, not on the request's duplicate
-     * of it, which the client would otherwise keep (and with it that request's context data) for all its callbacks.
+     * A new client bound to this event loop, or null outside a Vert.x context. It is created on the loop's own context,
+     * not on the request's duplicate of it, which the client would otherwise keep (and with it that request's context
+     * data) for all its callbacks.
      */
     private Redis clientOnThisLoop() {
-        ContextInternal loop = ((ContextInternal) Vertx.currentContext()).unwrap();
+        ContextInternal current = (ContextInternal) Vertx.currentContext();
+        if (current == null) {
+            return null;
+        }
+        ContextInternal loop = current.unwrap();
         Redis[] created = new Redis[1];
         loop.dispatch(() -> created[0] = loopClients.get());
         return created[0];

@@ -45,7 +45,7 @@ class ClusterLimitStoreTest extends LimitStoreContract {
         cluster = TestRedisCluster.start();
         vertx = Vertx.vertx();
         client = Redis.createClient(vertx, options(cluster.hosts()));
-        store = new RedisLimitStore(client, vertx, 2_000, TTL_MILLIS);
+        store = new RedisLimitStore(client, null, vertx, 2_000, TTL_MILLIS);
         await(store.warmUp());
     }
 
@@ -223,7 +223,7 @@ class ClusterLimitStoreTest extends LimitStoreContract {
     @Order(Integer.MAX_VALUE)
     void aLostMasterIsAShortOutageAfterWhichNoSlotIsLeakedAndOtherAccountsAreUntouched() throws Exception {
         // given: two accounts with slots held, one on the master that will be lost, one on another master
-        RedisLimitStore shortTimeout = new RedisLimitStore(client, vertx, 300, TTL_MILLIS);
+        RedisLimitStore shortTimeout = new RedisLimitStore(client, null, vertx, 300, TTL_MILLIS);
         await(shortTimeout.warmUp());
         int lost = cluster.ports().get(1);
         AccountLimits onLost = accountWhere(port -> port == lost, 10, 1_000L);

@@ -26,7 +26,7 @@ class RedisLimitStoreTest extends LimitStoreContract {
         vertx = Vertx.vertx();
         client = Redis.createClient(vertx, new RedisOptions().setConnectionString(server.url()).setMaxPoolSize(8)
                 .setMaxPoolWaiting(1000));
-        store = new RedisLimitStore(client, vertx, 2_000);
+        store = new RedisLimitStore(client, null, vertx, 2_000);
     }
 
     @AfterAll

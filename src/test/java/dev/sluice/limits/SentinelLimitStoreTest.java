@@ -43,7 +43,7 @@ class SentinelLimitStoreTest extends LimitStoreContract {
         sentinels = TestRedisSentinel.start();
         vertx = Vertx.vertx();
         client = Redis.createClient(vertx, options(sentinels.hosts()));
-        store = new RedisLimitStore(client, vertx, 2_000, 1_000);
+        store = new RedisLimitStore(client, null, vertx, 2_000, 1_000);
         await(store.warmUp());
     }
 
@@ -137,7 +137,7 @@ class SentinelLimitStoreTest extends LimitStoreContract {
      */
     private void failover(IntSupplier replacePrimary, boolean crashed, String what) throws Exception {
         // given
-        RedisLimitStore shortTimeout = new RedisLimitStore(client, vertx, 300, 1_000);
+        RedisLimitStore shortTimeout = new RedisLimitStore(client, null, vertx, 300, 1_000);
         // an earlier failover of this class may still be settling: the first connection may take a few tries
         for (int attempt = 1; ; attempt++) {
             try {
