@@ -256,6 +256,9 @@ final class RedisLink {
                 if (connecting != null) {
                     return connecting;
                 }
+                if (ready != null) {
+                    return ready; // the attempt completed while it started (a connection at hand)
+                }
                 return Future.failedFuture(new IllegalStateException("no Redis connection"
                         + (lastFailure != null ? " (" + lastFailure.getMessage() + ")" : ""), lastFailure));
             }

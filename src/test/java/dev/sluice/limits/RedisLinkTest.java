@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.testing.RespClient;
 import dev.sluice.testing.TestRedis;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.impl.VertxInternal;
@@ -14,6 +15,7 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -103,6 +105,39 @@ class RedisLinkTest {
             Thread.sleep(20);
         }
         assertThat(clientConnections()).isZero();
+    }
+
+    @Test
+    void aConnectionThatIsThereAtOnceIsUsed() throws Exception {
+        // given: a client whose connect() answers an already completed future (a pooled connection at hand), so that the
+        // link learns of the connection while it is still starting the attempt
+        client = Redis.createClient(vertx, options);
+        RedisConnection ready = client.connect().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Redis atOnce = new Redis() {
+            @Override
+            public Future<RedisConnection> connect() {
+                return Future.succeededFuture(ready);
+            }
+
+            @Override
+            public void close() {
+            }
+
+            @Override
+            public Future<Response> send(Request command) {
+                return client.send(command);
+            }
+
+            @Override
+            public Future<List<Response>> batch(List<Request> commands) {
+                return client.batch(commands);
+            }
+        };
+        link = new RedisLink(atOnce, null, vertx, 1_000);
+
+        // when / then: the first command goes out on it, not failed with "no Redis connection"
+        assertThat(link.send(Request.cmd(Command.PING)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS))
+                .hasToString("PONG");
     }
 
     /**
