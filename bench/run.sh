@@ -16,6 +16,8 @@
 #   ttft        the first chunk of a stream at low concurrency: the harness's stream shape (16 chunks 5 ms apart),
 #               TTFT_CONNS concurrent streams (1 4 16) for TTFT_SECS each, directly and through Sluice (its defaults)
 #               after TTFT_WARMUP s of 16 streams; TTFT p50/p99 and Sluice's CPU; not in the default list (~1.5 minutes)
+#   floor       the least proxy on Sluice's stack (bench/floor/FloorProxy.java), nginx and Sluice with its defaults, each
+#               alone under the same wrk load: CPU per request and req/s; not in the default list (~1.5 minutes a round)
 #   profile     JFR recording of Sluice under the plain load, summarised (top frames, allocation sites)
 #   translated  protocol translation: Anthropic clients on the OpenAI mock and OpenAI clients on an Anthropic mock
 #               (bench/anthropic-mock.js), JSON and streams, beside the same requests untranslated, in one Sluice:
@@ -586,9 +588,9 @@ cpu_ms_since() {  # TICKS PID: the process's CPU in ms since cpu_ticks said TICK
 cpu_pass() {
   local body=$1 url=$2 warm=$3 secs=$4 pid=$5 file=$6 before after reqs
   wrk_latency "$body" "$url" "$warm" >"${file%.txt}-warmup.txt" 2>&1
-  before=$(cpu_ticks "$pid")
+  before=$(${CPU_TICKS:-cpu_ticks} "$pid")
   wrk_latency "$body" "$url" "$secs" >"$file" 2>&1
-  after=$(cpu_ticks "$pid")
+  after=$(${CPU_TICKS:-cpu_ticks} "$pid")
   reqs=$(grep -o 'reqs=[0-9]*' "$file" | cut -d= -f2)
   printf '%s cpu_us_per_req=%s\n' "$(grep '^TAILS' "$file" | cut -d' ' -f2,3,5,9,10,11)" \
     "$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="${reqs:-0}" \
@@ -671,6 +673,50 @@ scenario_cpu() {
   done
   ACCESS_LOG=$saved
   echo "load average after: $(loadavg)" >>"$dir/load.txt"
+}
+
+# The floor: what the least proxy on Sluice's own stack costs (bench/floor/FloorProxy.java: the Vert.x and Netty of the
+# build, epoll, one keep-alive client per event loop, the body read whole and relayed, nothing else), beside nginx (the
+# harness's configuration, one worker) and Sluice with its defaults, each alone under the same wrk load (CONNS
+# connections, FLOOR_WARMUP s then FLOOR_SECS s, the shared chat body), its CPU read from /proc around the measured
+# part; FLOOR_ROUNDS rounds, the three in turn. Sluice minus the floor is what its features cost; the floor against
+# nginx is what the stack costs. Not in the default list (about 1.5 minutes a round).
+FLOOR_PORT=${FLOOR_PORT:-18500}
+session_ticks() { local p t=0; for p in $(ps -o pid= -s "$1"); do t=$((t + $(cpu_ticks "$p"))); done; echo $t; }
+scenario_floor() {
+  local dir="$OUT/floor" round target url pid
+  mkdir -p "$dir/nginx"
+  command -v wrk >/dev/null || die "wrk missing (run the plain scenario first, which installs it)"
+  command -v nginx >/dev/null || die "nginx missing (run the plain scenario first, which installs it)"
+  log "scenario floor: load average $(loadavg)"
+  echo "load average before: $(loadavg)" >"$dir/load.txt"
+  local saved=$ACCESS_LOG; ACCESS_LOG=true
+  write_config "$dir/config.yaml" true none
+  ACCESS_LOG=$saved
+  sed -e "s#/tmp/peers/run/nginx#$dir/nginx#g" "$SHARED/conf/nginx.conf" >"$dir/nginx.conf"
+  start_mock "$dir"
+  : >"$dir/floor.txt"
+  for round in $(seq 1 "${FLOOR_ROUNDS:-1}"); do
+    for target in floor nginx sluice; do
+      case $target in
+        floor) start_svc floor "$FLOOR_PORT" "$dir/floor.log" "$JAVA_BIN" $IPV4_OPT $SLUICE_JAVA_OPTS \
+                 -cp "$(dirname "$JAR")/lib/main/*" "$BENCH_DIR/floor/FloorProxy.java" "$FLOOR_PORT" "$MOCK_PORT"
+               url="http://127.0.0.1:$FLOOR_PORT/v1/chat/completions" ;;
+        nginx) start_svc nginx 18100 "$dir/nginx.log" nginx -p "$dir/nginx" -c "$dir/nginx.conf"
+               url="http://127.0.0.1:18100/v1/chat/completions" ;;
+        sluice) start_sluice "$dir/config.yaml" "$dir"
+               url="http://127.0.0.1:$SLUICE_PORT/v1/chat/completions" ;;
+      esac
+      pid=$START_PID
+      # cpu_pass reads one process; nginx is a master and a worker, so the session's CPU is read instead
+      printf 'FLOOR round=%s target=%-6s %s\n' "$round" "$target" \
+        "$(CPU_TICKS=session_ticks cpu_pass "$SHARED/body.json" "$url" "${FLOOR_WARMUP:-20}" "${FLOOR_SECS:-15}" "$pid" \
+          "$dir/wrk-$target-$round.txt")" | tee -a "$dir/floor.txt" >&2
+      stop_svc "$target"
+    done
+  done
+  echo "load average after: $(loadavg)" >>"$dir/load.txt"
+  stop_all
 }
 
 scenario_ttft() {
@@ -1128,7 +1174,7 @@ scenario_startup() {
 cat "$OUT/machine.txt" >&2
 raise_nofile
 for s in "${SCENARIOS[@]}"; do
-  case $s in cpu|ttft|plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak|startup) ;; *) die "unknown scenario '$s'" ;; esac
+  case $s in cpu|ttft|floor|plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak|startup) ;; *) die "unknown scenario '$s'" ;; esac
 done
 for p in "$MOCK_PORT" "$ANTHROPIC_MOCK_PORT" "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}" "$SOAK_BACKEND_PORT"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
 build
