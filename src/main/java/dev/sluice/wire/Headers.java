@@ -9,23 +9,33 @@ import java.util.Set;
 /** Which headers cross the proxy: hop-by-hop headers (RFC 9110 §7.6.1) stop here, in both directions. */
 public final class Headers {
 
-    // Header names compare case-insensitively; these sets do so without lower-casing (allocating) each name.
-    private static final Set<String> HOP_BY_HOP = caseInsensitive("connection", "keep-alive", "transfer-encoding",
+    private static final Names HOP_BY_HOP = new Names("connection", "keep-alive", "transfer-encoding",
             "te", "trailer", "upgrade", "http2-settings");
 
     /** Request headers the proxy sets itself or never forwards (client credentials among them). */
-    private static final Set<String> NOT_FORWARDED_UPSTREAM = caseInsensitive("host", "content-length",
+    private static final Names NOT_FORWARDED_UPSTREAM = new Names("host", "content-length",
             "authorization", "x-api-key", RequestIds.HEADER, "content-type", "expect");
 
-    private static final Set<String> TRACE_CONTEXT = caseInsensitive("traceparent", "tracestate");
+    private static final Names TRACE_CONTEXT = new Names("traceparent", "tracestate");
 
     /** Response headers the proxy sets itself: a backend's request id never replaces the proxy's. */
-    private static final Set<String> NOT_RELAYED_DOWNSTREAM = caseInsensitive(RequestIds.HEADER, "request-id");
+    private static final Names NOT_RELAYED_DOWNSTREAM = new Names(RequestIds.HEADER, "request-id");
 
-    private static Set<String> caseInsensitive(String... names) {
-        Set<String> set = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        set.addAll(java.util.List.of(names));
-        return java.util.Collections.unmodifiableSet(set);
+    /**
+     * A handful of header names, compared case-insensitively without lower-casing (allocating) the name looked up; a
+     * name of another length is passed over at once, which is most of them.
+     */
+    private record Names(String... names) {
+
+        boolean contains(String name) {
+            int length = name.length();
+            for (String candidate : names) {
+                if (candidate.length() == length && candidate.equalsIgnoreCase(name)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     private Headers() {

@@ -1,0 +1,38 @@
+package dev.sluice.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HexFormat;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class KeyRingTest {
+
+    @Test
+    void theHashOfAKeyIsItsSha256OnEveryThreadAndEveryTime() throws Exception {
+        // FIPS 180-2's example: SHA-256("abc")
+        String abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            var hashes = threads.invokeAll(IntStream.range(0, 400).<java.util.concurrent.Callable<String>>mapToObj(
+                    i -> () -> HexFormat.of().formatHex(KeyRing.sha256(i % 2 == 0 ? "abc" : "sk-" + i))).toList());
+            for (int i = 0; i < hashes.size(); i += 2) {
+                assertThat(hashes.get(i).get()).isEqualTo(abc);
+            }
+            assertThat(hashes.stream().map(KeyRingTest::get).distinct()).hasSize(201);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private static String get(Future<String> hash) {
+        try {
+            return hash.get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.sluice.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.MultiMap;
+import org.junit.jupiter.api.Test;
+
+class HeadersTest {
+
+    @Test
+    void namesAreMatchedWhateverTheirCase() {
+        MultiMap client = MultiMap.caseInsensitiveMultiMap()
+                .add("Connection", "Keep-Alive, X-Client-Hop").add("KEEP-ALIVE", "timeout=5").add("X-Client-Hop", "1")
+                .add("TE", "trailers").add("Proxy-Authorization", "Basic x").add("Authorization", "Bearer sk")
+                .add("X-Api-Key", "sk").add("Host", "sluice").add("Content-Length", "2").add("X-Request-ID", "req_1")
+                .add("TraceParent", "00-1-2-01").add("X-Custom", "kept").add("Te-Extra", "kept too");
+        MultiMap upstream = MultiMap.caseInsensitiveMultiMap();
+
+        Headers.copyToUpstream(client, upstream, true);
+
+        assertThat(upstream.names()).containsExactlyInAnyOrder("X-Custom", "Te-Extra");
+    }
+
+    @Test
+    void aBackendsHopByHopHeadersAndRequestIdStayBehind() {
+        MultiMap backend = MultiMap.caseInsensitiveMultiMap().add("Transfer-Encoding", "chunked")
+                .add("Request-Id", "backend").add("X-REQUEST-ID", "backend").add("Content-Type", "application/json")
+                .add("Upgrade", "h2c").add("X-Backend", "yes");
+        MultiMap client = MultiMap.caseInsensitiveMultiMap();
+
+        Headers.copyToClient(backend, client);
+
+        assertThat(client.names()).containsExactlyInAnyOrder("Content-Type", "X-Backend");
+    }
+}
