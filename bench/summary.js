@@ -158,6 +158,23 @@ if (ttft) {
     `${read(p('ttft', 'load.txt')).trim().replace(/\n/g, '; ')}\n\n\`\`\`\n${ttft}\n\`\`\`\n\n`;
 }
 
+// floor: the least proxy on Sluice's stack, nginx and Sluice, each alone under the same wrk load
+const floor = read(p('floor', 'floor.txt')).trim();
+if (floor) {
+  const rows = floor.split('\n').filter(l => l.startsWith('FLOOR ')).map(l =>
+    Object.fromEntries(l.split(/\s+/).slice(1).filter(w => w.includes('=')).map(w => w.split('='))));
+  out += `## floor: what the stack itself costs (bench/floor/FloorProxy.java vs nginx vs Sluice with its defaults; wrk, ` +
+    `closed loop, each alone)\n\n${read(p('floor', 'load.txt')).trim().replace(/\n/g, '; ')}\n\n` +
+    '| round | proxy | req/s | p50 ms | p99 ms | CPU per request | vs nginx |\n|---|---|---:|---:|---:|---:|---:|\n';
+  for (const r of rows) {
+    const nginx = rows.find(o => o.round === r.round && o.target === 'nginx');
+    const ratio = nginx ? f(num(r.cpu_us_per_req) / num(nginx.cpu_us_per_req)) + '× CPU, ' +
+      f(num(r.rps) / num(nginx.rps)) + '× req/s' : 'n/a';
+    out += `| ${r.round} | ${r.target} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.cpu_us_per_req} µs | ${ratio} |\n`;
+  }
+  out += '\n';
+}
+
 const translated = read(p('translated', 'translated.txt')).trim();
 if (translated) {
   out += `## translated: the same conversation untranslated and translated (wrk, closed loop, ${'one Sluice'})\n\n` +
