@@ -62,6 +62,8 @@ public class FloorProxy extends AbstractVerticle {
             .onSuccess(answer -> {
                 response.setStatusCode(answer.statusCode());
                 copyEndToEnd(answer.headers(), response.headers());
+                // a stream (no length) goes out chunked, as the backend sent it
+                response.setChunked(!response.headers().contains(HttpHeaders.CONTENT_LENGTH));
                 answer.pipeTo(response);
             })
             .onFailure(failure -> {
