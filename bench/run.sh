@@ -679,8 +679,9 @@ scenario_cpu() {
 # build, epoll, one keep-alive client per event loop, the body read whole and relayed, nothing else), beside nginx (the
 # harness's configuration, one worker) and Sluice with its defaults, each alone under the same wrk load (CONNS
 # connections, FLOOR_WARMUP s then FLOOR_SECS s, the shared chat body), its CPU read from /proc around the measured
-# part; FLOOR_ROUNDS rounds, the three in turn. Sluice minus the floor is what its features cost; the floor against
-# nginx is what the stack costs. Not in the default list (about 1.5 minutes a round).
+# part, then the harness's SSE pass (16 streams, FLOOR_SSE_SECS s) for the first chunk; FLOOR_ROUNDS rounds, the three
+# in turn. Sluice minus the floor is what its features cost; the floor against nginx is what the stack costs. Not in
+# the default list (about 2 minutes a round).
 FLOOR_PORT=${FLOOR_PORT:-18500}
 session_ticks() { local p t=0; for p in $(ps -o pid= -s "$1"); do t=$((t + $(cpu_ticks "$p"))); done; echo $t; }
 scenario_floor() {
@@ -694,7 +695,7 @@ scenario_floor() {
   write_config "$dir/config.yaml" true none
   ACCESS_LOG=$saved
   sed -e "s#/tmp/peers/run/nginx#$dir/nginx#g" "$SHARED/conf/nginx.conf" >"$dir/nginx.conf"
-  start_mock "$dir"
+  start_mock "$dir" MOCK_CHUNKS=16 MOCK_CHUNK_DELAY_MS=5   # the chunk knobs shape only the streams
   : >"$dir/floor.txt"
   for round in $(seq 1 "${FLOOR_ROUNDS:-1}"); do
     for target in floor nginx sluice; do
@@ -708,10 +709,13 @@ scenario_floor() {
                url="http://127.0.0.1:$SLUICE_PORT/v1/chat/completions" ;;
       esac
       pid=$START_PID
-      # cpu_pass reads one process; nginx is a master and a worker, so the session's CPU is read instead
-      printf 'FLOOR round=%s target=%-6s %s\n' "$round" "$target" \
+      # cpu_pass reads one process; nginx is a master and a worker, so the session's CPU is read instead; then the
+      # harness's SSE pass (16 streams of 16 chunks 5 ms apart) on the same warm process: the first chunk's p50/p99
+      printf 'FLOOR round=%s target=%-6s %s %s\n' "$round" "$target" \
         "$(CPU_TICKS=session_ticks cpu_pass "$SHARED/body.json" "$url" "${FLOOR_WARMUP:-20}" "${FLOOR_SECS:-15}" "$pid" \
-          "$dir/wrk-$target-$round.txt")" | tee -a "$dir/floor.txt" >&2
+          "$dir/wrk-$target-$round.txt")" \
+        "$(node "$SHARED/sse-bench.js" "$url" 16 "${FLOOR_SSE_SECS:-10}" "$SHARED/body-stream.json" 2>&1 \
+          | grep '^RESULT' | grep -o 'ttft_p[59][09]_ms=[^ ]*\|ok=[0-9]*' | sed 's/^/sse_/' | xargs)" | tee -a "$dir/floor.txt" >&2
       stop_svc "$target"
     done
   done

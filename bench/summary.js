@@ -165,12 +165,14 @@ if (floor) {
     Object.fromEntries(l.split(/\s+/).slice(1).filter(w => w.includes('=')).map(w => w.split('='))));
   out += `## floor: what the stack itself costs (bench/floor/FloorProxy.java vs nginx vs Sluice with its defaults; wrk, ` +
     `closed loop, each alone)\n\n${read(p('floor', 'load.txt')).trim().replace(/\n/g, '; ')}\n\n` +
-    '| round | proxy | req/s | p50 ms | p99 ms | CPU per request | vs nginx |\n|---|---|---:|---:|---:|---:|---:|\n';
+    '| round | proxy | req/s | p50 ms | p99 ms | CPU per request | vs nginx | first chunk p50 / p99 ms (16 streams) |\n' +
+    '|---|---|---:|---:|---:|---:|---:|---:|\n';
   for (const r of rows) {
     const nginx = rows.find(o => o.round === r.round && o.target === 'nginx');
     const ratio = nginx ? f(num(r.cpu_us_per_req) / num(nginx.cpu_us_per_req)) + '× CPU, ' +
       f(num(r.rps) / num(nginx.rps)) + '× req/s' : 'n/a';
-    out += `| ${r.round} | ${r.target} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.cpu_us_per_req} µs | ${ratio} |\n`;
+    const sse = r.sse_ttft_p50_ms ? `${r.sse_ttft_p50_ms} / ${r.sse_ttft_p99_ms}` : 'n/a';
+    out += `| ${r.round} | ${r.target} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.cpu_us_per_req} µs | ${ratio} | ${sse} |\n`;
   }
   out += '\n';
 }
