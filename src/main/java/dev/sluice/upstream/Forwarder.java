@@ -1,14 +1,19 @@
 package dev.sluice.upstream;
 
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.routing.Backend;
 import dev.sluice.routing.Catalog;
 import dev.sluice.routing.ModelRoute;
 import dev.sluice.routing.RetryBudget;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 
 /**
  * Sends an admitted request to its model's backends (contract §6): picks a backend, calls it through its circuit
@@ -108,10 +113,42 @@ public final class Forwarder {
         return route;
     }
 
-    /** One attempt at one backend, through its circuit breaker. */
+    /**
+     * One attempt at one backend, through its circuit breaker.
+     *
+     * <p>While the breaker is closed the call starts at once and the breaker is handed the call under way: it counts
+     * its outcome as it would have counted the call. SmallRye Fault Tolerance runs a guarded call in a task of the
+     * event loop, even without thread offload (its {@code RememberEventLoop} step), so a call started inside the guard
+     * waited for the rest of the loop's pass: a median of 0.08-0.17 ms before every backend request, at 16 streams.
+     * While the breaker is open or half-open it still decides before anything is sent (the trial calls it lets
+     * through). If it opened in between (other calls failed during that one pass), it refuses this one: the call under
+     * way is given up, and the route takes the backend as skipped, as when the breaker refuses before the start.
+     */
     private CompletionStage<Object> call(OutgoingRequest request, Route.Flight flight) {
-        return flight.backend().guard().get(() -> BackendCall.start(vertx, clients.clientFor(flight.backend()), tracing,
-                request, flight)
-                .map(response -> (Object) response).toCompletionStage());
+        Backend backend = flight.backend();
+        if (backend.breakerState() != CircuitBreakerState.CLOSED) {
+            return backend.guard().get(() -> start(request, flight));
+        }
+        CompletionStage<Object> underWay = start(request, flight);
+        return backend.guard().get(() -> underWay).whenComplete((answer, failure) -> {
+            if (unwrap(failure) instanceof CircuitBreakerOpenException) {
+                flight.giveUp();
+                underWay.thenAccept(response -> ((BackendCall.Response) response).request().reset());
+            }
+        });
+    }
+
+    private CompletionStage<Object> start(OutgoingRequest request, Route.Flight flight) {
+        try {
+            return BackendCall.start(vertx, clients.clientFor(flight.backend()), tracing, request, flight)
+                    .map(response -> (Object) response).toCompletionStage();
+        } catch (RuntimeException refused) {
+            // the same failed call the guard saw when it made the call itself
+            return CompletableFuture.failedStage(refused);
+        }
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 }

@@ -9,7 +9,7 @@ public class BreakerProfile implements QuarkusTestProfile {
 
     @Override
     public java.util.List<TestResourceEntry> testResources() {
-        return java.util.List.of(BackendsResource.of("m", "n", "o", "p", "q"));
+        return java.util.List.of(BackendsResource.of("m", "n", "o", "p", "q", "r", "s"));
     }
 
     @Override
@@ -27,6 +27,9 @@ public class BreakerProfile implements QuarkusTestProfile {
         // the fallback of pair is only tried when both of its backends failed or were skipped
         ProxyProfile.model(config, "rescue", null, "p");
         config.put("sluice.models.pair.fallbacks[0]", "rescue");
+        ProxyProfile.model(config, "racing", null, "r");
+        ProxyProfile.model(config, "racing-rescue", null, "s");
+        config.put("sluice.models.racing.fallbacks[0]", "racing-rescue");
         return config;
     }
 }

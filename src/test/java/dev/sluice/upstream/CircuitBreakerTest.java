@@ -25,6 +25,8 @@ class CircuitBreakerTest {
     @InjectBackends
     Backends backends;
 
+    @jakarta.inject.Inject
+    dev.sluice.control.ControlPlane control;
 
 
     @Test
@@ -55,6 +57,34 @@ class CircuitBreakerTest {
         }
         assertThat(backends.get("m").requestCount()).isEqualTo(7);
         assertThat(Scrape.now().value("sluice_circuit_state", "backend", "m", "model", "fragile")).isZero();
+    }
+
+    @Test
+    void aCallThatTheBreakerRefusesOnceStartedIsGivenUpAndTheBackendSkipped() throws Exception {
+        // given the breaker of backend r open while the backend still sees it closed: what a call started through a
+        // closed breaker meets when other calls' failures open it before the breaker takes the call (the next pass of
+        // the event loop)
+        dev.sluice.routing.Backend r = control.generation().catalog().model("racing").backends().get(0);
+        for (int i = 0; i < 4; i++) {
+            r.guard().get(() -> java.util.concurrent.CompletableFuture.failedStage(UpstreamFailure.http(500, -1, null)))
+                    .exceptionally(failure -> null).toCompletableFuture().get();
+        }
+        assertThat(r.breakerState()).isEqualTo(io.smallrye.faulttolerance.api.CircuitBreakerState.OPEN);
+        r.breakerStateChanged(io.smallrye.faulttolerance.api.CircuitBreakerState.CLOSED);
+        backends.get("r").reply(Replies.stall());
+        backends.get("s").reply(Replies.json(200, Replies.CHAT_COMPLETION));
+
+        // when a request for its model comes, the fallback answers: r counts as skipped, not as a failed attempt
+        openai(ProxyProfile.KEY).body("{\"model\":\"racing\",\"messages\":[]}").post("/v1/chat/completions")
+                .then().statusCode(200);
+        assertThat(backends.get("s").requestCount()).isEqualTo(1);
+
+        // and whatever of the call reached r was given up: no request is left open there
+        for (int i = 0; i < 200 && backends.get("r").closedConnections() < backends.get("r").requestCount(); i++) {
+            Thread.sleep(10);
+        }
+        assertThat(backends.get("r").requestCount()).isLessThanOrEqualTo(1);
+        assertThat(backends.get("r").closedConnections()).isEqualTo(backends.get("r").requestCount());
     }
 
     @Test
