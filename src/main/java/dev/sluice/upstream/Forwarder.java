@@ -11,7 +11,6 @@ import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 
@@ -131,9 +130,9 @@ public final class Forwarder {
         }
         CompletionStage<Object> underWay = start(request, flight);
         return backend.guard().get(() -> underWay).whenComplete((answer, failure) -> {
-            if (unwrap(failure) instanceof CircuitBreakerOpenException) {
+            if (Route.unwrap(failure) instanceof CircuitBreakerOpenException) {
+                // resets the upstream request if there is one; BackendCall resets it on connecting otherwise
                 flight.giveUp();
-                underWay.thenAccept(response -> ((BackendCall.Response) response).request().reset());
             }
         });
     }
@@ -146,9 +145,5 @@ public final class Forwarder {
             // the same failed call the guard saw when it made the call itself
             return CompletableFuture.failedStage(refused);
         }
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 }

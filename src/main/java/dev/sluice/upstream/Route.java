@@ -645,7 +645,8 @@ public final class Route {
         return failure == null ? "skipped" : Attempt.codeOf(failure);
     }
 
-    private static Throwable unwrap(Throwable error) {
+    /** The failure inside any {@link CompletionException} wrapping it. */
+    static Throwable unwrap(Throwable error) {
         Throwable current = error;
         while (current instanceof CompletionException && current.getCause() != null) {
             current = current.getCause();
