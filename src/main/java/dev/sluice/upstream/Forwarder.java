@@ -116,17 +116,17 @@ public final class Forwarder {
      * One attempt at one backend, through its circuit breaker.
      *
      * <p>While the breaker is closed the call starts at once and the breaker is handed the call under way: it counts
-     * its outcome as it would have counted the call. SmallRye Fault Tolerance runs a guarded call in a task of the
-     * event loop, even without thread offload (its {@code RememberEventLoop} step), and hands the call's outcome on
-     * through another: a call started inside the guard waited for the rest of the loop's pass (a median of 0.08-0.17
-     * ms before every backend request, at 16 streams), and an answer heard through the guard waited again (0.04-0.05
-     * ms between the first chunk and the relay). So an answer goes to the route as soon as it comes; a failure goes
-     * through the guard, so that the breaker has counted it before the route chooses where to retry.
+     * its outcome as it would have counted the call. The route hears the outcome as it comes, not through the breaker:
+     * SmallRye Fault Tolerance runs a guarded call in a task of the event loop, even without thread offload (its
+     * {@code RememberEventLoop} step), and hands the outcome on in another, so a call started inside the guard waited
+     * for the rest of the loop's pass (a median of 0.08-0.17 ms before every backend request, at 16 streams), and an
+     * answer heard through it waited again (0.05 ms between the first chunk and the relay). Nothing the route does next
+     * depends on the count: it never tries the same backend twice for one request, and each model has its own
+     * breakers.
      *
      * <p>While the breaker is open or half-open it still decides before anything is sent (the trial calls it lets
-     * through). If it opened in between (other calls failed during that one pass), it refuses this one: the call under
-     * way is given up, and the route takes the backend as skipped, as when the breaker refuses before the start. An
-     * answer that came before the refusal stands: it was sent while the breaker was closed.
+     * through). If it opened in between (other calls failed during that one pass), it refuses this one: a call still
+     * under way is given up, and the route takes the backend as skipped, as when the breaker refuses before the start.
      */
     private CompletionStage<Object> call(OutgoingRequest request, Route.Flight flight) {
         Backend backend = flight.backend();
@@ -135,12 +135,16 @@ public final class Forwarder {
         }
         CompletionStage<Object> underWay = start(request, flight);
         CompletableFuture<Object> outcome = new CompletableFuture<>();
-        underWay.thenAccept(outcome::complete);
-        backend.guard().get(() -> underWay).whenComplete((answer, failure) -> {
+        underWay.whenComplete((answer, failure) -> {
             if (failure == null) {
                 outcome.complete(answer);
-            } else if (outcome.completeExceptionally(failure)
-                    && Route.unwrap(failure) instanceof CircuitBreakerOpenException) {
+            } else {
+                outcome.completeExceptionally(failure);
+            }
+        });
+        backend.guard().get(() -> underWay).whenComplete((counted, failure) -> {
+            if (Route.unwrap(failure) instanceof CircuitBreakerOpenException refused
+                    && outcome.completeExceptionally(refused)) {
                 // resets the upstream request if there is one; BackendCall resets it on connecting otherwise
                 flight.giveUp();
             }

@@ -9,7 +9,7 @@ public class BreakerProfile implements QuarkusTestProfile {
 
     @Override
     public java.util.List<TestResourceEntry> testResources() {
-        return java.util.List.of(BackendsResource.of("m", "n", "o", "p", "q", "r", "s"));
+        return java.util.List.of(BackendsResource.of("m", "n", "o", "p", "q", "r", "s", "t"));
     }
 
     @Override
@@ -30,6 +30,7 @@ public class BreakerProfile implements QuarkusTestProfile {
         ProxyProfile.model(config, "racing", null, "r");
         ProxyProfile.model(config, "racing-rescue", null, "s");
         config.put("sluice.models.racing.fallbacks[0]", "racing-rescue");
+        ProxyProfile.model(config, "verdict", null, "t");
         return config;
     }
 }

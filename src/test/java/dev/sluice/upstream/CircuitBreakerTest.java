@@ -60,6 +60,61 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void theClientHearsTheBackendWithoutWaitingForTheBreakersVerdict() throws Exception {
+        // given a breaker that hands its verdict on 1.5 s after the call ended (its own task, much delayed)
+        dev.sluice.routing.Backend t = control.generation().catalog().model("verdict").backends().get(0);
+        io.smallrye.faulttolerance.api.TypedGuard<java.util.concurrent.CompletionStage<Object>> breaker = t.guard();
+        java.util.concurrent.Executor later = java.util.concurrent.CompletableFuture.delayedExecutor(1500,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+        dev.sluice.routing.BackendGuards.replace(t, new io.smallrye.faulttolerance.api.TypedGuard<>() {
+            @Override
+            public java.util.concurrent.CompletionStage<Object> call(
+                    java.util.concurrent.Callable<java.util.concurrent.CompletionStage<Object>> action) {
+                return get(() -> {
+                    try {
+                        return action.call();
+                    } catch (Exception e) {
+                        return java.util.concurrent.CompletableFuture.failedStage(e);
+                    }
+                });
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Object> get(
+                    java.util.function.Supplier<java.util.concurrent.CompletionStage<Object>> action) {
+                java.util.concurrent.CompletableFuture<Object> verdict = new java.util.concurrent.CompletableFuture<>();
+                breaker.get(action).whenComplete((answer, failure) -> later.execute(() -> {
+                    if (failure == null) {
+                        verdict.complete(answer);
+                    } else {
+                        verdict.completeExceptionally(failure);
+                    }
+                }));
+                return verdict;
+            }
+        });
+        try {
+            // when the backend answers, then when it fails
+            backends.get("t").reply(Replies.json(200, Replies.CHAT_COMPLETION));
+            long start = System.nanoTime();
+            openai(ProxyProfile.KEY).body("{\"model\":\"verdict\",\"messages\":[]}").post("/v1/chat/completions")
+                    .then().statusCode(200);
+            long answeredMillis = (System.nanoTime() - start) / 1_000_000;
+            backends.get("t").reply(Replies.status(500, "{}"));
+            start = System.nanoTime();
+            openai(ProxyProfile.KEY).body("{\"model\":\"verdict\",\"messages\":[]}").post("/v1/chat/completions")
+                    .then().statusCode(502).body("error.code", equalTo("backend_http_error"));
+            long failedMillis = (System.nanoTime() - start) / 1_000_000;
+
+            // then neither waited for the breaker's verdict
+            assertThat(answeredMillis).isLessThan(1000);
+            assertThat(failedMillis).isLessThan(1000);
+        } finally {
+            dev.sluice.routing.BackendGuards.replace(t, breaker);
+        }
+    }
+
+    @Test
     void aCallThatTheBreakerRefusesOnceStartedIsGivenUpAndTheBackendSkipped() throws Exception {
         // given the breaker of backend r open while the backend still sees it closed: what a call started through a
         // closed breaker meets when other calls' failures open it before the breaker takes the call (the next pass of

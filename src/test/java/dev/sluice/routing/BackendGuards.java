@@ -1,0 +1,15 @@
+package dev.sluice.routing;
+
+import io.smallrye.faulttolerance.api.TypedGuard;
+import java.util.concurrent.CompletionStage;
+
+/** Lets a test put another guard around a backend's calls (the guard is otherwise set once, by the catalogue). */
+public final class BackendGuards {
+
+    private BackendGuards() {
+    }
+
+    public static void replace(Backend backend, TypedGuard<CompletionStage<Object>> guard) {
+        backend.guard(guard);
+    }
+}
