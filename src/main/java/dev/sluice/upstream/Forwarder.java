@@ -134,14 +134,8 @@ public final class Forwarder {
             return backend.guard().get(() -> start(request, flight));
         }
         CompletionStage<Object> underWay = start(request, flight);
-        CompletableFuture<Object> outcome = new CompletableFuture<>();
-        underWay.whenComplete((answer, failure) -> {
-            if (failure == null) {
-                outcome.complete(answer);
-            } else {
-                outcome.completeExceptionally(failure);
-            }
-        });
+        // the route's view of the call: completes with it, or first with the breaker's refusal
+        CompletableFuture<Object> outcome = underWay.toCompletableFuture().copy();
         backend.guard().get(() -> underWay).whenComplete((counted, failure) -> {
             if (Route.unwrap(failure) instanceof CircuitBreakerOpenException refused
                     && outcome.completeExceptionally(refused)) {

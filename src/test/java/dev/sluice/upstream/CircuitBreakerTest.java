@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
+import dev.sluice.routing.Backend;
+import dev.sluice.routing.BackendGuards;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.BreakerProfile;
@@ -13,6 +15,13 @@ import dev.sluice.testing.Replies;
 import dev.sluice.testing.Scrape;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.smallrye.faulttolerance.api.TypedGuard;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,27 +71,24 @@ class CircuitBreakerTest {
     @Test
     void theClientHearsTheBackendWithoutWaitingForTheBreakersVerdict() throws Exception {
         // given a breaker that hands its verdict on 1.5 s after the call ended (its own task, much delayed)
-        dev.sluice.routing.Backend t = control.generation().catalog().model("verdict").backends().get(0);
-        io.smallrye.faulttolerance.api.TypedGuard<java.util.concurrent.CompletionStage<Object>> breaker = t.guard();
-        java.util.concurrent.Executor later = java.util.concurrent.CompletableFuture.delayedExecutor(1500,
-                java.util.concurrent.TimeUnit.MILLISECONDS);
-        dev.sluice.routing.BackendGuards.replace(t, new io.smallrye.faulttolerance.api.TypedGuard<>() {
+        Backend t = control.generation().catalog().model("verdict").backends().get(0);
+        TypedGuard<CompletionStage<Object>> breaker = t.guard();
+        Executor later = CompletableFuture.delayedExecutor(1500, TimeUnit.MILLISECONDS);
+        BackendGuards.replace(t, new TypedGuard<>() {
             @Override
-            public java.util.concurrent.CompletionStage<Object> call(
-                    java.util.concurrent.Callable<java.util.concurrent.CompletionStage<Object>> action) {
+            public CompletionStage<Object> call(Callable<CompletionStage<Object>> action) {
                 return get(() -> {
                     try {
                         return action.call();
                     } catch (Exception e) {
-                        return java.util.concurrent.CompletableFuture.failedStage(e);
+                        return CompletableFuture.failedStage(e);
                     }
                 });
             }
 
             @Override
-            public java.util.concurrent.CompletionStage<Object> get(
-                    java.util.function.Supplier<java.util.concurrent.CompletionStage<Object>> action) {
-                java.util.concurrent.CompletableFuture<Object> verdict = new java.util.concurrent.CompletableFuture<>();
+            public CompletionStage<Object> get(Supplier<CompletionStage<Object>> action) {
+                CompletableFuture<Object> verdict = new CompletableFuture<>();
                 breaker.get(action).whenComplete((answer, failure) -> later.execute(() -> {
                     if (failure == null) {
                         verdict.complete(answer);
@@ -110,7 +116,7 @@ class CircuitBreakerTest {
             assertThat(answeredMillis).isLessThan(1000);
             assertThat(failedMillis).isLessThan(1000);
         } finally {
-            dev.sluice.routing.BackendGuards.replace(t, breaker);
+            BackendGuards.replace(t, breaker);
         }
     }
 
@@ -119,7 +125,7 @@ class CircuitBreakerTest {
         // given the breaker of backend r open while the backend still sees it closed: what a call started through a
         // closed breaker meets when other calls' failures open it before the breaker takes the call (the next pass of
         // the event loop)
-        dev.sluice.routing.Backend r = control.generation().catalog().model("racing").backends().get(0);
+        Backend r = control.generation().catalog().model("racing").backends().get(0);
         for (int i = 0; i < 4; i++) {
             r.guard().get(() -> java.util.concurrent.CompletableFuture.failedStage(UpstreamFailure.http(500, -1, null)))
                     .exceptionally(failure -> null).toCompletableFuture().get();
