@@ -55,6 +55,11 @@ JAR="$ROOT/target/quarkus-app/quarkus-run.jar"
 BUILD=${BUILD:-1}                       # 0 = use the jar in target/ as it is
 INSTALL=${INSTALL:-1}                   # 1 = let the harness install wrk/hey/nginx/haproxy/npm peers; apt redis-server if missing
 JAVA_BIN=${JAVA_BIN:-java}
+# what runs Sluice: "jar" = JAVA_BIN with the jar built in target/; "image" = what the JVM image runs: JDK 25
+# (JAVA25_HOME, which then also runs the floor) with the -Paot build and its AOT cache, built as the startup scenario
+# builds it (or STARTUP_AOT_APP)
+SLUICE_RUNTIME=${SLUICE_RUNTIME:-jar}
+SLUICE_AOT_OPT=""
 # the options of the JVM image's entrypoint (src/main/docker/Dockerfile.jvm), with MaxRAM standing in for a 512 MiB limit
 SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:-"-XX:MaxRAM=512m -XX:MaxRAMPercentage=75.0 -XX:G1PeriodicGCInterval=15000 -XX:-G1PeriodicGCInvokesConcurrent -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:+ExitOnOutOfMemoryError"}
 # Java's sockets are dual-stack: without this a 127.0.0.1 listener shows as [::ffff:127.0.0.1], which the harness's
@@ -184,6 +189,13 @@ build() {
     (cd "$ROOT" && ./mvnw -B -q package -DskipTests) >"$OUT/build.log" 2>&1 || die "build failed, see $OUT/build.log"
   fi
   [ -f "$JAR" ] || die "no jar at $JAR"
+  if [ "$SLUICE_RUNTIME" = image ]; then
+    mkdir -p "$OUT/startup"
+    startup_app_dirs "$OUT/startup"
+    JAR="$STARTUP_AOT_APP/quarkus-run.jar"
+    SLUICE_AOT_OPT="-XX:AOTCache=$STARTUP_AOT_APP/app.aot"
+    log "Sluice runs as the JVM image runs it: $JAVA_BIN $SLUICE_AOT_OPT -jar $JAR"
+  fi
 }
 
 REDIS_BIN=""
@@ -256,7 +268,8 @@ sluice_env() {  # CONFIG -> env assignments for Sluice
 start_sluice() {  # CONFIG DIR [extra java opts]
   local cfg=$1 dir=$2 extra=${3:-}
   # shellcheck disable=SC2086
-  start_svc sluice "$SLUICE_PORT" "$dir/sluice.log" env $(sluice_env "$cfg") "$JAVA_BIN" $IPV4_OPT $SLUICE_JAVA_OPTS $extra -jar "$JAR"
+  start_svc sluice "$SLUICE_PORT" "$dir/sluice.log" env $(sluice_env "$cfg") "$JAVA_BIN" $IPV4_OPT $SLUICE_JAVA_OPTS $SLUICE_AOT_OPT \
+    $extra -jar "$JAR"
   SLUICE_PID=$START_PID
 }
 start_mock() {  # DIR [env assignments...]
@@ -278,7 +291,7 @@ harness() {  # NAME CONFIG  [VAR=value ...]   (runs bench.sh with Sluice as the 
   echo "load average before: $(loadavg)" >"$dir/load.txt"
   # shellcheck disable=SC2046
   env $(sluice_env "$cfg") BENCH_WORK="$WORK" OUT="$dir" INSTALL="$INSTALL" CONNS="$CONNS" \
-    SUT_CMD="$JAVA_BIN $IPV4_OPT $SLUICE_JAVA_OPTS ${SUT_EXTRA_OPTS:-} -jar $JAR" PROXY_HEADERS="$headers" "$@" \
+    SUT_CMD="$JAVA_BIN $IPV4_OPT $SLUICE_JAVA_OPTS $SLUICE_AOT_OPT ${SUT_EXTRA_OPTS:-} -jar $JAR" PROXY_HEADERS="$headers" "$@" \
     timeout -k 15 "${HARNESS_TIMEOUT:-1200}" bash "$HARNESS" "http://127.0.0.1:$SLUICE_PORT" >"$dir/harness.txt" 2>&1
   local rc=$?
   echo "load average after: $(loadavg)" >>"$dir/load.txt"
@@ -1164,10 +1177,16 @@ scenario_startup() {
 }
 
 # ---------------------------------------------------------------- main
+case $SLUICE_RUNTIME in
+  jar) ;;
+  image) [ -x "$JAVA25_HOME/bin/java" ] || die "SLUICE_RUNTIME=image: no JDK 25 at $JAVA25_HOME (set JAVA25_HOME)"
+    JAVA_BIN="$JAVA25_HOME/bin/java" ;;
+  *) die "SLUICE_RUNTIME must be jar or image, not '$SLUICE_RUNTIME'" ;;
+esac
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "machine: $(nproc) cores, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
-  echo "java: $("$JAVA_BIN" -version 2>&1 | head -1)"
+  echo "java: $("$JAVA_BIN" -version 2>&1 | head -1) (SLUICE_RUNTIME=$SLUICE_RUNTIME)"
   echo "sluice java options: $SLUICE_JAVA_OPTS"
   echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src pom.xml || echo ' (modified)')"
   echo "scenarios: ${SCENARIOS[*]}"
