@@ -10,10 +10,15 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The built-in demo backend: a small OpenAI-compatible server inside the proxy's process, on its own loopback port,
- * that answers chat completions (JSON and SSE) by echoing the last user message. It exists so that a fresh install
- * answers a {@code curl} at once; a configuration with models replaces it.
+ * that answers chat completions and Responses API requests (JSON and SSE) by echoing the last user message. It
+ * exists so that a fresh install answers a {@code curl}, or an SDK's default call, at once; a configuration with
+ * models replaces it.
  */
 public final class DemoBackend {
+
+    static final String CHAT_COMPLETIONS = "/v1/chat/completions";
+    static final String RESPONSES = "/v1/responses";
+    private static final String GREETING = "Hello from the Sluice demo backend.";
 
     private final Vertx vertx;
     private HttpServer server;
@@ -26,9 +31,11 @@ public final class DemoBackend {
     public int start(int port) {
         server = vertx.createHttpServer().requestHandler(request -> request.body().onComplete(body -> {
             HttpServerResponse response = request.response();
-            if (!"/v1/chat/completions".equals(request.path()) || body.failed()) {
+            String path = request.path();
+            if (!(CHAT_COMPLETIONS.equals(path) || RESPONSES.equals(path)) || body.failed()) {
                 response.setStatusCode(404).putHeader("content-type", "application/json")
-                        .end(error("The demo backend serves POST /v1/chat/completions only.").encode());
+                        .end(error("The demo backend serves POST " + CHAT_COMPLETIONS + " and " + RESPONSES + " only.")
+                                .encode());
                 return;
             }
             JsonObject json;
@@ -39,7 +46,11 @@ public final class DemoBackend {
                         .end(error("The request body is not JSON.").encode());
                 return;
             }
-            answer(json, response);
+            if (RESPONSES.equals(path)) {
+                DemoResponses.answer(json, response);
+            } else {
+                answer(json, response);
+            }
         }));
         return server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().join().actualPort();
     }
@@ -53,9 +64,9 @@ public final class DemoBackend {
     private void answer(JsonObject request, HttpServerResponse response) {
         String model = request.getValue("model") instanceof String name ? name : "demo";
         String prompt = lastUserText(request.getValue("messages"));
-        String reply = prompt.isEmpty() ? "Hello from the Sluice demo backend." : prompt;
-        int promptTokens = (prompt.length() + 3) / 4;
-        int completionTokens = (reply.length() + 3) / 4;
+        String reply = reply(prompt);
+        int promptTokens = tokens(prompt);
+        int completionTokens = tokens(reply);
         JsonObject usage = new JsonObject().put("prompt_tokens", promptTokens)
                 .put("completion_tokens", completionTokens).put("total_tokens", promptTokens + completionTokens);
         String id = "chatcmpl-demo" + Long.toHexString(ThreadLocalRandom.current().nextLong());
@@ -71,8 +82,7 @@ public final class DemoBackend {
             return;
         }
         response.setChunked(true).putHeader("content-type", "text/event-stream").putHeader("cache-control", "no-cache");
-        String[] words = reply.split("(?<= )");
-        for (String word : words) {
+        for (String word : words(reply)) {
             response.write(event(chunk(id, created, model, new JsonObject().put("content", word), null)));
         }
         response.write(event(chunk(id, created, model, new JsonObject(), "stop")));
@@ -97,8 +107,26 @@ public final class DemoBackend {
         return Buffer.buffer("data: ").appendBuffer(data.toBuffer()).appendString("\n\n");
     }
 
-    /** The text of the last user message: a string, or the text parts of a content array. */
-    private static String lastUserText(Object messages) {
+    /** The echo of the prompt, or a greeting for an empty one. */
+    static String reply(String prompt) {
+        return prompt.isEmpty() ? GREETING : prompt;
+    }
+
+    /** A rough count: four characters a token. */
+    static int tokens(String text) {
+        return (text.length() + 3) / 4;
+    }
+
+    /** The reply as the pieces a stream sends: word by word, each with the space after it. */
+    static String[] words(String reply) {
+        return reply.split("(?<= )");
+    }
+
+    /**
+     * The text of the last user message (of chat {@code messages} or of Responses {@code input} items): a string, or
+     * the text parts of a content array.
+     */
+    static String lastUserText(Object messages) {
         if (!(messages instanceof JsonArray list)) {
             return "";
         }
@@ -122,7 +150,7 @@ public final class DemoBackend {
         return "";
     }
 
-    private static JsonObject error(String message) {
+    static JsonObject error(String message) {
         return new JsonObject().put("error", new JsonObject().put("message", message).put("type", "invalid_request_error"));
     }
 

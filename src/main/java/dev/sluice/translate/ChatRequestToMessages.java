@@ -135,13 +135,22 @@ final class ChatRequestToMessages {
         return blocks;
     }
 
-    /** A PDF given inline ({@code file_data}); a {@code file_id} names a file only OpenAI has. */
+    /**
+     * A PDF given inline ({@code file_data}), titled with its {@code filename} when it has one; a {@code file_id}
+     * names a file only OpenAI has.
+     */
     private static ObjectNode document(JsonNode file, String at) {
         String data = Json.text(file.get("file_data"));
         if (data == null) {
             throw Refusals.unsupported(at + ".file.file_id", Refusals.ANTHROPIC);
         }
-        return Json.object().put("type", "document").set("source", MediaSources.fromUrl(data, at + ".file.file_data"));
+        ObjectNode document = Json.object().put("type", "document");
+        document.set("source", MediaSources.fromUrl(data, at + ".file.file_data"));
+        String filename = Json.text(file.get("filename"));
+        if (filename != null && !filename.isBlank()) {
+            document.put("title", filename);
+        }
+        return document;
     }
 
     private static ArrayNode assistantBlocks(JsonNode message, String at) {

@@ -120,7 +120,7 @@ final class MessagesRequestToChat {
             }
             case "image" -> parts.addObject().put("type", "image_url").putObject("image_url")
                     .put("url", MediaSources.toUrl(block.path("source"), at));
-            case "document" -> addDocument(block.path("source"), at, parts);
+            case "document" -> addDocument(block, at, parts);
             // thinking in a user turn means nothing to anyone; other blocks have no OpenAI form
             case "thinking", "redacted_thinking" -> {
             }
@@ -128,17 +128,30 @@ final class MessagesRequestToChat {
         }
     }
 
-    /** A plain-text document is text; a PDF is an OpenAI file part; anything else cannot be sent. */
-    private static void addDocument(JsonNode source, String at, ArrayNode parts) {
+    /**
+     * A plain-text document is text; a PDF is an OpenAI file part, named after the document's {@code title} (the
+     * model may refer to it by that name); anything else cannot be sent.
+     */
+    private static void addDocument(JsonNode document, String at, ArrayNode parts) {
+        JsonNode source = document.path("source");
         String type = Json.text(source.get("type"));
         if ("text".equals(type) && Json.text(source.get("data")) != null) {
             parts.addObject().put("type", "text").put("text", source.get("data").textValue());
         } else if ("base64".equals(type) && "application/pdf".equals(Json.text(source.get("media_type")))) {
-            parts.addObject().put("type", "file").putObject("file").put("filename", "document.pdf")
+            parts.addObject().put("type", "file").putObject("file").put("filename", pdfName(document.get("title")))
                     .put("file_data", MediaSources.toUrl(source, at));
         } else {
             throw Refusals.unsupported(at + ".source.type", Refusals.OPENAI);
         }
+    }
+
+    /** The document's title as a file name ending in {@code .pdf}; {@code document.pdf} without one. */
+    private static String pdfName(JsonNode title) {
+        String name = Json.text(title);
+        if (name == null || name.isBlank()) {
+            return "document.pdf";
+        }
+        return name.regionMatches(true, Math.max(0, name.length() - 4), ".pdf", 0, 4) ? name : name + ".pdf";
     }
 
     /**

@@ -30,18 +30,25 @@ public final class SluiceProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts the jar (system property {@code sluice.jar}) with {@code config} as its SLUICE_CONFIG; waits for ready. */
+    /**
+     * Starts the jar (system property {@code sluice.jar}) with {@code config} as its SLUICE_CONFIG, or with no
+     * configuration at all when it is null (the demo mode); waits for ready.
+     */
     public static SluiceProcess start(String name, String yamlConfig, Map<String, String> env) {
         try {
             Path dir = Files.createTempDirectory("sluice-" + name);
-            Path config = Files.writeString(dir.resolve("sluice.yaml"), yamlConfig);
             Path log = dir.resolve("out.log");
             int port = TestPorts.free();
             int managementPort = TestPorts.free();
             String java = ProcessHandle.current().info().command().orElse("java");
             ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-jar", System.getProperty("sluice.jar"))
                     .redirectErrorStream(true).redirectOutput(log.toFile());
-            builder.environment().put("SLUICE_CONFIG", config.toString());
+            if (yamlConfig == null) {
+                builder.environment().remove("SLUICE_CONFIG");
+            } else {
+                Path config = Files.writeString(dir.resolve("sluice.yaml"), yamlConfig);
+                builder.environment().put("SLUICE_CONFIG", config.toString());
+            }
             builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
             builder.environment().put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
             builder.environment().put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
