@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -96,7 +97,7 @@ public final class RedisControlStore implements ControlStore {
     private boolean syncing;
     private boolean syncAgain;
     private Promise<Void> syncDone;
-    private RedisConnection subscription;
+    private Subscription subscription;
     private boolean subscribing;
     private long timer = -1;
     private boolean closed;
@@ -267,36 +268,61 @@ public final class RedisControlStore implements ControlStore {
                 return;
             }
             RedisConnection connection = connected.result();
+            Subscription channel = new Subscription(connection);
             connection.handler(message -> {
                 if (isMessage(message)) {
                     sync();
                 }
             });
-            connection.exceptionHandler(failure -> dropped(connection));
-            connection.endHandler(ended -> dropped(connection));
+            connection.exceptionHandler(failure -> dropped(channel));
+            connection.endHandler(ended -> dropped(channel));
             connection.send(Request.cmd(Command.SUBSCRIBE).arg(CHANNEL)).onComplete(subscribed -> {
+                boolean kept;
                 synchronized (this) {
                     subscribing = false;
-                    if (subscribed.succeeded() && !closed) {
-                        subscription = connection;
+                    kept = subscribed.succeeded() && !closed;
+                    if (kept) {
+                        subscription = channel;
                     }
                 }
-                if (subscribed.succeeded()) {
+                if (kept) {
                     sync(); // whatever changed while no subscription was listening
                 } else {
-                    connection.close();
+                    channel.close();
                 }
             });
         });
     }
 
-    private void dropped(RedisConnection connection) {
+    private void dropped(Subscription channel) {
         synchronized (this) {
-            if (subscription == connection) {
+            if (subscription == channel) {
                 subscription = null;
             }
         }
-        connection.close();
+        channel.close();
+    }
+
+    /**
+     * The connection subscribed to the change channel, closed once, by whichever comes first of its failure, its end
+     * and the store's close. Closing it twice is not harmless: a cluster connection holds a pooled connection per
+     * master and tells of each one's end, and a second close hands those back to the pool again, which Vert.x refuses
+     * with an exception.
+     */
+    private static final class Subscription {
+
+        private final RedisConnection connection;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        Subscription(RedisConnection connection) {
+            this.connection = connection;
+        }
+
+        void close() {
+            if (closed.compareAndSet(false, true)) {
+                connection.close();
+            }
+        }
     }
 
     private static boolean isMessage(Response response) {
@@ -321,17 +347,17 @@ public final class RedisControlStore implements ControlStore {
 
     @Override
     public void close() {
-        RedisConnection connection;
+        Subscription channel;
         synchronized (this) {
             closed = true;
             if (timer >= 0) {
                 vertx.cancelTimer(timer);
             }
-            connection = subscription;
+            channel = subscription;
             subscription = null;
         }
-        if (connection != null) {
-            connection.close();
+        if (channel != null) {
+            channel.close();
         }
     }
 }
