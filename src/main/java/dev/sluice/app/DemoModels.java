@@ -15,10 +15,15 @@ final class DemoModels {
     private DemoModels() {
     }
 
-    /** One model {@code demo} served by the built-in backend on {@code port}, and one development key for it. */
+    /**
+     * One model {@code demo} served by the built-in backend on {@code port}, and one development key for it. Its
+     * {@code max-output-tokens} lowers the large answer budgets some clients ask for by default (Claude Code asks for
+     * 32,000 tokens), which the context window would otherwise refuse.
+     */
     static SluiceConfig config(int port, String key) {
         Map<String, String> properties = Map.of(
-                "sluice.models.demo.context-window", "8192",
+                "sluice.models.demo.context-window", "32768",
+                "sluice.models.demo.max-output-tokens", "4096",
                 "sluice.models.demo.backends[0].name", "demo",
                 "sluice.models.demo.backends[0].url", "http://127.0.0.1:" + port,
                 "sluice.accounts.demo.concurrency", "64",

@@ -80,6 +80,17 @@ class DemoModeIT {
     }
 
     @Test
+    void lowersTheLargeAnswerBudgetClaudeCodeAsksFor() throws Exception {
+        // Claude Code asks for 32,000 tokens, beyond the demo's window: its max-output-tokens lowers them
+        HttpResponse<String> answer = post("/v1/messages", "x-api-key", KEY,
+                "{\"model\":\"demo\",\"max_tokens\":32000,\"stream\":true,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hello from claude\"}]}");
+
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.body()).contains("event: message_start").contains("hello ").contains("event: message_stop");
+    }
+
+    @Test
     void answersTheResponsesApi() throws Exception {
         HttpResponse<String> answer = post("/v1/responses", "authorization", "Bearer " + KEY,
                 "{\"model\":\"demo\",\"input\":\"hello from the responses API\"}");
