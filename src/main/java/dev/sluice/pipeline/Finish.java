@@ -7,6 +7,7 @@ import dev.sluice.limits.Admission;
 import dev.sluice.metrics.ProxyMetrics;
 import dev.sluice.routing.ModelRoute;
 import dev.sluice.upstream.UpstreamResult;
+import dev.sluice.wire.BodyReader;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -118,10 +119,17 @@ final class Finish {
     }
 
     private static void writeError(Exchange exchange, ProxyError error) {
+        boolean bodyHeldBack = false;
         if (!exchange.request().isEnded()) {
-            // answered before the body was read: let the rest drain so the connection can serve the next request
-            exchange.request().handler(null);
-            exchange.request().resume();
+            if (BodyReader.expectsContinue(exchange.request())) {
+                // answered before the body was asked for: the client may never send it, so the connection cannot
+                // tell where the next request starts; it closes after this answer
+                bodyHeldBack = true;
+            } else {
+                // answered before the body was read: let the rest drain so the connection can serve the next request
+                exchange.request().handler(null);
+                exchange.request().resume();
+            }
         }
         HttpServerResponse response = exchange.response();
         if (response.ended() || response.headWritten()) {
@@ -130,6 +138,9 @@ final class Finish {
         response.setStatusCode(error.status());
         response.headers().set("content-type", "application/json");
         error.headers().forEach(response.headers()::set);
+        if (bodyHeldBack) {
+            response.headers().set("connection", "close");
+        }
         response.end(ErrorEnvelope.render(error, exchange.requestId(), exchange.anthropic()));
     }
 

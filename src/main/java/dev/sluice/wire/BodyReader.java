@@ -5,6 +5,7 @@ import dev.sluice.error.ProxyError;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import java.util.Arrays;
 
 /**
@@ -46,8 +47,18 @@ public final class BodyReader {
         });
         request.endHandler(end -> promise.tryComplete(reader));
         request.exceptionHandler(promise::tryFail);
+        if (expectsContinue(request)) {
+            // the client waits for this before it sends the body (curl for a second, then sends it anyway); it comes
+            // only now, once the key, the declared size and the media type have passed, as RFC 9110 §10.1.1 allows
+            request.response().writeContinue();
+        }
         request.resume();
         return promise.future();
+    }
+
+    /** An HTTP/1.1 request with {@code expect: 100-continue}: its client holds the body back until asked for it. */
+    public static boolean expectsContinue(HttpServerRequest request) {
+        return request.version() == HttpVersion.HTTP_1_1 && "100-continue".equalsIgnoreCase(request.getHeader("expect"));
     }
 
     public byte[] bytes() {

@@ -18,6 +18,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -183,6 +184,70 @@ class HostileInputTest {
             assertThat(answer.header("x-request-id")).isEqualTo("client_chunked");
         }
         assertThat(backends.get("a").requestCount() + backends.get("b").requestCount()).isEqualTo(1);
+    }
+
+    // ---------------------------------------------------------------- expect: 100-continue
+
+    @Test
+    void aClientWaitingForContinueIsAskedForItsBodyOnceTheKeyAndSizePass() {
+        try (RawHttp client = connect()) {
+            // the head only: a client that sent expect: 100-continue holds its body back
+            client.send(head("continue", "Expect: 100-continue", "Content-Length: " + CHAT.length()));
+
+            RawHttp.Answer interim = client.read();
+            assertThat(interim.status()).isEqualTo(100);
+
+            client.send(CHAT);
+            RawHttp.Answer answer = client.read();
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(answer.header("x-request-id")).isEqualTo("client_continue");
+
+            // the connection serves the next request as usual
+            client.send(chat("after-continue"));
+            assertThat(client.read().status()).isEqualTo(200);
+        }
+        List<TestBackend.Received> received = new ArrayList<>(backends.get("a").received());
+        received.addAll(backends.get("b").received());
+        assertThat(received).hasSize(2);
+        // the expectation is between the client and the proxy: the backend gets the body without it
+        assertThat(received).allSatisfy(request -> assertThat(request.header("expect")).isNull());
+        assertThat(received).anySatisfy(request -> {
+            assertThat(request.header("x-request-id")).isEqualTo("client_continue");
+            assertThat(request.bodyText()).endsWith("\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        });
+    }
+
+    @Test
+    void aRefusedKeyIsAnsweredWithoutAskingForTheBodyAndTheConnectionCloses() {
+        try (RawHttp client = connect()) {
+            client.send(head("continue-401", "Expect: 100-continue", "Content-Length: " + CHAT.length())
+                    .replace(ProxyProfile.KEY, "sk-nobody"));
+
+            RawHttp.Answer answer = client.read();
+
+            assertThat(answer.status()).isEqualTo(401);
+            assertThat(answer.header("x-request-id")).isEqualTo("client_continue-401");
+            assertThat(JsonPath.from(answer.body()).getString("error.type")).isEqualTo("authentication_error");
+            // the body never came: nothing tells where a next request would start
+            assertThat(answer.header("connection")).isEqualTo("close");
+            assertThat(client.closedByPeer()).isTrue();
+        }
+        assertNothingReachedABackend();
+    }
+
+    @Test
+    void aDeclaredBodyOverTheLimitIsRefusedBeforeItIsAskedFor() {
+        try (RawHttp client = connect()) {
+            client.send(head("continue-413", "Expect: 100-continue", "Content-Length: " + 1_000_000));
+
+            RawHttp.Answer answer = client.read();
+
+            assertThat(answer.status()).isEqualTo(413);
+            assertThat(JsonPath.from(answer.body()).getString("error.code")).isEqualTo("request_too_large");
+            assertThat(answer.header("connection")).isEqualTo("close");
+            assertThat(client.closedByPeer()).isTrue();
+        }
+        assertNothingReachedABackend();
     }
 
     @Test
