@@ -56,9 +56,7 @@ class DemoModeIT {
         HttpResponse<String> answer = post("/v1/chat/completions", "authorization", "Bearer " + KEY,
                 "{\"model\":\"demo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hello from curl\"}]}");
 
-        assertThat(answer.statusCode()).isEqualTo(200);
-        assertThat(answer.headers().firstValue("content-type")).hasValueSatisfying(
-                type -> assertThat(type).startsWith("text/event-stream"));
+        assertIsEventStream(answer);
         StringBuilder text = new StringBuilder();
         for (JsonNode chunk : dataLines(answer.body())) {
             text.append(chunk.at("/choices/0/delta/content").asText(""));
@@ -128,9 +126,7 @@ class DemoModeIT {
         HttpResponse<String> answer = post("/v1/responses", "authorization", "Bearer " + KEY,
                 "{\"model\":\"demo\",\"stream\":true,\"input\":\"hello from the responses API\"}");
 
-        assertThat(answer.statusCode()).isEqualTo(200);
-        assertThat(answer.headers().firstValue("content-type")).hasValueSatisfying(
-                type -> assertThat(type).startsWith("text/event-stream"));
+        assertIsEventStream(answer);
         List<JsonNode> events = dataLines(answer.body());
         List<String> types = events.stream().map(event -> event.path("type").asText()).distinct().toList();
         assertThat(types).containsExactly("response.created", "response.output_item.added",
@@ -168,6 +164,12 @@ class DemoModeIT {
             request.header("anthropic-version", "2023-06-01");
         }
         return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void assertIsEventStream(HttpResponse<String> answer) {
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.headers().firstValue("content-type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("text/event-stream"));
     }
 
     /** The JSON of each {@code data:} line of an event stream, leaving out {@code [DONE]}. */
