@@ -16,8 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class DemoBackend {
 
-    static final String CHAT_COMPLETIONS = "/v1/chat/completions";
-    static final String RESPONSES = "/v1/responses";
+    private static final String CHAT_COMPLETIONS = "/v1/chat/completions";
+    private static final String RESPONSES = "/v1/responses";
     private static final String GREETING = "Hello from the Sluice demo backend.";
 
     private final Vertx vertx;
@@ -62,7 +62,7 @@ public final class DemoBackend {
     }
 
     private void answer(JsonObject request, HttpServerResponse response) {
-        String model = request.getValue("model") instanceof String name ? name : "demo";
+        String model = model(request);
         String prompt = lastUserText(request.getValue("messages"));
         String reply = reply(prompt);
         int promptTokens = tokens(prompt);
@@ -105,6 +105,11 @@ public final class DemoBackend {
 
     private static Buffer event(JsonObject data) {
         return Buffer.buffer("data: ").appendBuffer(data.toBuffer()).appendString("\n\n");
+    }
+
+    /** The model the request names, {@code demo} when it names none. */
+    static String model(JsonObject request) {
+        return request.getValue("model") instanceof String name ? name : "demo";
     }
 
     /** The echo of the prompt, or a greeting for an empty one. */
@@ -150,7 +155,7 @@ public final class DemoBackend {
         return "";
     }
 
-    static JsonObject error(String message) {
+    private static JsonObject error(String message) {
         return new JsonObject().put("error", new JsonObject().put("message", message).put("type", "invalid_request_error"));
     }
 

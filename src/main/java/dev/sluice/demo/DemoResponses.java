@@ -17,7 +17,7 @@ final class DemoResponses {
     }
 
     static void answer(JsonObject request, HttpServerResponse response) {
-        String model = request.getValue("model") instanceof String name ? name : "demo";
+        String model = DemoBackend.model(request);
         String prompt = prompt(request.getValue("input"));
         String reply = DemoBackend.reply(prompt);
         int inputTokens = DemoBackend.tokens(prompt);
