@@ -91,7 +91,7 @@ public final class RedisControlStore implements ControlStore {
     private final Vertx vertx;
     private final ControlPlane control;
     private final long syncMillis;
-    private final long timeoutMillis;
+    private final RedisDeadline deadline;
 
     private long appliedVersion = -1;
     private boolean syncing;
@@ -111,7 +111,7 @@ public final class RedisControlStore implements ControlStore {
         this.vertx = vertx;
         this.control = control;
         this.syncMillis = Math.max(50, syncMillis);
-        this.timeoutMillis = timeoutMillis;
+        this.deadline = new RedisDeadline(vertx, timeoutMillis);
     }
 
     @Override
@@ -342,7 +342,7 @@ public final class RedisControlStore implements ControlStore {
     }
 
     private <T> Future<T> bounded(Future<T> call) {
-        return RedisDeadline.bounded(vertx, timeoutMillis, call, null);
+        return deadline.bounded(call, null);
     }
 
     @Override

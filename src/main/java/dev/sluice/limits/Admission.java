@@ -1,9 +1,11 @@
 package dev.sluice.limits;
 
-import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.SluiceConfig.RedisFailure;
+import dev.sluice.config.SluiceConfig;
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ProxyError;
+import dev.sluice.eventloop.FixedDelayTimers;
+import dev.sluice.eventloop.Timer;
 import dev.sluice.routing.Price;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -68,7 +70,7 @@ public final class Admission {
         private final Lease lease;
         private final Map<String, String> headers;
         private final UsageTap usage;
-        private long renewal = -1;
+        private Timer renewal;
         private boolean released;
 
         private Ticket(Lease lease, Map<String, String> headers, UsageTap usage) {
@@ -102,6 +104,8 @@ public final class Admission {
     private final LimitStore local;
     private final RedisFailure policy;
     private final long leaseMillis;
+    /** Every third of the lease while a request runs, so that a long stream keeps its slot. */
+    private final FixedDelayTimers renewals;
     private final long probeMillis;
     private final LongSupplier clock;
     private final String topupUrl;
@@ -123,6 +127,7 @@ public final class Admission {
         this.local = local;
         this.policy = settings.redisFailure();
         this.leaseMillis = settings.lease().toMillis();
+        this.renewals = new FixedDelayTimers(vertx, Math.max(1000, leaseMillis / 3));
         this.probeMillis = Math.max(1, settings.redisProbeInterval().toMillis());
         this.clock = clock;
         this.topupUrl = topupUrl;
@@ -210,8 +215,7 @@ public final class Admission {
             Ticket ticket = new Ticket(lease, RateLimitHeaders.admitted(limits, decision.snapshot(), now),
                     limits.settles() ? new UsageTap() : null);
             if (limits.concurrency() != null) {
-                // a long stream keeps its slot: renewed every third of the lease while the request runs
-                ticket.renewal = vertx.setPeriodic(Math.max(1000, leaseMillis / 3), id -> renew(lease));
+                keepRenewing(ticket);
             }
             return Future.succeededFuture(ticket);
         });
@@ -256,8 +260,8 @@ public final class Admission {
             return Future.succeededFuture();
         }
         ticket.released = true;
-        if (ticket.renewal >= 0) {
-            vertx.cancelTimer(ticket.renewal);
+        if (ticket.renewal != null) {
+            ticket.renewal.cancel();
         }
         long actualTokens = 0;
         long actualCost = 0;
@@ -299,6 +303,16 @@ public final class Admission {
     }
 
     /** Extends a running request's slot by one lease period from now. */
+    /** Renews the ticket's lease every third of the lease until the ticket is released. */
+    private void keepRenewing(Ticket ticket) {
+        ticket.renewal = renewals.schedule(() -> {
+            if (!ticket.released) {
+                renew(ticket.lease);
+                keepRenewing(ticket);
+            }
+        });
+    }
+
     void renew(Lease lease) {
         if (lease == null || lease.limits().concurrency() == null || (lease.store() == redis && redisDown)) {
             return;

@@ -1,5 +1,6 @@
 package dev.sluice.limits;
 
+import dev.sluice.limits.ReleaseBatching.Release;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -17,7 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -64,18 +67,22 @@ public final class RedisLimitStore implements LimitStore {
     /** How long a failed release is kept: past the default lease its slot has freed itself. */
     private static final long RETRY_FOR_MILLIS = TimeUnit.MINUTES.toMillis(10);
     private static final int MAX_UNSENT_RELEASES = 100_000;
+    private static final int MAX_LIMIT_ARGS = 100_000;
 
     private final RedisLink link;
     private final Vertx vertx;
-    private final long timeoutMillis;
+    private final RedisDeadline deadline;
     private final Script admit = Script.load("admit.lua");
     private final Script release = Script.load("release.lua");
     private final Script renew = Script.load("renew.lua");
     private final Script usage = Script.load("usage.lua");
     private final Script topUp = Script.load("topup.lua");
+    private final ReleaseBatching releases;
     private final Queue<UnsentRelease> unsent = new ConcurrentLinkedQueue<>();
     private final AtomicInteger unsentCount = new AtomicInteger();
     private final AtomicBoolean retrying = new AtomicBoolean();
+    /** By the accounts' limits (a record: equal limits share an entry, changed limits get their own). */
+    private final Map<AccountLimits, LimitArgs> limitArgs = new ConcurrentHashMap<>();
 
     /**
      * @param redis the Quarkus Redis client, of any {@code quarkus.redis.client-type}; its Cluster slot table is kept
@@ -91,7 +98,8 @@ public final class RedisLimitStore implements LimitStore {
             long topologyCacheTtlMillis) {
         this.link = new RedisLink(redis, loopClients, vertx, topologyCacheTtlMillis);
         this.vertx = vertx;
-        this.timeoutMillis = timeoutMillis;
+        this.deadline = new RedisDeadline(vertx, timeoutMillis);
+        this.releases = new ReleaseBatching(vertx, this::sendReleases);
     }
 
     /** The Redis client's topology cache TTL as Quarkus configures it (its default: one second). */
@@ -107,8 +115,7 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     /** A release that failed, to send again ({@code uncountWindow}: the quota window to uncount it from, or -1). */
-    private record UnsentRelease(Lease lease, long actualTokens, long actualCostMicros, long uncountWindow,
-            long sinceNanos) {
+    private record UnsentRelease(Release release, long uncountWindow, long sinceNanos) {
     }
 
     /** The Redis keys of one account; the only place they are spelled. */
@@ -152,19 +159,20 @@ public final class RedisLimitStore implements LimitStore {
         long tokenStart = AccountLimits.tokenWindowStart(now);
         String[] keys = {Keys.inflight(account), Keys.quota(account, quotaStart), Keys.rate(account),
                 Keys.tokens(account, tokenStart), Keys.credits(account)};
+        LimitArgs fixed = limitArgs(limits);
         String[] args = {
                 Long.toString(now),
                 reservation.leaseId(),
                 Long.toString(now + leaseMillis),
-                limits.concurrency() != null ? limits.concurrency().toString() : "-1",
-                limits.requestsPerWindow() != null ? limits.requestsPerWindow().toString() : "-1",
+                fixed.concurrency,
+                fixed.quota,
                 Long.toString(quotaStart + limits.quotaWindowMillis()),
-                limits.rate() != null ? Double.toString(limits.rateIntervalMillis()) : "-1",
-                limits.rate() != null ? Double.toString(limits.rateToleranceMillis()) : "0",
-                limits.tokensPerMinute() != null ? limits.tokensPerMinute().toString() : "-1",
+                fixed.rateInterval,
+                fixed.rateTolerance,
+                fixed.tokens,
                 Long.toString(reservation.tokens()),
                 Long.toString(tokenStart + AccountLimits.TOKEN_WINDOW_MILLIS),
-                limits.credits() != null ? Long.toString(Credits.toMicros(limits.credits())) : "-1",
+                fixed.credits,
                 Long.toString(reservation.costMicros())};
         return bounded(eval(admit, keys, args), late -> {
             if (late.get(0).toInteger() == 0) {
@@ -180,28 +188,76 @@ public final class RedisLimitStore implements LimitStore {
         });
     }
 
+    /**
+     * The admission script's arguments that depend on the account's limits only. Written once per limits: formatting
+     * the rate's doubles showed in profiles of the Redis path.
+     */
+    private record LimitArgs(String concurrency, String quota, String rateInterval, String rateTolerance, String tokens,
+            String credits) {
+
+        static LimitArgs of(AccountLimits limits) {
+            return new LimitArgs(
+                    limits.concurrency() != null ? limits.concurrency().toString() : "-1",
+                    limits.requestsPerWindow() != null ? limits.requestsPerWindow().toString() : "-1",
+                    limits.rate() != null ? Double.toString(limits.rateIntervalMillis()) : "-1",
+                    limits.rate() != null ? Double.toString(limits.rateToleranceMillis()) : "0",
+                    limits.tokensPerMinute() != null ? limits.tokensPerMinute().toString() : "-1",
+                    limits.credits() != null ? Long.toString(Credits.toMicros(limits.credits())) : "-1");
+        }
+    }
+
+    private LimitArgs limitArgs(AccountLimits limits) {
+        LimitArgs args = limitArgs.get(limits);
+        if (args == null) {
+            if (limitArgs.size() >= MAX_LIMIT_ARGS) {
+                limitArgs.clear(); // accounts changed many times at run time: start over rather than grow
+            }
+            args = LimitArgs.of(limits);
+            limitArgs.put(limits, args);
+        }
+        return args;
+    }
+
     @Override
     public Future<Void> release(Lease lease, long actualTokens, long actualCostMicros) {
-        return bounded(releaseCall(lease, actualTokens, actualCostMicros, -1), null)
-                .onFailure(failure -> keepForRetry(new UnsentRelease(lease, actualTokens, actualCostMicros, -1,
-                        System.nanoTime()), failure)).mapEmpty();
+        return releases.add(new Release(lease, actualTokens, actualCostMicros));
+    }
+
+    /** Sends releases of one account and token minute as one script call; failed ones are kept for a retry. */
+    private Future<Void> sendReleases(List<Release> batch) {
+        return bounded(releaseCall(batch, -1), null).onFailure(failure -> {
+            long now = System.nanoTime();
+            for (Release release : batch) {
+                keepForRetry(new UnsentRelease(release, -1, now), failure);
+            }
+        }).mapEmpty();
     }
 
     /**
-     * @param uncountWindow the quota window to take the request back out of, or -1
+     * @param batch releases of one account, made in one token minute
+     * @param uncountWindow the quota window to take the requests back out of, or -1
      */
-    private Future<Response> releaseCall(Lease lease, long actualTokens, long actualCostMicros, long uncountWindow) {
-        String account = lease.limits().account();
-        long tokenDelta = lease.limits().tokensPerMinute() != null ? actualTokens - lease.reservedTokens() : 0;
-        long refund = lease.limits().credits() != null ? lease.reservedCostMicros() - actualCostMicros : 0;
+    private Future<Response> releaseCall(List<Release> batch, long uncountWindow) {
+        Lease first = batch.get(0).lease();
+        String account = first.limits().account();
         String[] keys = uncountWindow < 0
-                ? new String[] {Keys.inflight(account), Keys.tokens(account, lease.tokenWindowStart()), Keys.credits(account)}
-                : new String[] {Keys.inflight(account), Keys.tokens(account, lease.tokenWindowStart()), Keys.credits(account),
+                ? new String[] {Keys.inflight(account), Keys.tokens(account, first.tokenWindowStart()), Keys.credits(account)}
+                : new String[] {Keys.inflight(account), Keys.tokens(account, first.tokenWindowStart()), Keys.credits(account),
                     Keys.quota(account, uncountWindow)};
-        // a lease that holds a slot settles with the release that frees it, once, whichever copy Redis runs first
-        boolean holdsSlot = lease.limits().concurrency() != null;
-        String[] args = {lease.id(), Long.toString(tokenDelta), Long.toString(refund), holdsSlot ? "1" : "0",
-            uncountWindow < 0 ? "0" : "1"};
+        String[] args = new String[1 + 4 * batch.size()];
+        args[0] = uncountWindow < 0 ? "0" : "1";
+        int at = 1;
+        for (Release release : batch) {
+            Lease lease = release.lease();
+            AccountLimits limits = lease.limits();
+            args[at++] = lease.id();
+            args[at++] = limits.tokensPerMinute() != null
+                    ? Long.toString(release.actualTokens() - lease.reservedTokens()) : "0";
+            args[at++] = limits.credits() != null
+                    ? Long.toString(lease.reservedCostMicros() - release.actualCostMicros()) : "0";
+            // a lease that holds a slot settles with the release that frees it, once, whichever copy Redis runs first
+            args[at++] = limits.concurrency() != null ? "1" : "0";
+        }
         return eval(release, keys, args);
     }
 
@@ -213,8 +269,9 @@ public final class RedisLimitStore implements LimitStore {
         long window = lease.limits().requestsPerWindow() != null ? quotaWindowStart : -1;
         LOGGER.debugf("Redis admitted lease %s of account %s after redis-timeout; taking it back", lease.id(),
                 lease.limits().account());
-        bounded(releaseCall(lease, 0, 0, window), null).onFailure(failure -> keepForRetry(
-                new UnsentRelease(lease, 0, 0, window, System.nanoTime()), failure));
+        Release nothingUsed = new Release(lease, 0, 0);
+        bounded(releaseCall(List.of(nothingUsed), window), null).onFailure(failure -> keepForRetry(
+                new UnsentRelease(nothingUsed, window, System.nanoTime()), failure));
     }
 
     /**
@@ -223,7 +280,7 @@ public final class RedisLimitStore implements LimitStore {
      * are not resent (their reservations stand, as when a stream ends without usage).
      */
     private void keepForRetry(UnsentRelease pending, Throwable failure) {
-        if (pending.lease().limits().concurrency() == null || !transientFailure(failure)) {
+        if (pending.release().lease().limits().concurrency() == null || !transientFailure(failure)) {
             return;
         }
         if (unsentCount.incrementAndGet() > MAX_UNSENT_RELEASES) {
@@ -274,8 +331,7 @@ public final class RedisLimitStore implements LimitStore {
         if (System.nanoTime() - pending.sinceNanos() > TimeUnit.MILLISECONDS.toNanos(RETRY_FOR_MILLIS)) {
             return Future.succeededFuture(); // its lease has expired: the slot freed itself
         }
-        return bounded(releaseCall(pending.lease(), pending.actualTokens(), pending.actualCostMicros(),
-                pending.uncountWindow()), null)
+        return bounded(releaseCall(List.of(pending.release()), pending.uncountWindow()), null)
                 .<Void>mapEmpty().onFailure(failure -> {
                     if (transientFailure(failure)) {
                         unsentCount.incrementAndGet();
@@ -400,7 +456,7 @@ public final class RedisLimitStore implements LimitStore {
      * @param late told of an answer that came after the timeout, or null
      */
     private <T> Future<T> bounded(Future<T> call, Handler<T> late) {
-        return RedisDeadline.bounded(vertx, timeoutMillis, call, late);
+        return deadline.bounded(call, late);
     }
 
     /** A Lua script from {@code src/main/resources/limits}, with its SHA-1. */

@@ -1,5 +1,7 @@
 package dev.sluice.upstream;
 
+import dev.sluice.eventloop.LoopTimers;
+import dev.sluice.eventloop.Timer;
 import io.vertx.core.Vertx;
 
 /**
@@ -7,7 +9,8 @@ import io.vertx.core.Vertx;
  * itself for the remainder when it finds recent activity, so a busy stream costs one timer per timeout period, not
  * one per chunk. One watchdog serves a backend call from the request to the answer's last byte: each phase
  * ({@link #retarget}: first byte, first chunk, the relay) changes the timeout and what a timeout does, and keeps the
- * armed timer unless it would fire too late. Confined to one event loop.
+ * armed timer unless it would fire too late. Confined to one event loop, whose own scheduler keeps the timer
+ * ({@link LoopTimers}).
  */
 public final class IdleWatchdog {
 
@@ -15,7 +18,8 @@ public final class IdleWatchdog {
     private long timeoutNanos;
     private Runnable onTimeout;
     private long lastActivity;
-    private long timerId = -1;
+    /** The armed timer, or null. */
+    private Timer timer;
     /** When the armed timer fires (System.nanoTime), if one is armed. */
     private long firesAtNanos;
     private boolean held;
@@ -42,8 +46,8 @@ public final class IdleWatchdog {
         this.timeoutNanos = timeoutMillis * 1_000_000L;
         this.onTimeout = onTimeout;
         touch();
-        if (timerId >= 0 && firesAtNanos - (lastActivity + timeoutNanos) > 0) {
-            vertx.cancelTimer(timerId);
+        if (timer != null && firesAtNanos - (lastActivity + timeoutNanos) > 0) {
+            timer.cancel();
             arm(timeoutMillis);
         }
     }
@@ -66,17 +70,17 @@ public final class IdleWatchdog {
     }
 
     public void cancel() {
-        if (timerId >= 0) {
-            vertx.cancelTimer(timerId);
-            timerId = -1;
+        if (timer != null) {
+            timer.cancel();
+            timer = null;
         }
     }
 
     private void arm(long delayMillis) {
         long delay = Math.max(1, delayMillis);
         firesAtNanos = System.nanoTime() + delay * 1_000_000L;
-        timerId = vertx.setTimer(delay, id -> {
-            timerId = -1;
+        timer = LoopTimers.schedule(vertx, delay, () -> {
+            timer = null;
             if (held) {
                 arm(timeoutNanos / 1_000_000L);
                 return;

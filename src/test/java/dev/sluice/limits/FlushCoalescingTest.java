@@ -92,8 +92,9 @@ class FlushCoalescingTest {
 
         sendInOnePass(connection);
 
-        // the baseline that shows the check above can fail: Redis reads the commands as they come, in many reads
-        assertThat(readsProcessed() - reads).isGreaterThan(20);
+        // the baseline that shows the check above can fail: Redis reads the commands as they come, in many reads (more
+        // than the bound above; how many depends on how busy the machine is: 189 when idle, 20 or fewer seen under load)
+        assertThat(readsProcessed() - reads).isGreaterThan(12);
         connection.close();
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testing.RespClient;
 import dev.sluice.testing.TestRedis;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
@@ -87,7 +88,7 @@ class RedisLimitStoreTest extends LimitStoreContract {
             // the copy (sent again: settles only if the slot was held) runs first: it used 100,000
             redis.command("EVAL", release, "3", RedisLimitStore.Keys.inflight(limits.account()),
                     RedisLimitStore.Keys.tokens(limits.account(), lease.tokenWindowStart()),
-                    RedisLimitStore.Keys.credits(limits.account()), lease.id(), "0", "500000", "1", "0");
+                    RedisLimitStore.Keys.credits(limits.account()), "0", lease.id(), "0", "500000", "1");
         }
 
         // when: the first release runs after it
@@ -95,6 +96,55 @@ class RedisLimitStoreTest extends LimitStoreContract {
 
         // then: settled once
         assertThat(usage(limits, T0).creditsMicros()).isEqualTo(900_000);
+        assertThat(usage(limits, T0).inFlight()).isZero();
+    }
+
+    /**
+     * The releases an event loop makes in one pass leave as one script call per account, and each settles as if it had
+     * been sent alone: slots freed, tokens and credits settled to what each used.
+     */
+    @Test
+    void releasesOfOnePassAreOneScriptCallPerAccount() throws Exception {
+        // given: four requests of one account and two of another, each holding a slot, tokens and credits
+        AccountLimits first = account(10, null, null, null, 1000L, 10.0);
+        AccountLimits second = account(10, null, null, null, 1000L, 10.0);
+        List<Lease> leases = new java.util.ArrayList<>();
+        for (AccountLimits limits : List.of(first, first, first, first, second, second)) {
+            Decision admitted = admit(limits, T0, 100, 1_000_000);
+            assertThat(admitted.admitted()).isTrue();
+            leases.add(leaseOf(limits, admitted, T0, 100, 1_000_000));
+        }
+        try (RespClient redis = server.client()) {
+            redis.command("CONFIG", "RESETSTAT");
+
+            // when: all six end in one task of an event loop, each having used 40 tokens and 250,000 micro-credits
+            java.util.concurrent.CompletableFuture<List<Future<Void>>> sent = new java.util.concurrent.CompletableFuture<>();
+            vertx.getOrCreateContext().runOnContext(ignored -> sent.complete(
+                    leases.stream().map(lease -> store.release(lease, 40, 250_000)).toList()));
+            for (Future<Void> released : sent.get(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                await(released);
+            }
+
+            // then: two commands, and every request settled
+            assertThat(redis.calls("evalsha")).isEqualTo(2);
+        }
+        assertThat(usage(first, T0).inFlight()).isZero();
+        assertThat(usage(first, T0).tokensUsed()).isEqualTo(4 * 40);
+        assertThat(usage(first, T0).creditsMicros()).isEqualTo(10_000_000 - 4 * 250_000);
+        assertThat(usage(second, T0).inFlight()).isZero();
+        assertThat(usage(second, T0).tokensUsed()).isEqualTo(2 * 40);
+        assertThat(usage(second, T0).creditsMicros()).isEqualTo(10_000_000 - 2 * 250_000);
+    }
+
+    @Test
+    void aReleaseOffAnEventLoopIsSentAtOnce() {
+        AccountLimits limits = account(10, null, null, null, null, null);
+        Decision admitted = admit(limits, T0);
+        try (RespClient redis = server.client()) {
+            redis.command("CONFIG", "RESETSTAT");
+            await(store.release(leaseOf(limits, admitted, T0, 0, 0), 0, 0));
+            assertThat(redis.calls("evalsha")).isEqualTo(1);
+        }
         assertThat(usage(limits, T0).inFlight()).isZero();
     }
 
