@@ -34,7 +34,8 @@ import org.jboss.logging.Logger;
 /**
  * Limits kept in Redis, shared by every proxy instance. Each admission is one round trip: one Lua script (EVALSHA,
  * loaded by EVAL the first time and again whenever Redis answers NOSCRIPT) that checks every limit and moves every
- * counter atomically. Release and settlement are one more round trip, after the answer went to the client.
+ * counter atomically. Release and settlement are one more round trip, after the answer went to the client; the
+ * releases an event loop makes in one pass share it, one script call per account ({@link ReleaseBatching}).
  *
  * <p>Keys (one hash tag per account, so that Redis Cluster keeps an account on one slot):
  * <pre>

@@ -85,10 +85,15 @@ final class ReleaseBatching {
         @Override
         public void run() {
             flushQueued = false;
-            for (Batch batch : open) {
-                sender.apply(batch.releases).onComplete(batch.sent);
-            }
+            List<Batch> batches = List.copyOf(open);
             open.clear();
+            for (Batch batch : batches) {
+                try {
+                    sender.apply(batch.releases).onComplete(batch.sent);
+                } catch (RuntimeException failure) {
+                    batch.sent.tryFail(failure); // its callers hear of it; the other batches still go
+                }
+            }
         }
     }
 
