@@ -74,15 +74,21 @@ public final class FixedDelayTimers {
 
         @Override
         public void cancel() {
+            // what the action holds (a promise, a request's ticket) need not wait for the entry to leave the queue
+            action = null;
+            context = null;
             cancelled = true;
         }
 
         void fire() {
+            if (cancelled) {
+                return;
+            }
             Runnable toRun = action;
             ContextInternal in = context;
             action = null;
             context = null;
-            if (!cancelled && toRun != null) {
+            if (toRun != null && in != null) { // null: cancelled from another thread just now
                 in.dispatch(toRun);
             }
         }
