@@ -1,6 +1,5 @@
 package dev.sluice.eventloop;
 
-import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.ContextInternal;
@@ -11,12 +10,15 @@ public final class EventLoops {
     private EventLoops() {
     }
 
-    /** The event loop of {@code vertx} that the calling thread is, or null (a worker thread, another Vert.x). */
-    public static EventLoop current(Vertx vertx) {
+    /**
+     * The current Vert.x context when the calling thread is its event loop and it belongs to {@code vertx}; null on
+     * a worker thread, a thread of no Vert.x, or another Vert.x instance. Its {@code nettyEventLoop()} is the loop.
+     */
+    public static ContextInternal currentLoopContext(Vertx vertx) {
         Context current = Vertx.currentContext();
         if (current instanceof ContextInternal context && context.owner() == vertx && context.isEventLoopContext()
                 && context.nettyEventLoop().inEventLoop()) {
-            return context.nettyEventLoop();
+            return context;
         }
         return null;
     }

@@ -39,17 +39,16 @@ public final class FixedDelayTimers {
 
     /** Runs {@code action} after the delay, unless the returned timer is cancelled first. */
     public Timer schedule(Runnable action) {
-        EventLoop loop = EventLoops.current(vertx);
-        if (loop == null) {
-            long id = vertx.setTimer(delayMillis, ignored -> action.run());
-            return () -> vertx.cancelTimer(id);
+        ContextInternal context = EventLoops.currentLoopContext(vertx);
+        if (context == null) {
+            return LoopTimers.vertxTimer(vertx, delayMillis, action);
         }
         LoopQueue queue = queues.get();
         if (queue == null) {
-            queue = new LoopQueue(loop);
+            queue = new LoopQueue(context.nettyEventLoop());
             queues.set(queue);
         }
-        Entry entry = new Entry((ContextInternal) Vertx.currentContext(), action, System.nanoTime() + delayNanos);
+        Entry entry = new Entry(context, action, System.nanoTime() + delayNanos);
         queue.add(entry);
         return entry;
     }

@@ -1,6 +1,5 @@
 package dev.sluice.eventloop;
 
-import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.ContextInternal;
@@ -21,14 +20,18 @@ public final class LoopTimers {
     }
 
     public static Timer schedule(Vertx vertx, long delayMillis, Runnable action) {
-        EventLoop loop = EventLoops.current(vertx);
-        if (loop == null) {
-            long id = vertx.setTimer(Math.max(1, delayMillis), ignored -> action.run());
-            return () -> vertx.cancelTimer(id);
+        ContextInternal context = EventLoops.currentLoopContext(vertx);
+        if (context == null) {
+            return vertxTimer(vertx, delayMillis, action);
         }
-        ContextInternal context = (ContextInternal) Vertx.currentContext();
-        ScheduledFuture<?> scheduled = loop.schedule(() -> context.dispatch(action), Math.max(1, delayMillis),
-                TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> scheduled = context.nettyEventLoop().schedule(() -> context.dispatch(action),
+                Math.max(1, delayMillis), TimeUnit.MILLISECONDS);
         return () -> scheduled.cancel(false);
+    }
+
+    /** A plain Vert.x timer: what a timer set off an event loop is. */
+    static Timer vertxTimer(Vertx vertx, long delayMillis, Runnable action) {
+        long id = vertx.setTimer(Math.max(1, delayMillis), ignored -> action.run());
+        return () -> vertx.cancelTimer(id);
     }
 }

@@ -6,6 +6,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.impl.ContextInternal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -43,13 +44,13 @@ final class ReleaseBatching {
 
     /** Sends the release with the others of this pass; completes when Redis has applied it (or failed to). */
     Future<Void> add(Release release) {
-        EventLoop loop = EventLoops.current(vertx);
-        if (loop == null) {
+        ContextInternal context = EventLoops.currentLoopContext(vertx);
+        if (context == null) {
             return sender.apply(List.of(release));
         }
         LoopReleases releases = loops.get();
         if (releases == null) {
-            releases = new LoopReleases(loop);
+            releases = new LoopReleases(context.nettyEventLoop());
             loops.set(releases);
         }
         return releases.add(release);
