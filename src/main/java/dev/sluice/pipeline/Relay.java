@@ -332,7 +332,10 @@ final class Relay {
         });
     }
 
-    /** The client went away: the backend is stopped at once. */
+    /**
+     * The client went away: the backend is stopped at once. After the stream's final event the client had its whole
+     * answer (SDKs close the connection once they read it), so the request counts as answered, not as 499.
+     */
     void clientGone() {
         if (ending) {
             return;
@@ -340,6 +343,10 @@ final class Relay {
         ending = true;
         stopWatchdog();
         answer.cancel();
+        if (finalEventSent) {
+            end(answer.response().statusCode(), "ok", Origin.PROVIDER, true, null);
+            return;
+        }
         ProxyError closed = Answers.clientClosed();
         // an answer that had started settles as answered: the backend did the work
         end(closed.status(), closed.code(), closed.origin(), started, null);

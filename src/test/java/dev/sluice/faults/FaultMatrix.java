@@ -75,7 +75,9 @@ final class FaultMatrix {
         /** It closes its connection as soon as the answer's status line and headers arrived. */
         AFTER_HEADERS,
         /** It closes its connection after the third chunk of the answer's body. */
-        HALF_WAY
+        HALF_WAY,
+        /** It closes its connection once the stream's final event ({@code [DONE]}) arrived, as SDKs do. */
+        AFTER_FINAL_EVENT
     }
 
     /** When a Redis fault strikes, relative to reading the account's counters and to the request. */
@@ -215,6 +217,13 @@ final class FaultMatrix {
             @Override
             TestBackend.Reply reply(Body body) {
                 return longAnswer(body);
+            }
+        },
+        CLIENT_GONE_AFTER_FINAL_EVENT("client gone after the stream's final event, before the backend ended it",
+                MODEL, Disconnect.AFTER_FINAL_EVENT) {
+            @Override
+            TestBackend.Reply reply(Body body) {
+                return Replies.sseDoneThenStall(3);
             }
         },
         REDIS_KILLED("Redis killed", MODEL, StoreBreak.BEFORE_COUNTERS),
@@ -407,6 +416,12 @@ final class FaultMatrix {
             return expected.metric(499, "client_closed", "router");
         }
 
+        /** The client read the whole answer, then closed its connection before the backend ended it. */
+        Expected leftAtTheEnd() {
+            this.ending = Ending.ABANDONED;
+            return this;
+        }
+
         Expected origin(String origin) {
             this.origin = origin;
             return this;
@@ -572,6 +587,11 @@ final class FaultMatrix {
             // an answer that started settles as answered: without usage, the estimate stands (§4.2)
             cells.add(new Cell(Fault.CLIENT_GONE_AFTER_HEADERS, body, Expected.clientGone(200, Settle.ESTIMATE)));
             cells.add(new Cell(Fault.CLIENT_GONE_HALF_WAY, body, Expected.clientGone(200, Settle.ESTIMATE)));
+            if (!json) {
+                // the client had its whole answer: answered, not 499; the backend still holding it open is told
+                cells.add(new Cell(Fault.CLIENT_GONE_AFTER_FINAL_EVENT, body, Expected.success(Settle.ESTIMATE,
+                        successBody(body)).leftAtTheEnd().upstreamCancelled()));
+            }
             if (redis) {
                 Settle answered = json ? Settle.USAGE : Settle.ESTIMATE;
                 String success = successBody(body);

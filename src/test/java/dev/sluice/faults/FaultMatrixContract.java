@@ -202,7 +202,10 @@ abstract class FaultMatrixContract {
                 assertThat(error.getString("request_id")).isEqualTo(requestId);
             }
             case ABANDONED -> {
-                // the client left: nothing more to read
+                // the client left: nothing more to read, but what it read when it left with the whole answer
+                if (expected.body != null) {
+                    assertThat(answer.body()).as("what the client read before it left").isEqualTo(expected.body);
+                }
             }
             default -> throw new IllegalStateException(expected.ending.name());
         }

@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The client of the fault matrix: one chat request on a connection of its own (a Vert.x HTTP client, as an SDK would
  * hold one), read to its end, or left at the stage the cell says by closing the connection: once a backend holds the
- * request, as soon as the answer's headers arrive, or after the third chunk of its body. Reports exactly what came
- * back and how the answer ended.
+ * request, as soon as the answer's headers arrive, after the third chunk of its body, or once a stream's final event
+ * arrived. Reports exactly what came back and how the answer ended.
  */
 final class MatrixClient {
 
@@ -104,7 +104,9 @@ final class MatrixClient {
         AtomicInteger chunks = new AtomicInteger();
         response.handler(chunk -> {
             text.append(chunk.toString());
-            if (disconnect == Disconnect.HALF_WAY && chunks.incrementAndGet() == 3) {
+            boolean leave = disconnect == Disconnect.HALF_WAY && chunks.incrementAndGet() == 3
+                    || disconnect == Disconnect.AFTER_FINAL_EVENT && text.indexOf("data: [DONE]\n\n") >= 0;
+            if (leave) {
                 response.request().connection().close();
                 done.complete(new Answer(response.statusCode(), headers, text.toString(), false, null));
             }

@@ -228,6 +228,17 @@ public final class Replies {
         };
     }
 
+    /** {@code chunks} events and {@code [DONE]}, then nothing: the stream is never ended (a backend slow to close). */
+    public static TestBackend.Reply sseDoneThenStall(int chunks) {
+        return (request, received, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            for (int i = 0; i < chunks; i++) {
+                response.write(chunk(i));
+            }
+            response.write("data: [DONE]\n\n");
+        };
+    }
+
     /**
      * An answer whose text is {@code text} with its usage (5 prompt, 7 completion tokens): a chat completion, or an
      * event stream of one chunk with the text, then 20 ms later a usage chunk (as {@code stream_options.include_usage}
