@@ -148,6 +148,17 @@ class DemoModeIT {
     }
 
     @Test
+    void logsNoWarningFromStartToAnAnswer() throws Exception {
+        HttpResponse<String> answer = post("/v1/chat/completions", "authorization", "Bearer " + KEY,
+                "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(answer.statusCode()).isEqualTo(200);
+
+        // a first start is where a user reads the log: nothing in it may look like something went wrong
+        assertThat(sluice.logText().lines().filter(line -> line.contains(" WARN ") || line.contains(" ERROR ")))
+                .as("WARN and ERROR lines of a start in demo mode").isEmpty();
+    }
+
+    @Test
     void refusesAnotherModelWithItsEnvelope() throws Exception {
         HttpResponse<String> answer = post("/v1/responses", "authorization", "Bearer " + KEY,
                 "{\"model\":\"gpt-4o\",\"input\":\"hi\"}");
