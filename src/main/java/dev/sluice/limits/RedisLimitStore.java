@@ -395,15 +395,17 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     /**
-     * Opens the connection and loads every script (on every master of a Cluster), so that the first admissions do not
-     * pay for a cold connection inside their timeout. Start-up only; not bounded by the admission timeout.
+     * Opens the connection, loads every script (on every master of a Cluster), then opens each event loop's own
+     * connection, so that the first admissions do not pay for a cold connection inside their timeout. Start-up only;
+     * not bounded by the admission timeout.
      */
     public Future<Void> warmUp() {
         Future<?> loads = link.open();
         for (Script script : new Script[] {admit, release, renew, usage, topUp}) {
             loads = loads.compose(ok -> link.sendToEveryMaster(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.body())));
         }
-        return loads.mapEmpty();
+        Future<?> scriptsLoaded = loads;
+        return scriptsLoaded.compose(ok -> link.openOnEveryLoop()).compose(ok -> scriptsLoaded).mapEmpty();
     }
 
     /**

@@ -1,15 +1,19 @@
 package dev.sluice.limits;
 
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.impl.VertxInternal;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisCluster;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -112,6 +116,30 @@ final class RedisLink {
      */
     Future<Void> open() {
         return shared.connection().mapEmpty();
+    }
+
+    /**
+     * Opens every event loop's own connection (start-up), so that no loop's first requests wait for theirs. Until a
+     * loop's connection works its commands go through the first one, and so through that connection's loop: on a
+     * cold JVM, busy with its own first requests, that hop alone took longer than {@code redis-timeout}.
+     *
+     * @return completes when every attempt ended, succeeded or not (a failed one is tried again on demand)
+     */
+    Future<Void> openOnEveryLoop() {
+        if (loopClients == null) {
+            return open();
+        }
+        VertxInternal internal = (VertxInternal) vertx;
+        List<Future<?>> attempts = new ArrayList<>();
+        for (EventExecutor executor : vertx.nettyEventLoopGroup()) {
+            ContextInternal loop = internal.createEventLoopContext((EventLoop) executor, null,
+                    Thread.currentThread().getContextClassLoader());
+            Promise<Void> attempted = Promise.promise();
+            loop.runOnContext(ignored -> byLoop.computeIfAbsent(Thread.currentThread(), this::slotFor).connection()
+                    .onComplete(connected -> attempted.complete()));
+            attempts.add(attempted.future());
+        }
+        return Future.join(attempts).mapEmpty();
     }
 
     /** Sends one command on this thread's connection. */

@@ -91,6 +91,30 @@ class RedisLinkTest {
     }
 
     @Test
+    void startUpOpensEveryLoopsConnectionBeforeItsFirstCommand() throws Exception {
+        // given
+        client = Redis.createClient(vertx, options);
+        link = new RedisLink(client, () -> Redis.createClient(vertx, options), vertx, 1_000);
+
+        // when: start-up, off the event loops
+        link.openOnEveryLoop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        // then: on every loop, before it sends anything, its own connection works, on that loop
+        for (int loop = 0; loop < LOOPS; loop++) {
+            Context context = ((VertxInternal) vertx).createEventLoopContext().duplicate();
+            CompletableFuture<Boolean> ownAndOnItsLoop = new CompletableFuture<>();
+            context.runOnContext(v -> {
+                RedisConnection own = link.ownConnection();
+                ownAndOnItsLoop.complete(own != null && FlushCoalescing.sockets(own).get(0).channelHandlerContext()
+                        .channel().eventLoop().inEventLoop());
+            });
+            assertThat(ownAndOnItsLoop.get(5, TimeUnit.SECONDS)).as("loop %d's own connection", loop).isTrue();
+        }
+        // one per loop; the shared one is not opened by this
+        assertThat(clientConnections()).isEqualTo(LOOPS);
+    }
+
+    @Test
     void closingTheLinkClosesTheLoopsClients() throws Exception {
         client = Redis.createClient(vertx, options);
         link = new RedisLink(client, () -> Redis.createClient(vertx, options), vertx, 1_000);
