@@ -1,6 +1,5 @@
 package dev.sluice.limits;
 
-import dev.sluice.limits.ReleaseBatching.Release;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -16,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +34,9 @@ import org.jboss.logging.Logger;
 /**
  * Limits kept in Redis, shared by every proxy instance. Each admission is one round trip: one Lua script (EVALSHA,
  * loaded by EVAL the first time and again whenever Redis answers NOSCRIPT) that checks every limit and moves every
- * counter atomically. Release and settlement are one more round trip, after the answer went to the client; the
- * releases an event loop makes in one pass share it, one script call per account ({@link ReleaseBatching}).
+ * counter atomically. Release and settlement are one more round trip, after the answer went to the client. The
+ * admissions an event loop makes in one pass share one script call per account, and so do its releases
+ * ({@link PassBatching}).
  *
  * <p>Keys (one hash tag per account, so that Redis Cluster keeps an account on one slot):
  * <pre>
@@ -78,7 +79,8 @@ public final class RedisLimitStore implements LimitStore {
     private final Script renew = Script.load("renew.lua");
     private final Script usage = Script.load("usage.lua");
     private final Script topUp = Script.load("topup.lua");
-    private final ReleaseBatching releases;
+    private final PassBatching<Admit, AdmitAnswer> admissions;
+    private final PassBatching<Release, Void> releases;
     private final Queue<UnsentRelease> unsent = new ConcurrentLinkedQueue<>();
     private final AtomicInteger unsentCount = new AtomicInteger();
     private final AtomicBoolean retrying = new AtomicBoolean();
@@ -100,7 +102,8 @@ public final class RedisLimitStore implements LimitStore {
         this.link = new RedisLink(redis, loopClients, vertx, topologyCacheTtlMillis);
         this.vertx = vertx;
         this.deadline = new RedisDeadline(vertx, timeoutMillis);
-        this.releases = new ReleaseBatching(vertx, this::sendReleases);
+        this.admissions = new PassBatching<>(vertx, Admit::together, this::sendAdmissions);
+        this.releases = new PassBatching<>(vertx, Release::together, this::sendReleases);
     }
 
     /** The Redis client's topology cache TTL as Quarkus configures it (its default: one second). */
@@ -112,6 +115,35 @@ public final class RedisLimitStore implements LimitStore {
                     .map(Duration::toMillis).orElse(1_000L);
         } catch (RuntimeException noConfiguration) {
             return 1_000;
+        }
+    }
+
+    /** One request's admission, as sent in a batch. */
+    private record Admit(AccountLimits limits, LimitArgs fixed, long quotaStart, long tokenStart, long now,
+            String leaseId, long leaseExpiry, long tokens, long costMicros) {
+
+        /** One script call: one account, the same limits, the same quota window and token minute. */
+        boolean together(Admit other) {
+            return fixed == other.fixed && quotaStart == other.quotaStart && tokenStart == other.tokenStart
+                    && limits.account().equals(other.limits.account());
+        }
+    }
+
+    /** One request's seven numbers in the admission script's answer to its batch. */
+    private record AdmitAnswer(Response reply, int offset) {
+
+        long get(int index) {
+            return reply.get(offset + index).toLong();
+        }
+    }
+
+    /** One request's release: its lease and what it really used. */
+    record Release(Lease lease, long actualTokens, long actualCostMicros) {
+
+        /** One script call: one account, one token minute. */
+        boolean together(Release other) {
+            return lease.tokenWindowStart() == other.lease.tokenWindowStart()
+                    && lease.limits().account().equals(other.lease.limits().account());
         }
     }
 
@@ -155,37 +187,58 @@ public final class RedisLimitStore implements LimitStore {
 
     @Override
     public Future<Decision> admit(AccountLimits limits, Reservation reservation, long now, long leaseMillis) {
-        String account = limits.account();
         long quotaStart = limits.requestsPerWindow() != null ? limits.quotaWindowStart(now) : 0;
-        long tokenStart = AccountLimits.tokenWindowStart(now);
-        String[] keys = {Keys.inflight(account), Keys.quota(account, quotaStart), Keys.rate(account),
-                Keys.tokens(account, tokenStart), Keys.credits(account)};
-        LimitArgs fixed = limitArgs(limits);
-        String[] args = {
-                Long.toString(now),
-                reservation.leaseId(),
-                Long.toString(now + leaseMillis),
-                fixed.concurrency,
-                fixed.quota,
-                Long.toString(quotaStart + limits.quotaWindowMillis()),
-                fixed.rateInterval,
-                fixed.rateTolerance,
-                fixed.tokens,
-                Long.toString(reservation.tokens()),
-                Long.toString(tokenStart + AccountLimits.TOKEN_WINDOW_MILLIS),
-                fixed.credits,
-                Long.toString(reservation.costMicros())};
-        return bounded(eval(admit, keys, args), late -> {
-            if (late.get(0).toInteger() == 0) {
-                takeBack(new Lease(limits, reservation.leaseId(), reservation.tokens(), tokenStart,
-                        reservation.costMicros(), this), quotaStart);
-            }
-        }).map(response -> {
-            int code = response.get(0).toInteger();
-            Snapshot snapshot = new Snapshot(response.get(1).toLong(), response.get(2).toLong(), response.get(3).toLong(),
-                    response.get(5).toLong(), response.get(6).toLong());
+        Admit admit = new Admit(limits, limitArgs(limits), quotaStart, AccountLimits.tokenWindowStart(now), now,
+                reservation.leaseId(), now + leaseMillis, reservation.tokens(), reservation.costMicros());
+        return admissions.add(admit).map(answer -> {
+            int code = (int) answer.get(0);
+            Snapshot snapshot = new Snapshot(answer.get(1), answer.get(2), answer.get(3), answer.get(5), answer.get(6));
             Limit refusedBy = code == 0 ? null : Limit.values()[code - 1];
-            return new Decision(refusedBy, snapshot, response.get(4).toLong(), this);
+            return new Decision(refusedBy, snapshot, answer.get(4), this);
+        });
+    }
+
+    /**
+     * Sends admissions of one account, limits, quota window and token minute as one script call; answers each one's
+     * seven numbers. An admission Redis answers after the timeout is taken back.
+     */
+    private Future<List<AdmitAnswer>> sendAdmissions(List<Admit> batch) {
+        Admit first = batch.get(0);
+        String account = first.limits().account();
+        String[] keys = {Keys.inflight(account), Keys.quota(account, first.quotaStart()), Keys.rate(account),
+                Keys.tokens(account, first.tokenStart()), Keys.credits(account)};
+        LimitArgs fixed = first.fixed();
+        String[] args = new String[8 + 5 * batch.size()];
+        args[0] = fixed.concurrency;
+        args[1] = fixed.quota;
+        args[2] = Long.toString(first.quotaStart() + first.limits().quotaWindowMillis());
+        args[3] = fixed.rateInterval;
+        args[4] = fixed.rateTolerance;
+        args[5] = fixed.tokens;
+        args[6] = Long.toString(first.tokenStart() + AccountLimits.TOKEN_WINDOW_MILLIS);
+        args[7] = fixed.credits;
+        int at = 8;
+        for (Admit admit : batch) {
+            args[at++] = Long.toString(admit.now());
+            args[at++] = admit.leaseId();
+            args[at++] = Long.toString(admit.leaseExpiry());
+            args[at++] = Long.toString(admit.tokens());
+            args[at++] = Long.toString(admit.costMicros());
+        }
+        return bounded(eval(this.admit, keys, args), late -> {
+            for (int i = 0; i < batch.size(); i++) {
+                if (late.get(7 * i).toInteger() == 0) {
+                    Admit admit = batch.get(i);
+                    takeBack(new Lease(admit.limits(), admit.leaseId(), admit.tokens(), admit.tokenStart(),
+                            admit.costMicros(), this), admit.quotaStart());
+                }
+            }
+        }).map(reply -> {
+            List<AdmitAnswer> answers = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                answers.add(new AdmitAnswer(reply, 7 * i));
+            }
+            return answers;
         });
     }
 
@@ -225,13 +278,13 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     /** Sends releases of one account and token minute as one script call; failed ones are kept for a retry. */
-    private Future<Void> sendReleases(List<Release> batch) {
+    private Future<List<Void>> sendReleases(List<Release> batch) {
         return bounded(releaseCall(batch, -1), null).onFailure(failure -> {
             long now = System.nanoTime();
             for (Release release : batch) {
                 keepForRetry(new UnsentRelease(release, -1, now), failure);
             }
-        }).mapEmpty();
+        }).map(applied -> Collections.nCopies(batch.size(), null));
     }
 
     /**

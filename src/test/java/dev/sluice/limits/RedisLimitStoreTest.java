@@ -137,6 +137,58 @@ class RedisLimitStoreTest extends LimitStoreContract {
     }
 
     @Test
+    void admissionsOfOnePassAreOneScriptCallPerAccountEachSeeingTheOnesBefore() throws Exception {
+        // given: an account with two slots, a quota of five and 1,000 tokens a minute; another with one slot
+        AccountLimits first = account(2, 5L, null, null, 1000L, null);
+        AccountLimits second = account(1, null, null, null, null, null);
+        admit(account(1, null, null, null, null, null), T0); // loads the script
+        try (RespClient redis = server.client()) {
+            redis.command("CONFIG", "RESETSTAT");
+
+            // when: five admissions in one task of an event loop, three of the first account, two of the second
+            java.util.concurrent.CompletableFuture<List<Future<Decision>>> sent = new java.util.concurrent.CompletableFuture<>();
+            vertx.getOrCreateContext().runOnContext(ignored -> sent.complete(List.of(
+                    store.admit(first, new Reservation("b1", 100, 0), T0, LEASE),
+                    store.admit(second, new Reservation("b2", 0, 0), T0, LEASE),
+                    store.admit(first, new Reservation("b3", 200, 0), T0 + 1, LEASE),
+                    store.admit(second, new Reservation("b4", 0, 0), T0 + 1, LEASE),
+                    store.admit(first, new Reservation("b5", 300, 0), T0 + 2, LEASE))));
+            List<Decision> decisions = new java.util.ArrayList<>();
+            for (Future<Decision> decision : sent.get(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                decisions.add(await(decision));
+            }
+
+            // then: two commands; in each, every admission decided after the ones before it in the pass
+            assertThat(redis.calls("evalsha")).isEqualTo(2);
+            assertThat(decisions.get(0).admitted()).isTrue();
+            assertThat(decisions.get(0).snapshot()).isEqualTo(new Snapshot(1, 1, 0, 100, 0));
+            assertThat(decisions.get(2).admitted()).isTrue();
+            assertThat(decisions.get(2).snapshot()).isEqualTo(new Snapshot(2, 2, 0, 300, 0));
+            assertThat(decisions.get(4).refusedBy()).isEqualTo(Limit.CONCURRENCY);
+            assertThat(decisions.get(4).snapshot().inFlight()).isEqualTo(2);
+            assertThat(decisions.get(1).admitted()).isTrue();
+            assertThat(decisions.get(3).refusedBy()).isEqualTo(Limit.CONCURRENCY);
+        }
+        // and the counters hold the two admitted requests of the first account, nothing of the refused one
+        Snapshot counted = usage(first, T0 + 2);
+        assertThat(counted.inFlight()).isEqualTo(2);
+        assertThat(counted.quotaUsed()).isEqualTo(2);
+        assertThat(counted.tokensUsed()).isEqualTo(300);
+        assertThat(usage(second, T0 + 1).inFlight()).isEqualTo(1);
+    }
+
+    @Test
+    void anAdmissionOffAnEventLoopIsSentAtOnce() {
+        AccountLimits limits = account(10, null, null, null, null, null);
+        admit(limits, T0); // loads the script
+        try (RespClient redis = server.client()) {
+            redis.command("CONFIG", "RESETSTAT");
+            assertThat(admit(limits, T0).admitted()).isTrue();
+            assertThat(redis.calls("evalsha")).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aReleaseOffAnEventLoopIsSentAtOnce() {
         AccountLimits limits = account(10, null, null, null, null, null);
         Decision admitted = admit(limits, T0);
