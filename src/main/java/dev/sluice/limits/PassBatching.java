@@ -54,7 +54,7 @@ final class PassBatching<T, R> {
         }
         LoopCalls calls = loops.get();
         if (calls == null) {
-            calls = new LoopCalls(context.nettyEventLoop());
+            calls = new LoopCalls(context.unwrap());
             loops.set(calls);
         }
         return calls.add(call);
@@ -62,12 +62,18 @@ final class PassBatching<T, R> {
 
     /** One event loop's calls of the current pass; touched by that loop's thread only. */
     private final class LoopCalls implements Runnable {
+        /**
+         * The loop's own Vert.x context (not a request's duplicate of it): the batches are sent in it, so that their
+         * deadlines are the loop's timers and their replies are read where they are awaited.
+         */
+        private final ContextInternal context;
         private final EventLoop loop;
         private final List<Batch> open = new ArrayList<>(2);
         private boolean flushQueued;
 
-        LoopCalls(EventLoop loop) {
-            this.loop = loop;
+        LoopCalls(ContextInternal context) {
+            this.context = context;
+            this.loop = context.nettyEventLoop();
         }
 
         Future<R> add(T call) {
@@ -85,9 +91,14 @@ final class PassBatching<T, R> {
             return batch.add(call);
         }
 
-        /** Sends this pass's batches. */
+        /** At the end of the pass, in a task of the loop. */
         @Override
         public void run() {
+            context.dispatch(this::flush);
+        }
+
+        /** Sends this pass's batches. */
+        private void flush() {
             flushQueued = false;
             List<Batch> batches = List.copyOf(open);
             open.clear();
