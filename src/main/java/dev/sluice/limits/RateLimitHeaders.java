@@ -2,6 +2,7 @@ package dev.sluice.limits;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The rate-limit headers of contract §4.3: the legacy {@code RateLimit-Limit/Remaining/Reset} trio (of the request
@@ -9,6 +10,10 @@ import java.util.Map;
  * {@code RateLimit}, one member per limit the account has.
  */
 public final class RateLimitHeaders {
+
+    private static final int MAX_POLICIES = 100_000;
+    /** By the accounts' limits (a record: equal limits share an entry, changed limits get their own). */
+    private static final Map<AccountLimits, String> POLICIES = new ConcurrentHashMap<>();
 
     private RateLimitHeaders() {
     }
@@ -61,44 +66,79 @@ public final class RateLimitHeaders {
 
     private static void structured(Map<String, String> headers, AccountLimits limits, Snapshot snapshot, Limit refusing,
             long waitMillis, long now) {
-        StringBuilder policy = new StringBuilder();
-        StringBuilder state = new StringBuilder();
+        String policy = policy(limits);
+        if (policy.isEmpty()) {
+            return;
+        }
+        StringBuilder state = new StringBuilder(96);
         if (limits.requestsPerWindow() != null) {
-            member(policy, "\"quota\";q=" + limits.requestsPerWindow() + ";w=" + limits.quotaWindowMillis() / 1000);
             long remaining = refusing == Limit.QUOTA ? 0 : Math.max(0, limits.requestsPerWindow() - snapshot.quotaUsed());
-            member(state, "\"quota\";r=" + remaining + ";t=" + secondsToQuotaEnd(limits, now));
+            member(state, "\"quota\";r=").append(remaining).append(";t=").append(secondsToQuotaEnd(limits, now));
         }
         if (limits.rate() != null) {
-            long burst = (long) Math.floor(limits.burst());
-            member(policy, "\"rate\";q=" + burst + ";w=1");
             if (refusing == Limit.RATE) {
-                member(state, "\"rate\";r=0;t=" + Math.max(1, ceilSeconds(waitMillis)));
+                member(state, "\"rate\";r=0;t=").append(Math.max(1, ceilSeconds(waitMillis)));
             } else {
+                long burst = (long) Math.floor(limits.burst());
                 long full = ceilSeconds((long) Math.ceil((burst - snapshot.rateRemaining()) * limits.rateIntervalMillis()));
-                member(state, "\"rate\";r=" + snapshot.rateRemaining() + ";t=" + full);
+                member(state, "\"rate\";r=").append(snapshot.rateRemaining()).append(";t=").append(full);
             }
         }
         if (limits.tokensPerMinute() != null) {
-            member(policy, "\"tokens\";q=" + limits.tokensPerMinute() + ";w=60");
             long remaining = refusing == Limit.TOKENS ? 0 : Math.max(0, limits.tokensPerMinute() - snapshot.tokensUsed());
-            member(state, "\"tokens\";r=" + remaining + ";t=" + secondsToMinuteEnd(now));
+            member(state, "\"tokens\";r=").append(remaining).append(";t=").append(secondsToMinuteEnd(now));
         }
         if (limits.concurrency() != null) {
-            member(policy, "\"concurrency\";q=" + limits.concurrency() + ";qu=\"concurrent-requests\"");
             long remaining = refusing == Limit.CONCURRENCY ? 0 : Math.max(0, limits.concurrency() - snapshot.inFlight());
-            member(state, "\"concurrency\";r=" + remaining + (refusing == Limit.CONCURRENCY ? ";t=1" : ""));
+            member(state, "\"concurrency\";r=").append(remaining);
+            if (refusing == Limit.CONCURRENCY) {
+                state.append(";t=1");
+            }
         }
-        if (policy.length() > 0) {
-            headers.put("RateLimit-Policy", policy.toString());
-            headers.put("RateLimit", state.toString());
-        }
+        headers.put("RateLimit-Policy", policy);
+        headers.put("RateLimit", state.toString());
     }
 
-    private static void member(StringBuilder list, String member) {
+    /**
+     * {@code RateLimit-Policy}: the account's limits, in the order {@code RateLimit} lists them; empty without limits.
+     * The same for every request of the account, so written once per limits.
+     */
+    static String policy(AccountLimits limits) {
+        String policy = POLICIES.get(limits);
+        if (policy == null) {
+            if (POLICIES.size() >= MAX_POLICIES) {
+                POLICIES.clear(); // accounts changed many times at run time: start over rather than grow
+            }
+            policy = writePolicy(limits);
+            POLICIES.put(limits, policy);
+        }
+        return policy;
+    }
+
+    private static String writePolicy(AccountLimits limits) {
+        StringBuilder policy = new StringBuilder();
+        if (limits.requestsPerWindow() != null) {
+            member(policy, "\"quota\";q=").append(limits.requestsPerWindow()).append(";w=")
+                    .append(limits.quotaWindowMillis() / 1000);
+        }
+        if (limits.rate() != null) {
+            member(policy, "\"rate\";q=").append((long) Math.floor(limits.burst())).append(";w=1");
+        }
+        if (limits.tokensPerMinute() != null) {
+            member(policy, "\"tokens\";q=").append(limits.tokensPerMinute()).append(";w=60");
+        }
+        if (limits.concurrency() != null) {
+            member(policy, "\"concurrency\";q=").append(limits.concurrency()).append(";qu=\"concurrent-requests\"");
+        }
+        return policy.toString();
+    }
+
+    /** Starts a member of a structured list with {@code start}: the list's next item. */
+    private static StringBuilder member(StringBuilder list, String start) {
         if (list.length() > 0) {
             list.append(", ");
         }
-        list.append(member);
+        return list.append(start);
     }
 
     static long secondsToQuotaEnd(AccountLimits limits, long now) {

@@ -33,7 +33,8 @@ final class AdmissionStage implements Stage {
         String leaseId = exchange.requestId() + "/" + Long.toHexString(System.nanoTime());
         return admission.admit(account, leaseId, tokens, cost).map(ticket -> {
             exchange.ticket(ticket);
-            ticket.headers().forEach(exchange.response().headers()::set);
+            // added, not set: the response is new, nothing to replace
+            ticket.headers().forEach(exchange.response().headers()::add);
             return Step.NEXT.result();
         });
     }
