@@ -13,6 +13,8 @@ class RateLimitHeadersTest {
     /** 30 minutes and 30 seconds into an hour: 1,770 s left of the quota window, 30 s of the token minute. */
     static final long NOW = 1000 * 3_600_000L + 1_830_000;
     static final Snapshot USED = new Snapshot(1, 10, 3, 200, 500_000);
+    static final String POLICY = "\"quota\";q=100;w=3600, \"rate\";q=5;w=1, \"tokens\";q=1000;w=60, "
+            + "\"concurrency\";q=4;qu=\"concurrent-requests\"";
 
     @Test
     void anAdmittedRequestGetsTheQuotaTrioAndOneMemberPerLimit() {
@@ -22,9 +24,7 @@ class RateLimitHeadersTest {
                 Map.entry("RateLimit-Limit", "100"),
                 Map.entry("RateLimit-Remaining", "90"),
                 Map.entry("RateLimit-Reset", "1770"),
-                Map.entry("RateLimit-Policy",
-                        "\"quota\";q=100;w=3600, \"rate\";q=5;w=1, \"tokens\";q=1000;w=60, "
-                                + "\"concurrency\";q=4;qu=\"concurrent-requests\""),
+                Map.entry("RateLimit-Policy", POLICY),
                 // the rate bucket refills its 2 missing requests in 1 s (2 × 500 ms)
                 Map.entry("RateLimit", "\"quota\";r=90;t=1770, \"rate\";r=3;t=1, \"tokens\";r=800;t=30, \"concurrency\";r=3"));
     }
@@ -37,9 +37,7 @@ class RateLimitHeadersTest {
                 Map.entry("RateLimit-Limit", "4"),
                 Map.entry("RateLimit-Remaining", "0"),
                 Map.entry("RateLimit-Reset", "1"),
-                Map.entry("RateLimit-Policy",
-                        "\"quota\";q=100;w=3600, \"rate\";q=5;w=1, \"tokens\";q=1000;w=60, "
-                                + "\"concurrency\";q=4;qu=\"concurrent-requests\""),
+                Map.entry("RateLimit-Policy", POLICY),
                 Map.entry("RateLimit", "\"quota\";r=90;t=1770, \"rate\";r=3;t=1, \"tokens\";r=800;t=30, "
                         + "\"concurrency\";r=0;t=1"));
 
