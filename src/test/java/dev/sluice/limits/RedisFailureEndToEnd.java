@@ -7,12 +7,17 @@ import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.Management;
 import dev.sluice.testing.RedisFailureProfile;
+import dev.sluice.testing.Replies;
 import dev.sluice.testing.RespClient;
 import dev.sluice.testing.ErrorLog;
 import dev.sluice.testing.InjectRedis;
 import dev.sluice.testing.TestRedis;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -107,6 +112,37 @@ abstract class RedisFailureEndToEnd {
         chat().then().statusCode(200);
         assertThat(quotaInRedis()).isEqualTo(before + 1);
         assertThat(limitStoreMode(readiness(200))).isEqualTo("redis");
+    }
+
+    @Test
+    void anOutageUnderRequestsInFlightIsOneWarningNotOnePerRelease() throws Exception {
+        // given: six requests admitted on Redis, held by the backend
+        assertThat(awaitAdmissionsOnRedis()).isPositive();
+        backends.get("r").reply(Replies.delayed(300, Replies.json(200, Replies.CHAT_COMPLETION)));
+        int before = backends.get("r").requestCount();
+        try (ErrorLog warnings = ErrorLog.warnings()) {
+            List<CompletableFuture<Response>> inFlight = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                inFlight.add(CompletableFuture.supplyAsync(RedisFailureEndToEnd::chat));
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (backends.get("r").requestCount() < before + 6 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+
+            // when: Redis hangs while they are answered, so their six releases time out
+            redis.freeze();
+            for (CompletableFuture<Response> request : inFlight) {
+                assertThat(request.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+            Thread.sleep(500);
+
+            // then: the outage is reported once; the releases are sent again once Redis answers, not logged each
+            assertThat(warnings.lines()).filteredOn(line -> line.contains("Admission"))
+                    .singleElement().asString().contains("Redis limit store failed");
+        } finally {
+            backends.resetAll();
+        }
     }
 
     @Test

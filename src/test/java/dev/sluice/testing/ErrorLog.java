@@ -7,14 +7,18 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** Collects the ERROR lines every logger writes while it is open (the proxy runs in the test's JVM). */
+/**
+ * Collects the ERROR lines (or, with {@link #warnings()}, the WARN and ERROR lines) every logger writes while it is
+ * open (the proxy runs in the test's JVM).
+ */
 public final class ErrorLog implements AutoCloseable {
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final Level lowest;
     private final Handler handler = new Handler() {
         @Override
         public void publish(LogRecord record) {
-            if (record.getLevel().intValue() >= Level.SEVERE.intValue()) {
+            if (record.getLevel().intValue() >= lowest.intValue()) {
                 Throwable thrown = record.getThrown();
                 lines.add(record.getLoggerName() + ": " + record.getMessage()
                         + (thrown == null ? "" : " " + thrown));
@@ -30,12 +34,18 @@ public final class ErrorLog implements AutoCloseable {
         }
     };
 
-    private ErrorLog() {
+    private ErrorLog(Level lowest) {
+        this.lowest = lowest;
         Logger.getLogger("").addHandler(handler);
     }
 
     public static ErrorLog open() {
-        return new ErrorLog();
+        return new ErrorLog(Level.SEVERE);
+    }
+
+    /** WARN lines too. */
+    public static ErrorLog warnings() {
+        return new ErrorLog(Level.WARNING);
     }
 
     public List<String> lines() {
