@@ -485,7 +485,7 @@ scenario_redis_trip() {
   local admit_sha release_sha
   admit_sha=$(sha1sum "$ROOT/src/main/resources/limits/admit.lua" | cut -d' ' -f1)
   release_sha=$(sha1sum "$ROOT/src/main/resources/limits/release.lua" | cut -d' ' -f1)
-  local evalsha eval_ total admit release other inscript
+  local evalsha eval_ total admit release other inscript polls
   evalsha=$(grep -o 'cmdstat_evalsha:calls=[0-9]*' "$dir/commandstats.txt" | sed 's/.*=//')
   eval_=$(grep -o 'cmdstat_eval:calls=[0-9]*' "$dir/commandstats.txt" | sed 's/.*=//')
   # every command the clients sent (the scripts' own commands are counted under their names too, so only
@@ -496,12 +496,15 @@ scenario_redis_trip() {
   admit=$(grep -v ' lua\]' "$dir/monitor.txt" | grep -ci "\"evalsha\" \"$admit_sha\"")
   release=$(grep -v ' lua\]' "$dir/monitor.txt" | grep -ci "\"evalsha\" \"$release_sha\"")
   inscript=$(grep -c ' lua\]' "$dir/monitor.txt")
+  # the control plane reads its version once per admin.sync-interval (1 s): timed, not per request
+  polls=$(grep -v ' lua\]' "$dir/monitor.txt" | grep -ci '"get" "sluice:{control}:version"')
   other=$(grep -v ' lua\]' "$dir/monitor.txt" | grep -v -i "\"evalsha\" \"\($admit_sha\|$release_sha\)\"" \
+          | grep -v -i '"get" "sluice:{control}:version"' \
           | grep -vci '"info"\|"config"\|"hello"\|^$')   # HELLO opens a pooled connection, it is not per request
   awk -v n="$TRIP_REQUESTS" -v bad="$bad" -v es="${evalsha:-0}" -v ev="${eval_:-0}" -v tot="$total" -v a="$admit" \
-      -v r="$release" -v o="$other" -v l="$inscript" 'BEGIN{
-    printf "TRIP requests=%d non200=%d evalsha_calls=%d eval_calls=%d redis_commands=%d evalsha_per_req=%.3f admit_evalsha_per_req=%.3f release_evalsha_per_req=%.3f other_client_commands=%d commands_inside_scripts=%d\n",
-      n, bad, es, ev, tot, es/n, a/n, r/n, o, l}' | tee "$dir/trip.txt" >&2
+      -v r="$release" -v o="$other" -v l="$inscript" -v p="$polls" 'BEGIN{
+    printf "TRIP requests=%d non200=%d evalsha_calls=%d eval_calls=%d redis_commands=%d evalsha_per_req=%.3f admit_evalsha_per_req=%.3f release_evalsha_per_req=%.3f other_client_commands=%d commands_inside_scripts=%d control_plane_polls=%d\n",
+      n, bad, es, ev, tot, es/n, a/n, r/n, o, l, p}' | tee "$dir/trip.txt" >&2
   grep 'cmdstat_' "$dir/commandstats.txt" >&2
   echo "load average after: $(loadavg)" >>"$dir/load.txt"
   stop_all
