@@ -1,7 +1,7 @@
 package dev.sluice.limits;
 
-import dev.sluice.config.SluiceConfig.RedisFailure;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.config.SluiceConfig.RedisFailure;
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ProxyError;
 import dev.sluice.eventloop.FixedDelayTimers;
@@ -307,7 +307,6 @@ public final class Admission {
         }
     }
 
-    /** Extends a running request's slot by one lease period from now. */
     /** Renews the ticket's lease every third of the lease until the ticket is released. */
     private void keepRenewing(Ticket ticket) {
         ticket.renewal = renewals.schedule(() -> {
@@ -318,6 +317,7 @@ public final class Admission {
         });
     }
 
+    /** Extends a running request's slot by one lease period from now. */
     void renew(Lease lease) {
         if (lease == null || lease.limits().concurrency() == null || (lease.store() == redis && redisDown)) {
             return;

@@ -2,7 +2,6 @@ package dev.sluice.limits;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The rate-limit headers of contract §4.3: the legacy {@code RateLimit-Limit/Remaining/Reset} trio (of the request
@@ -11,9 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RateLimitHeaders {
 
-    private static final int MAX_POLICIES = 100_000;
-    /** By the accounts' limits (a record: equal limits share an entry, changed limits get their own). */
-    private static final Map<AccountLimits, String> POLICIES = new ConcurrentHashMap<>();
+    private static final PerLimits<String> POLICIES = new PerLimits<>(RateLimitHeaders::writePolicy);
 
     private RateLimitHeaders() {
     }
@@ -104,15 +101,7 @@ public final class RateLimitHeaders {
      * The same for every request of the account, so written once per limits.
      */
     static String policy(AccountLimits limits) {
-        String policy = POLICIES.get(limits);
-        if (policy == null) {
-            if (POLICIES.size() >= MAX_POLICIES) {
-                POLICIES.clear(); // accounts changed many times at run time: start over rather than grow
-            }
-            policy = writePolicy(limits);
-            POLICIES.put(limits, policy);
-        }
-        return policy;
+        return POLICIES.get(limits);
     }
 
     private static String writePolicy(AccountLimits limits) {

@@ -18,9 +18,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -69,7 +67,8 @@ public final class RedisLimitStore implements LimitStore {
     /** How long a failed release is kept: past the default lease its slot has freed itself. */
     private static final long RETRY_FOR_MILLIS = TimeUnit.MINUTES.toMillis(10);
     private static final int MAX_UNSENT_RELEASES = 100_000;
-    private static final int MAX_LIMIT_ARGS = 100_000;
+    /** Numbers per request in the admission script's answer. */
+    private static final int ANSWER_LENGTH = 7;
 
     private final RedisLink link;
     private final Vertx vertx;
@@ -84,8 +83,7 @@ public final class RedisLimitStore implements LimitStore {
     private final Queue<UnsentRelease> unsent = new ConcurrentLinkedQueue<>();
     private final AtomicInteger unsentCount = new AtomicInteger();
     private final AtomicBoolean retrying = new AtomicBoolean();
-    /** By the accounts' limits (a record: equal limits share an entry, changed limits get their own). */
-    private final Map<AccountLimits, LimitArgs> limitArgs = new ConcurrentHashMap<>();
+    private final PerLimits<LimitArgs> limitArgs = new PerLimits<>(LimitArgs::of);
 
     /**
      * @param redis the Quarkus Redis client, of any {@code quarkus.redis.client-type}; its Cluster slot table is kept
@@ -129,7 +127,7 @@ public final class RedisLimitStore implements LimitStore {
         }
     }
 
-    /** One request's seven numbers in the admission script's answer to its batch. */
+    /** One request's numbers in the admission script's answer to its batch. */
     private record AdmitAnswer(Response reply, int offset) {
 
         long get(int index) {
@@ -188,7 +186,7 @@ public final class RedisLimitStore implements LimitStore {
     @Override
     public Future<Decision> admit(AccountLimits limits, Reservation reservation, long now, long leaseMillis) {
         long quotaStart = limits.requestsPerWindow() != null ? limits.quotaWindowStart(now) : 0;
-        Admit admit = new Admit(limits, limitArgs(limits), quotaStart, AccountLimits.tokenWindowStart(now), now,
+        Admit admit = new Admit(limits, limitArgs.get(limits), quotaStart, AccountLimits.tokenWindowStart(now), now,
                 reservation.leaseId(), now + leaseMillis, reservation.tokens(), reservation.costMicros());
         return admissions.add(admit).map(answer -> {
             int code = (int) answer.get(0);
@@ -200,7 +198,7 @@ public final class RedisLimitStore implements LimitStore {
 
     /**
      * Sends admissions of one account, limits, quota window and token minute as one script call; answers each one's
-     * seven numbers. An admission Redis answers after the timeout is taken back.
+     * numbers. An admission Redis answers after the timeout is taken back.
      */
     private Future<List<AdmitAnswer>> sendAdmissions(List<Admit> batch) {
         Admit first = batch.get(0);
@@ -227,7 +225,7 @@ public final class RedisLimitStore implements LimitStore {
         }
         return bounded(eval(this.admit, keys, args), late -> {
             for (int i = 0; i < batch.size(); i++) {
-                if (late.get(7 * i).toInteger() == 0) {
+                if (new AdmitAnswer(late, ANSWER_LENGTH * i).get(0) == 0) {
                     Admit admit = batch.get(i);
                     takeBack(new Lease(admit.limits(), admit.leaseId(), admit.tokens(), admit.tokenStart(),
                             admit.costMicros(), this), admit.quotaStart());
@@ -236,7 +234,7 @@ public final class RedisLimitStore implements LimitStore {
         }).map(reply -> {
             List<AdmitAnswer> answers = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {
-                answers.add(new AdmitAnswer(reply, 7 * i));
+                answers.add(new AdmitAnswer(reply, ANSWER_LENGTH * i));
             }
             return answers;
         });
@@ -258,18 +256,6 @@ public final class RedisLimitStore implements LimitStore {
                     limits.tokensPerMinute() != null ? limits.tokensPerMinute().toString() : "-1",
                     limits.credits() != null ? Long.toString(Credits.toMicros(limits.credits())) : "-1");
         }
-    }
-
-    private LimitArgs limitArgs(AccountLimits limits) {
-        LimitArgs args = limitArgs.get(limits);
-        if (args == null) {
-            if (limitArgs.size() >= MAX_LIMIT_ARGS) {
-                limitArgs.clear(); // accounts changed many times at run time: start over rather than grow
-            }
-            args = LimitArgs.of(limits);
-            limitArgs.put(limits, args);
-        }
-        return args;
     }
 
     @Override
@@ -457,8 +443,7 @@ public final class RedisLimitStore implements LimitStore {
         for (Script script : new Script[] {admit, release, renew, usage, topUp}) {
             loads = loads.compose(ok -> link.sendToEveryMaster(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.body())));
         }
-        Future<?> scriptsLoaded = loads;
-        return scriptsLoaded.compose(ok -> link.openOnEveryLoop()).compose(ok -> scriptsLoaded).mapEmpty();
+        return loads.compose(ok -> link.openOnEveryLoop());
     }
 
     /**

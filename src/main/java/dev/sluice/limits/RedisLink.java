@@ -135,8 +135,7 @@ final class RedisLink {
             ContextInternal loop = internal.createEventLoopContext((EventLoop) executor, null,
                     Thread.currentThread().getContextClassLoader());
             Promise<Void> attempted = Promise.promise();
-            loop.runOnContext(ignored -> byLoop.computeIfAbsent(Thread.currentThread(), this::slotFor).connection()
-                    .onComplete(connected -> attempted.complete()));
+            loop.runOnContext(ignored -> ownSlot().connection().onComplete(connected -> attempted.complete()));
             attempts.add(attempted.future());
         }
         return Future.join(attempts).mapEmpty();
@@ -180,16 +179,19 @@ final class RedisLink {
         if (!Context.isOnEventLoopThread()) {
             return shared;
         }
-        Thread thread = Thread.currentThread();
-        Slot own = byLoop.get(thread);
-        if (own == null) {
-            own = byLoop.computeIfAbsent(thread, this::slotFor);
-        }
+        Slot own = ownSlot();
         if (own.working()) {
             return own;
         }
         own.replace();
         return shared.working() ? shared : own;
+    }
+
+    /** This event loop's slot, made on its first use. */
+    private Slot ownSlot() {
+        Thread thread = Thread.currentThread();
+        Slot own = byLoop.get(thread);
+        return own != null ? own : byLoop.computeIfAbsent(thread, this::slotFor);
     }
 
     private synchronized Slot slotFor(Thread loop) {
