@@ -1,5 +1,6 @@
 package dev.sluice.it;
 
+import static dev.sluice.testing.Api.anthropic;
 import static dev.sluice.testing.Api.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The request path of the packaged jar, started by Quarkus' integration-test launcher: a chat completion and a stream
- * through a real backend, a refused key, the 404s, readiness.
+ * through a real backend, the same for an Anthropic client (translated), a refused key, the 404s, readiness.
  *
  * <p>This is the build's only {@code @QuarkusIntegrationTest}, and it has no test profile on purpose: with
  * {@code -Paot} (JDK 25) the launcher runs the jar as the AOT cache's training run ({@code -XX:AOTMode=record}, only
@@ -27,9 +28,14 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(PackagedProxyResource.class)
 class PackagedRequestPathIT {
 
-    static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-    static final String STREAM =
-            "{\"model\":\"chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    // bodies as SDKs send them (a system message, numbers, stream options): with -Paot, what this run parses is what
+    // the cache has ready
+    static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+            + "{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":64,\"temperature\":0.7}";
+    static final String STREAM = "{\"model\":\"chat\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":64}";
+    static final String MESSAGES = "{\"model\":\"chat\",\"max_tokens\":64,\"system\":\"Be brief.\","
+            + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}]%s}";
 
     @InjectBackends
     Backends backends;
@@ -58,6 +64,36 @@ class PackagedRequestPathIT {
 
         // then
         assertThat(events).contains("chat.completion.chunk").endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
+    void answersAnAnthropicClientFromItsOpenAiBackend() {
+        // given
+        backends.get(PackagedProxyResource.BACKEND).reply(Replies.saying(false, "hello"));
+
+        // when
+        anthropic(PackagedProxyResource.KEY).body(MESSAGES.formatted("")).post("/v1/messages")
+                // then
+                .then().statusCode(200)
+                .body("type", equalTo("message"))
+                .body("content[0].text", equalTo("hello"))
+                .body("stop_reason", equalTo("end_turn"));
+        assertThat(backends.get(PackagedProxyResource.BACKEND).last().uri()).isEqualTo("/v1/chat/completions");
+    }
+
+    @Test
+    void translatesAStreamForAnAnthropicClient() {
+        // given
+        backends.get(PackagedProxyResource.BACKEND).reply(Replies.saying(true, "hello"));
+
+        // when
+        String events = anthropic(PackagedProxyResource.KEY).body(MESSAGES.formatted(",\"stream\":true"))
+                .post("/v1/messages")
+                .then().statusCode(200).contentType("text/event-stream").extract().asString();
+
+        // then
+        assertThat(events).startsWith("event: message_start\n").contains("\"text\":\"hello\"")
+                .endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
     }
 
     @Test
