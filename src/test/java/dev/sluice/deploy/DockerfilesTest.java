@@ -113,6 +113,9 @@ class DockerfilesTest {
         assertTrue(command.indexOf("-XX:-G1PeriodicGCInvokesConcurrent") < command.indexOf("-jar"), command.toString());
         assertTrue(command.indexOf("-XX:MaxHeapFreeRatio=30") > 0, command.toString());
         assertTrue(command.indexOf("-XX:MaxHeapFreeRatio=30") < command.indexOf("-jar"), command.toString());
+        // and the native memory the JIT compiler frees after the start's compilations (the idle RSS target)
+        assertTrue(command.indexOf("-XX:TrimNativeHeapInterval=1000") > 0, command.toString());
+        assertTrue(command.indexOf("-XX:TrimNativeHeapInterval=1000") < command.indexOf("-jar"), command.toString());
         // the comments say where it comes from, that it must be the image's JDK build, and how to go without it
         assertTrue(text.contains("JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 ./mvnw verify -Paot"));
         assertTrue(text.contains("same JDK build as the image's"));
