@@ -116,6 +116,9 @@ class DockerfilesTest {
         // and the native memory the JIT compiler frees after the start's compilations (the idle RSS target)
         assertTrue(command.indexOf("-XX:TrimNativeHeapInterval=1000") > 0, command.toString());
         assertTrue(command.indexOf("-XX:TrimNativeHeapInterval=1000") < command.indexOf("-jar"), command.toString());
+        // and the heap starts large enough for the start's allocations (start-up target)
+        assertTrue(command.indexOf("-XX:InitialHeapSize=32m") > 0, command.toString());
+        assertTrue(command.indexOf("-XX:InitialHeapSize=32m") < command.indexOf("-jar"), command.toString());
         // the comments say where it comes from, that it must be the image's JDK build, and how to go without it
         assertTrue(text.contains("JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 ./mvnw verify -Paot"));
         assertTrue(text.contains("same JDK build as the image's"));
