@@ -60,6 +60,7 @@ public final class ConfigReloader {
     private final List<Path> files;
     private final AtomicBoolean checking = new AtomicBoolean();
     private byte[][] seen;
+    /** The configuration last applied; null until the files first change, when it is built from their first bytes. */
     private SmallRyeConfig applied;
     private long timer = -1;
 
@@ -105,11 +106,7 @@ public final class ConfigReloader {
         if (initial == null) {
             return;
         }
-        try {
-            applied = build(initial);
-        } catch (RuntimeException e) {
-            applied = base;
-        }
+        // the configuration these bytes make is built at the first change, on a worker thread, not during start-up
         seen = initial;
         timer = vertx.setPeriodic(intervalMillis, id -> {
             if (checking.compareAndSet(false, true)) {
@@ -133,6 +130,9 @@ public final class ConfigReloader {
         byte[][] now = read();
         if (now == null || Arrays.deepEquals(now, seen)) {
             return;
+        }
+        if (applied == null) {
+            applied = startedWith(seen);
         }
         seen = now;
         SmallRyeConfig fresh;
@@ -161,6 +161,15 @@ public final class ConfigReloader {
         metrics.reloaded("applied");
         LOGGER.infof("Configuration reloaded from %s: %d models, generation %d", files, setup.catalog().models().size(),
                 control.generation().number());
+    }
+
+    /** The configuration of the files' bytes read at start, to tell which settings a change would need a restart for. */
+    private SmallRyeConfig startedWith(byte[][] contents) {
+        try {
+            return build(contents);
+        } catch (RuntimeException e) {
+            return base;
+        }
     }
 
     private void reject(String problems) {
