@@ -61,7 +61,7 @@ JAVA_BIN=${JAVA_BIN:-java}
 SLUICE_RUNTIME=${SLUICE_RUNTIME:-jar}
 SLUICE_AOT_OPT=""
 # the options of the JVM image's entrypoint (src/main/docker/Dockerfile.jvm), with MaxRAM standing in for a 512 MiB limit
-SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:-"-XX:MaxRAM=512m -XX:MaxRAMPercentage=75.0 -XX:G1PeriodicGCInterval=15000 -XX:-G1PeriodicGCInvokesConcurrent -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=1000 -XX:InitialHeapSize=32m -XX:+ExitOnOutOfMemoryError"}
+SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:-"-XX:MaxRAM=512m -XX:MaxRAMPercentage=75.0 -XX:G1PeriodicGCInterval=15000 -XX:-G1PeriodicGCInvokesConcurrent -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=1000 -XX:InitialRAMPercentage=6.25 -XX:+ExitOnOutOfMemoryError"}
 # Java's sockets are dual-stack: without this a 127.0.0.1 listener shows as [::ffff:127.0.0.1], which the harness's
 # loopback check refuses (and stops the system under test)
 IPV4_OPT="-Djava.net.preferIPv4Stack=true"

@@ -117,8 +117,13 @@ class DockerfilesTest {
         assertTrue(command.indexOf("-XX:TrimNativeHeapInterval=1000") > 0, command.toString());
         assertTrue(command.indexOf("-XX:TrimNativeHeapInterval=1000") < command.indexOf("-jar"), command.toString());
         // and the heap starts large enough for the start's allocations (start-up target)
-        assertTrue(command.indexOf("-XX:InitialHeapSize=32m") > 0, command.toString());
-        assertTrue(command.indexOf("-XX:InitialHeapSize=32m") < command.indexOf("-jar"), command.toString());
+        assertTrue(command.indexOf("-XX:InitialRAMPercentage=6.25") > 0, command.toString());
+        assertTrue(command.indexOf("-XX:InitialRAMPercentage=6.25") < command.indexOf("-jar"), command.toString());
+        // as a share of the memory, so that an -Xmx or -Xms in JDK_JAVA_OPTIONS (read before these) still decides:
+        // a fixed initial size larger than a user's -Xmx stops the JVM at start
+        assertTrue(command.stream().map(Object::toString)
+                .noneMatch(option -> option.startsWith("-Xms") || option.startsWith("-XX:InitialHeapSize")),
+                command.toString());
         // the comments say where it comes from, that it must be the image's JDK build, and how to go without it
         assertTrue(text.contains("JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 ./mvnw verify -Paot"));
         assertTrue(text.contains("same JDK build as the image's"));
