@@ -75,6 +75,7 @@ class PackagedRequestPathIT {
         anthropic(PackagedProxyResource.KEY).body(MESSAGES.formatted("")).post("/v1/messages")
                 // then
                 .then().statusCode(200)
+                .header("x-sluice-translated", "anthropic-to-openai")
                 .body("type", equalTo("message"))
                 .body("content[0].text", equalTo("hello"))
                 .body("stop_reason", equalTo("end_turn"));
@@ -89,7 +90,8 @@ class PackagedRequestPathIT {
         // when
         String events = anthropic(PackagedProxyResource.KEY).body(MESSAGES.formatted(",\"stream\":true"))
                 .post("/v1/messages")
-                .then().statusCode(200).contentType("text/event-stream").extract().asString();
+                .then().statusCode(200).contentType("text/event-stream")
+                .header("x-sluice-translated", "anthropic-to-openai").extract().asString();
 
         // then
         assertThat(events).startsWith("event: message_start\n").contains("\"text\":\"hello\"")
