@@ -280,16 +280,15 @@ public final class Admission {
         pendingReleases.incrementAndGet();
         return lease.store().release(lease, actualTokens, actualCost).onComplete(done -> pendingReleases.decrementAndGet())
                 .recover(failure -> {
-                    if (lease.store() == redis) {
+                    boolean onRedis = lease.store() == redis;
+                    if (onRedis) {
                         // an outage is reported once, by redisFailed, not once per request in flight; a release
                         // that holds a slot is sent again until Redis answers it
                         redisFailed(failure);
-                        LOGGER.debugf("Releasing lease %s of account %s failed: %s", lease.id(),
-                                lease.limits().account(), failure.getMessage());
-                    } else {
-                        LOGGER.warnf("Releasing lease %s of account %s failed: %s", lease.id(),
-                                lease.limits().account(), failure.getMessage());
                     }
+                    LOGGER.logf(onRedis ? Logger.Level.DEBUG : Logger.Level.WARN,
+                            "Releasing lease %s of account %s failed: %s", lease.id(), lease.limits().account(),
+                            failure.getMessage());
                     return Future.succeededFuture();
                 });
     }
