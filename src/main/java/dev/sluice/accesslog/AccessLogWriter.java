@@ -2,7 +2,6 @@ package dev.sluice.accesslog;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,7 +36,7 @@ public final class AccessLogWriter implements AutoCloseable {
     private static final long BUSY_WAIT_MICROS = 1000;
     private static final int IDLE_ROUNDS_BEFORE_SLEEP = 2;
 
-    private final ArrayBlockingQueue<String> queue;
+    private final ArrayBlockingQueue<byte[]> queue;
     private final OutputStream out;
     private final Thread thread;
     private final AtomicLong dropped = new AtomicLong();
@@ -54,8 +53,8 @@ public final class AccessLogWriter implements AutoCloseable {
         this.thread.start();
     }
 
-    /** Queues one line (without its line end); false, and counted, when the queue is full or the writer closed. */
-    public boolean offer(String line) {
+    /** Queues one line, UTF-8 without its line end; false, and counted, when the queue is full or the writer closed. */
+    public boolean offer(byte[] line) {
         if (closed || !queue.offer(line)) {
             dropped.incrementAndGet();
             return false;
@@ -85,7 +84,7 @@ public final class AccessLogWriter implements AutoCloseable {
         byte[] buffer = new byte[MAX_WRITE];
         int idleRounds = 0;
         while (true) {
-            String line = queue.poll();
+            byte[] line = queue.poll();
             if (line != null) {
                 idleRounds = 0;
                 writeBatch(line, buffer);
@@ -108,13 +107,12 @@ public final class AccessLogWriter implements AutoCloseable {
     }
 
     /** Writes the first line and everything queued behind it, in writes of whole lines up to {@link #MAX_WRITE}. */
-    private void writeBatch(String first, byte[] buffer) {
+    private void writeBatch(byte[] first, byte[] buffer) {
         int length = 0;
         long lines = 0;
-        String line = first;
+        byte[] bytes = first;
         try {
-            while (line != null) {
-                byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+            while (bytes != null) {
                 if (length + bytes.length + 1 > buffer.length && length > 0) {
                     out.write(buffer, 0, length);
                     length = 0;
@@ -128,7 +126,7 @@ public final class AccessLogWriter implements AutoCloseable {
                     buffer[length++] = '\n';
                 }
                 lines++;
-                line = queue.poll();
+                bytes = queue.poll();
             }
             if (length > 0) {
                 out.write(buffer, 0, length);

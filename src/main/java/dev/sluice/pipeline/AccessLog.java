@@ -1,7 +1,9 @@
 package dev.sluice.pipeline;
 
-import dev.sluice.accesslog.AccessLogWriter;
+import dev.sluice.accesslog.AccessFields;
 import dev.sluice.accesslog.AccessLines;
+import dev.sluice.accesslog.AccessLogWriter;
+import dev.sluice.accesslog.LoggedLine;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.limits.AccountLimits;
 import dev.sluice.upstream.Attempt;
@@ -12,7 +14,6 @@ import jakarta.inject.Singleton;
 import java.util.List;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-import org.jboss.logging.MDC;
 
 /**
  * One line per request on the {@code sluice.access} logger: request id, account (never the key), model, backend,
@@ -28,8 +29,6 @@ import org.jboss.logging.MDC;
 final class AccessLog {
 
     private static final Logger LOGGER = Logger.getLogger("sluice.access");
-    private static final String[] FIELDS = {"request_id", "method", "path", "account", "model", "backend", "status",
-        "code", "origin", "attempts", "duration_ms", "upstream_ms", "bytes_in", "bytes_out", "stream"};
     /** The console format Sluice ships (application.properties): the one the writer reproduces. */
     static final String SHIPPED_CONSOLE_FORMAT = "%d{HH:mm:ss.SSS} %-5p [%c{2.}] %s%e%n";
     /** Lines queued for the writer at most: about a second of a busy proxy's lines. */
@@ -73,47 +72,36 @@ final class AccessLog {
         if (!enabled) {
             return;
         }
+        if (writer != null) {
+            AccessLines.Line line = lines.start();
+            fields(line, exchange, outcome);
+            writer.offer(line.bytes());
+        } else {
+            LoggedLine line = new LoggedLine(structured);
+            fields(line, exchange, outcome);
+            line.logTo(LOGGER);
+        }
+    }
+
+    /** The line's fields, in the order of the contract's access-log line. */
+    private static void fields(AccessFields line, Exchange exchange, Outcome outcome) {
         AccountLimits account = exchange.account();
         long durationMicros = (System.nanoTime() - exchange.startNanos()) / 1_000;
-        String[] values = {
-            exchange.requestId(),
-            exchange.request().method().name(),
-            exchange.request().path(),
-            account == null ? "-" : account.account(),
-            exchange.model() == null ? "-" : exchange.model().name(),
-            outcome.backend() == null ? "-" : outcome.backend(),
-            Integer.toString(outcome.status()),
-            outcome.code() == null ? "-" : outcome.code(),
-            outcome.origin().wire(),
-            attempts(outcome.attempts()),
-            millis(durationMicros),
-            millis(outcome.upstreamNanos() / 1_000),
-            Long.toString(exchange.request().bytesRead()),
-            Long.toString(exchange.response().bytesWritten()),
-            Boolean.toString(outcome.streaming())};
-        if (writer != null) {
-            writer.offer(lines.line(FIELDS, values));
-            return;
-        }
-        StringBuilder line = new StringBuilder(256);
-        for (int i = 0; i < FIELDS.length; i++) {
-            if (structured) {
-                MDC.put(FIELDS[i], values[i]);
-            }
-            if (i > 0) {
-                line.append(' ');
-            }
-            line.append(FIELDS[i]).append('=').append(values[i]);
-        }
-        try {
-            LOGGER.info(line);
-        } finally {
-            if (structured) {
-                for (String field : FIELDS) {
-                    MDC.remove(field);
-                }
-            }
-        }
+        line.text("request_id", exchange.requestId())
+                .text("method", exchange.request().method().name())
+                .text("path", exchange.request().path())
+                .text("account", account == null ? "-" : account.account())
+                .text("model", exchange.model() == null ? "-" : exchange.model().name())
+                .text("backend", outcome.backend() == null ? "-" : outcome.backend())
+                .number("status", outcome.status())
+                .text("code", outcome.code() == null ? "-" : outcome.code())
+                .text("origin", outcome.origin().wire())
+                .text("attempts", attempts(outcome.attempts()))
+                .millis("duration_ms", durationMicros)
+                .millis("upstream_ms", outcome.upstreamNanos() / 1_000)
+                .number("bytes_in", exchange.request().bytesRead())
+                .number("bytes_out", exchange.response().bytesWritten())
+                .flag("stream", outcome.streaming());
     }
 
     /** The failed attempts as backend:code, then the backend that answered (if any). */
@@ -129,10 +117,5 @@ final class AccessLog {
             text.append(attempt.backend()).append(':').append(attempt.code());
         }
         return text.toString();
-    }
-
-    private static String millis(long micros) {
-        long fraction = micros % 1000;
-        return micros / 1000 + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction;
     }
 }

@@ -2,6 +2,7 @@ package dev.sluice.accesslog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -9,14 +10,48 @@ import org.junit.jupiter.api.Test;
 
 class AccessLinesTest {
 
-    static final String[] NAMES = {"request_id", "status", "stream"};
-    static final String[] VALUES = {"req_62f62f795dc4", "200", "false"};
+    static final long AT = ZonedDateTime.of(2026, 11, 30, 9, 5, 7, 42_000_000, ZoneId.of("UTC")).toInstant().toEpochMilli();
 
     @Test
     void aLineLooksLikeTheConsoleLogsLines() {
-        long at = ZonedDateTime.of(2026, 11, 30, 9, 5, 7, 42_000_000, ZoneId.of("UTC")).toInstant().toEpochMilli();
-        assertThat(new AccessLines(ZoneId.of("UTC")).line(NAMES, VALUES, at))
+        AccessLines.Line line = new AccessLines(ZoneId.of("UTC")).start(AT)
+                .text("request_id", "req_62f62f795dc4").number("status", 200).flag("stream", false);
+        assertThat(new String(line.bytes(), StandardCharsets.UTF_8))
                 .isEqualTo("09:05:07.042 INFO  [sl.access] request_id=req_62f62f795dc4 status=200 stream=false");
+    }
+
+    @Test
+    void numbersAndDurationsAreWrittenAsTheLoggingSystemsLineWritesThem() {
+        AccessLines lines = new AccessLines(ZoneId.of("UTC"));
+        long[] micros = {0, 7, 999, 1_000, 1_005, 12_034, 123_456_789, -3};
+        long[] numbers = {0, 9, 10, 4_096, Long.MAX_VALUE, -1, Long.MIN_VALUE};
+        for (long value : micros) {
+            String bytes = lines.start(AT).millis("duration_ms", value).toString();
+            String logged = new LoggedLine(false).millis("duration_ms", value).toString();
+            assertThat(bytes).isEqualTo("09:05:07.042 INFO  [sl.access] " + logged);
+        }
+        for (long value : numbers) {
+            assertThat(lines.start(AT).number("bytes_in", value).toString())
+                    .isEqualTo("09:05:07.042 INFO  [sl.access] bytes_in=" + value);
+        }
+        assertThat(new LoggedLine(false).millis("d", 12_034).millis("u", 7).millis("z", -3).toString())
+                .isEqualTo("d=12.034 u=0.007 z=0.000");
+    }
+
+    @Test
+    void valuesOutsideAsciiAreWrittenAsUtf8() {
+        AccessLines lines = new AccessLines(ZoneId.of("UTC"));
+        byte[] line = lines.start(AT).text("account", "équipe-北京").text("model", "m😀").bytes();
+        assertThat(new String(line, StandardCharsets.UTF_8))
+                .isEqualTo("09:05:07.042 INFO  [sl.access] account=équipe-北京 model=m😀");
+    }
+
+    @Test
+    void aLineLongerThanTheBufferIsWrittenWholeAndTheBufferIsReusedEmpty() {
+        AccessLines lines = new AccessLines(ZoneId.of("UTC"));
+        String path = "/" + "p".repeat(5_000);
+        assertThat(lines.start(AT).text("path", path).toString()).endsWith(" path=" + path);
+        assertThat(lines.start(AT).text("path", "/v1").toString()).isEqualTo("09:05:07.042 INFO  [sl.access] path=/v1");
     }
 
     @Test
@@ -29,7 +64,8 @@ class AccessLinesTest {
             long from = ZonedDateTime.of(2026, 3, 29, 0, 0, 0, 0, ZoneId.of("UTC")).toInstant().toEpochMilli();
             for (long at = from; at < from + 86_400_000L; at += 433_500) {
                 String expected = format.format(java.time.Instant.ofEpochMilli(at).atZone(id));
-                assertThat(lines.line(NAMES, VALUES, at)).startsWith(expected + " INFO  [sl.access] ");
+                assertThat(lines.start(at).text("status", "200").toString())
+                        .isEqualTo(expected + " INFO  [sl.access] status=200");
             }
         }
     }

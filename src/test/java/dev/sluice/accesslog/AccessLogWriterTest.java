@@ -16,6 +16,10 @@ import org.junit.jupiter.api.Test;
 
 class AccessLogWriterTest {
 
+    static byte[] bytes(String line) {
+        return line.getBytes(StandardCharsets.UTF_8);
+    }
+
     /** Records every write call, so that a test sees how lines were cut into writes. */
     static final class RecordingOutput extends OutputStream {
         final ByteArrayOutputStream all = new ByteArrayOutputStream();
@@ -61,7 +65,7 @@ class AccessLogWriterTest {
             int id = t;
             Thread producer = new Thread(() -> {
                 for (int i = 0; i < perThread; i++) {
-                    writer.offer("request_id=req_" + id + "_" + i + " path=/v1/chat/completions status=200 " + "x".repeat(i % 300));
+                    writer.offer(bytes("request_id=req_" + id + "_" + i + " path=/v1/chat/completions status=200 " + "x".repeat(i % 300)));
                 }
             });
             producers.add(producer);
@@ -92,9 +96,9 @@ class AccessLogWriterTest {
         RecordingOutput out = new RecordingOutput(new CountDownLatch(0));
         AccessLogWriter writer = new AccessLogWriter(out, 16);
         String longLine = "path=/" + "a".repeat(10_000);
-        writer.offer("first");
-        writer.offer(longLine);
-        writer.offer("last");
+        writer.offer(bytes("first"));
+        writer.offer(bytes(longLine));
+        writer.offer(bytes("last"));
         writer.close();
         assertThat(out.text()).isEqualTo("first\n" + longLine + "\nlast\n");
     }
@@ -106,7 +110,7 @@ class AccessLogWriterTest {
         AccessLogWriter writer = new AccessLogWriter(out, 100);
         int accepted = 0;
         for (int i = 0; i < 1_000; i++) {
-            if (writer.offer("line " + i)) {
+            if (writer.offer(bytes("line " + i))) {
                 accepted++;
             }
         }
@@ -123,9 +127,9 @@ class AccessLogWriterTest {
     void anIdleWriterSleepsAndWakesForTheNextLine() throws Exception {
         RecordingOutput out = new RecordingOutput(new CountDownLatch(0));
         AccessLogWriter writer = new AccessLogWriter(out, 16);
-        writer.offer("one");
+        writer.offer(bytes("one"));
         Thread.sleep(200); // past the busy rounds: the writer now sleeps until woken
-        writer.offer("two");
+        writer.offer(bytes("two"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!out.text().equals("one\ntwo\n") && System.nanoTime() < deadline) {
             Thread.sleep(5);
@@ -139,7 +143,7 @@ class AccessLogWriterTest {
         // a proxy serving a few requests per second: the writer must not poll between them (each poll a wake-up)
         RecordingOutput out = new RecordingOutput(new CountDownLatch(0));
         AccessLogWriter writer = new AccessLogWriter(out, 16);
-        writer.offer("one");
+        writer.offer(bytes("one"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (writer.written() < 1 && System.nanoTime() < deadline) {
             Thread.sleep(1);
