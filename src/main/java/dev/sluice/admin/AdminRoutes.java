@@ -43,8 +43,8 @@ public class AdminRoutes {
     }
 
     void register(@Observes Router router) {
-        router.route().pathRegex("/admin(/.*)?").order(-900).handler(this::gate);
-        router.route().pathRegex("/admin(/.*)?").order(Integer.MAX_VALUE - 1).handler(this::notFound);
+        router.route().pathRegex("/admin(?:/.*)?").order(-900).handler(this::gate);
+        router.route().pathRegex("/admin(?:/.*)?").order(Integer.MAX_VALUE - 1).handler(this::notFound);
     }
 
     void gate(RoutingContext context) {

@@ -25,7 +25,7 @@ public class OperationalPathsRoute {
     static final int ORDER = -10_000;
 
     void register(@Observes Router router) {
-        router.route().pathRegex("/q(/.*)?").order(ORDER).handler(this::notFound);
+        router.route().pathRegex("/q(?:/.*)?").order(ORDER).handler(this::notFound);
     }
 
     void notFound(RoutingContext context) {

@@ -58,7 +58,8 @@ public class RequestPipeline {
     }
 
     void register(@Observes Router router) {
-        router.route().pathRegex("/v1(/.*)?").order(-1000).handler(this::handle);
+        // no capturing group: Vert.x Web stores a group as a path parameter, which decodes the query string per request
+        router.route().pathRegex("/v1(?:/.*)?").order(-1000).handler(this::handle);
     }
 
     void handle(RoutingContext context) {
