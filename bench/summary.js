@@ -152,6 +152,27 @@ if (tails) {
   out += '\n';
 }
 
+// access-log: pairs of passes with the access log on and off, in turn; the target is judged on their median
+const accessLog = read(p('access-log', 'access-log.txt')).trim();
+if (accessLog) {
+  const passes = accessLog.split('\n').filter((l) => l.startsWith('ACCESS_LOG ')).map((l) =>
+    Object.fromEntries(l.split(/\s+/).slice(1).filter((w) => w.includes('=')).map((w) => w.split('='))));
+  const pairs = [...new Set(passes.map((o) => o.pair))].map((pair) => {
+    const on = passes.find((o) => o.pair === pair && o.log === 'true');
+    const off = passes.find((o) => o.pair === pair && o.log === 'false');
+    return { pair, on: num(on && on.cpu_us_per_req), off: num(off && off.cpu_us_per_req) };
+  }).filter((x) => x.on > 0 && x.off > 0);
+  const diffs = pairs.map((x) => x.on - x.off).sort((a, b) => a - b);
+  const median = diffs.length ? (diffs.length % 2 ? diffs[(diffs.length - 1) / 2]
+    : (diffs[diffs.length / 2 - 1] + diffs[diffs.length / 2]) / 2) : NaN;
+  out += `## access-log: its CPU per request in pairs (on, then off; wrk, closed loop)\n\n` +
+    `${read(p('access-log', 'load.txt')).trim().replace(/\n/g, '; ')}\n\n` +
+    '| pair | on | off | difference |\n|---|---:|---:|---:|\n' +
+    pairs.map((x) => `| ${x.pair} | ${x.on.toFixed(1)} µs | ${x.off.toFixed(1)} µs | ${(x.on - x.off).toFixed(1)} µs |`).join('\n') +
+    `\n\nMedian of the differences: ${Number.isFinite(median) ? median.toFixed(1) + ' µs' : 'n/a'}` +
+    ` (target ≤ 3 µs): ${Number.isFinite(median) ? (median <= 3 ? 'met' : 'missed') : 'n/a'}.\n\n`;
+}
+
 const ttft = read(p('ttft', 'ttft.txt')).trim();
 if (ttft) {
   out += `## ttft: the first chunk of a stream at low concurrency (16 chunks 5 ms apart; sse-bench.js)\n\n` +
