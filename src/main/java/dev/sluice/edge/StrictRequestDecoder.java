@@ -24,7 +24,8 @@ import java.util.List;
  * Vert.x's HTTP/1.x request decoder, made strict about framing (contract §12): a request that carries both
  * {@code content-length} and {@code transfer-encoding} (Netty would drop the length and go on), a
  * {@code transfer-encoding} that does not end in {@code chunked}, or a header folded over several lines (Netty would
- * join the lines) is refused, as is anything Netty cannot decode in a request's head (414 for a request line over
+ * join the lines) is refused, as is a request target that is not a valid URI (which Quarkus would answer with a bare
+ * 400) and anything Netty cannot decode in a request's head (414 for a request line over
  * {@code max-initial-line-length}, 431 for a head over {@code max-header-size}, else 400). A refused request is handed
  * on as a stand-in carrying a {@link FramingRejection}, so that it is answered in order, after the requests pipelined
  * before it; every byte after it is dropped, so that nothing smuggled behind it is ever read, and the connection closes
@@ -46,6 +47,8 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
             + "so its length cannot be known; it is refused.";
     static final String MALFORMED_CHUNKS = "The request body's chunked encoding is malformed.";
     static final String MALFORMED_REQUEST = "The request could not be read as HTTP/1.1.";
+    static final String INVALID_TARGET = "The request target is not a valid URI (a character that must be "
+            + "percent-encoded, or a % not followed by two hex digits).";
 
     private final ConnectionGuard guard;
     private final HttpServerOptions options;
@@ -170,6 +173,9 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         if (violation != null) {
             return new FramingRejection(400, violation, path);
         }
+        if (!validTarget(request.uri())) {
+            return new FramingRejection(400, INVALID_TARGET, path);
+        }
         HttpHeaders headers = request.headers();
         List<String> transferEncodings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
         if (!transferEncodings.isEmpty()) {
@@ -181,6 +187,51 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether the request target parses as a URI. Quarkus checks the same (with {@link java.net.URI}) before any route
+     * and answers a bare 400, without the envelope or a request id; refused here, the client gets both. A target of
+     * only the characters a path and query may hold unescaped, and well-formed escapes, is valid without a parse (every
+     * proxied request's is); anything else is parsed as Quarkus parses it.
+     */
+    static boolean validTarget(String uri) {
+        int length = uri.length();
+        if (length == 0 || uri.charAt(0) != '/' || (length > 1 && uri.charAt(1) == '/')) {
+            // not a plain path ("//…" is parsed as an authority): as Quarkus parses it
+            return parses(uri);
+        }
+        for (int i = 0; i < length; i++) {
+            char c = uri.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= length || !hex(uri.charAt(i + 1)) || !hex(uri.charAt(i + 2))) {
+                    return false;
+                }
+                i += 2;
+            } else if (!plain(c)) {
+                return parses(uri);
+            }
+        }
+        return true;
+    }
+
+    private static boolean parses(String uri) {
+        try {
+            new java.net.URI(uri);
+            return true;
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+    }
+
+    /** Unreserved, sub-delims, ':', '@', '/' and '?' (RFC 3986 pchar and query, which java.net.URI accepts too). */
+    private static boolean plain(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || "-._~!$&'()*+,;=:@/?".indexOf(c) >= 0;
+    }
+
+    private static boolean hex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
     private static boolean endsInChunked(List<String> transferEncodings) {

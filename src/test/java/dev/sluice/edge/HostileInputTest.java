@@ -251,6 +251,36 @@ class HostileInputTest {
     }
 
     @Test
+    void aRequestTargetThatIsNotAValidUriGetsTheEnvelopeNotABare400() {
+        for (String target : new String[] {"/v1/chat/completions?x=%ZZ", "/v1/chat/completions?q=a|b"}) {
+            try (RawHttp client = connect()) {
+                client.send(chat("bad-target").replaceFirst("/v1/chat/completions", java.util.regex.Matcher.quoteReplacement(target)));
+
+                List<RawHttp.Answer> answers = client.readAll(2);
+
+                assertThat(answers).as(target).hasSize(1);
+                assertBadRequest(answers.get(0), "client_bad-target");
+                assertThat(answers.get(0).body()).contains("not a valid URI");
+                assertThat(client.closedByPeer()).isTrue();
+            }
+        }
+        assertNothingReachedABackend();
+    }
+
+    @Test
+    void aTargetWithWellFormedEscapesIsStillForwarded() {
+        try (RawHttp client = connect()) {
+            client.send(chat("escaped").replaceFirst("/v1/chat/completions", "/v1/chat/completions?x=%C3%A9&y=1"));
+
+            RawHttp.Answer answer = client.read();
+
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(answer.header("x-request-id")).isEqualTo("client_escaped");
+        }
+        assertThat(backends.get("a").requestCount() + backends.get("b").requestCount()).isEqualTo(1);
+    }
+
+    @Test
     void anAnthropicPathGetsTheAnthropicEnvelope() {
         try (RawHttp client = connect()) {
             client.send("POST /v1/messages HTTP/1.1\r\nHost: sluice\r\nContent-Length: 2\r\n"
