@@ -12,6 +12,7 @@ import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Disabled;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -34,7 +35,7 @@ class StreamProperties {
     // call began, which ClientStreams counts as malformed. Either the translator refuses such a stream (an error
     // event) or the checker accepts it; the OpenAI SDKs gather arguments by index. Found once this class ran in the
     // suite (before, surefire's patterns left *Properties out).
-    @net.jqwik.api.Disabled("interleaved tool_use blocks from a backend: behaviour to decide, see the comment above")
+    @Disabled("interleaved tool_use blocks from a backend: behaviour to decide, see the comment above")
     @Property(tries = 300)
     void randomAnthropicEventsGiveAWellFormedChatStream(@ForAll("anthropicEvents") List<String> events,
             @ForAll("readSizes") List<Integer> reads, @ForAll boolean includeUsage) {
