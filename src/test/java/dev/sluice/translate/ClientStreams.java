@@ -154,8 +154,10 @@ final class ClientStreams {
                         problems.add("tool call " + toolCalls + " has index " + call.path("index"));
                     }
                     toolCalls++;
-                } else if (call.path("index").asInt(-1) != toolCalls - 1) {
-                    problems.add("arguments for tool call " + call.path("index") + " after the next one began");
+                } else if (call.path("index").asInt(-1) < 0 || call.path("index").asInt(-1) >= toolCalls) {
+                    // a call's arguments may come after the next call began (clients gather them by index), never
+                    // before the call itself began
+                    problems.add("arguments for tool call " + call.path("index") + " before it began");
                 }
             }
             if (!choice.path("finish_reason").isNull()) {

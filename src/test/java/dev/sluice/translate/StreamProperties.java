@@ -12,7 +12,6 @@ import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
-import net.jqwik.api.Disabled;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -30,12 +29,6 @@ class StreamProperties {
 
     // ---- random Anthropic events towards an OpenAI client
 
-    // Off until decided: from a backend that interleaves tool_use blocks (a delta for block 0 after block 1 started,
-    // which Anthropic's API does not send) the translator passes the arguments on with their own index after the next
-    // call began, which ClientStreams counts as malformed. Either the translator refuses such a stream (an error
-    // event) or the checker accepts it; the OpenAI SDKs gather arguments by index. Found once this class ran in the
-    // suite (before, surefire's patterns left *Properties out).
-    @Disabled("interleaved tool_use blocks from a backend: behaviour to decide, see the comment above")
     @Property(tries = 300)
     void randomAnthropicEventsGiveAWellFormedChatStream(@ForAll("anthropicEvents") List<String> events,
             @ForAll("readSizes") List<Integer> reads, @ForAll boolean includeUsage) {

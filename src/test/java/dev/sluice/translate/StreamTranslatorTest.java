@@ -175,4 +175,36 @@ class StreamTranslatorTest {
         String out = String.join("", written);
         assertThat(out).containsOnlyOnce("event: content_block_start").contains("\"partial_json\":\"1}\"");
     }
+
+    @Test
+    void interleavedToolUseBlocksKeepEachCallsIndex() {
+        // Anthropic's API closes one block before it opens the next; a backend that does not still gets through,
+        // because OpenAI's chunks say which call each piece of arguments belongs to (clients gather them by index)
+        StreamTranslator translator = chatClient();
+        String start = "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":%d,"
+                + "\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_%d\",\"name\":\"f%d\",\"input\":{}}}\n\n";
+        String input = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":%d,"
+                + "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"%s\"}}\n\n";
+
+        translator.accept(bytes(MESSAGE_START + String.format(start, 0, 0, 0) + String.format(input, 0, "{\\\"a\\\":")
+                + String.format(start, 1, 1, 1) + String.format(input, 0, "1}") + String.format(input, 1, "{}")));
+
+        String out = String.join("", written);
+        assertThat(translator.failed()).isFalse();
+        assertThat(out).containsSubsequence(
+                "{\"index\":0,\"id\":\"toolu_0\"", "{\"index\":0,\"function\":{\"arguments\":\"{\\\"a\\\":\"}}",
+                "{\"index\":1,\"id\":\"toolu_1\"", "{\"index\":0,\"function\":{\"arguments\":\"1}\"}}",
+                "{\"index\":1,\"function\":{\"arguments\":\"{}\"}}");
+
+        translator.accept(bytes("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+                + "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}\n\n"
+                + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},"
+                + "\"usage\":{\"output_tokens\":9}}\n\n"
+                + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+
+        String whole = String.join("", written);
+        assertThat(translator.finished()).isTrue();
+        assertThat(whole).contains("\"finish_reason\":\"tool_calls\"").endsWith("data: [DONE]\n\n");
+        assertThat(ClientStreams.problems(Translation.OPENAI_TO_ANTHROPIC, whole)).isEmpty();
+    }
 }
