@@ -207,4 +207,22 @@ class StreamTranslatorTest {
         assertThat(whole).contains("\"finish_reason\":\"tool_calls\"").endsWith("data: [DONE]\n\n");
         assertThat(ClientStreams.problems(Translation.OPENAI_TO_ANTHROPIC, whole)).isEmpty();
     }
+
+    @Test
+    void anOpenAiBackendGoingBackToAnEarlierCallEndsTheAnthropicStreamWithAnError() {
+        StreamTranslator translator = messagesClient();
+        String call = "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":%d,%s"
+                + "\"function\":{%s\"arguments\":\"%s\"}}]}}]}\n\n";
+
+        translator.accept(bytes(String.format(call, 0, "\"id\":\"call_0\",", "\"name\":\"f\",", "{")
+                + String.format(call, 1, "\"id\":\"call_1\",", "\"name\":\"g\",", "{}")
+                + String.format(call, 0, "", "", "}")));
+
+        String out = String.join("", written);
+        assertThat(translator.failed()).isTrue();
+        assertThat(out).containsSubsequence("\"content_block_start\",\"index\":0", "\"content_block_stop\",\"index\":0",
+                "\"content_block_start\",\"index\":1", "event: error\n");
+        assertThat(out).contains("\"code\":\"backend_stream_error\"").doesNotContain("\"partial_json\":\"}\"");
+        assertThat(ClientStreams.problems(Translation.ANTHROPIC_TO_OPENAI, out)).isEmpty();
+    }
 }
