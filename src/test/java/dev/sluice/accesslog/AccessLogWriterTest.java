@@ -148,9 +148,15 @@ class AccessLogWriterTest {
         while (writer.written() < 1 && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
-        Thread.sleep(20);
-        // parked without a deadline (WAITING), not between timed polls (TIMED_WAITING, 50 ms of them before)
+        while (writer.writerState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        // parked without a deadline (WAITING) after its few timed rounds (50 of them, once), and it stays so
         assertThat(writer.writerState()).isEqualTo(Thread.State.WAITING);
+        assertThat(writer.timedWaits()).isEqualTo(AccessLogWriter.IDLE_ROUNDS_BEFORE_SLEEP - 1);
+        Thread.sleep(3 * AccessLogWriter.GATHER_MICROS / 1000);
+        assertThat(writer.writerState()).isEqualTo(Thread.State.WAITING);
+        assertThat(writer.timedWaits()).isEqualTo(AccessLogWriter.IDLE_ROUNDS_BEFORE_SLEEP - 1);
         writer.close();
     }
 }
