@@ -56,6 +56,9 @@ public interface SluiceConfig {
 
     AccessLog accessLog();
 
+    /** Browser pages calling {@code /v1} from other origins (CORS): off unless origins are listed. */
+    Cors cors();
+
     /**
      * A gap with no byte while a client sends its request head or body (or after it connects) longer than this closes
      * its connection (contract §12).
@@ -319,6 +322,18 @@ public interface SluiceConfig {
     interface AccessLog {
         @WithDefault("true")
         boolean enabled();
+    }
+
+    interface Cors {
+        /**
+         * The origins a browser page may call from: {@code *} (any), an origin ({@code https://app.example.com}), or
+         * a {@code /regular expression/} an origin must match whole. None: browsers get no CORS answer.
+         */
+        Optional<List<String>> origins();
+
+        /** How long a browser may keep a preflight's answer ({@code access-control-max-age}). */
+        @WithDefault("10m")
+        Duration maxAge();
     }
 
     /** The admin API's keys and how runtime keys and accounts are kept current on every instance. */

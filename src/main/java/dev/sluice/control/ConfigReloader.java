@@ -3,6 +3,7 @@ package dev.sluice.control;
 import dev.sluice.config.ConfigProblems;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.SluiceConfigFile;
+import dev.sluice.cors.CorsPolicy;
 import dev.sluice.limits.Admission;
 import dev.sluice.routing.Catalog;
 import io.quarkus.runtime.configuration.DurationConverter;
@@ -144,6 +145,7 @@ public final class ConfigReloader {
             setup = FileSetup.build(config, effective.apply(config),
                     SluiceConfigFile.declaredEmpty(SluiceConfigFile.location()), problems, breakers);
             Admission.check(config.limits(), config.controlPlaneRate(), problems);
+            CorsPolicy.check(config.cors(), problems); // applied at restart only, but refused now rather than then
         } catch (RuntimeException invalid) {
             reject(Objects.requireNonNullElse(invalid.getMessage(), invalid.getClass().getSimpleName()));
             return;

@@ -43,6 +43,8 @@ public final class Exchange {
     private Relay relay;
     private boolean clientGone;
     private boolean finished;
+    /** The {@code access-control-allow-origin} of a request from an allowed browser origin, else null. */
+    private String allowOrigin;
 
     Exchange(HttpServerRequest request, String requestId, Endpoint endpoint, boolean anthropic, Generation generation) {
         this.request = request;
@@ -72,6 +74,14 @@ public final class Exchange {
     /** True when errors take the Anthropic envelope. */
     public boolean anthropic() {
         return anthropic;
+    }
+
+    String allowOrigin() {
+        return allowOrigin;
+    }
+
+    void allowOrigin(String value) {
+        this.allowOrigin = value;
     }
 
     /**

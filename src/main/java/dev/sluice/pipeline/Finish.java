@@ -14,6 +14,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.inject.Singleton;
 import java.util.List;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
@@ -91,6 +92,15 @@ final class Finish {
     void answer(Exchange exchange, Buffer json) {
         Outcome outcome = new Outcome(200, "ok", Origin.PROVIDER, null, null, List.of(), 0, false, false);
         finish(exchange, outcome, () -> exchange.response().putHeader("content-type", "application/json").end(json));
+    }
+
+    /** Answers 204 with these headers and no body. */
+    void noContent(Exchange exchange, Map<String, String> headers) {
+        Outcome outcome = new Outcome(204, "ok", Origin.PROVIDER, null, null, List.of(), 0, false, false);
+        finish(exchange, outcome, () -> {
+            headers.forEach(exchange.response().headers()::set);
+            exchange.response().setStatusCode(204).end();
+        });
     }
 
     /** The client went away before anything was relayed to it: nothing to write. */

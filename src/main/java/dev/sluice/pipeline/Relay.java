@@ -1,5 +1,7 @@
 package dev.sluice.pipeline;
 
+import dev.sluice.cors.CorsPolicy;
+
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ErrorEnvelope;
 import dev.sluice.error.Origin;
@@ -117,6 +119,9 @@ final class Relay {
         }
         if (exchange.candidates() != null) {
             to.headers().set(MODEL_HEADER, answer.model().name());
+        }
+        if (exchange.allowOrigin() != null) {
+            CorsPolicy.apply(to.headers(), exchange.allowOrigin()); // in place of a backend's own
         }
         started = true;
         String length = to.headers().get("content-length");

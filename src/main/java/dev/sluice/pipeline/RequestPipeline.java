@@ -2,6 +2,7 @@ package dev.sluice.pipeline;
 
 import dev.sluice.api.Endpoint;
 import dev.sluice.control.ControlPlane;
+import dev.sluice.cors.CorsPolicy;
 import dev.sluice.error.ProxyError;
 import dev.sluice.wire.RequestIds;
 import io.vertx.core.AsyncResult;
@@ -46,11 +47,13 @@ public class RequestPipeline {
     private final InFlight inFlight;
     private final Vertx vertx;
     private final ControlPlane control;
+    private final CorsPolicy cors;
 
     RequestPipeline(EndpointStage endpoint, KeyStage key, OwnEndpointsStage ownEndpoints, BodyStage body,
             ShapeStage shape, ModelStage model, AdmissionStage admission, ForwardStage forward, Finish finish,
-            InFlight inFlight, Vertx vertx, ControlPlane control) {
+            InFlight inFlight, Vertx vertx, ControlPlane control, CorsPolicy cors) {
         this.control = control;
+        this.cors = cors;
         this.stages = List.of(endpoint, key, ownEndpoints, body, shape, model, admission, forward).toArray(Stage[]::new);
         this.finish = finish;
         this.inFlight = inFlight;
@@ -76,6 +79,14 @@ public class RequestPipeline {
             request.response().headers().set("connection", "close");
         }
         Exchange exchange = new Exchange(request, requestId, Endpoint.byPath(path), anthropic, control.generation());
+        if (cors.enabled()) {
+            // set now, so that every answer carries them: errors, own answers, relayed ones and streams
+            String allowOrigin = cors.allowOrigin(request.headers().get("origin"));
+            if (allowOrigin != null) {
+                exchange.allowOrigin(allowOrigin);
+                CorsPolicy.apply(request.response().headers(), allowOrigin);
+            }
+        }
         inFlight.add(exchange);
         request.response().closeHandler(closed -> exchange.clientWentAway());
         run(exchange, 0);
@@ -143,6 +154,8 @@ public class RequestPipeline {
             finish.fail(exchange, fail.error(), fail.upstream());
         } else if (step instanceof Step.Answer answer) {
             finish.answer(exchange, answer.json());
+        } else if (step instanceof Step.NoContent noContent) {
+            finish.noContent(exchange, noContent.headers());
         } else if (step instanceof Step.RelayAnswer relayed) {
             Relay relay = new Relay(vertx, finish, exchange, relayed.result());
             exchange.relay(relay);

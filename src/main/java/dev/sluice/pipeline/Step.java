@@ -4,6 +4,7 @@ import dev.sluice.error.ProxyError;
 import dev.sluice.upstream.UpstreamResult;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import java.util.Map;
 
 /**
  * What a stage decided, as a value: go on to the next stage, answer now (an error or a body), or relay the backend's
@@ -22,6 +23,10 @@ public sealed interface Step {
         return Future.succeededFuture(new Answer(json));
     }
 
+    static Future<Step> noContent(Map<String, String> headers) {
+        return Future.succeededFuture(new NoContent(headers));
+    }
+
     record Next() implements Step {
     }
 
@@ -35,6 +40,10 @@ public sealed interface Step {
 
     /** Answer 200 with this JSON body (the proxy's own endpoints). */
     record Answer(Buffer json) implements Step {
+    }
+
+    /** Answer 204 with these headers and no body (a browser's preflight, granted). */
+    record NoContent(Map<String, String> headers) implements Step {
     }
 
     /** Relay the backend's answer to the client. */

@@ -184,13 +184,13 @@ class ConfigReloadTest {
 
         // when the new file is invalid (a key naming an unknown account, a negative limit) though it adds a model
         ConfigMap.swap(file(List.of("alpha", "beta"), OTHER_KEY + "    - {key: sk-reload-ghost, account: ghost}\n",
-                "  plans:\n    bad: {concurrency: -1}\n"));
+                "  plans:\n    bad: {concurrency: -1}\n  cors: {origins: [app.example.com]}\n"));
 
         // then it is refused and counted, with its key paths logged ...
         within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "rejected") > rejected);
         String log = Files.readString(LOG);
         assertThat(log).contains("Configuration reload refused").contains("sluice.keys[1].account")
-                .contains("sluice.plans.bad.concurrency");
+                .contains("sluice.plans.bad.concurrency").contains("sluice.cors.origins[0]: must be *");
         // ... and the running configuration stays, whole: no model alpha, the other key still working
         assertThat(chat("sk-reload-other", "alpha")).isEqualTo(404);
         assertThat(chat("sk-reload-other", "beta")).isEqualTo(200);
@@ -202,12 +202,13 @@ class ConfigReloadTest {
     void settingsThatNeedARestartAreLoggedAsIgnored() throws Exception {
         // when a valid file also changes settings a reload cannot apply
         ConfigMap.swap(file(List.of("alpha", "beta"), OTHER_KEY,
-                "  limits: {store: redis}\n  max-body-size: 1K\n"));
+                "  limits: {store: redis}\n  max-body-size: 1K\n  cors: {origins: [\"https://x.example.com\"]}\n"));
 
         // then the rest applies, and those are named as ignored
         within10s(() -> chat("sk-reload-other", "alpha") == 200);
         String log = Files.readString(LOG);
-        assertThat(log).contains("sluice.limits.store").contains("sluice.max-body-size").contains("ignored until restart");
+        assertThat(log).contains("sluice.limits.store").contains("sluice.max-body-size").contains("sluice.cors.origins[0]")
+                .contains("ignored until restart");
         String big = "x".repeat(4000);
         assertThat(openai("sk-reload-other").body(CHAT.formatted("alpha").replace("hi", big))
                 .post("/v1/chat/completions").statusCode()).as("max-body-size unchanged until restart").isEqualTo(200);

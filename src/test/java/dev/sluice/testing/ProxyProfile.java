@@ -53,6 +53,10 @@ public class ProxyProfile implements QuarkusTestProfile {
         // short, so that the slow-client tests (HostileInputTest) are quick; no other test sends a request slowly
         config.put("sluice.client-timeout", "2s");
 
+        // browser pages from these origins may call /v1 (CorsTest); no other test sends an origin
+        config.put("sluice.cors.origins[0]", "https://app.example.com");
+        config.put("sluice.cors.origins[1]", "/https://[a-z0-9-]+\\.preview\\.example\\.com/");
+
         config.put("sluice.accounts.acme.concurrency", "1000");
         keys(config);
         config.put("sluice.admin.keys[0].key", ADMIN_KEY);
