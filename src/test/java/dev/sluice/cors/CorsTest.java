@@ -30,9 +30,6 @@ class CorsTest {
     static final String APP = "https://app.example.com";
     static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     static final String CLAUDE = "{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-    static final String ANTHROPIC_ANSWER = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
-            + "\"model\":\"claude-x\",\"content\":[{\"type\":\"text\",\"text\":\"Hello!\"}],\"stop_reason\":\"end_turn\","
-            + "\"stop_sequence\":null,\"usage\":{\"input_tokens\":9,\"output_tokens\":3}}";
 
     @InjectBackends
     Backends backends;
@@ -128,7 +125,7 @@ class CorsTest {
         assertThat(stream.contentType()).startsWith("text/event-stream");
         assertThat(stream.asString()).endsWith("data: [DONE]\n\n");
         // an answer translated from Anthropic's form
-        backends.get("d").reply(Replies.json(200, ANTHROPIC_ANSWER));
+        backends.get("d").reply(Replies.json(200, Replies.ANTHROPIC_MESSAGE));
         Response translated = openai(ProxyProfile.KEY).header("origin", APP).body(CLAUDE).post("/v1/chat/completions");
         translated.then().statusCode(200).header("x-sluice-translated", "openai-to-anthropic")
                 .body("choices[0].message.content", equalTo("Hello!"));

@@ -32,9 +32,6 @@ class TranslationEndToEndTest {
             + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     static final String CHAT = "{\"model\":\"claude\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
             + "{\"role\":\"user\",\"content\":\"hi\"}]}";
-    static final String ANTHROPIC_ANSWER = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
-            + "\"model\":\"claude-x\",\"content\":[{\"type\":\"text\",\"text\":\"Hello!\"}],\"stop_reason\":\"end_turn\","
-            + "\"stop_sequence\":null,\"usage\":{\"input_tokens\":9,\"output_tokens\":3}}";
 
     @InjectBackends
     Backends backends;
@@ -84,7 +81,7 @@ class TranslationEndToEndTest {
     @Test
     void anOpenAiClientGetsAChatCompletionFromAnAnthropicModel() {
         // given
-        backends.get("d").reply(Replies.json(200, ANTHROPIC_ANSWER));
+        backends.get("d").reply(Replies.json(200, Replies.ANTHROPIC_MESSAGE));
 
         // when
         openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").then().statusCode(200)
@@ -265,7 +262,7 @@ class TranslationEndToEndTest {
 
     @Test
     void translationsAreCounted() {
-        backends.get("d").reply(Replies.json(200, ANTHROPIC_ANSWER));
+        backends.get("d").reply(Replies.json(200, Replies.ANTHROPIC_MESSAGE));
         openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").then().statusCode(200);
         anthropic(ProxyProfile.KEY).body(MESSAGES).post("/v1/messages").then().statusCode(200);
 
@@ -288,7 +285,7 @@ class TranslationEndToEndTest {
 
     @Test
     void aTranslatedRequestIsCappedByMaxOutputTokensToo() {
-        backends.get("d").reply(Replies.json(200, ANTHROPIC_ANSWER));
+        backends.get("d").reply(Replies.json(200, Replies.ANTHROPIC_MESSAGE));
 
         openai(ProxyProfile.KEY).body(CHAT.replace("\"claude\"", "\"claude-capped\"").replace("]}", "],\"max_tokens\":32000}"))
                 .post("/v1/chat/completions").then().statusCode(200);
