@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Singleton;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -30,7 +31,7 @@ import java.util.regex.PatternSyntaxException;
 @Singleton
 public class CorsPolicy {
 
-    public static final String ALLOW_ORIGIN = "access-control-allow-origin";
+    static final String ALLOW_ORIGIN = "access-control-allow-origin";
     static final String EXPOSE_HEADERS = "access-control-expose-headers";
     static final String ALLOW_METHODS = "access-control-allow-methods";
     static final String ALLOW_HEADERS = "access-control-allow-headers";
@@ -176,7 +177,7 @@ public class CorsPolicy {
             return uri.getScheme() != null && uri.getHost() != null && uri.getRawUserInfo() == null
                     && (uri.getRawPath() == null || uri.getRawPath().isEmpty()) && uri.getRawQuery() == null
                     && uri.getRawFragment() == null;
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             return false;
         }
     }
