@@ -132,6 +132,9 @@ JAVA25_HOME=${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 # build() made, and an AOT build made here in a copy of the sources
 STARTUP_PLAIN_APP=${STARTUP_PLAIN_APP:-}
 STARTUP_AOT_APP=${STARTUP_AOT_APP:-}
+# where that build was trained (its target/quarkus-app): the jdk25-aot-linked variant links it to STARTUP_AOT_APP;
+# set by the AOT build made here, else give it with STARTUP_AOT_APP
+STARTUP_AOT_TRAINED_IN=${STARTUP_AOT_TRAINED_IN:-}
 STARTUP_TARGET_MS=500; STARTUP_TARGET_RSS_MIB=128   # issue 12, for JDK 25 with the AOT cache
 
 SCENARIOS=("$@")
@@ -1123,6 +1126,10 @@ scenario_soak() {
 #   jdk25-aot-jar  JDK 25, the -Paot build's jar (aot-jar layout: every jar on the class path) without its cache
 #   jdk25-aot      JDK 25, the same with -XX:AOTCache=app.aot (what the JVM image runs)
 #   jdk25-aot-serial  the same with -XX:+UseSerialGC (not in the default STARTUP_VARIANTS)
+#   jdk25-aot-linked  jdk25-aot with a symbolic link from the directory the cache was trained in to the one it runs
+#                  from (not in the default STARTUP_VARIANTS): JDK 25.0.3 gives the cache's classes no code source when
+#                  the training directory is gone (JDK-8376576), as in the image, and Quarkus' AOT launcher then opens
+#                  every jar of the class path to find itself; with the link it does not
 startup_app_dirs() {  # sets STARTUP_PLAIN_APP and STARTUP_AOT_APP, building the AOT jar when there is none
   local dir=$1 target="$ROOT/target/quarkus-app"
   if [ -z "$STARTUP_PLAIN_APP" ]; then
@@ -1145,8 +1152,16 @@ startup_app_dirs() {  # sets STARTUP_PLAIN_APP and STARTUP_AOT_APP, building the
     mv "$dir/aot-src/target/quarkus-app" "$dir/aot-app"
     rm -rf "$dir/aot-src"
     STARTUP_AOT_APP="$dir/aot-app"
+    STARTUP_AOT_TRAINED_IN="$dir/aot-src/target/quarkus-app"
   fi
   [ -f "$STARTUP_AOT_APP/app.aot" ] || die "startup: no app.aot in $STARTUP_AOT_APP"
+  if [[ " $STARTUP_VARIANTS " == *" jdk25-aot-linked "* ]]; then
+    [ -n "$STARTUP_AOT_TRAINED_IN" ] || die "startup: jdk25-aot-linked needs STARTUP_AOT_TRAINED_IN (where STARTUP_AOT_APP was trained)"
+    # never over another build: only a missing directory (or a link left by an earlier run) is linked
+    [ ! -e "$STARTUP_AOT_TRAINED_IN" ] || [ -L "$STARTUP_AOT_TRAINED_IN" ] \
+      || die "startup: $STARTUP_AOT_TRAINED_IN exists; jdk25-aot-linked links it only where it is gone"
+    rm -f "$STARTUP_AOT_TRAINED_IN"
+  fi
 }
 startup_variant() {  # VARIANT -> the java, the application directory and the extra options, on one line
   case $1 in
@@ -1156,6 +1171,7 @@ startup_variant() {  # VARIANT -> the java, the application directory and the ex
     jdk25-aot) echo "$JAVA25_HOME/bin/java $STARTUP_AOT_APP -XX:AOTCache=$STARTUP_AOT_APP/app.aot" ;;
     # the collector the JVM picks itself in a container under 1792 MiB or 2 CPUs (MaxRAM does not change that choice)
     jdk25-aot-serial) echo "$JAVA25_HOME/bin/java $STARTUP_AOT_APP -XX:AOTCache=$STARTUP_AOT_APP/app.aot -XX:+UseSerialGC" ;;
+    jdk25-aot-linked) echo "$JAVA25_HOME/bin/java $STARTUP_AOT_APP -XX:AOTCache=$STARTUP_AOT_APP/app.aot" ;;
     *) return 1 ;;
   esac
 }
@@ -1211,10 +1227,14 @@ scenario_startup() {
       wait_quiet
       local l; l=$(load1)
       read -r java app opts <<<"$(startup_variant "$variant")"
+      if [ "$variant" = jdk25-aot-linked ]; then
+        mkdir -p "$(dirname "$STARTUP_AOT_TRAINED_IN")" && ln -s "$STARTUP_AOT_APP" "$STARTUP_AOT_TRAINED_IN"
+      fi
       # shellcheck disable=SC2046,SC2086
       line=$(cd "$dir" && env $(sluice_env "$cfg") STARTUP_IDLE_SECS="$STARTUP_IDLE_SECS" CLK_TCK="$(getconf CLK_TCK)" \
         timeout -k 5 120 node "$BENCH_DIR/startup.js" "$SLUICE_PORT" "$BENCH_KEY" "$SHARED/body.json" \
         "$dir/sluice-$variant-$run.log" -- "$java" $IPV4_OPT $SLUICE_JAVA_OPTS $opts -jar "$app/quarkus-run.jar")
+      [ "$variant" != jdk25-aot-linked ] || rm -f "$STARTUP_AOT_TRAINED_IN"
       echo "STARTUP variant=$variant run=$run load1=$l aot_errors=$(grep -c '\[error *\]\[aot\]' "$dir/sluice-$variant-$run.log") ${line#STARTUP }" \
         | tee -a "$dir/runs.txt" >&2
       sleep 1
