@@ -18,6 +18,8 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.List;
 
 /**
@@ -217,9 +219,9 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
 
     private static boolean parses(String uri) {
         try {
-            new java.net.URI(uri);
+            new URI(uri);
             return true;
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             return false;
         }
     }

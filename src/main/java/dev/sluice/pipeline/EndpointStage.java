@@ -5,7 +5,6 @@ import dev.sluice.cors.CorsPolicy;
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ProxyError;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Singleton;
 
@@ -30,7 +29,7 @@ final class EndpointStage implements Stage {
             return Step.fail(ProxyError.of(ErrorCode.NOT_FOUND,
                     "There is no endpoint at " + request.method() + " " + request.path() + "."));
         }
-        if (request.method() == HttpMethod.OPTIONS && cors.enabled() && CorsPolicy.isPreflight(request)) {
+        if (cors.enabled() && CorsPolicy.isPreflight(request)) {
             if (exchange.allowOrigin() == null) {
                 return Step.fail(ProxyError.of(ErrorCode.HTTP_403, "Browser pages from "
                         + request.headers().get("origin") + " may not call this proxy: that origin is not in"
