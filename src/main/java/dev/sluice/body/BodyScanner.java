@@ -7,7 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.error.ErrorCode;
@@ -29,7 +29,6 @@ public final class BodyScanner {
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
             .build();
-    private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
 
     private BodyScanner() {
     }
@@ -100,8 +99,7 @@ public final class BodyScanner {
                     }
                 }
                 if (tree != null) {
-                    JsonNode node = value.isStructStart() ? MAPPER.readTree(parser) : scalar(parser, value);
-                    tree.set(field, node);
+                    tree.set(field, node(parser, value));
                 } else {
                     parser.skipChildren();
                 }
@@ -143,13 +141,48 @@ public final class BodyScanner {
         return scan(body.bytes(), body.length(), true);
     }
 
-    private static JsonNode scalar(JsonParser parser, JsonToken token) throws IOException {
+    /**
+     * The value that starts at the parser's current {@code token}, read to its end, as a tree node: the nodes
+     * {@code ObjectMapper.readTree} gives (a repeated name keeps its last value; integers as int, long or big integer
+     * nodes; other numbers as doubles), without the deserialisation context and deserialiser lookup that each of its
+     * calls makes. The parser bounds the recursion ({@link #MAX_NESTING}).
+     */
+    private static JsonNode node(JsonParser parser, JsonToken token) throws IOException {
+        JsonNodeFactory nodes = JsonNodeFactory.instance;
+        if (token == null) {
+            throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not valid JSON.");
+        }
         return switch (token) {
-            case VALUE_STRING -> JsonNodeFactory.instance.textNode(parser.getText());
-            case VALUE_TRUE -> JsonNodeFactory.instance.booleanNode(true);
-            case VALUE_FALSE -> JsonNodeFactory.instance.booleanNode(false);
-            case VALUE_NULL -> JsonNodeFactory.instance.nullNode();
-            default -> MAPPER.readTree(parser);
+            case START_OBJECT -> {
+                ObjectNode object = nodes.objectNode();
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = parser.currentName();
+                    object.set(name, node(parser, parser.nextToken()));
+                }
+                if (parser.currentToken() != JsonToken.END_OBJECT) {
+                    throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not valid JSON.");
+                }
+                yield object;
+            }
+            case START_ARRAY -> {
+                ArrayNode array = nodes.arrayNode();
+                JsonToken element;
+                while ((element = parser.nextToken()) != JsonToken.END_ARRAY) {
+                    array.add(node(parser, element));
+                }
+                yield array;
+            }
+            case VALUE_STRING -> nodes.textNode(parser.getText());
+            case VALUE_NUMBER_INT -> switch (parser.getNumberType()) {
+                case INT -> nodes.numberNode(parser.getIntValue());
+                case LONG -> nodes.numberNode(parser.getLongValue());
+                default -> nodes.numberNode(parser.getBigIntegerValue());
+            };
+            case VALUE_NUMBER_FLOAT -> nodes.numberNode(parser.getDoubleValue());
+            case VALUE_TRUE -> nodes.booleanNode(true);
+            case VALUE_FALSE -> nodes.booleanNode(false);
+            case VALUE_NULL -> nodes.nullNode();
+            default -> throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not valid JSON.");
         };
     }
 

@@ -73,20 +73,31 @@ public final class Headers {
                 || (!connectionNamed.isEmpty() && connectionNamed.contains(name.toLowerCase(Locale.ROOT)));
     }
 
-    /** The header names listed in {@code Connection}, which are hop-by-hop for this message. */
+    /**
+     * The header names listed in {@code Connection}, which are hop-by-hop for this message. The usual values
+     * ({@code keep-alive}, {@code upgrade}) name nothing beyond the standard hop-by-hop headers, so they give the
+     * empty set without splitting or allocating.
+     */
     private static Set<String> connectionNamed(MultiMap headers) {
         if (!headers.contains("connection")) {
             return Set.of();
         }
-        Set<String> named = new HashSet<>();
+        Set<String> named = null;
         for (String value : headers.getAll("connection")) {
-            for (String token : value.split(",")) {
-                String name = token.trim().toLowerCase(Locale.ROOT);
-                if (!name.isEmpty()) {
-                    named.add(name);
+            int start = 0;
+            while (start <= value.length()) {
+                int comma = value.indexOf(',', start);
+                int end = comma < 0 ? value.length() : comma;
+                String token = value.substring(start, end).trim();
+                if (!token.isEmpty() && !HOP_BY_HOP.contains(token)) {
+                    if (named == null) {
+                        named = new HashSet<>();
+                    }
+                    named.add(token.toLowerCase(Locale.ROOT));
                 }
+                start = end + 1;
             }
         }
-        return named;
+        return named == null ? Set.of() : named;
     }
 }

@@ -3,6 +3,8 @@ package dev.sluice.body;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.error.ProxyError;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -39,6 +41,23 @@ class BodyScannerTest {
         assertThat(body.stream()).isTrue();
         assertThat(body.tree().get("messages").get(0).get("content").asText()).isEqualTo("hi");
         assertThat(body.tree().get("model").asText()).isEqualTo("m");
+    }
+
+    @Test
+    void theTreeHoldsTheNodesJacksonsOwnReaderGives() throws Exception {
+        String json = "{\"model\":\"m\",\"a\":{\"x\":1},\"n\":{\"x\":1,\"x\":[2,3.5,-0.0,1e2,12345678901,"
+                + "123456789012345678901234567890,1e400]},\"b\":[null,true,false,\"s\\u00e9\",[],{}],\"a\":{\"y\":{}},"
+                + "\"c\":-7,\"d\":0.1}";
+        JsonNode expected = new ObjectMapper().readTree(json);
+
+        JsonNode tree = scan(json, true).tree();
+
+        assertThat(tree).isEqualTo(expected);
+        assertThat(tree.get("a").get("y").isObject()).isTrue();
+        assertThat(tree.get("n").get("x").get(4).isLong()).isTrue();
+        assertThat(tree.get("n").get("x").get(5).isBigInteger()).isTrue();
+        assertThat(tree.get("c").isInt()).isTrue();
+        assertThat(tree.get("d").isDouble()).isTrue();
     }
 
     @Test

@@ -61,6 +61,15 @@ class ClientBytesProperties {
         assertThat(JSON.readTree(renamed)).isEqualTo(expected);
     }
 
+    @Property(tries = 300)
+    void theScansTreeIsTheTreeJacksonReads(@ForAll("documents") JsonNode document) throws Exception {
+        ObjectNode request = JSON.createObjectNode().put("model", "m");
+        request.set("document", document);
+        byte[] bytes = request.toString().getBytes(StandardCharsets.UTF_8);
+
+        assertThat(BodyScanner.scan(bytes, bytes.length, true).tree()).isEqualTo(JSON.readTree(bytes));
+    }
+
     private static void assertReadOrRefused(byte[] body) {
         for (boolean tree : new boolean[] {false, true}) {
             try {
@@ -107,6 +116,41 @@ class ClientBytesProperties {
                     node.put("model", model);
                     return node.toString();
                 }));
+    }
+
+    /** Any JSON value a few levels deep: every scalar kind, big and fractional numbers, empty containers. */
+    @Provide
+    Arbitrary<JsonNode> documents() {
+        return document(4);
+    }
+
+    private Arbitrary<JsonNode> document(int depth) {
+        Arbitrary<JsonNode> scalar = Arbitraries.oneOf(
+                Arbitraries.strings().ofMaxLength(12).withChars("ab \"\\\né\u0001").map(t -> JSON.getNodeFactory().textNode(t)),
+                Arbitraries.integers().map(i -> JSON.getNodeFactory().numberNode(i)),
+                Arbitraries.longs().map(l -> JSON.getNodeFactory().numberNode(l)),
+                Arbitraries.bigIntegers().between(java.math.BigInteger.TEN.pow(19), java.math.BigInteger.TEN.pow(30))
+                        .map(b -> JSON.getNodeFactory().numberNode(b)),
+                Arbitraries.doubles().map(d -> JSON.getNodeFactory().numberNode(d)),
+                Arbitraries.of(true, false).map(b -> JSON.getNodeFactory().booleanNode(b)),
+                Arbitraries.just(JSON.getNodeFactory().nullNode()));
+        if (depth == 0) {
+            return scalar;
+        }
+        Arbitrary<JsonNode> child = Arbitraries.lazy(() -> document(depth - 1));
+        Arbitrary<JsonNode> array = child.list().ofMaxSize(4).map(elements -> {
+            com.fasterxml.jackson.databind.node.ArrayNode node = JSON.createArrayNode();
+            elements.forEach(node::add);
+            return node;
+        });
+        Arbitrary<JsonNode> object = Arbitraries.maps(Arbitraries.strings().alpha().ofMaxLength(3), child).ofMaxSize(4)
+                .map(fields -> {
+                    ObjectNode node = JSON.createObjectNode();
+                    fields.forEach(node::set);
+                    return node;
+                });
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(3, scalar), net.jqwik.api.Tuple.of(1, array),
+                net.jqwik.api.Tuple.of(1, object));
     }
 
     /** Valid requests cut, doubled or with a byte changed: the JSON parser's edge cases. */

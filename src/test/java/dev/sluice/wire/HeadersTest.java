@@ -32,4 +32,27 @@ class HeadersTest {
 
         assertThat(client.names()).containsExactlyInAnyOrder("Content-Type", "X-Backend");
     }
+
+    @Test
+    void everyNameInEveryConnectionHeaderStaysBehindWhateverItsSpacing() {
+        MultiMap backend = MultiMap.caseInsensitiveMultiMap().add("Connection", "keep-alive")
+                .add("connection", " ,X-Hop-One , ,x-hop-two,").add("Keep-Alive", "timeout=5")
+                .add("X-Hop-One", "1").add("X-HOP-TWO", "2").add("X-Kept", "3");
+        MultiMap client = MultiMap.caseInsensitiveMultiMap();
+
+        Headers.copyToClient(backend, client);
+
+        assertThat(client.names()).containsExactly("X-Kept");
+    }
+
+    @Test
+    void aConnectionHeaderNamingOnlyHopByHopHeadersDropsNothingElse() {
+        MultiMap backend = MultiMap.caseInsensitiveMultiMap().add("Connection", "Keep-Alive")
+                .add("Keep-Alive", "timeout=5").add("Content-Type", "application/json").add("X-Backend", "yes");
+        MultiMap client = MultiMap.caseInsensitiveMultiMap();
+
+        Headers.copyToClient(backend, client);
+
+        assertThat(client.names()).containsExactlyInAnyOrder("Content-Type", "X-Backend");
+    }
 }
