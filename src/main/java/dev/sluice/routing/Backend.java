@@ -1,8 +1,7 @@
 package dev.sluice.routing;
 
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
-import io.smallrye.faulttolerance.api.TypedGuard;
-import java.util.concurrent.CompletionStage;
+import io.smallrye.faulttolerance.api.Guard;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -28,7 +27,7 @@ public final class Backend {
     private volatile CircuitBreakerState breakerState = CircuitBreakerState.CLOSED;
     private volatile long openedAtNanos;
     private volatile boolean healthy = true;
-    private TypedGuard<CompletionStage<Object>> guard;
+    private Guard guard;
 
     Backend(String name, String model, Protocol protocol, boolean ssl, String host, int port, String basePath, int weight,
             String apiKey, long breakerDelayNanos, boolean insecureTls) {
@@ -45,12 +44,12 @@ public final class Backend {
         this.insecureTls = insecureTls;
     }
 
-    void guard(TypedGuard<CompletionStage<Object>> guard) {
+    void guard(Guard guard) {
         this.guard = guard;
     }
 
     /** The circuit breaker around calls to this backend. */
-    public TypedGuard<CompletionStage<Object>> guard() {
+    public Guard guard() {
         return guard;
     }
 

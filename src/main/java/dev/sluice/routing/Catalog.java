@@ -3,7 +3,7 @@ package dev.sluice.routing;
 import dev.sluice.config.ConfigProblems;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.CaBundle;
-import io.smallrye.faulttolerance.api.TypedGuard;
+import io.smallrye.faulttolerance.api.Guard;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The models Sluice serves, built once from {@code sluice.models} and {@code sluice.upstream}, validated as it is
@@ -49,7 +48,7 @@ public final class Catalog {
     /** Makes the circuit breaker of one backend. */
     @FunctionalInterface
     public interface BreakerFactory {
-        TypedGuard<CompletionStage<Object>> create(Backend backend, SluiceConfig.CircuitBreaker config);
+        Guard create(Backend backend, SluiceConfig.CircuitBreaker config);
     }
 
     /**

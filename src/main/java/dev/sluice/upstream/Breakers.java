@@ -2,26 +2,23 @@ package dev.sluice.upstream;
 
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.routing.Backend;
-import io.smallrye.faulttolerance.api.TypedGuard;
-import jakarta.enterprise.util.TypeLiteral;
+import io.smallrye.faulttolerance.api.Guard;
 import java.time.temporal.ChronoUnit;
-import java.util.concurrent.CompletionStage;
 
 /** The circuit breaker of each backend (contract §6.5). */
 public final class Breakers {
-
-    private static final TypeLiteral<CompletionStage<Object>> GUARDED_CALL = new TypeLiteral<>() {
-    };
 
     private Breakers() {
     }
 
     /**
      * A SmallRye Fault Tolerance breaker: it counts {@link UpstreamFailure#tripsBreaker} failures, runs on the calling
-     * event loop (no thread offload) and reports its state to the backend so that an open one is skipped.
+     * event loop (no thread offload) and reports its state to the backend so that an open one is skipped. A
+     * {@link Guard} rather than a typed one: the same breaker is asked synchronously (to count a call that has ended)
+     * and asynchronously (to let a trial call start), see {@link Forwarder}.
      */
-    public static TypedGuard<CompletionStage<Object>> smallRye(Backend backend, SluiceConfig.CircuitBreaker config) {
-        return TypedGuard.create(GUARDED_CALL)
+    public static Guard smallRye(Backend backend, SluiceConfig.CircuitBreaker config) {
+        return Guard.create()
                 .withDescription("backend " + backend.name())
                 .withCircuitBreaker()
                 .requestVolumeThreshold(Math.max(1, config.requestVolume()))

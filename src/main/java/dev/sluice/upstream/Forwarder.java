@@ -8,11 +8,12 @@ import dev.sluice.routing.RetryBudget;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import jakarta.enterprise.util.TypeLiteral;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 
 /**
  * Sends an admitted request to its model's backends (contract §6): picks a backend, calls it through its circuit
@@ -23,6 +24,9 @@ import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenExce
  * <p>Thread-safe; everything of one request runs on the event loop of its client's connection.
  */
 public final class Forwarder {
+
+    private static final TypeLiteral<CompletionStage<Object>> GUARDED_CALL = new TypeLiteral<>() {
+    };
 
     private final Vertx vertx;
     private final UpstreamClients clients;
@@ -115,35 +119,41 @@ public final class Forwarder {
     /**
      * One attempt at one backend, through its circuit breaker.
      *
-     * <p>While the breaker is closed the call starts at once and the breaker is handed the call under way: it counts
-     * its outcome as it would have counted the call. The route hears the outcome as it comes, not through the breaker:
-     * SmallRye Fault Tolerance runs a guarded call in a task of the event loop, even without thread offload (its
-     * {@code RememberEventLoop} step), and hands the outcome on in another, so a call started inside the guard waited
-     * for the rest of the loop's pass (a median of 0.08-0.17 ms before every backend request, at 16 streams), and an
-     * answer heard through it waited again (0.05 ms between the first chunk and the relay). Nothing the route does next
-     * depends on the count: it never tries the same backend twice for one request, and each model has its own
-     * breakers.
+     * <p>While the breaker is closed the call starts at once, and when it ends the breaker is told its outcome in a
+     * synchronous guarded call that replays it, on the event loop that heard it, before the route hears it. The
+     * asynchronous guard would cost two more tasks of the event loop per call: SmallRye Fault Tolerance runs a guarded
+     * call in a task of the event loop even without thread offload (its {@code RememberEventLoop} step), capturing the
+     * thread context for it, and hands the outcome on in another. A call that ends after other calls' failures opened
+     * the breaker is not counted (the breaker refuses it, as it would a new one), and the route still hears its
+     * outcome: the backend has answered.
      *
-     * <p>While the breaker is open or half-open it still decides before anything is sent (the trial calls it lets
-     * through). If it opened in between (other calls failed during that one pass), it refuses this one: a call still
-     * under way is given up, and the route takes the backend as skipped, as when the breaker refuses before the start.
+     * <p>While the breaker is open or half-open the asynchronous guard of the same breaker decides before anything is
+     * sent: it refuses the call, or lets it through as a trial and counts it.
      */
     private CompletionStage<Object> call(OutgoingRequest request, Route.Flight flight) {
         Backend backend = flight.backend();
         if (backend.breakerState() != CircuitBreakerState.CLOSED) {
-            return backend.guard().get(() -> start(request, flight));
+            return backend.guard().get(() -> start(request, flight), GUARDED_CALL);
         }
-        CompletionStage<Object> underWay = start(request, flight);
-        // the route's view of the call: completes with it, or first with the breaker's refusal
-        CompletableFuture<Object> outcome = underWay.toCompletableFuture().copy();
-        backend.guard().get(() -> underWay).whenComplete((counted, failure) -> {
-            if (Route.unwrap(failure) instanceof CircuitBreakerOpenException refused
-                    && outcome.completeExceptionally(refused)) {
-                // resets the upstream request if there is one; BackendCall resets it on connecting otherwise
-                flight.giveUp();
-            }
-        });
-        return outcome;
+        return start(request, flight).whenComplete((answer, failure) -> count(backend, answer, failure));
+    }
+
+    /** Tells a closed breaker how a call it let through ended. */
+    private static void count(Backend backend, Object answer, Throwable failure) {
+        Throwable cause = failure == null ? null : Route.unwrap(failure);
+        try {
+            backend.guard().call(() -> {
+                if (cause instanceof Exception exception) {
+                    throw exception;
+                }
+                if (cause != null) {
+                    throw new CompletionException(cause);
+                }
+                return answer;
+            }, Object.class);
+        } catch (Exception countedOrRefused) {
+            // the call's own failure, given back once counted, or the refusal of a breaker that opened meanwhile
+        }
     }
 
     private CompletionStage<Object> start(OutgoingRequest request, Route.Flight flight) {

@@ -1,7 +1,6 @@
 package dev.sluice.routing;
 
-import io.smallrye.faulttolerance.api.TypedGuard;
-import java.util.concurrent.CompletionStage;
+import io.smallrye.faulttolerance.api.Guard;
 
 /** Lets a test put another guard around a backend's calls (the guard is otherwise set once, by the catalogue). */
 public final class BackendGuards {
@@ -9,7 +8,7 @@ public final class BackendGuards {
     private BackendGuards() {
     }
 
-    public static void replace(Backend backend, TypedGuard<CompletionStage<Object>> guard) {
+    public static void replace(Backend backend, Guard guard) {
         backend.guard(guard);
     }
 }
