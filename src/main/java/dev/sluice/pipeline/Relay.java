@@ -1,7 +1,6 @@
 package dev.sluice.pipeline;
 
 import dev.sluice.cors.CorsPolicy;
-
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ErrorEnvelope;
 import dev.sluice.error.Origin;

@@ -3,6 +3,7 @@ package dev.sluice.control;
 import static dev.sluice.testing.Api.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.Api;
 import dev.sluice.testing.ErrorLog;
 import dev.sluice.testing.RedisTopologyProfile;
 import dev.sluice.testing.RespClient;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 @TestProfile(RedisTopologyProfile.Cluster.class)
 class ClusterSubscriptionTest {
 
-    static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final String CHAT = Api.chat("chat");
 
     static TestRedisCluster cluster;
 

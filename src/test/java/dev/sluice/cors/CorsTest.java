@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
@@ -28,8 +29,8 @@ import org.junit.jupiter.api.Test;
 class CorsTest {
 
     static final String APP = "https://app.example.com";
-    static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-    static final String CLAUDE = "{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final String CHAT = Api.chat("chat");
+    static final String CLAUDE = Api.chat("claude");
 
     @InjectBackends
     Backends backends;

@@ -2,6 +2,7 @@ package dev.sluice.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.Management;
@@ -36,7 +37,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @TestProfile(ProxyProfile.class)
 class HostileInputTest {
 
-    static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final String CHAT = Api.chat("chat");
     static final long CLIENT_TIMEOUT_MS = 2_000;
 
     @InjectBackends

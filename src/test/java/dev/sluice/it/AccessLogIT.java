@@ -2,6 +2,7 @@ package dev.sluice.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.SluiceProcess;
 import java.net.URI;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class AccessLogIT {
 
-    static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final String CHAT = Api.chat("chat");
     static final Pattern LINE = Pattern.compile("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  \\[sl\\.access\\] request_id=req_\\w+ "
             + "method=POST path=/v1/chat/completions account=(acme|-) model=(chat|-) backend=(al|-) status=(200|401) "
             + "code=(ok|http_401) origin=(provider|router) attempts=- duration_ms=\\d+\\.\\d{3} "

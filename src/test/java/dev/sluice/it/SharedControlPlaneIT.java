@@ -2,6 +2,7 @@ package dev.sluice.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.SluiceProcess;
 import dev.sluice.testing.TestRedis;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class SharedControlPlaneIT {
 
     static final String ADMIN = "sk-admin-it";
-    static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final String CHAT = Api.chat("chat");
     static final long PROPAGATION_MILLIS = 2_000;
 
     static TestRedis redis;

@@ -5,6 +5,7 @@ import static dev.sluice.testing.Api.given;
 import static dev.sluice.testing.Api.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.RedisMonitor;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
 @TestProfile(RedisTopologyProfile.Cluster.class)
 class ClusterAdmissionTest {
 
-    static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final String CHAT = Api.chat("chat");
     static final String INFLIGHT = "sluice:{" + RedisTopologyProfile.ACCOUNT + "}:inflight";
 
     static TestRedisCluster cluster;

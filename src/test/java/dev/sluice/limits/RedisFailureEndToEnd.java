@@ -3,6 +3,7 @@ package dev.sluice.limits;
 import static dev.sluice.testing.Api.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.Management;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 abstract class RedisFailureEndToEnd {
 
-    static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final String CHAT = Api.chat("chat");
 
     @InjectRedis
     TestRedis redis;

@@ -3,6 +3,7 @@ package dev.sluice.limits;
 import static dev.sluice.testing.Api.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.ErrorLog;
 import dev.sluice.testing.InjectBackends;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
 @TestProfile(RedisTopologyProfile.Sentinel.class)
 class SentinelAdmissionTest {
 
-    static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final String CHAT = Api.chat("chat");
     static final String STREAM = "{\"model\":\"chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     static final String INFLIGHT = "sluice:{" + RedisTopologyProfile.ACCOUNT + "}:inflight";
 

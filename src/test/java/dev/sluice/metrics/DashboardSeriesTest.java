@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
@@ -41,7 +42,7 @@ class DashboardSeriesTest {
     static final Path DASHBOARD = Path.of("ops", "grafana", "sluice-dashboard.json");
     static final Path ALERTS = Path.of("ops", "prometheus", "sluice-alerts.yaml");
 
-    private static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    private static final String CHAT = Api.chat("chat");
     private static final String CHAT_STREAM =
             "{\"model\":\"chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 

@@ -3,6 +3,7 @@ package dev.sluice.metrics;
 import static dev.sluice.testing.Api.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
 @TestProfile(ProxyProfile.class)
 class MetricsTest {
 
-    private static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    private static final String CHAT = Api.chat("chat");
 
     @InjectBackends
     Backends backends;

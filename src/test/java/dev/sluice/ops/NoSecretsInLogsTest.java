@@ -4,6 +4,7 @@ import static dev.sluice.testing.Api.anthropic;
 import static dev.sluice.testing.Api.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.Replies;
@@ -73,7 +74,7 @@ class NoSecretsInLogsTest {
 
     @Test
     void neitherKeysNorBackendCredentialsNorAuthorizationHeadersAreLogged() throws Exception {
-        String chat = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        String chat = Api.chat("chat");
         openai(CLIENT_KEY).body(chat).post("/v1/chat/completions").then().statusCode(200);
         openai(WRONG_KEY).body(chat).post("/v1/chat/completions").then().statusCode(401);
         anthropic(WRONG_KEY).body("{}").post("/v1/messages").then().statusCode(401);

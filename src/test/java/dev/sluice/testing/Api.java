@@ -18,6 +18,11 @@ public final class Api {
         return given().header("authorization", "Bearer " + key);
     }
 
+    /** The smallest chat request: one user message, "hi", to {@code model} (an OpenAI or Anthropic body alike). */
+    public static String chat(String model) {
+        return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    }
+
     public static RequestSpecification anthropic(String key) {
         return given().header("x-api-key", key).header("anthropic-version", "2023-06-01");
     }

@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ErrorLog;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 @TestProfile(ProxyProfile.class)
 class FaultToleranceTest {
 
-    private static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    private static final String CHAT = Api.chat("chat");
 
     @InjectBackends
     Backends backends;

@@ -2,6 +2,7 @@ package dev.sluice.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
@@ -282,7 +283,7 @@ class StreamingTest {
         try (dev.sluice.testing.ErrorLog errors = dev.sluice.testing.ErrorLog.open()) {
             for (int i = 0; i < 10; i++) {
                 String answer = dev.sluice.testing.Api.openai(ProxyProfile.KEY)
-                        .body("{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                        .body(Api.chat("chat"))
                         .post("/v1/chat/completions").then().statusCode(200).extract().asString();
                 assertThat(answer).isEqualTo(body);
             }
