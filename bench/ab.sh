@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Alternated A/B of Sluice builds under the same wrk load: requests/s, CPU per request (from /proc) and memory
+# allocated per request (from the young collections in -Xlog:gc), for changes smaller than one run's noise.
+#
+#   bench/ab.sh APP_DIR_A APP_DIR_B [...]     # each a target/quarkus-app copied aside; ROUNDS (2), WARM (15), SECS (15)
+#
+# Sluice runs with bench/run.sh's `defaults` configuration (access log and checks on, an account without limits) and the
+# image's JVM options, on 127.0.0.1:18400 in front of the shared harness's mock on :18000 (started here if absent).
+set -uo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SHARED="${SHARED:-$HERE/../../shared/bench}"
+OPTS="-XX:MaxRAM=512m -XX:MaxRAMPercentage=75.0 -XX:G1PeriodicGCInterval=15000 -XX:-G1PeriodicGCInvokesConcurrent -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=1000 -XX:InitialRAMPercentage=6.25 -XX:+ExitOnOutOfMemoryError"
+WORK=$(mktemp -d /tmp/sluice-ab.XXXXXX)
+cat >"$WORK/config.yaml" <<'YAML'
+sluice:
+  validation: {enabled: true}
+  access-log: {enabled: true}
+  limits: {store: local}
+  accounts:
+    bench: {}
+  keys:
+    - {key: sk-mock, account: bench}
+  upstream:
+    circuit-breaker: {failure-ratio: 0.5, request-volume: 20, delay: 10s}
+  models:
+    mock-model:
+      backends:
+        - {name: mock, url: http://127.0.0.1:18000}
+YAML
+MOCK=
+if ! curl -s -o /dev/null http://127.0.0.1:18000/; then
+  (cd "$SHARED" && exec setsid node mock-backend.js >"$WORK/mock.log" 2>&1 </dev/null) & MOCK=$!
+  sleep 1
+fi
+load() { BODY_FILE="$SHARED/body.json" wrk -t1 -c32 -d"$1"s -s "$SHARED/post.lua" http://127.0.0.1:18400/v1/chat/completions; }
+for round in $(seq "${ROUNDS:-2}"); do
+  for app in "$@"; do
+    name=$(basename "$app"); gc="$WORK/gc-$name-$round.log"
+    SLUICE_CONFIG="$WORK/config.yaml" QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=18400 setsid java \
+      -Djava.net.preferIPv4Stack=true $OPTS -Xlog:gc:file="$gc" -jar "$app/quarkus-run.jar" >"$WORK/sluice-$name-$round.log" 2>&1 </dev/null &
+    pid=$!
+    for _ in $(seq 150); do curl -sf -o /dev/null http://127.0.0.1:9000/q/health/ready && break; sleep 0.2; done
+    load "${WARM:-15}" >/dev/null 2>&1
+    before=$(wc -l <"$gc"); cpu0=$(awk '{print $14+$15}' /proc/$pid/stat)
+    load "${SECS:-15}" >"$WORK/wrk-$name-$round.txt" 2>&1
+    cpu1=$(awk '{print $14+$15}' /proc/$pid/stat)
+    requests=$(awk '/requests in/ {print $1}' "$WORK/wrk-$name-$round.txt")
+    # allocated between two collections = heap before the later one - heap after the earlier one
+    allocated_mb=$(tail -n +"$((before + 1))" "$gc" | grep 'Pause Young' | sed -E 's/.* ([0-9]+)M->([0-9]+)M.*/\1 \2/' \
+      | awk 'NR > 1 {sum += $1 - prev} {prev = $2} END {print sum + 0}')
+    awk -v n="$name" -v r="$round" -v rps="$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-$name-$round.txt")" \
+        -v cpu=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v req="$requests" -v mb="$allocated_mb" \
+        'BEGIN {printf "%s round %s: %s req/s, %.1f us CPU/request, %.2f KB allocated/request\n", n, r, rps, cpu / hz * 1e6 / req, mb * 1024 / req}'
+    kill "$pid"; wait "$pid" 2>/dev/null
+  done
+done
+[ -n "$MOCK" ] && pkill -f mock-backend.js
+echo "logs: $WORK"
