@@ -2,8 +2,11 @@ package dev.sluice.wire;
 
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ProxyError;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.buffer.impl.VertxByteBufAllocator;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import java.util.Arrays;
@@ -11,14 +14,20 @@ import java.util.Arrays;
 /**
  * Reads a request body into one array, refusing it with 413 as soon as it passes the limit: a declared
  * {@code content-length} over the limit is refused before a byte is read, a chunked body as soon as it grows past it.
+ *
+ * <p>A body that comes in one piece, as most do, is not copied: Vert.x hands each piece over in a heap array of its
+ * own, copied out of Netty's pooled buffer, and that array becomes the body's (see {@link #ownArray}).
  */
 public final class BodyReader {
 
-    private byte[] bytes;
-    private int length;
+    private static final byte[] EMPTY = new byte[0];
 
-    private BodyReader(int initialCapacity) {
-        bytes = new byte[initialCapacity];
+    private byte[] bytes = EMPTY;
+    private int length;
+    private final int expected;
+
+    private BodyReader(int expected) {
+        this.expected = expected;
     }
 
     /** The body, or a failed future with {@code request_too_large}. */
@@ -27,7 +36,7 @@ public final class BodyReader {
         if (declared > limit) {
             return Future.failedFuture(tooLarge(limit));
         }
-        BodyReader reader = new BodyReader((int) (declared >= 0 ? declared : Math.min(limit, 8192)));
+        BodyReader reader = new BodyReader((int) declared);
         Promise<BodyReader> promise = Promise.promise();
         request.handler(chunk -> {
             if (promise.future().isComplete()) {
@@ -38,12 +47,7 @@ public final class BodyReader {
                 promise.tryFail(tooLarge(limit));
                 return;
             }
-            if (reader.length + size > reader.bytes.length) {
-                int grown = (int) Math.min(limit, Math.max((long) reader.bytes.length * 2, (long) reader.length + size));
-                reader.bytes = Arrays.copyOf(reader.bytes, grown);
-            }
-            chunk.getBytes(0, size, reader.bytes, reader.length);
-            reader.length += size;
+            reader.append(chunk, limit);
         });
         request.endHandler(end -> promise.tryComplete(reader));
         request.exceptionHandler(promise::tryFail);
@@ -54,6 +58,39 @@ public final class BodyReader {
         }
         request.resume();
         return promise.future();
+    }
+
+    private void append(Buffer chunk, long limit) {
+        int size = chunk.length();
+        if (length == 0 && size == expected) {
+            byte[] whole = ownArray(chunk);
+            if (whole != null) {
+                bytes = whole;
+                length = size;
+                return;
+            }
+        }
+        if (length + size > bytes.length) {
+            long wanted = Math.max(expected >= 0 ? expected : Math.min(limit, 8192), (long) length + size);
+            int grown = (int) Math.min(limit, Math.max((long) bytes.length * 2, wanted));
+            bytes = Arrays.copyOf(bytes, grown);
+        }
+        chunk.getBytes(0, size, bytes, length);
+        length += size;
+    }
+
+    /**
+     * The chunk's own array when it holds exactly the chunk's bytes and nothing else can write to it: a heap buffer of
+     * Vert.x's unpooled allocator (what {@code VertxHandler.safeBuffer} copies a pooled buffer into before it hands it
+     * over), starting at 0 and as long as the chunk. Anything else (a pooled or direct buffer, a slice) is copied.
+     */
+    static byte[] ownArray(Buffer chunk) {
+        ByteBuf buf = chunk.getByteBuf();
+        if (buf.alloc() != VertxByteBufAllocator.DEFAULT || !buf.hasArray()
+                || buf.arrayOffset() + buf.readerIndex() != 0 || buf.array().length != buf.readableBytes()) {
+            return null;
+        }
+        return buf.array();
     }
 
     /** An HTTP/1.1 request with {@code expect: 100-continue}: its client holds the body back until asked for it. */
