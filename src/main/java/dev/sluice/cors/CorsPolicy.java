@@ -38,9 +38,6 @@ public class CorsPolicy {
     static final String MAX_AGE = "access-control-max-age";
     static final String REQUEST_METHOD = "access-control-request-method";
     static final String REQUEST_HEADERS = "access-control-request-headers";
-    /** The browser's policy is the proxy's: a backend's own CORS headers are replaced, never doubled. */
-    private static final Set<String> OWN = Set.of(ALLOW_ORIGIN, EXPOSE_HEADERS, "access-control-allow-credentials",
-            ALLOW_METHODS, ALLOW_HEADERS, MAX_AGE);
 
     private final boolean enabled;
     private final boolean anyOrigin;
@@ -130,29 +127,24 @@ public class CorsPolicy {
     }
 
     /**
-     * Sets the headers of an answer to a request from an allowed origin, replacing any a backend sent; with a
-     * listed origin (not {@code *}) the answer varies by origin, which caches must know.
+     * Sets the CORS headers of the answer to a request from {@code origin}, before anything else is written to it
+     * (a backend's own are never relayed: {@code Headers.copyToClient}). An allowed origin may read the answer and
+     * every header; unless every origin is allowed ({@code *}), the answer depends on the origin, whichever it is or
+     * none, and says so to caches ({@code vary: origin}), so that an answer cached for one page is not served to
+     * another that may not read it.
+     *
+     * @return the {@code access-control-allow-origin} value, or null when the origin may not read the answer
      */
-    public static void apply(MultiMap headers, String allowOrigin) {
-        for (String name : OWN) {
-            headers.remove(name);
+    public String apply(MultiMap headers, String origin) {
+        String allowOrigin = allowOrigin(origin);
+        if (allowOrigin != null) {
+            headers.set(ALLOW_ORIGIN, allowOrigin);
+            headers.set(EXPOSE_HEADERS, "*");
         }
-        headers.set(ALLOW_ORIGIN, allowOrigin);
-        headers.set(EXPOSE_HEADERS, "*");
-        if (!"*".equals(allowOrigin) && !variesByOrigin(headers)) {
+        if (!anyOrigin) {
             headers.add("vary", "origin");
         }
-    }
-
-    private static boolean variesByOrigin(MultiMap headers) {
-        for (String vary : headers.getAll("vary")) {
-            for (String name : vary.split(",")) {
-                if (name.trim().equalsIgnoreCase("origin")) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return allowOrigin;
     }
 
     /**

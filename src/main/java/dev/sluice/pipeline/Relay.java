@@ -1,6 +1,5 @@
 package dev.sluice.pipeline;
 
-import dev.sluice.cors.CorsPolicy;
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ErrorEnvelope;
 import dev.sluice.error.Origin;
@@ -118,9 +117,6 @@ final class Relay {
         }
         if (exchange.candidates() != null) {
             to.headers().set(MODEL_HEADER, answer.model().name());
-        }
-        if (exchange.allowOrigin() != null) {
-            CorsPolicy.apply(to.headers(), exchange.allowOrigin()); // in place of a backend's own
         }
         started = true;
         String length = to.headers().get("content-length");

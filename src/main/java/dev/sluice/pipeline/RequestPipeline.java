@@ -81,11 +81,7 @@ public class RequestPipeline {
         Exchange exchange = new Exchange(request, requestId, Endpoint.byPath(path), anthropic, control.generation());
         if (cors.enabled()) {
             // set now, so that every answer carries them: errors, own answers, relayed ones and streams
-            String allowOrigin = cors.allowOrigin(request.headers().get("origin"));
-            if (allowOrigin != null) {
-                exchange.allowOrigin(allowOrigin);
-                CorsPolicy.apply(request.response().headers(), allowOrigin);
-            }
+            exchange.allowOrigin(cors.apply(request.response().headers(), request.headers().get("origin")));
         }
         inFlight.add(exchange);
         request.response().closeHandler(closed -> exchange.clientWentAway());

@@ -18,8 +18,14 @@ public final class Headers {
 
     private static final Names TRACE_CONTEXT = new Names("traceparent", "tracestate");
 
-    /** Response headers the proxy sets itself: a backend's request id never replaces the proxy's. */
-    private static final Names NOT_RELAYED_DOWNSTREAM = new Names(RequestIds.HEADER, "request-id");
+    /**
+     * Response headers the proxy sets itself: a backend's request id never replaces the proxy's, and a backend's CORS
+     * headers never speak for the proxy (its own policy, {@code sluice.cors}, decides which pages may read an answer;
+     * with none listed, none may).
+     */
+    private static final Names NOT_RELAYED_DOWNSTREAM = new Names(RequestIds.HEADER, "request-id",
+            "access-control-allow-origin", "access-control-allow-credentials", "access-control-expose-headers",
+            "access-control-allow-methods", "access-control-allow-headers", "access-control-max-age");
 
     /**
      * A handful of header names, compared case-insensitively without lower-casing (allocating) the name looked up; a
@@ -57,7 +63,7 @@ public final class Headers {
         }
     }
 
-    /** Copies a backend's response headers to the client, leaving out hop-by-hop and its request id. */
+    /** Copies a backend's response headers to the client, leaving out hop-by-hop, its request id and its CORS. */
     public static void copyToClient(MultiMap from, MultiMap to) {
         Set<String> named = connectionNamed(from);
         for (Map.Entry<String, String> header : from) {

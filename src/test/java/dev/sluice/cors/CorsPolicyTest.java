@@ -49,26 +49,39 @@ class CorsPolicyTest {
     }
 
     @Test
-    void applyReplacesABackendsOwnHeadersAndSaysTheAnswerVariesByOriginOnce() {
-        MultiMap headers = MultiMap.caseInsensitiveMultiMap()
-                .add("Access-Control-Allow-Origin", "*")
-                .add("access-control-allow-credentials", "true")
-                .add("vary", "accept-encoding");
+    void aListedOriginMayReadTheAnswerWhichVariesByOrigin() {
+        CorsPolicy policy = new CorsPolicy(Configs.of("sluice.cors.origins[0]", "https://app.example.com"));
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
 
-        CorsPolicy.apply(headers, "https://app.example.com");
-        CorsPolicy.apply(headers, "https://app.example.com");
+        assertThat(policy.apply(headers, "https://app.example.com")).isEqualTo("https://app.example.com");
 
         assertThat(headers.getAll("access-control-allow-origin")).containsExactly("https://app.example.com");
         assertThat(headers.getAll("access-control-expose-headers")).containsExactly("*");
-        assertThat(headers.contains("access-control-allow-credentials")).isFalse();
-        assertThat(headers.getAll("vary")).containsExactly("accept-encoding", "origin");
+        assertThat(headers.getAll("vary")).containsExactly("origin");
+    }
+
+    @Test
+    void anotherOriginOrNoneMayNotButTheAnswerStillVariesByOrigin() {
+        CorsPolicy policy = new CorsPolicy(Configs.of("sluice.cors.origins[0]", "https://app.example.com"));
+        MultiMap fromAnotherPage = MultiMap.caseInsensitiveMultiMap();
+        MultiMap fromNoPage = MultiMap.caseInsensitiveMultiMap();
+
+        assertThat(policy.apply(fromAnotherPage, "https://evil.test")).isNull();
+        assertThat(policy.apply(fromNoPage, null)).isNull();
+
+        for (MultiMap headers : java.util.List.of(fromAnotherPage, fromNoPage)) {
+            assertThat(headers.contains("access-control-allow-origin")).isFalse();
+            assertThat(headers.contains("access-control-expose-headers")).isFalse();
+            assertThat(headers.getAll("vary")).containsExactly("origin");
+        }
     }
 
     @Test
     void withAStarNothingVaries() {
+        CorsPolicy policy = new CorsPolicy(Configs.of("sluice.cors.origins[0]", "*"));
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
 
-        CorsPolicy.apply(headers, "*");
+        assertThat(policy.apply(headers, "https://anything.test")).isEqualTo("*");
 
         assertThat(headers.get("access-control-allow-origin")).isEqualTo("*");
         assertThat(headers.contains("vary")).isFalse();

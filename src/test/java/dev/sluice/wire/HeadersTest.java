@@ -34,6 +34,20 @@ class HeadersTest {
     }
 
     @Test
+    void aBackendsCorsHeadersStayBehind() {
+        MultiMap backend = MultiMap.caseInsensitiveMultiMap().add("Access-Control-Allow-Origin", "*")
+                .add("access-control-allow-credentials", "true").add("Access-Control-Expose-Headers", "*")
+                .add("access-control-allow-methods", "POST").add("access-control-allow-headers", "authorization")
+                .add("Access-Control-Max-Age", "600").add("Access-Control-Request-Method", "kept: not a response's")
+                .add("Vary", "Origin").add("Content-Type", "application/json");
+        MultiMap client = MultiMap.caseInsensitiveMultiMap();
+
+        Headers.copyToClient(backend, client);
+
+        assertThat(client.names()).containsExactlyInAnyOrder("Access-Control-Request-Method", "Vary", "Content-Type");
+    }
+
+    @Test
     void everyNameInEveryConnectionHeaderStaysBehindWhateverItsSpacing() {
         MultiMap backend = MultiMap.caseInsensitiveMultiMap().add("Connection", "keep-alive")
                 .add("connection", " ,X-Hop-One , ,x-hop-two,").add("Keep-Alive", "timeout=5")
