@@ -68,7 +68,7 @@ final class ModelStage implements Stage {
         exchange.model(model, promptTokens, outgoing);
         if (validate) {
             RequestValidator.checkForModel(endpoint, body.tree(), model, model.cappedMaxTokens(body.maxTokens()),
-                    promptTokens, reachableModels(catalog, endpoint, exchange.key()));
+                    promptTokens, () -> reachableModels(catalog, endpoint, exchange.key()));
         }
         Translation translation = outgoing.translation(model);
         if (translation != null) {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The checks of contract §5 that look inside the body, run on the one tree the body scan built. Pure functions: no
@@ -64,14 +65,15 @@ public final class RequestValidator {
 
     /**
      * Checks that depend on the model: {@code unsupported_parameter}, then {@code context_length_exceeded} with
-     * {@code suggested_models} taken from {@code reachableModels} (the key's models of this protocol).
+     * {@code suggested_models} taken from {@code reachableModels} (the key's models of this protocol; listed only for
+     * that error, so only asked for then).
      *
      * @param promptTokens the prompt's estimate ({@link TokenEstimator#promptTokens}), made once per request
      *
      * @throws ProxyError the first failing check
      */
     public static void checkForModel(Endpoint endpoint, ObjectNode body, ModelRoute model, Integer maxTokens,
-            long promptTokens, List<ModelRoute> reachableModels) {
+            long promptTokens, Supplier<List<ModelRoute>> reachableModels) {
         if (!model.unsupportedParameters().isEmpty()) {
             for (Map.Entry<String, JsonNode> field : body.properties()) {
                 if (!field.getValue().isNull() && model.unsupportedParameters().contains(field.getKey())) {
@@ -95,7 +97,7 @@ public final class RequestValidator {
                 .with("context_window", model.contextWindow())
                 .with("prompt_tokens", promptTokens)
                 .with("max_tokens", budget)
-                .with("suggested_models", suggestions(reachableModels, needed));
+                .with("suggested_models", suggestions(reachableModels.get(), needed));
     }
 
     private static JsonArray suggestions(List<ModelRoute> reachableModels, long needed) {

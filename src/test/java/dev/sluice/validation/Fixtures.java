@@ -119,7 +119,7 @@ final class Fixtures {
             RequestValidator.checkShape(endpoint, scanned.tree());
             ModelRoute model = model(scanned.model(), endpoint.protocol());
             RequestValidator.checkForModel(endpoint, scanned.tree(), model, scanned.maxTokens(),
-                    TokenEstimator.promptTokens(endpoint, scanned.tree()), reachable(endpoint));
+                    TokenEstimator.promptTokens(endpoint, scanned.tree()), () -> reachable(endpoint));
             return null;
         } catch (ProxyError error) {
             return error;

@@ -71,7 +71,7 @@ class RequestValidatorTest {
         // when
         ProxyError error = null;
         try {
-            RequestValidator.checkForModel(Endpoint.CHAT_COMPLETIONS, tree, asked, 1000, TokenEstimator.promptTokens(Endpoint.CHAT_COMPLETIONS, tree), reachable);
+            RequestValidator.checkForModel(Endpoint.CHAT_COMPLETIONS, tree, asked, 1000, TokenEstimator.promptTokens(Endpoint.CHAT_COMPLETIONS, tree), () -> reachable);
         } catch (ProxyError e) {
             error = e;
         }

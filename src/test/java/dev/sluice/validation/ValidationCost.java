@@ -51,7 +51,7 @@ public final class ValidationCost {
         ObjectNode tree = BodyScanner.scan(body, body.length, true).tree();
         Integer maxTokens = BodyScanner.scan(body, body.length, false).maxTokens();
         RequestValidator.checkShape(Endpoint.CHAT_COMPLETIONS, tree);
-        RequestValidator.checkForModel(Endpoint.CHAT_COMPLETIONS, tree, MODEL, maxTokens, TokenEstimator.promptTokens(Endpoint.CHAT_COMPLETIONS, tree), REACHABLE);
+        RequestValidator.checkForModel(Endpoint.CHAT_COMPLETIONS, tree, MODEL, maxTokens, TokenEstimator.promptTokens(Endpoint.CHAT_COMPLETIONS, tree), () -> REACHABLE);
         System.out.printf("%n%s chat request: %,d bytes, %d messages, %,d estimated prompt tokens%n", label,
                 body.length, tree.get("messages").size(), TokenEstimator.promptTokens(Endpoint.CHAT_COMPLETIONS, tree));
 
@@ -61,12 +61,12 @@ public final class ValidationCost {
             RequestBody scanned = BodyScanner.scan(b, b.length, true);
             RequestValidator.checkShape(Endpoint.CHAT_COMPLETIONS, scanned.tree());
             RequestValidator.checkForModel(Endpoint.CHAT_COMPLETIONS, scanned.tree(), MODEL, scanned.maxTokens(),
-                    TokenEstimator.promptTokens(Endpoint.CHAT_COMPLETIONS, scanned.tree()), REACHABLE);
+                    TokenEstimator.promptTokens(Endpoint.CHAT_COMPLETIONS, scanned.tree()), () -> REACHABLE);
             return scanned.length();
         });
         time("checkShape + checkForModel (tree built)", body, b -> {
             RequestValidator.checkShape(Endpoint.CHAT_COMPLETIONS, tree);
-            RequestValidator.checkForModel(Endpoint.CHAT_COMPLETIONS, tree, MODEL, maxTokens, TokenEstimator.promptTokens(Endpoint.CHAT_COMPLETIONS, tree), REACHABLE);
+            RequestValidator.checkForModel(Endpoint.CHAT_COMPLETIONS, tree, MODEL, maxTokens, TokenEstimator.promptTokens(Endpoint.CHAT_COMPLETIONS, tree), () -> REACHABLE);
             return 1;
         });
         time("TokenEstimator.promptTokens (tree built)", body,
