@@ -607,19 +607,40 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 cpu_ms_since() {  # TICKS PID: the process's CPU in ms since cpu_ticks said TICKS
   awk -v t=$(($(cpu_ticks "$2") - $1)) -v hz="$(getconf CLK_TCK)" 'BEGIN{ printf "%.0f", t / hz * 1000 }'
 }
+# Sluice's CPU ticks by thread group: the event loops, the access-log writer, the JIT's compiler threads, the collector
+# (and the VM thread), the rest. A thread's name may hold spaces ("C2 CompilerThread0"), so its /proc stat fields are
+# counted from the ')' that ends the name.
+thread_group_ticks() {
+  local d
+  for d in /proc/"$1"/task/*; do
+    printf '%s\t%s\n' "$(cat "$d/comm" 2>/dev/null)" "$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$d/stat" 2>/dev/null)"
+  done | awk -F'\t' '$2 != "" {
+      g = "other"
+      if ($1 ~ /^vert\.x-eventloo/) g = "loops"; else if ($1 ~ /^sluice-access-l/) g = "writer"
+      else if ($1 ~ /^C[12] CompilerThre/) g = "jit"; else if ($1 ~ /^(G1 |GC Thread|VM Thread)/) g = "gc"
+      t[g] += $2 }
+    END { printf "loops=%d writer=%d jit=%d gc=%d other=%d\n", t["loops"], t["writer"], t["jit"], t["gc"], t["other"] }'
+}
 # cpu_pass BODY URL WARMUP_SECS SECS PID FILE: a warm-up pass, then a measured one (wrk_latency, output in FILE) with
 # Sluice's CPU read from /proc around it; prints the measured pass's rps, p50, p99, reqs, errors, non2xx and
-# cpu_us_per_req (Sluice's alone: the mocks and wrk are other processes)
+# cpu_us_per_req (Sluice's alone: the mocks and wrk are other processes). With THREAD_GROUPS=1, also the CPU per
+# request of each thread group (thread_group_ticks: loops_us, writer_us, jit_us, gc_us, other_us).
 cpu_pass() {
-  local body=$1 url=$2 warm=$3 secs=$4 pid=$5 file=$6 before after reqs
+  local body=$1 url=$2 warm=$3 secs=$4 pid=$5 file=$6 before after reqs groups_before="" groups_after="" hz
+  hz=$(getconf CLK_TCK)
   wrk_latency "$body" "$url" "$warm" >"${file%.txt}-warmup.txt" 2>&1
+  [ "${THREAD_GROUPS:-0}" = 1 ] && groups_before=$(thread_group_ticks "$pid")
   before=$(${CPU_TICKS:-cpu_ticks} "$pid")
   wrk_latency "$body" "$url" "$secs" >"$file" 2>&1
   after=$(${CPU_TICKS:-cpu_ticks} "$pid")
+  [ "${THREAD_GROUPS:-0}" = 1 ] && groups_after=$(thread_group_ticks "$pid")
   reqs=$(grep -o 'reqs=[0-9]*' "$file" | cut -d= -f2)
-  printf '%s cpu_us_per_req=%s\n' "$(grep '^TAILS' "$file" | cut -d' ' -f2,3,5,9,10,11)" \
-    "$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="${reqs:-0}" \
-      'BEGIN{ if (n > 0) printf "%.1f", t / hz * 1e6 / n; else print "?" }')"
+  printf '%s cpu_us_per_req=%s%s\n' "$(grep '^TAILS' "$file" | cut -d' ' -f2,3,5,9,10,11)" \
+    "$(awk -v t=$((after - before)) -v hz="$hz" -v n="${reqs:-0}" \
+      'BEGIN{ if (n > 0) printf "%.1f", t / hz * 1e6 / n; else print "?" }')" \
+    "$([ -n "$groups_after" ] && printf '%s\n%s\n' "$groups_before" "$groups_after" | awk -v hz="$hz" -v n="${reqs:-0}" '
+      { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (NR == 1) b[kv[1]] = kv[2]; else a[kv[1]] = kv[2] } }
+      END { if (n > 0) for (g in a) printf " %s_us=%.1f", g, (a[g] - b[g]) / hz * 1e6 / n }')"
 }
 scenario_translated() {
   local dir="$OUT/translated" pass
@@ -716,7 +737,7 @@ scenario_access_log() {
       ACCESS_LOG=$state
       write_config "$dir/config-$state.yaml" true none
       start_sluice "$dir/config-$state.yaml" "$dir"
-      printf 'ACCESS_LOG pair=%s log=%s %s\n' "$pair" "$state" "$(cpu_pass "$SHARED/body.json" "$url" "$CPU_WARMUP" \
+      printf 'ACCESS_LOG pair=%s log=%s %s\n' "$pair" "$state" "$(THREAD_GROUPS=1 cpu_pass "$SHARED/body.json" "$url" "$CPU_WARMUP" \
         "$CPU_SECS" "$SLUICE_PID" "$dir/wrk-$pair-$state.txt")" | tee -a "$dir/access-log.txt" >&2
       stop_svc sluice
     done
