@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Alternated A/B of Sluice builds under the same wrk load: requests/s, CPU per request (from /proc) and memory
-# allocated per request (from the young collections in -Xlog:gc), for changes smaller than one run's noise.
+# Alternated A/B of Sluice builds under the same wrk load: requests/s, CPU per request (from /proc; also without the
+# JIT's compiler threads, whose share of a fresh process's second pass varies from run to run) and memory allocated
+# per request (from the young collections in -Xlog:gc), for changes smaller than one run's noise.
 #
 #   bench/ab.sh APP_DIR_A APP_DIR_B [...]     # each a target/quarkus-app copied aside; ROUNDS (2), WARM (15), SECS (15)
 #
@@ -33,6 +34,16 @@ if ! curl -s -o /dev/null http://127.0.0.1:18000/; then
   sleep 1
 fi
 load() { BODY_FILE="$SHARED/body.json" wrk -t1 -c32 -d"$1"s -s "$SHARED/post.lua" http://127.0.0.1:18400/v1/chat/completions; }
+# CPU ticks of the JIT's compiler threads ("C1 CompilerThre", "C2 CompilerThre": stat fields counted from the ')')
+jit_ticks() {
+  local d t=0
+  for d in /proc/"$1"/task/*; do
+    case $(cat "$d/comm" 2>/dev/null) in
+      "C1 CompilerThre"*|"C2 CompilerThre"*) t=$((t + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$d/stat"))) ;;
+    esac
+  done
+  echo "$t"
+}
 for round in $(seq "${ROUNDS:-2}"); do
   for app in "$@"; do
     name=$(basename "$app"); gc="$WORK/gc-$name-$round.log"
@@ -41,16 +52,16 @@ for round in $(seq "${ROUNDS:-2}"); do
     pid=$!
     for _ in $(seq 150); do curl -sf -o /dev/null http://127.0.0.1:9000/q/health/ready && break; sleep 0.2; done
     load "${WARM:-15}" >/dev/null 2>&1
-    before=$(wc -l <"$gc"); cpu0=$(awk '{print $14+$15}' /proc/$pid/stat)
+    before=$(wc -l <"$gc"); cpu0=$(awk '{print $14+$15}' /proc/$pid/stat); jit0=$(jit_ticks "$pid")
     load "${SECS:-15}" >"$WORK/wrk-$name-$round.txt" 2>&1
-    cpu1=$(awk '{print $14+$15}' /proc/$pid/stat)
+    cpu1=$(awk '{print $14+$15}' /proc/$pid/stat); jit1=$(jit_ticks "$pid")
     requests=$(awk '/requests in/ {print $1}' "$WORK/wrk-$name-$round.txt")
     # allocated between two collections = heap before the later one - heap after the earlier one
     allocated_mb=$(tail -n +"$((before + 1))" "$gc" | grep 'Pause Young' | sed -E 's/.* ([0-9]+)M->([0-9]+)M.*/\1 \2/' \
       | awk 'NR > 1 {sum += $1 - prev} {prev = $2} END {print sum + 0}')
     awk -v n="$name" -v r="$round" -v rps="$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-$name-$round.txt")" \
-        -v cpu=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v req="$requests" -v mb="$allocated_mb" \
-        'BEGIN {printf "%s round %s: %s req/s, %.1f us CPU/request, %.2f KB allocated/request\n", n, r, rps, cpu / hz * 1e6 / req, mb * 1024 / req}'
+        -v cpu=$((cpu1 - cpu0)) -v jit=$((jit1 - jit0)) -v hz="$(getconf CLK_TCK)" -v req="$requests" -v mb="$allocated_mb" \
+        'BEGIN {printf "%s round %s: %s req/s, %.1f us CPU/request (%.1f without the compiler threads), %.2f KB allocated/request\n", n, r, rps, cpu / hz * 1e6 / req, (cpu - jit) / hz * 1e6 / req, mb * 1024 / req}'
     kill "$pid"; wait "$pid" 2>/dev/null
   done
 done
