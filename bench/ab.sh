@@ -34,16 +34,9 @@ if ! curl -s -o /dev/null http://127.0.0.1:18000/; then
   sleep 1
 fi
 load() { BODY_FILE="$SHARED/body.json" wrk -t1 -c32 -d"$1"s -s "$SHARED/post.lua" http://127.0.0.1:18400/v1/chat/completions; }
-# CPU ticks of the JIT's compiler threads ("C1 CompilerThre", "C2 CompilerThre": stat fields counted from the ')')
-jit_ticks() {
-  local d t=0
-  for d in /proc/"$1"/task/*; do
-    case $(cat "$d/comm" 2>/dev/null) in
-      "C1 CompilerThre"*|"C2 CompilerThre"*) t=$((t + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$d/stat"))) ;;
-    esac
-  done
-  echo "$t"
-}
+. "$HERE/threads.sh"
+# CPU ticks of the JIT's compiler threads
+jit_ticks() { thread_group_ticks "$1" | sed -E 's/.*jit=([0-9]+).*/\1/'; }
 for round in $(seq "${ROUNDS:-2}"); do
   for app in "$@"; do
     name=$(basename "$app"); gc="$WORK/gc-$name-$round.log"

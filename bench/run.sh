@@ -48,6 +48,7 @@
 set -uo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$BENCH_DIR/threads.sh"
 ROOT="$(git -C "$BENCH_DIR" rev-parse --show-toplevel)"
 HARNESS="${HARNESS:-$ROOT/../shared/bench/bench.sh}"
 [ -f "$HARNESS" ] || { echo "harness not found: $HARNESS (set HARNESS=/path/to/bench.sh)" >&2; exit 1; }
@@ -606,20 +607,6 @@ scenario_streams() {
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 cpu_ms_since() {  # TICKS PID: the process's CPU in ms since cpu_ticks said TICKS
   awk -v t=$(($(cpu_ticks "$2") - $1)) -v hz="$(getconf CLK_TCK)" 'BEGIN{ printf "%.0f", t / hz * 1000 }'
-}
-# Sluice's CPU ticks by thread group: the event loops, the access-log writer, the JIT's compiler threads, the collector
-# (and the VM thread), the rest. A thread's name may hold spaces ("C2 CompilerThread0"), so its /proc stat fields are
-# counted from the ')' that ends the name.
-thread_group_ticks() {
-  local d
-  for d in /proc/"$1"/task/*; do
-    printf '%s\t%s\n' "$(cat "$d/comm" 2>/dev/null)" "$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$d/stat" 2>/dev/null)"
-  done | awk -F'\t' '$2 != "" {
-      g = "other"
-      if ($1 ~ /^vert\.x-eventloo/) g = "loops"; else if ($1 ~ /^sluice-access-l/) g = "writer"
-      else if ($1 ~ /^C[12] CompilerThre/) g = "jit"; else if ($1 ~ /^(G1 |GC Thread|VM Thread)/) g = "gc"
-      t[g] += $2 }
-    END { printf "loops=%d writer=%d jit=%d gc=%d other=%d\n", t["loops"], t["writer"], t["jit"], t["gc"], t["other"] }'
 }
 # cpu_pass BODY URL WARMUP_SECS SECS PID FILE: a warm-up pass, then a measured one (wrk_latency, output in FILE) with
 # Sluice's CPU read from /proc around it; prints the measured pass's rps, p50, p99, reqs, errors, non2xx and

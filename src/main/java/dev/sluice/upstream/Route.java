@@ -105,12 +105,6 @@ public final class Route {
                 request.reset();
             }
         }
-
-        /** The breaker refused this call after it started: its upstream request (once there is one) is reset. */
-        void giveUp() {
-            givenUp = true;
-            reset();
-        }
     }
 
     private final OutgoingRequest request;
