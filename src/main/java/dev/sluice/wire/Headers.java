@@ -82,7 +82,7 @@ public final class Headers {
     /**
      * The header names listed in {@code Connection}, which are hop-by-hop for this message. The usual values
      * ({@code keep-alive}, {@code upgrade}) name nothing beyond the standard hop-by-hop headers, so they give the
-     * empty set without splitting or allocating.
+     * empty set; a value of one token is looked at without a copy (a list allocates its tokens, not a set).
      */
     private static Set<String> connectionNamed(MultiMap headers) {
         if (!headers.contains("connection")) {
