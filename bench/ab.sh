@@ -4,7 +4,9 @@
 # per request (from the young collections in -Xlog:gc), for changes smaller than one run's noise.
 #
 #   bench/ab.sh APP_DIR_A APP_DIR_B [...]     # each a target/quarkus-app copied aside; ROUNDS (2), WARM (15), SECS (15)
+#   bench/ab.sh target/quarkus-app "target/quarkus-app -XX:+UseSerialGC"   # one build, JVM options added to one side
 #
+# An argument is a build's directory, optionally followed (in the same argument) by JVM options added to the image's.
 # Sluice runs with bench/run.sh's `defaults` configuration (access log and checks on, an account without limits) and the
 # image's JVM options, on 127.0.0.1:18400 in front of the shared harness's mock on :18000 (started here if absent).
 set -uo pipefail
@@ -38,21 +40,23 @@ load() { BODY_FILE="$SHARED/body.json" wrk -t1 -c32 -d"$1"s -s "$SHARED/post.lua
 # CPU ticks of the JIT's compiler threads
 jit_ticks() { thread_group_ticks "$1" | sed -E 's/.*jit=([0-9]+).*/\1/'; }
 for round in $(seq "${ROUNDS:-2}"); do
-  for app in "$@"; do
-    name=$(basename "$app"); gc="$WORK/gc-$name-$round.log"
+  for side in "$@"; do
+    read -r app extra <<<"$side"
+    name=$(basename "$app")${extra:+ $extra}; file=$(printf '%s' "$name" | tr -c 'A-Za-z0-9_.=+-' '_'); gc="$WORK/gc-$file-$round.log"
+    # shellcheck disable=SC2086 # the options are words
     SLUICE_CONFIG="$WORK/config.yaml" QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=18400 setsid java \
-      -Djava.net.preferIPv4Stack=true $OPTS -Xlog:gc:file="$gc" -jar "$app/quarkus-run.jar" >"$WORK/sluice-$name-$round.log" 2>&1 </dev/null &
+      -Djava.net.preferIPv4Stack=true $OPTS $extra -Xlog:gc:file="$gc" -jar "$app/quarkus-run.jar" >"$WORK/sluice-$file-$round.log" 2>&1 </dev/null &
     pid=$!
     for _ in $(seq 150); do curl -sf -o /dev/null http://127.0.0.1:9000/q/health/ready && break; sleep 0.2; done
     load "${WARM:-15}" >/dev/null 2>&1
     before=$(wc -l <"$gc"); cpu0=$(awk '{print $14+$15}' /proc/$pid/stat); jit0=$(jit_ticks "$pid")
-    load "${SECS:-15}" >"$WORK/wrk-$name-$round.txt" 2>&1
+    load "${SECS:-15}" >"$WORK/wrk-$file-$round.txt" 2>&1
     cpu1=$(awk '{print $14+$15}' /proc/$pid/stat); jit1=$(jit_ticks "$pid")
-    requests=$(awk '/requests in/ {print $1}' "$WORK/wrk-$name-$round.txt")
+    requests=$(awk '/requests in/ {print $1}' "$WORK/wrk-$file-$round.txt")
     # allocated between two collections = heap before the later one - heap after the earlier one
     allocated_mb=$(tail -n +"$((before + 1))" "$gc" | grep 'Pause Young' | sed -E 's/.* ([0-9]+)M->([0-9]+)M.*/\1 \2/' \
       | awk 'NR > 1 {sum += $1 - prev} {prev = $2} END {print sum + 0}')
-    awk -v n="$name" -v r="$round" -v rps="$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-$name-$round.txt")" \
+    awk -v n="$name" -v r="$round" -v rps="$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-$file-$round.txt")" \
         -v cpu=$((cpu1 - cpu0)) -v jit=$((jit1 - jit0)) -v hz="$(getconf CLK_TCK)" -v req="$requests" -v mb="$allocated_mb" \
         'BEGIN {printf "%s round %s: %s req/s, %.1f us CPU/request (%.1f without the compiler threads), %.2f KB allocated/request\n", n, r, rps, cpu / hz * 1e6 / req, (cpu - jit) / hz * 1e6 / req, mb * 1024 / req}'
     kill "$pid"; wait "$pid" 2>/dev/null
