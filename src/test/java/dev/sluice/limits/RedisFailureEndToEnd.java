@@ -58,13 +58,19 @@ abstract class RedisFailureEndToEnd {
     }
 
     /**
-     * Sends requests until one is counted in Redis: the first after Redis started may pay for a cold connection past
-     * the timeout, be decided by the policy, and its late admission in Redis is then taken back.
+     * Sends requests until the proxy decides on Redis again: a request answered 200, counted in Redis, with readiness
+     * saying {@code redis}. A count alone is not enough: the first request after Redis started may pay for a cold
+     * connection past the timeout and be decided by the policy (503 under {@code closed}), and its late admission
+     * shows in Redis before it is taken back.
      */
     long awaitAdmissionsOnRedis() throws InterruptedException {
         long deadline = System.nanoTime() + 5_000_000_000L;
-        while (quotaInRedis() == 0 && System.nanoTime() < deadline) {
-            chat();
+        while (System.nanoTime() < deadline) {
+            int status = chat().statusCode();
+            if (status == 200 && quotaInRedis() > 0
+                    && "redis".equals(limitStoreMode(Management.given().get("/q/health/ready").jsonPath()))) {
+                break;
+            }
             Thread.sleep(50);
         }
         return quotaInRedis();
@@ -104,11 +110,7 @@ abstract class RedisFailureEndToEnd {
         assertThat(limitStoreMode(health)).isIn("degraded", "unavailable");
 
         redis.startProcess();
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < deadline && quotaInRedis() == 0) {
-            chat();
-            Thread.sleep(100);
-        }
+        awaitAdmissionsOnRedis();
         long before = quotaInRedis();
         chat().then().statusCode(200);
         assertThat(quotaInRedis()).isEqualTo(before + 1);

@@ -21,7 +21,9 @@ public abstract class RedisFailureProfile implements QuarkusTestProfile {
         Map<String, String> config = new HashMap<>();
         config.put("sluice.limits.store", "redis");
         config.put("sluice.limits.redis-failure", policy());
-        config.put("sluice.limits.redis-timeout", "100ms");
+        // short, so that an outage is decided at once, yet above what a healthy Redis takes on a loaded test machine:
+        // with 100 ms, a Redis just thawed answered one admission late and the closed policy refused it
+        config.put("sluice.limits.redis-timeout", "250ms");
         config.put("sluice.accounts.failover.requests-per-window", "1000");
         config.put("sluice.accounts.failover.concurrency", "10");
         config.put("sluice.keys[0].key", KEY);
