@@ -3,6 +3,7 @@ package dev.sluice.upstream;
 import dev.sluice.routing.Backend;
 import dev.sluice.routing.ModelRoute;
 import dev.sluice.routing.Protocol;
+import dev.sluice.wire.ContentCodings;
 import dev.sluice.wire.Headers;
 import dev.sluice.wire.RequestIds;
 import io.vertx.core.Future;
@@ -128,6 +129,15 @@ final class BackendCall {
         if (outgoing.identityEncoding()) {
             // usage is read from the answer on its way through: it must not come compressed
             request.headers().remove("accept-encoding");
+        } else if (request.headers().contains("accept-encoding")) {
+            // only codings the proxy can decode: an error answer is read to build the envelope
+            java.util.List<String> values = request.headers().getAll("accept-encoding");
+            String readable = ContentCodings.readable(values.size() == 1 ? values.get(0) : String.join(", ", values));
+            if (readable == null) {
+                request.headers().remove("accept-encoding");
+            } else {
+                request.headers().set("accept-encoding", readable);
+            }
         }
         outgoing.adjustHeaders(model, request.headers());
         if (backend.apiKey() != null) {
@@ -144,12 +154,12 @@ final class BackendCall {
         int status = response.statusCode();
         if (status >= 500 || status == 408 || status == 429) {
             long retryAfter = retryAfterSeconds(response.getHeader("retry-after"));
-            readBounded(response, MAX_ERROR_BODY).onComplete(body -> promise.tryFail(UpstreamFailure.http(
+            readErrorBody(response).onComplete(body -> promise.tryFail(UpstreamFailure.http(
                     overloaded(backend, body.result()) ? 529 : status, retryAfter, body.succeeded() ? body.result() : null)));
             return;
         }
         if (status >= 400) {
-            readBounded(response, MAX_ERROR_BODY).onComplete(body -> {
+            readErrorBody(response).onComplete(body -> {
                 if (body.failed()) {
                     promise.tryFail(classify(body.cause()));
                 } else if (overloaded(backend, body.result())) {
@@ -198,6 +208,13 @@ final class BackendCall {
             return false;
         }
         return body.toString(java.nio.charset.StandardCharsets.UTF_8).contains("\"overloaded_error\"");
+    }
+
+    /** An error answer's body, decoded when it came gzip or deflate coded, up to {@link #MAX_ERROR_BODY} bytes. */
+    private static Future<Buffer> readErrorBody(HttpClientResponse response) {
+        String coding = response.getHeader("content-encoding");
+        return readBounded(response, MAX_ERROR_BODY)
+                .map(body -> ContentCodings.decoded(coding, body, MAX_ERROR_BODY));
     }
 
     /**

@@ -35,6 +35,28 @@ public final class Replies {
         };
     }
 
+    /**
+     * A status with a JSON body, gzip-coded (with {@code content-encoding: gzip}) when the request accepts gzip, as
+     * OpenAI's API behind its CDN answers.
+     */
+    public static TestBackend.Reply gzippedWhenAccepted(int status, String body) {
+        return (request, received, response) -> {
+            response.setStatusCode(status).putHeader("content-type", "application/json");
+            String accepted = request.getHeader("accept-encoding");
+            if (accepted == null || !accepted.toLowerCase(java.util.Locale.ROOT).contains("gzip")) {
+                response.end(body);
+                return;
+            }
+            java.io.ByteArrayOutputStream coded = new java.io.ByteArrayOutputStream();
+            try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(coded)) {
+                gzip.write(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (java.io.IOException impossible) {
+                throw new java.io.UncheckedIOException(impossible);
+            }
+            response.putHeader("content-encoding", "gzip").end(Buffer.buffer(coded.toByteArray()));
+        };
+    }
+
     /** An event stream of {@code chunks} data events, {@code gapMillis} apart, then {@code [DONE]}. */
     public static TestBackend.Reply sse(int chunks, long gapMillis) {
         return (request, received, response) -> {

@@ -15,7 +15,10 @@ import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ErrorLog;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.Replies;
+import dev.sluice.testing.TestBackend;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.config.DecoderConfig;
+import io.restassured.config.RestAssuredConfig;
 import io.quarkus.test.junit.TestProfile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,6 +31,9 @@ import org.junit.jupiter.api.Test;
 class FaultToleranceTest {
 
     private static final String CHAT = Api.chat("chat");
+    /** RestAssured sends its own {@code accept-encoding: gzip,deflate} unless told to decode nothing. */
+    private static final RestAssuredConfig ONLY_OUR_ACCEPT_ENCODING = RestAssuredConfig.config()
+            .decoderConfig(DecoderConfig.decoderConfig().noContentDecoders());
 
     @InjectBackends
     Backends backends;
@@ -207,6 +213,52 @@ class FaultToleranceTest {
                 .body("error.message", equalTo("temperature must be at most 2"))
                 .body("error.origin", equalTo("provider"));
         assertThat(backends.get("a").requestCount() + backends.get("b").requestCount()).isEqualTo(1);
+    }
+
+    @Test
+    void readsAProviderErrorThatCameGzipCoded() {
+        // the client accepts br too (node's fetch does); the backend codes its answers when it may, as OpenAI's does
+        String providerError = "{\"error\":{\"message\":\"temperature must be at most 2\",\"type\":\"invalid_request_error\","
+                + "\"param\":\"temperature\",\"code\":\"invalid_value\"}}";
+        backends.get("a").reply(Replies.gzippedWhenAccepted(400, providerError));
+        backends.get("b").reply(Replies.gzippedWhenAccepted(400, providerError));
+
+        openai(ProxyProfile.KEY).config(ONLY_OUR_ACCEPT_ENCODING).header("accept-encoding", "br, gzip;q=0.9")
+                .body(CHAT).post("/v1/chat/completions")
+                .then().statusCode(400).contentType("application/json")
+                .header("content-encoding", nullValue())
+                .body("error.type", equalTo("invalid_request_error"))
+                .body("error.code", equalTo("invalid_value"))
+                .body("error.param", equalTo("temperature"))
+                .body("error.message", equalTo("temperature must be at most 2"))
+                .body("error.origin", equalTo("provider"));
+        TestBackend answered = backends.get("a").requestCount() > 0 ? backends.get("a") : backends.get("b");
+        // the backend may code only what the proxy can decode
+        assertThat(answered.last().header("accept-encoding")).isEqualTo("gzip;q=0.9");
+    }
+
+    @Test
+    void relaysAGzipCodedAnswerAsItCame() {
+        backends.get("a").reply(Replies.gzippedWhenAccepted(200, Replies.CHAT_COMPLETION));
+        backends.get("b").reply(Replies.gzippedWhenAccepted(200, Replies.CHAT_COMPLETION));
+
+        // RestAssured decodes it: the bytes came coded, with their content-encoding
+        openai(ProxyProfile.KEY).header("accept-encoding", "gzip").body(CHAT).post("/v1/chat/completions")
+                .then().statusCode(200).header("content-encoding", equalTo("gzip"))
+                .body("id", equalTo("chatcmpl-1"));
+    }
+
+    @Test
+    void aClientThatAcceptsOnlyCodingsTheProxyCannotReadGetsAnUncodedAnswer() {
+        backends.get("a").reply(Replies.gzippedWhenAccepted(200, Replies.CHAT_COMPLETION));
+        backends.get("b").reply(Replies.gzippedWhenAccepted(200, Replies.CHAT_COMPLETION));
+
+        openai(ProxyProfile.KEY).config(ONLY_OUR_ACCEPT_ENCODING).header("accept-encoding", "br").body(CHAT)
+                .post("/v1/chat/completions")
+                .then().statusCode(200).header("content-encoding", nullValue())
+                .body("id", equalTo("chatcmpl-1"));
+        TestBackend answered = backends.get("a").requestCount() > 0 ? backends.get("a") : backends.get("b");
+        assertThat(answered.last().header("accept-encoding")).isNull();
     }
 
     @Test
