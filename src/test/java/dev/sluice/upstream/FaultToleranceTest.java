@@ -238,6 +238,20 @@ class FaultToleranceTest {
     }
 
     @Test
+    void seesAnAnthropicOverloadedErrorThatCameGzipCoded() {
+        // RestAssured accepts gzip, as the Anthropic SDKs do; a plain 500 would be a 502 backend_http_error
+        backends.get("d").reply(Replies.gzippedWhenAccepted(500,
+                "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
+
+        anthropic(ProxyProfile.KEY).body("{\"model\":\"claude\",\"max_tokens\":16,\"messages\":[]}").post("/v1/messages")
+                .then().statusCode(429)
+                .body("type", equalTo("error"))
+                .body("error.code", equalTo("rate_limit_exceeded"))
+                .body("error.origin", equalTo("provider"));
+        assertThat(backends.get("d").last().header("accept-encoding")).contains("gzip");
+    }
+
+    @Test
     void relaysAGzipCodedAnswerAsItCame() {
         backends.get("a").reply(Replies.gzippedWhenAccepted(200, Replies.CHAT_COMPLETION));
         backends.get("b").reply(Replies.gzippedWhenAccepted(200, Replies.CHAT_COMPLETION));
