@@ -110,7 +110,8 @@ public final class ContentCodings {
         byte[] chunk = new byte[Math.min(limit, 8192)];
         try (decoding) {
             int n;
-            while (out.size() < limit && (n = decoding.read(chunk, 0, Math.min(chunk.length, limit - out.size()))) > 0) {
+            while (out.size() < limit
+                    && (n = decoding.read(chunk, 0, Math.min(chunk.length, limit - out.size()))) > 0) {
                 out.write(chunk, 0, n);
             }
         } catch (IOException brokenOrTruncated) {

@@ -217,8 +217,10 @@ class FaultToleranceTest {
 
     @Test
     void readsAProviderErrorThatCameGzipCoded() {
-        // the client accepts br too (node's fetch does); the backend codes its answers when it may, as OpenAI's does
-        String providerError = "{\"error\":{\"message\":\"temperature must be at most 2\",\"type\":\"invalid_request_error\","
+        // the client accepts br too (curl --compressed and browsers do); the backend codes its answers when it may,
+        // as OpenAI's does
+        String providerError = "{\"error\":{\"message\":\"temperature must be at most 2\","
+                + "\"type\":\"invalid_request_error\","
                 + "\"param\":\"temperature\",\"code\":\"invalid_value\"}}";
         backends.get("a").reply(Replies.gzippedWhenAccepted(400, providerError));
         backends.get("b").reply(Replies.gzippedWhenAccepted(400, providerError));
@@ -243,7 +245,8 @@ class FaultToleranceTest {
         backends.get("d").reply(Replies.gzippedWhenAccepted(500,
                 "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
 
-        anthropic(ProxyProfile.KEY).body("{\"model\":\"claude\",\"max_tokens\":16,\"messages\":[]}").post("/v1/messages")
+        anthropic(ProxyProfile.KEY).body("{\"model\":\"claude\",\"max_tokens\":16,\"messages\":[]}")
+                .post("/v1/messages")
                 .then().statusCode(429)
                 .body("type", equalTo("error"))
                 .body("error.code", equalTo("rate_limit_exceeded"))

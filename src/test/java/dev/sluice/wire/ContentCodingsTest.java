@@ -26,7 +26,7 @@ class ContentCodingsTest {
 
     @Test
     void codingsTheProxyCannotDecodeStayBehindWithTheirQualities() {
-        // node's fetch, Python's httpx with brotli installed, curl --compressed with zstd
+        // what browsers, curl --compressed and Python's httpx with brotli installed send
         assertThat(ContentCodings.readable("gzip, deflate, br")).isEqualTo("gzip, deflate");
         assertThat(ContentCodings.readable("br;q=1.0, gzip;q=0.8, *;q=0.1")).isEqualTo("gzip;q=0.8");
         assertThat(ContentCodings.readable("zstd, br, gzip")).isEqualTo("gzip");
@@ -85,7 +85,8 @@ class ContentCodingsTest {
 
     private static Buffer deflate(String text, boolean raw) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (DeflaterOutputStream deflate = new DeflaterOutputStream(out, new Deflater(Deflater.DEFAULT_COMPRESSION, raw))) {
+        Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, raw);
+        try (DeflaterOutputStream deflate = new DeflaterOutputStream(out, deflater)) {
             deflate.write(text.getBytes(StandardCharsets.UTF_8));
         }
         return Buffer.buffer(out.toByteArray());
