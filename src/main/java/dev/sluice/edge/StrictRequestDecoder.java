@@ -179,8 +179,9 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
             return new FramingRejection(400, INVALID_TARGET, path);
         }
         HttpHeaders headers = request.headers();
-        List<String> transferEncodings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (!transferEncodings.isEmpty()) {
+        if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            // looked at only when present: the list is a fresh copy, and most requests have a length instead
+            List<String> transferEncodings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
             if (headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
                 return new FramingRejection(400, CONTENT_LENGTH_AND_TRANSFER_ENCODING, path);
             }
