@@ -25,8 +25,9 @@ public final class ContentCodings {
 
     /**
      * The client's {@code accept-encoding} without the codings the proxy could not read back (their quality values
-     * kept), or null when none is left: the backend then answers uncoded. A wildcard ({@code *}) is left out too, as it
-     * lets the backend choose any coding.
+     * kept), or null when no coding is left (an {@code identity} alone, even one refused with {@code q=0}, would
+     * tell the backend nothing it can do): the backend then answers uncoded. A wildcard ({@code *}) is left out too, as
+     * it lets the backend choose any coding.
      */
     public static String readable(String acceptEncoding) {
         if (acceptEncoding == null) {
@@ -34,29 +35,33 @@ public final class ContentCodings {
         }
         StringBuilder kept = new StringBuilder(acceptEncoding.length());
         boolean leftOut = false;
+        boolean coding = false;
         for (String element : acceptEncoding.split(",")) {
             String item = element.trim();
             if (item.isEmpty()) {
                 continue; // an empty list element (RFC 9110 §5.6.1)
             }
-            if (readableCoding(item)) {
+            String name = codingName(item);
+            if (name.equalsIgnoreCase("gzip") || name.equalsIgnoreCase("x-gzip") || name.equalsIgnoreCase("deflate")) {
+                coding = true;
+                kept.append(kept.isEmpty() ? "" : ", ").append(item);
+            } else if (name.equalsIgnoreCase("identity")) {
                 kept.append(kept.isEmpty() ? "" : ", ").append(item);
             } else {
                 leftOut = true;
             }
         }
-        if (kept.isEmpty()) {
+        if (!coding) {
             return null;
         }
         // the usual value (gzip, deflate) passes as the client wrote it
         return leftOut ? kept.toString() : acceptEncoding;
     }
 
-    private static boolean readableCoding(String element) {
+    /** The coding of a list element, without its parameters ({@code gzip;q=0.8} is {@code gzip}). */
+    private static String codingName(String element) {
         int semicolon = element.indexOf(';');
-        String coding = (semicolon < 0 ? element : element.substring(0, semicolon)).trim();
-        return coding.equalsIgnoreCase("gzip") || coding.equalsIgnoreCase("x-gzip")
-                || coding.equalsIgnoreCase("deflate") || coding.equalsIgnoreCase("identity");
+        return (semicolon < 0 ? element : element.substring(0, semicolon)).trim();
     }
 
     /**

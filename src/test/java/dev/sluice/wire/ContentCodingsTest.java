@@ -39,6 +39,9 @@ class ContentCodingsTest {
         assertThat(ContentCodings.readable("*")).isNull();
         assertThat(ContentCodings.readable("zstd;q=1, br;q=0.9")).isNull();
         assertThat(ContentCodings.readable("")).isNull();
+        // "only br": identity refused, and the proxy cannot offer br; uncoded is what the backend can send
+        assertThat(ContentCodings.readable("br, identity;q=0")).isNull();
+        assertThat(ContentCodings.readable("identity")).isNull();
         assertThat(ContentCodings.readable(null)).isNull();
     }
 
