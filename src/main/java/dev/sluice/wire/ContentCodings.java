@@ -42,10 +42,10 @@ public final class ContentCodings {
                 continue; // an empty list element (RFC 9110 §5.6.1)
             }
             String name = codingName(item);
-            if (name.equalsIgnoreCase("gzip") || name.equalsIgnoreCase("x-gzip") || name.equalsIgnoreCase("deflate")) {
-                coding = true;
-                kept.append(kept.isEmpty() ? "" : ", ").append(item);
-            } else if (name.equalsIgnoreCase("identity")) {
+            boolean decodable = name.equalsIgnoreCase("gzip") || name.equalsIgnoreCase("x-gzip")
+                    || name.equalsIgnoreCase("deflate");
+            if (decodable || name.equalsIgnoreCase("identity")) {
+                coding |= decodable;
                 kept.append(kept.isEmpty() ? "" : ", ").append(item);
             } else {
                 leftOut = true;
