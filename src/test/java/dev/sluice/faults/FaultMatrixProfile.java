@@ -61,7 +61,7 @@ public abstract class FaultMatrixProfile implements QuarkusTestProfile {
             // nothing listens on these ports: every connection is refused
             config.put("sluice.models." + FaultMatrix.REFUSED_MODEL + ".backends[" + i + "].name", "refused-" + i);
             config.put("sluice.models." + FaultMatrix.REFUSED_MODEL + ".backends[" + i + "].url",
-                    "http://127.0.0.1:" + TestPorts.free());
+                    "http://127.0.0.1:" + TestPorts.refused());
             // the same servers, spoken to as Anthropic backends: their answers are read to be translated (§9)
             config.put("sluice.models." + FaultMatrix.TRANSLATED_MODEL + ".backends[" + i + "].name", "t" + backend);
             config.put("sluice.models." + FaultMatrix.TRANSLATED_MODEL + ".backends[" + i + "].url",

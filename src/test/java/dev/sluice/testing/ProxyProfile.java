@@ -225,6 +225,6 @@ public class ProxyProfile implements QuarkusTestProfile {
     /** A backend on a port where nothing listens. */
     private static void unreachable(Map<String, String> config, String model, String backend, int index) {
         config.put("sluice.models." + model + ".backends[" + index + "].name", backend);
-        config.put("sluice.models." + model + ".backends[" + index + "].url", "http://127.0.0.1:" + TestPorts.free());
+        config.put("sluice.models." + model + ".backends[" + index + "].url", "http://127.0.0.1:" + TestPorts.refused());
     }
 }
