@@ -75,10 +75,11 @@ class CircuitBreakerTest {
 
     @Test
     void theClientHearsTheBackendWithoutWaitingForTheBreakersVerdict() throws Exception {
-        // given a breaker whose asynchronous verdicts come 1.5 s after the call ended (its own task, much delayed)
+        // given a breaker whose asynchronous verdicts come 5 s after the call ended (its own task, much delayed): far
+        // above what a request takes on a loaded machine (CI saw a first request take 1.3 s against a 1.5 s delay)
         Backend t = control.generation().catalog().model("verdict").backends().get(0);
         Guard breaker = t.guard();
-        Executor later = CompletableFuture.delayedExecutor(1500, TimeUnit.MILLISECONDS);
+        Executor later = CompletableFuture.delayedExecutor(5000, TimeUnit.MILLISECONDS);
         BackendGuards.replace(t, new Guard() {
             @Override
             public <T> T call(Callable<T> action, Class<T> type) throws Exception {
@@ -129,8 +130,8 @@ class CircuitBreakerTest {
             long failedMillis = (System.nanoTime() - start) / 1_000_000;
 
             // then neither waited for an asynchronous verdict: a closed breaker counts the outcome as it comes
-            assertThat(answeredMillis).isLessThan(1000);
-            assertThat(failedMillis).isLessThan(1000);
+            assertThat(answeredMillis).isLessThan(2500);
+            assertThat(failedMillis).isLessThan(2500);
         } finally {
             BackendGuards.replace(t, breaker);
         }
