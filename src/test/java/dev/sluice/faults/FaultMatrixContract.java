@@ -15,6 +15,7 @@ import dev.sluice.routing.Backend;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.ErrorLog;
 import dev.sluice.testing.InjectBackends;
+import dev.sluice.testing.QuotaWindows;
 import dev.sluice.testing.Scrape;
 import dev.sluice.testing.TestBackend;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -98,7 +99,8 @@ abstract class FaultMatrixContract {
         String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(4);
         CompletableFuture<Void> released = new CompletableFuture<>();
         try (ErrorLog errors = ErrorLog.open()) {
-            // given
+            // given: the counters are read before and after in one quota window (the accounts' is 1 h)
+            QuotaWindows.awayFromTheEnd(Duration.ofHours(1), Duration.ofSeconds(20));
             fault.prepare(backends, cell.body(), released);
             Scrape metricsBefore = Scrape.now();
             if (fault.storeBreak() == StoreBreak.BEFORE_COUNTERS) {
@@ -322,8 +324,8 @@ abstract class FaultMatrixContract {
         if (expected.counters == Counters.LOST) {
             return;
         }
-        // a new quota window starts from nothing
-        long quotaBase = after.windowEnd().equals(before.windowEnd()) ? before.quotaUsed() : 0;
+        assertThat(after.windowEnd()).as("the quota window the counters were read in").isEqualTo(before.windowEnd());
+        long quotaBase = before.quotaUsed();
         if (expected.counters == Counters.TAKEN_BACK) {
             assertThat(after.quotaUsed()).as("Redis' quota after the late admission was taken back").isEqualTo(quotaBase);
             assertThat(after.creditsMicros()).as("Redis' credits after the late admission was taken back")

@@ -11,6 +11,7 @@ import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.Concurrent;
 import dev.sluice.testing.ProxyProfile;
+import dev.sluice.testing.QuotaWindows;
 import dev.sluice.testing.Replies;
 import dev.sluice.testing.TestBackend;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -20,6 +21,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.URL;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -256,6 +258,7 @@ abstract class AdmissionEndToEnd {
 
     @Test
     void refusesOverTheRequestQuotaAndCountsNothingForRefusedRequests() throws Exception {
+        QuotaWindows.awayFromTheEnd(Duration.ofHours(1), Duration.ofSeconds(30));
         long windowEnd = (System.currentTimeMillis() / 3_600_000 + 1) * 3_600_000;
         for (int i = 1; i <= 3; i++) {
             Response response = openai(key("quota")).body(CHAT).post("/v1/chat/completions");
@@ -291,6 +294,7 @@ abstract class AdmissionEndToEnd {
 
     @Test
     void leavesPlanTierOutWhenTheAccountHasNoPlan() {
+        QuotaWindows.awayFromTheEnd(Duration.ofMinutes(1), Duration.ofSeconds(10));
         openai(key("noplan")).body(CHAT).post("/v1/chat/completions").then().statusCode(200);
         openai(key("noplan")).body(CHAT).post("/v1/chat/completions").then().statusCode(200);
         openai(key("noplan")).body(CHAT).post("/v1/chat/completions")
@@ -411,6 +415,7 @@ abstract class AdmissionEndToEnd {
 
     @Test
     void reportsUsageWithoutCountingItselfAndLimitsItsRate() throws Exception {
+        QuotaWindows.awayFromTheEnd(Duration.ofHours(1), Duration.ofSeconds(30));
         openai(key("open")).body(CHAT).post("/v1/chat/completions").then().statusCode(200);
         JsonPath first = usage("open");
         assertThat(first.getString("account")).isEqualTo("open");
