@@ -10,10 +10,10 @@ import static org.hamcrest.Matchers.not;
 
 import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.FixedWindows;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.Management;
 import dev.sluice.testing.ProxyProfile;
-import dev.sluice.testing.QuotaWindows;
 import dev.sluice.testing.Scrape;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
@@ -181,7 +181,7 @@ abstract class AdminApiContract {
         String secret = createKey("{\"account\":\"" + name + "\"}").getString("key");
 
         // then its plan's quota (3 per window) and its own limits apply
-        QuotaWindows.awayFromTheEnd(Duration.ofHours(2), Duration.ofSeconds(30));
+        FixedWindows.awayFromTheEnd(Duration.ofHours(2), Duration.ofSeconds(30));
         for (int i = 0; i < 3; i++) {
             assertThat(chat(secret)).isEqualTo(200);
         }

@@ -14,8 +14,8 @@ import dev.sluice.pipeline.InFlight;
 import dev.sluice.routing.Backend;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.ErrorLog;
+import dev.sluice.testing.FixedWindows;
 import dev.sluice.testing.InjectBackends;
-import dev.sluice.testing.QuotaWindows;
 import dev.sluice.testing.Scrape;
 import dev.sluice.testing.TestBackend;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -100,7 +100,7 @@ abstract class FaultMatrixContract {
         CompletableFuture<Void> released = new CompletableFuture<>();
         try (ErrorLog errors = ErrorLog.open()) {
             // given: the counters are read before and after in one quota window (the accounts' is 1 h)
-            QuotaWindows.awayFromTheEnd(Duration.ofHours(1), Duration.ofSeconds(20));
+            FixedWindows.awayFromTheEnd(Duration.ofHours(1), Duration.ofSeconds(20));
             fault.prepare(backends, cell.body(), released);
             Scrape metricsBefore = Scrape.now();
             if (fault.storeBreak() == StoreBreak.BEFORE_COUNTERS) {

@@ -8,10 +8,10 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.hasKey;
 
 import dev.sluice.testing.Backends;
-import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.Concurrent;
+import dev.sluice.testing.FixedWindows;
+import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
-import dev.sluice.testing.QuotaWindows;
 import dev.sluice.testing.Replies;
 import dev.sluice.testing.TestBackend;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -258,7 +258,7 @@ abstract class AdmissionEndToEnd {
 
     @Test
     void refusesOverTheRequestQuotaAndCountsNothingForRefusedRequests() throws Exception {
-        QuotaWindows.awayFromTheEnd(Duration.ofHours(1), Duration.ofSeconds(30));
+        FixedWindows.awayFromTheEnd(Duration.ofHours(1), Duration.ofSeconds(30));
         long windowEnd = (System.currentTimeMillis() / 3_600_000 + 1) * 3_600_000;
         for (int i = 1; i <= 3; i++) {
             Response response = openai(key("quota")).body(CHAT).post("/v1/chat/completions");
@@ -294,7 +294,7 @@ abstract class AdmissionEndToEnd {
 
     @Test
     void leavesPlanTierOutWhenTheAccountHasNoPlan() {
-        QuotaWindows.awayFromTheEnd(Duration.ofMinutes(1), Duration.ofSeconds(10));
+        awayFromTheMinuteBoundary();
         openai(key("noplan")).body(CHAT).post("/v1/chat/completions").then().statusCode(200);
         openai(key("noplan")).body(CHAT).post("/v1/chat/completions").then().statusCode(200);
         openai(key("noplan")).body(CHAT).post("/v1/chat/completions")
@@ -415,7 +415,7 @@ abstract class AdmissionEndToEnd {
 
     @Test
     void reportsUsageWithoutCountingItselfAndLimitsItsRate() throws Exception {
-        QuotaWindows.awayFromTheEnd(Duration.ofHours(1), Duration.ofSeconds(30));
+        FixedWindows.awayFromTheEnd(Duration.ofHours(1), Duration.ofSeconds(30));
         openai(key("open")).body(CHAT).post("/v1/chat/completions").then().statusCode(200);
         JsonPath first = usage("open");
         assertThat(first.getString("account")).isEqualTo("open");
@@ -452,10 +452,7 @@ abstract class AdmissionEndToEnd {
     }
 
     /** Token minutes are epoch-aligned: a test that spans two of them would see its count reset. */
-    private static void awayFromTheMinuteBoundary() throws InterruptedException {
-        long intoMinute = System.currentTimeMillis() % 60_000;
-        if (intoMinute > 45_000) {
-            Thread.sleep(60_000 - intoMinute + 100);
-        }
+    private static void awayFromTheMinuteBoundary() {
+        FixedWindows.awayFromTheEnd(Duration.ofMinutes(1), Duration.ofSeconds(15));
     }
 }

@@ -3,14 +3,14 @@ package dev.sluice.testing;
 import java.time.Duration;
 
 /**
- * Keeps a test that counts requests in a quota window out of the window's last moments. Windows are aligned to the
- * Unix epoch (contract §4.2): a test whose requests straddle a window's end sees some counted in the old window and
- * the rest in the new one, and its count is wrong for no fault of the proxy (CI once read {@code quota.used} 0 for a
- * request admitted 90 ms before 06:00:00 and read just after).
+ * Keeps a test that counts in a fixed window (a request quota's window, a token minute) out of the window's last
+ * moments. Those windows are aligned to the Unix epoch (contract §4.2): a test whose requests straddle a window's end
+ * sees some counted in the old window and the rest in the new one, and its count is wrong for no fault of the proxy
+ * (CI once read {@code quota.used} 0 for a request admitted 90 ms before 06:00:00 and read just after).
  */
-public final class QuotaWindows {
+public final class FixedWindows {
 
-    private QuotaWindows() {
+    private FixedWindows() {
     }
 
     /**
