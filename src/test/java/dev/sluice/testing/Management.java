@@ -1,9 +1,9 @@
 package dev.sluice.testing;
 
-import io.quarkus.test.common.http.TestHTTPResourceManager;
 import io.restassured.RestAssured;
 import io.restassured.specification.RequestSpecification;
 import java.net.URI;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * Requests to Quarkus' management interface, where /q/health and /q/metrics live (contract §1); tests give it a free
@@ -14,9 +14,14 @@ public final class Management {
     private Management() {
     }
 
-    /** The management interface's base URL of the running test application, e.g. {@code http://localhost:41234}. */
+    /**
+     * The management interface's base URL of the running test application, e.g. {@code http://localhost:41234}: what
+     * Quarkus publishes as {@code test.management.url} once it listens (read as its deprecated
+     * {@code TestHTTPResourceManager.getManagementUri()} read it).
+     */
     public static String baseUri() {
-        return TestHTTPResourceManager.getManagementUri();
+        return ConfigProvider.getConfig().getOptionalValue("test.management.url", String.class)
+                .orElse("http://localhost:9000");
     }
 
     public static int port() {
