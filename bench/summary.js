@@ -265,6 +265,8 @@ const prof = read(p('profile', 'profile-summary.md'));
 if (prof) out += `## profile summary\n\n${prof}\n`;
 const cpuProf = read(p('cpu-profile', 'cpu-profile-summary.md'));
 if (cpuProf) out += `## cpu-profile summary\n\n${cpuProf}\n`;
+const allocProf = read(p('alloc-profile', 'alloc-profile-summary.md'));
+if (allocProf) out += `## alloc-profile summary\n\n${allocProf}\n`;
 const jmh = read(p('jmh', 'jmh.txt'));
 if (jmh) {
   const i = jmh.indexOf('\nBenchmark ');
