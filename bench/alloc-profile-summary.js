@@ -4,6 +4,7 @@
 // usage: node alloc-profile-summary.js FILE.collapsed REQUESTS
 'use strict';
 const fs = require('fs');
+const { area } = require('./code-areas');
 
 const requests = Number(process.argv[3]);
 if (!(requests > 0)) throw new Error(`usage: alloc-profile-summary.js FILE.collapsed REQUESTS (got '${process.argv[3]}')`);
@@ -15,19 +16,11 @@ const stacks = fs.readFileSync(process.argv[2], 'utf8').trim().split('\n').filte
 });
 const total = stacks.reduce((sum, s) => sum + s.bytes, 0);
 
-// the library a frame belongs to; JDK frames belong to no library (their bytes go to the nearest caller that has one)
+// the library a frame belongs to; JDK and JVM frames belong to none (their bytes go to the nearest caller that has one)
+const NO_LIBRARY = new Set(['JDK', 'JVM / native', 'kernel', 'other Java']);
 function library(frame) {
-  const f = frame.replace(/\./g, '/');
-  if (f.startsWith('dev/sluice/')) return 'Sluice';
-  if (f.includes('/jackson/')) return 'Jackson';
-  if (f.includes('/faulttolerance/')) return 'SmallRye Fault Tolerance';
-  if (f.includes('micrometer') || f.includes('prometheus')) return 'Micrometer';
-  if (f.startsWith('io/vertx/ext/')) return 'Vert.x Web';
-  if (f.startsWith('io/vertx/')) return 'Vert.x core';
-  if (f.startsWith('io/netty/')) return 'Netty';
-  if (f.startsWith('io/quarkus/') || f.startsWith('io/smallrye/')) return 'Quarkus / SmallRye';
-  if (f.startsWith('org/jboss/')) return 'JBoss logging';
-  return null;
+  const a = area(frame);
+  return NO_LIBRARY.has(a) ? null : a;
 }
 
 // a lambda's class name carries a number of this run: cut it, so that runs compare
@@ -37,7 +30,7 @@ const byLibrary = new Map(), sluiceSites = new Map();
 for (const { frames, type, bytes } of stacks) {
   let lib = null, at = -1;
   for (let i = frames.length - 1; i >= 0 && lib === null; i--) { lib = library(frames[i]); at = i; }
-  add(byLibrary, lib || 'the JDK alone', bytes);
+  add(byLibrary, lib || 'no library (the JDK, other code)', bytes);
   if (lib === 'Sluice') add(sluiceSites, `${unnumbered(frames[at]).replace(/\//g, '.').replace(/^dev\.sluice\./, '')} ${unnumbered(type)}`, bytes);
 }
 

@@ -3,6 +3,7 @@
 // JVM threads included. usage: node cpu-profile-summary.js FILE.collapsed
 'use strict';
 const fs = require('fs');
+const { area } = require('./code-areas');
 
 const lines = fs.readFileSync(process.argv[2], 'utf8').trim().split('\n').filter(Boolean);
 const stacks = lines.map((line) => {
@@ -10,22 +11,6 @@ const stacks = lines.map((line) => {
   return { frames: line.slice(0, at).split(';'), samples: Number(line.slice(at + 1)) };
 });
 const total = stacks.reduce((sum, s) => sum + s.samples, 0);
-
-// the code area a frame belongs to (async-profiler marks kernel frames with _[k])
-function area(frame) {
-  if (frame.endsWith('_[k]')) return 'kernel';
-  if (frame.startsWith('dev/sluice/')) return 'Sluice';
-  if (frame.includes('/jackson/')) return 'Jackson';
-  if (frame.includes('/faulttolerance/')) return 'SmallRye Fault Tolerance';
-  if (frame.includes('micrometer') || frame.includes('prometheus')) return 'Micrometer';
-  if (frame.startsWith('io/vertx/ext/')) return 'Vert.x Web';
-  if (frame.startsWith('io/vertx/')) return 'Vert.x core';
-  if (frame.startsWith('io/netty/')) return 'Netty';
-  if (frame.startsWith('io/quarkus/') || frame.startsWith('io/smallrye/')) return 'Quarkus / SmallRye';
-  if (/^(java|javax|jdk|sun)\//.test(frame)) return 'JDK';
-  if (frame.includes('/')) return 'other Java';
-  return 'JVM / native';
-}
 
 // each sample is charged to one bucket: the JIT's and the collector's threads as such, the access log's writer thread,
 // otherwise the area of the top frame, JDK and JVM frames charged to the nearest caller outside them
