@@ -35,7 +35,8 @@ import org.jboss.logging.Logger;
  *
  * <p>A kept connection is replaced when it breaks (its socket ends, a command fails without a Redis answer) or when it
  * turns out to point at a replica ({@code READONLY}, {@code MASTERDOWN}: the Sentinels failed over); at most one
- * replacement per {@value #RECONNECT_MILLIS} ms is tried per connection. Commands wait for the replacement (within
+ * replacement per {@value #RECONNECT_MILLIS} ms is tried per connection, except that once one connection has reached
+ * Redis again, every other broken one is tried at once. Commands wait for the replacement (within
  * their caller's timeout), except with a Cluster: there the broken connection stays in use until its replacement has
  * connected, since a Cluster whose one master is lost still serves the other masters' accounts. Redirections
  * ({@code MOVED}, {@code ASK}, {@code TRYAGAIN}) and the slot table are the Cluster client's: it routes each command by
@@ -60,7 +61,7 @@ final class RedisLink {
 
     private static final Logger LOGGER = Logger.getLogger(RedisLink.class);
 
-    /** Fewest milliseconds between two attempts to replace one connection. */
+    /** Fewest milliseconds between two attempts to replace one connection (the default of {@link #reconnectNanos}). */
     static final long RECONNECT_MILLIS = 250;
     /** The most connections kept: below the client's pool size per endpoint, which also serves topology look-ups. */
     static final int MAX_CONNECTIONS = 8;
@@ -76,6 +77,8 @@ final class RedisLink {
     private final Vertx vertx;
     private final boolean cluster;
     private final long slotTableTtlMillis;
+    /** Fewest nanoseconds between two attempts to replace one connection. */
+    private final long reconnectNanos;
     private final Slot shared;
     private final List<Slot> slots = new CopyOnWriteArrayList<>();
     private final Map<Thread, Slot> byLoop = new ConcurrentHashMap<>();
@@ -88,6 +91,12 @@ final class RedisLink {
      *     unused for other topologies
      */
     RedisLink(Redis redis, Supplier<Redis> loopClients, Vertx vertx, long slotTableTtlMillis) {
+        this(redis, loopClients, vertx, slotTableTtlMillis, RECONNECT_MILLIS);
+    }
+
+    /** @param reconnectMillis fewest milliseconds between two attempts to replace one connection (tests) */
+    RedisLink(Redis redis, Supplier<Redis> loopClients, Vertx vertx, long slotTableTtlMillis, long reconnectMillis) {
+        this.reconnectNanos = TimeUnit.MILLISECONDS.toNanos(reconnectMillis);
         this.redis = redis;
         this.loopClients = loopClients;
         this.vertx = vertx;
@@ -250,7 +259,7 @@ final class RedisLink {
         private volatile boolean working;
         /** The connection attempt in flight, or null. */
         private Future<RedisConnection> connecting;
-        private long lastAttemptNanos = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(RECONNECT_MILLIS);
+        private long lastAttemptNanos = System.nanoTime() - reconnectNanos;
         private Throwable lastFailure;
 
         Slot(int index, Redis client, boolean ownsClient) {
@@ -321,7 +330,7 @@ final class RedisLink {
         /** Starts connecting a replacement, unless one is connecting or the last attempt was too recent. */
         synchronized void replace() {
             long now = System.nanoTime();
-            if (closed || connecting != null || now - lastAttemptNanos < TimeUnit.MILLISECONDS.toNanos(RECONNECT_MILLIS)) {
+            if (closed || connecting != null || now - lastAttemptNanos < reconnectNanos) {
                 return;
             }
             lastAttemptNanos = now;
@@ -344,6 +353,7 @@ final class RedisLink {
         private void connected(Future<RedisConnection> attempt, RedisConnection connection, Throwable failure) {
             RedisConnection old;
             boolean startsSlotTableTimer;
+            boolean afterAFailure;
             synchronized (this) {
                 if (connecting == attempt) {
                     connecting = null;
@@ -358,6 +368,7 @@ final class RedisLink {
                     return;
                 }
                 old = current;
+                afterAFailure = old != null || lastFailure != null;
                 current = connection;
                 ready = Future.succeededFuture(connection);
                 working = true;
@@ -377,6 +388,31 @@ final class RedisLink {
                 old.close();
                 LOGGER.infof("Redis connection %d replaced", index);
             }
+            if (afterAFailure) {
+                // Redis answers again: the other broken connections need not wait out their back-off
+                for (Slot other : slots) {
+                    if (other != this) {
+                        other.retryNow();
+                    }
+                }
+            }
+        }
+
+        /**
+         * Another connection has just reached Redis: if this one is broken, its replacement is tried now instead of
+         * after the rest of its back-off. Without this, once Redis was back and the store's probe (on another
+         * connection) had put admissions back on it, a loop whose last attempt fell just before failed its next
+         * admission at once ("no Redis connection"), which sent the instance back to the failure policy until the
+         * next probe. A connection never opened (nothing asked for it yet) is left alone.
+         */
+        private void retryNow() {
+            synchronized (this) {
+                if (closed || working || connecting != null || (current == null && lastFailure == null)) {
+                    return;
+                }
+                lastAttemptNanos = System.nanoTime() - reconnectNanos;
+            }
+            replace();
         }
 
         private void lost(RedisConnection connection, String why) {

@@ -1,6 +1,7 @@
 package dev.sluice.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sluice.testing.RespClient;
 import dev.sluice.testing.TestRedis;
@@ -162,6 +163,57 @@ class RedisLinkTest {
         // when / then: the first command goes out on it, not failed with "no Redis connection"
         assertThat(link.send(Request.cmd(Command.PING)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS))
                 .hasToString("PONG");
+    }
+
+    @Test
+    void onceOneConnectionReachesRedisAgainTheOthersDoNotWaitOutTheirBackOff() throws Exception {
+        // given: every loop's connection open, a back-off of one second between two attempts of one connection
+        long backOffMillis = 1_000;
+        client = Redis.createClient(vertx, options);
+        link = new RedisLink(client, () -> Redis.createClient(vertx, options), vertx, 1_000, backOffMillis);
+        link.openOnEveryLoop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        List<Context> loops = new ArrayList<>();
+        for (int loop = 0; loop < LOOPS; loop++) {
+            loops.add(((VertxInternal) vertx).createEventLoopContext().duplicate());
+        }
+
+        // when: Redis goes away; once the attempts made as the connections broke are behind, loop 0 tries again,
+        // and half a back-off later the other loops do, all refused
+        server.kill();
+        long othersTried;
+        try {
+            Thread.sleep(backOffMillis + 200);
+            assertThat(ping(loops.get(0))).as("loop 0 while Redis is down").isFalse();
+            Thread.sleep(backOffMillis / 2);
+            for (int loop = 1; loop < LOOPS; loop++) {
+                assertThat(ping(loops.get(loop))).as("loop %d while Redis is down", loop).isFalse();
+            }
+            othersTried = System.nanoTime();
+        } finally {
+            server.startProcess();
+        }
+        // Redis is back; loop 0's back-off ends first
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!ping(loops.get(0))) {
+            assertThat(System.nanoTime()).as("loop 0 back on Redis within 5 s").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+
+        // then: the other loops answer at once, though half of their own back-off is still to run
+        for (int loop = 1; loop < LOOPS; loop++) {
+            assertThat(ping(loops.get(loop))).as("loop %d right after loop 0 reached Redis again", loop).isTrue();
+        }
+        // (on a machine so slow that their back-off had ended by now, the answers above would prove nothing)
+        assumeTrue(System.nanoTime() - othersTried < TimeUnit.MILLISECONDS.toNanos(backOffMillis),
+                "the other loops were asked within their back-off");
+    }
+
+    /** Sends one PING on the link from the given context: whether it was answered. */
+    private boolean ping(Context context) throws Exception {
+        CompletableFuture<Boolean> answered = new CompletableFuture<>();
+        context.runOnContext(v -> link.send(Request.cmd(Command.PING))
+                .onComplete(ping -> answered.complete(ping.succeeded())));
+        return answered.get(10, TimeUnit.SECONDS);
     }
 
     /**
