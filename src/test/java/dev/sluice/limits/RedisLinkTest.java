@@ -206,6 +206,10 @@ class RedisLinkTest {
         // (on a machine so slow that their back-off had ended by now, the answers above would prove nothing)
         assumeTrue(System.nanoTime() - othersTried < TimeUnit.MILLISECONDS.toNanos(backOffMillis),
                 "the other loops were asked within their back-off");
+        // and each new connection, though loop 0 started it, lives on its own loop
+        for (int loop = 0; loop < LOOPS; loop++) {
+            assertThat(ownConnectionOnItsLoop(loops.get(loop))).as("loop %d's new connection on its loop", loop).isTrue();
+        }
     }
 
     /** Sends one PING on the link from the given context: whether it was answered. */
