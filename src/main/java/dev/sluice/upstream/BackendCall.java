@@ -17,6 +17,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -131,7 +132,7 @@ final class BackendCall {
             request.headers().remove("accept-encoding");
         } else if (request.headers().contains("accept-encoding")) {
             // only codings the proxy can decode: an error answer is read to build the envelope
-            java.util.List<String> values = request.headers().getAll("accept-encoding");
+            List<String> values = request.headers().getAll("accept-encoding");
             String readable = ContentCodings.readable(values.size() == 1 ? values.get(0) : String.join(", ", values));
             if (readable == null) {
                 request.headers().remove("accept-encoding");

@@ -29,16 +29,9 @@ class ForwardingTest {
     @InjectBackends
     Backends backends;
 
-
-
     @BeforeEach
     void reset() {
         backends.resetAll();
-    }
-
-    private TestBackend servedBy(String first, String second) {
-        TestBackend a = backends.get(first);
-        return a.requestCount() > 0 ? a : backends.get(second);
     }
 
     @Test
@@ -54,7 +47,7 @@ class ForwardingTest {
                 .then().statusCode(200).body("id", equalTo("chatcmpl-1"));
 
         // then only the top-level model value changed
-        TestBackend backend = servedBy("a", "b");
+        TestBackend backend = backends.servedBy("a", "b");
         String expected = body.replaceFirst("\"chat\"", "\"upstream/chat-1\"");
         assertThat(backend.last().body().getBytes()).isEqualTo(expected.getBytes(StandardCharsets.UTF_8));
         assertThat(backend.last().uri()).isEqualTo("/v1/chat/completions");

@@ -51,7 +51,7 @@ class TranslationEndToEndTest {
     }
 
     TestBackend servedBy() {
-        return backends.get("a").requestCount() > 0 ? backends.get("a") : backends.get("b");
+        return backends.servedBy("a", "b");
     }
 
     @Test

@@ -24,6 +24,12 @@ public final class Backends implements AutoCloseable {
         return backend;
     }
 
+    /** Which of two backends sharing a model served the request: {@code first} when it received any, else the other. */
+    public TestBackend servedBy(String first, String second) {
+        TestBackend backend = get(first);
+        return backend.requestCount() > 0 ? backend : get(second);
+    }
+
     /** Back to a chat completion answer and an empty record, before each test. */
     public void resetAll() {
         byName.values().forEach(TestBackend::reset);

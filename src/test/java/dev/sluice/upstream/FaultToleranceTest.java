@@ -234,7 +234,7 @@ class FaultToleranceTest {
                 .body("error.param", equalTo("temperature"))
                 .body("error.message", equalTo("temperature must be at most 2"))
                 .body("error.origin", equalTo("provider"));
-        TestBackend answered = backends.get("a").requestCount() > 0 ? backends.get("a") : backends.get("b");
+        TestBackend answered = backends.servedBy("a", "b");
         // the backend may code only what the proxy can decode
         assertThat(answered.last().header("accept-encoding")).isEqualTo("gzip;q=0.9");
     }
@@ -274,7 +274,7 @@ class FaultToleranceTest {
                 .post("/v1/chat/completions")
                 .then().statusCode(200).header("content-encoding", nullValue())
                 .body("id", equalTo("chatcmpl-1"));
-        TestBackend answered = backends.get("a").requestCount() > 0 ? backends.get("a") : backends.get("b");
+        TestBackend answered = backends.servedBy("a", "b");
         assertThat(answered.last().header("accept-encoding")).isNull();
     }
 
