@@ -14,22 +14,35 @@ import java.util.function.Consumer;
  * of an Anthropic stream. Only the bytes around a {@code "usage"} key are parsed; the chunks are not copied or
  * changed. Installed only for accounts whose tokens or credits are settled.
  *
+ * <p>The usage of an Anthropic {@code message_start} is not the final one (its output tokens are the first few): it
+ * gives the prompt's tokens, and the answer's usage is found only once a later object (the {@code message_delta})
+ * carries the output's. A stream cut between the two settles to the estimate (contract §4.2).
+ *
  * <p>Confined to the event loop of one exchange.
  */
 public final class UsageTap implements Consumer<Buffer> {
 
     private static final JsonFactory JSON = new JsonFactory();
     private static final byte[] KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MESSAGE_START = "\"message_start\"".getBytes(StandardCharsets.US_ASCII);
     /** A usage object larger than this is not one. */
     private static final int MAX_PENDING = 8192;
 
     private byte[] pending = new byte[0];
     private long inputTokens = -1;
     private long outputTokens = -1;
+    /** True once a usage object other than a {@code message_start}'s was read. */
+    private boolean finalUsage;
+    /** How far into the current chunk (with the pending bytes before it) {@link #follow} has read. */
+    private int followed;
+    private int messageStartMatched;
+    private boolean lineOpensMessage;
 
     @Override
     public void accept(Buffer chunk) {
         byte[] data = concat(pending, chunk.getBytes());
+        // the pending bytes were followed by the call that kept them
+        followed = pending.length;
         int from = 0;
         int keep = Math.max(0, data.length - (KEY.length - 1));
         while (true) {
@@ -37,24 +50,28 @@ public final class UsageTap implements Consumer<Buffer> {
             if (at < 0) {
                 break;
             }
+            follow(data, at);
+            boolean opening = lineOpensMessage;
             int end = objectEnd(data, at + KEY.length);
             if (end < 0) {
                 keep = data.length - at <= MAX_PENDING ? at : data.length;
                 break;
             }
-            read(data, at + KEY.length, end);
+            read(data, at + KEY.length, end, opening);
             from = end;
             keep = Math.max(keep, end);
         }
+        follow(data, data.length);
         pending = keep < data.length ? java.util.Arrays.copyOfRange(data, keep, data.length) : new byte[0];
     }
 
     /**
-     * True once a usage object with the prompt's tokens was seen. Answers without completion tokens (embeddings:
+     * True once the answer's usage was seen: an object with the prompt's tokens, and the final one (not only a
+     * {@code message_start}'s). Answers without completion tokens (embeddings:
      * {@code {"prompt_tokens": 8, "total_tokens": 8}}) count 0 of them.
      */
     public boolean found() {
-        return inputTokens >= 0;
+        return inputTokens >= 0 && finalUsage;
     }
 
     public long inputTokens() {
@@ -70,7 +87,7 @@ public final class UsageTap implements Consumer<Buffer> {
      * counts cached prompt tokens apart from {@code input_tokens}; they are input all the same (contract §9), so an
      * object's input is the sum of the three. OpenAI's {@code prompt_tokens} already includes its cached tokens.
      */
-    private void read(byte[] data, int from, int end) {
+    private void read(byte[] data, int from, int end, boolean ofMessageStart) {
         int start = from;
         while (start < end && data[start] != '{') {
             start++;
@@ -104,6 +121,31 @@ public final class UsageTap implements Consumer<Buffer> {
             inputTokens = Math.max(inputTokens, input + cached);
         }
         outputTokens = Math.max(outputTokens, output);
+        finalUsage |= !ofMessageStart;
+    }
+
+    /**
+     * Reads {@code data[followed, to)} for the JSON string {@code "message_start"} (the {@code type} of the event that
+     * opens an Anthropic stream, always before its {@code message.usage}), remembering whether the current line holds
+     * it. As a whole string token: the same word inside a text is escaped ({@code \"message_start\"}) or not quoted.
+     */
+    private void follow(byte[] data, int to) {
+        for (int i = followed; i < to; i++) {
+            byte b = data[i];
+            if (b == '\n') {
+                lineOpensMessage = false;
+                messageStartMatched = 0;
+            } else if (b == MESSAGE_START[messageStartMatched]) {
+                if (++messageStartMatched == MESSAGE_START.length) {
+                    lineOpensMessage = true;
+                    messageStartMatched = 0;
+                }
+            } else {
+                // only the quote that opens the string can start it again
+                messageStartMatched = b == '"' ? 1 : 0;
+            }
+        }
+        followed = Math.max(followed, to);
     }
 
     /** The index just past the object that starts after {@code from} (skipping ':' and spaces), or -1 if incomplete. */

@@ -1,5 +1,6 @@
 package dev.sluice.limits;
 
+import static dev.sluice.testing.Api.anthropic;
 import static dev.sluice.testing.Api.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -392,6 +393,28 @@ abstract class AdmissionEndToEnd {
         assertThat(body).contains("\"prompt_tokens\":20").endsWith("data: [DONE]\n\n");
         awaitTokens("settle", 50);
         assertThat(usage("settle").getDouble("credits.available")).isEqualTo(0.95);
+    }
+
+    @Test
+    void anAnthropicStreamCutAfterItsFirstEventSettlesToTheEstimate() throws Exception {
+        awayFromTheMinuteBoundary();
+        // message_start carries the prompt's usage and the first output token; the final usage (message_delta) never comes
+        backends.get("l").reply((request, body, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            response.write("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
+                    + "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"m\",\"usage\":"
+                    + "{\"input_tokens\":20,\"output_tokens\":1}}}\n\n");
+            response.write("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+                    + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
+            TestBackend.vertx().setTimer(50, t -> response.reset());
+        });
+        String body = anthropic(key("settlecut")).body("{\"model\":\"priced-claude\",\"max_tokens\":500,\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").post("/v1/messages")
+                .then().statusCode(200).extract().asString();
+        assertThat(body).contains("\"input_tokens\":20").contains("event: error");
+        // the estimate stands (contract §4.2): 1 prompt token ("hi") + max_tokens 500, at 1.0 per 1k; not 20 + 1
+        awaitTokens("settlecut", 501);
+        assertThat(usage("settlecut").getDouble("credits.available")).isEqualTo(0.499);
     }
 
     @Test

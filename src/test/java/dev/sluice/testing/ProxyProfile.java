@@ -26,7 +26,7 @@ public class ProxyProfile implements QuarkusTestProfile {
 
     /** Accounts of the limit tests, each reached by the key {@link #key(String)}. */
     public static final String[] ACCOUNTS = {"conc", "quota", "noplan", "rate", "tokens", "credits", "flood", "open",
-        "settle", "serial", "embed", "hedge", "adminfile", "adminmon"};
+        "settle", "settlecut", "serial", "embed", "hedge", "adminfile", "adminmon"};
 
     /** Every backend the profile's models use; g and g2 are never started (nothing listens there). */
     static final String[] BACKENDS = {"a", "b", "c", "d", "e", "f", "h", "i", "j", "k", "l",
@@ -179,6 +179,8 @@ public class ProxyProfile implements QuarkusTestProfile {
         config.put("sluice.accounts.open.requests-per-window", "1000000");
         config.put("sluice.accounts.settle.tokens-per-minute", "1000");
         config.put("sluice.accounts.settle.credits", "1.0");
+        config.put("sluice.accounts.settlecut.tokens-per-minute", "1000");
+        config.put("sluice.accounts.settlecut.credits", "1.0");
         config.put("sluice.accounts.serial.concurrency", "1");
         config.put("sluice.accounts.embed.tokens-per-minute", "1000");
         // the admin API's tests: an account of the file they may top up, and one limited as a runtime account is
@@ -196,6 +198,12 @@ public class ProxyProfile implements QuarkusTestProfile {
         config.put("sluice.models.priced.upstream.first-byte-timeout", "2s");
         config.put("sluice.models.priced.upstream.idle-timeout", "30s");
         model(config, "priced", null, "l");
+        // the same backend and prices, read as an Anthropic model
+        config.put("sluice.models.priced-claude.protocol", "anthropic");
+        config.put("sluice.models.priced-claude.price.input-per-1k", "1.0");
+        config.put("sluice.models.priced-claude.price.output-per-1k", "1.0");
+        config.put("sluice.models.priced-claude.upstream.first-byte-timeout", "2s");
+        model(config, "priced-claude", null, "l");
     }
 
     static void keys(Map<String, String> config) {
