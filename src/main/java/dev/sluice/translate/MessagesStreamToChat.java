@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -27,6 +28,8 @@ final class MessagesStreamToChat extends StreamTranslator {
     private final AnthropicUsage usage = new AnthropicUsage();
     /** Anthropic block index to {@link #TEXT}, {@link #DROPPED} or the ordinal of the tool call it carries. */
     private final Map<Integer, Integer> blocks = new HashMap<>();
+    /** The tool calls (by ordinal) whose arguments have had a byte: one that had none gets {@code "{}"} at its end. */
+    private final BitSet withArguments = new BitSet();
     private int toolCalls;
     private boolean started;
     private String finishReason;
@@ -62,9 +65,10 @@ final class MessagesStreamToChat extends StreamTranslator {
                 String stopReason = Json.text(event.path("delta").get("stop_reason"));
                 finishReason = StopReasons.toFinishReason(stopReason != null ? stopReason : "end_turn");
             }
+            case "content_block_stop" -> blockStop(event);
             case "message_stop" -> finish();
             case "error" -> failWith(backendMessage(event));
-            // content_block_stop, ping, and event types newer than this code: nothing to say
+            // ping, and event types newer than this code: nothing to say
             default -> {
             }
         }
@@ -99,9 +103,13 @@ final class MessagesStreamToChat extends StreamTranslator {
             int ordinal = toolCalls++;
             blocks.put(index, ordinal);
             JsonNode input = block.get("input");
+            boolean hasInput = input != null && input.isObject() && !input.isEmpty();
+            if (hasInput) {
+                withArguments.set(ordinal);
+            }
             ObjectNode call = Json.object().put("index", ordinal).put("id", Json.text(block.get("id"))).put("type", "function");
             call.putObject("function").put("name", Json.text(block.get("name")))
-                    .put("arguments", input != null && input.isObject() && !input.isEmpty() ? Json.string(input) : "");
+                    .put("arguments", hasInput ? Json.string(input) : "");
             ObjectNode delta = Json.object();
             delta.putArray("tool_calls").add(call);
             chunk(delta, null);
@@ -126,14 +134,39 @@ final class MessagesStreamToChat extends StreamTranslator {
             }
             String partial = Json.text(delta.get("partial_json"));
             if (partial != null && !partial.isEmpty()) {
-                ObjectNode call = Json.object().put("index", block.intValue());
-                call.putObject("function").put("arguments", partial);
-                ObjectNode chunkDelta = Json.object();
-                chunkDelta.putArray("tool_calls").add(call);
-                chunk(chunkDelta, null);
+                withArguments.set(block);
+                arguments(block, partial);
             }
         }
         // thinking_delta, signature_delta, citations_delta: never text
+    }
+
+    /**
+     * A tool call that ends without a byte of input (a tool without parameters: Anthropic streams {@code input: {}}
+     * and no delta) gets the arguments {@code "{}"}, as the same answer has without streaming (contract §9: empty
+     * arguments are {@code {}}); OpenAI clients parse what they gathered, and {@code ""} is not JSON.
+     */
+    private void blockStop(JsonNode event) {
+        JsonNode index = event.get("index");
+        Integer block = index != null && index.canConvertToInt() ? blocks.get(index.intValue()) : null;
+        if (block != null && block >= 0) {
+            emptyArgumentsAsObject(block);
+        }
+    }
+
+    private void emptyArgumentsAsObject(int ordinal) {
+        if (!withArguments.get(ordinal)) {
+            withArguments.set(ordinal);
+            arguments(ordinal, "{}");
+        }
+    }
+
+    private void arguments(int ordinal, String json) {
+        ObjectNode call = Json.object().put("index", ordinal);
+        call.putObject("function").put("arguments", json);
+        ObjectNode chunkDelta = Json.object();
+        chunkDelta.putArray("tool_calls").add(call);
+        chunk(chunkDelta, null);
     }
 
     private void text(String text) {
@@ -145,6 +178,10 @@ final class MessagesStreamToChat extends StreamTranslator {
     /** The finish chunk, the usage chunk when asked for, then {@code [DONE]}. */
     private void finish() {
         start();
+        // a tool block the backend never closed
+        for (int ordinal = 0; ordinal < toolCalls; ordinal++) {
+            emptyArgumentsAsObject(ordinal);
+        }
         chunk(Json.object(), finishReason != null ? finishReason : "stop");
         if (includeUsage) {
             emit(chunkHead);

@@ -106,6 +106,8 @@ final class ClientStreams {
         String id = null;
         int finishes = 0;
         int toolCalls = 0;
+        // each call's arguments as a client gathers them (by index)
+        List<StringBuilder> arguments = new ArrayList<>();
         boolean done = false;
         boolean usage = false;
         for (int i = 0; i < events.size(); i++) {
@@ -149,15 +151,21 @@ final class ClientStreams {
                 problems.add("a delta after the finish reason");
             }
             for (JsonNode call : choice.path("delta").path("tool_calls")) {
+                int index = call.path("index").asInt(-1);
                 if (call.has("id")) {
-                    if (call.path("index").asInt(-1) != toolCalls) {
+                    if (index != toolCalls) {
                         problems.add("tool call " + toolCalls + " has index " + call.path("index"));
                     }
                     toolCalls++;
-                } else if (call.path("index").asInt(-1) < 0 || call.path("index").asInt(-1) >= toolCalls) {
+                    arguments.add(new StringBuilder());
+                } else if (index < 0 || index >= toolCalls) {
                     // a call's arguments may come after the next call began (clients gather them by index), never
                     // before the call itself began
                     problems.add("arguments for tool call " + call.path("index") + " before it began");
+                    continue;
+                }
+                if (index >= 0 && index < arguments.size()) {
+                    arguments.get(index).append(call.path("function").path("arguments").asText(""));
                 }
             }
             if (!choice.path("finish_reason").isNull()) {
@@ -169,6 +177,13 @@ final class ClientStreams {
         }
         if (!failed && finishes != 1) {
             problems.add(finishes + " chunks with a finish reason");
+        }
+        for (int i = 0; i < arguments.size() && !failed; i++) {
+            // the SDKs parse a finished call's arguments (JSON.parse, json.loads), and "" is not JSON. (The bytes of
+            // arguments that are there pass as the backend wrote them: whether they are JSON is known only at the end.)
+            if (arguments.get(i).isEmpty()) {
+                problems.add("tool call " + i + " ends with no arguments, not even {}");
+            }
         }
     }
 

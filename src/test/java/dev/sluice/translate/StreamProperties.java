@@ -69,7 +69,9 @@ class StreamProperties {
         assertThat(split).endsWith("data: [DONE]\n\n");
         Content content = Content.ofChatStream(split);
         assertThat(content.text()).isEqualTo(answer.text());
-        assertThat(content.tools()).isEqualTo(answer.tools());
+        // a call without input gets "{}" (contract §9: empty arguments are {})
+        assertThat(content.tools()).isEqualTo(answer.tools().stream()
+                .map(tool -> tool.get(2).isEmpty() ? List.of(tool.get(0), tool.get(1), "{}") : tool).toList());
     }
 
     @Property(tries = 200)

@@ -209,6 +209,46 @@ class StreamTranslatorTest {
     }
 
     @Test
+    void aToolCallWithoutInputGetsAnEmptyObjectAsItsArguments() {
+        // a tool without parameters: Anthropic streams input {} and either no input_json_delta or an empty one
+        StreamTranslator translator = chatClient();
+        String start = "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":%d,"
+                + "\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_%d\",\"name\":\"noargs\",\"input\":{}}}\n\n";
+        String emptyDelta = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,"
+                + "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\"}}\n\n";
+        String stop = "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":%d}\n\n";
+
+        translator.accept(bytes(MESSAGE_START + String.format(start, 0, 0) + String.format(stop, 0)
+                + String.format(start, 1, 1) + emptyDelta + String.format(stop, 1)
+                + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},"
+                + "\"usage\":{\"output_tokens\":9}}\n\n"
+                + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+
+        String whole = String.join("", written);
+        assertThat(translator.finished()).isTrue();
+        assertThat(whole).containsSubsequence(
+                "{\"index\":0,\"id\":\"toolu_0\"", "{\"index\":0,\"function\":{\"arguments\":\"{}\"}}",
+                "{\"index\":1,\"id\":\"toolu_1\"", "{\"index\":1,\"function\":{\"arguments\":\"{}\"}}",
+                "\"finish_reason\":\"tool_calls\"");
+        // each call's arguments once: the "{}" is not added to arguments that had bytes
+        assertThat(whole.split("\"arguments\":\"\\{}\"", -1)).hasSize(3);
+        assertThat(ClientStreams.problems(Translation.OPENAI_TO_ANTHROPIC, whole)).isEmpty();
+    }
+
+    @Test
+    void aToolBlockTheBackendNeverClosedStillGetsItsArguments() {
+        StreamTranslator translator = chatClient();
+
+        translator.accept(bytes(MESSAGE_START + "event: content_block_start\ndata: {\"type\":\"content_block_start\","
+                + "\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_0\",\"name\":\"noargs\",\"input\":{}}}\n\n"
+                + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"}}\n\n"
+                + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+
+        assertThat(String.join("", written)).containsSubsequence("{\"index\":0,\"id\":\"toolu_0\"",
+                "{\"index\":0,\"function\":{\"arguments\":\"{}\"}}", "\"finish_reason\":\"tool_calls\"");
+    }
+
+    @Test
     void anOpenAiBackendGoingBackToAnEarlierCallEndsTheAnthropicStreamWithAnError() {
         StreamTranslator translator = messagesClient();
         String call = "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":%d,%s"
