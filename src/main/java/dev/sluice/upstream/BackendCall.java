@@ -189,13 +189,48 @@ final class BackendCall {
             });
             return;
         }
+        boolean anthropicStream = backend.protocol() == Protocol.ANTHROPIC && isEventStream(response);
+        Buffer[] opening = {null};
         response.handler(chunk -> {
+            Buffer first = opening[0] == null ? chunk : opening[0].appendBuffer(chunk);
+            if (anthropicStream && StreamOpening.mayOpenWithError(first)) {
+                if (!StreamOpening.firstEventComplete(first) && first.length() < StreamOpening.MAX) {
+                    // an error event on its way: held until it is whole
+                    opening[0] = opening[0] == null ? Buffer.buffer().appendBuffer(chunk) : first;
+                    return;
+                }
+                if (overloadedOpening(request, response, promise, first, backend)) {
+                    return;
+                }
+            }
             response.pause();
             response.handler(null);
-            promise.tryComplete(new Response(request, response, chunk, false, null, watchdog));
+            promise.tryComplete(new Response(request, response, first, false, null, watchdog));
         });
-        response.endHandler(end -> promise.tryComplete(new Response(request, response, null, true, null, watchdog)));
+        response.endHandler(end -> {
+            Buffer first = opening[0];
+            if (first != null && overloadedOpening(request, response, promise, first, backend)) {
+                return;
+            }
+            promise.tryComplete(new Response(request, response, first, true, null, watchdog));
+        });
         response.exceptionHandler(failure -> promise.tryFail(classify(failure)));
+    }
+
+    /**
+     * Fails the attempt as a 529 when an Anthropic stream's first event is an {@code overloaded_error} (contract §9:
+     * it counts as a 529 whatever its status), stopping the stream; false for any other first event.
+     */
+    private static boolean overloadedOpening(HttpClientRequest request, HttpClientResponse response,
+            Promise<Response> promise, Buffer first, Backend backend) {
+        Buffer error = StreamOpening.firstEventData(first);
+        if (!overloaded(backend, error)) {
+            return false;
+        }
+        if (promise.tryFail(UpstreamFailure.http(529, retryAfterSeconds(response.getHeader("retry-after")), error))) {
+            request.reset();
+        }
+        return true;
     }
 
     static boolean isEventStream(HttpClientResponse response) {

@@ -231,6 +231,99 @@ class TranslationEndToEndTest {
                 .body("error.limit", equalTo("provider"));
     }
 
+    static final String OVERLOADED_EVENT = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+            + "\"message\":\"Overloaded\"}}\n\n";
+
+    /** A 200 event stream whose first event is {@code event}, written in pieces of {@code piece} bytes 20 ms apart. */
+    static TestBackend.Reply streamOpeningWith(String event, int piece) {
+        return (request, body, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            writePieces(response, event, piece);
+        };
+    }
+
+    private static void writePieces(io.vertx.core.http.HttpServerResponse response, String rest, int piece) {
+        if (rest.length() <= piece) {
+            response.end(rest);
+            return;
+        }
+        response.write(rest.substring(0, piece));
+        TestBackend.vertx().setTimer(20, t -> writePieces(response, rest.substring(piece), piece));
+    }
+
+    @Test
+    void aStreamWhoseFirstEventIsAnOverloadedErrorCountsAsA529() {
+        // given: claude's only backend answers 200 and says it is overloaded before anything else, as Anthropic's API does
+        backends.get("d").reply(streamOpeningWith(OVERLOADED_EVENT, Integer.MAX_VALUE));
+
+        // then: nothing had reached the client, so it is the 529 of §9, in each client's form
+        openai(ProxyProfile.KEY).body(CHAT.replace("]}", "],\"stream\":true}")).post("/v1/chat/completions").then()
+                .statusCode(429)
+                .header("retry-after", "1")
+                .header("x-request-id", startsWith("req_"))
+                .body("error.type", equalTo("rate_limit_error"))
+                .body("error.code", equalTo("rate_limit_exceeded"))
+                .body("error.limit", equalTo("provider"))
+                .body("error.origin", equalTo("provider"));
+        anthropic(ProxyProfile.KEY).body(MESSAGES.replace("\"chat\"", "\"claude\"").replace("]}", "],\"stream\":true}"))
+                .post("/v1/messages").then()
+                .statusCode(429)
+                .body("type", equalTo("error"))
+                .body("error.type", equalTo("rate_limit_error"))
+                .body("error.code", equalTo("rate_limit_exceeded"));
+
+        // and the same when the event comes in pieces
+        backends.get("d").reply(streamOpeningWith(OVERLOADED_EVENT, 7));
+        openai(ProxyProfile.KEY).body(CHAT.replace("]}", "],\"stream\":true}")).post("/v1/chat/completions").then()
+                .statusCode(429)
+                .body("error.code", equalTo("rate_limit_exceeded"));
+        assertThat(backends.get("d").requestCount()).isEqualTo(3);
+    }
+
+    @Test
+    void aStreamWhoseFirstEventIsAnOverloadedErrorIsRetriedOnTheOtherBackend() {
+        // given: whichever server is tried first says overloaded in its stream, the other answers
+        String answer = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
+                + "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}}\n\n"
+                + "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+                + "\"content_block\":{\"type\":\"text\",\"text\":\"fine\"}}\n\n"
+                + "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+                + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+                + "\"usage\":{\"output_tokens\":2}}\n\n"
+                + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        TestBackend.Reply firstOverloaded = (request, body, response) -> (calls.getAndIncrement() == 0
+                ? streamOpeningWith(OVERLOADED_EVENT, Integer.MAX_VALUE)
+                : Replies.status(200, answer, "content-type", "text/event-stream"))
+                .answer(request, body, response);
+        backends.get("d").reply(firstOverloaded);
+        backends.get("ad").reply(firstOverloaded);
+
+        String stream = openai(ProxyProfile.KEY).body(CHAT.replace("\"claude\"", "\"claude-pair\"")
+                .replace("]}", "],\"stream\":true}")).post("/v1/chat/completions").then()
+                .statusCode(200)
+                .header("x-sluice-translated", "openai-to-anthropic")
+                .extract().asString();
+
+        assertThat(stream).contains("\"content\":\"fine\"").endsWith("data: [DONE]\n\n").doesNotContain("error");
+        assertThat(backends.get("d").requestCount() + backends.get("ad").requestCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aStreamWhoseFirstEventIsAnotherErrorReachesTheClientAsTheStreamsError() {
+        // an api_error is no overload: a 200 whose stream ends with one error event (§6.4), as before
+        backends.get("d").reply(streamOpeningWith("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
+                + "\"api_error\",\"message\":\"Internal server error\"}}\n\n", 9));
+
+        String stream = openai(ProxyProfile.KEY).body(CHAT.replace("]}", "],\"stream\":true}"))
+                .post("/v1/chat/completions").then()
+                .statusCode(200)
+                .extract().asString();
+
+        assertThat(stream).startsWith("event: error\n").contains("\"code\":\"backend_stream_error\"");
+        assertThat(backends.get("d").requestCount()).isEqualTo(1);
+    }
+
     @Test
     void aBackendsOwnErrorReachesTheClientInItsOwnEnvelope() {
         backends.get("d").reply(Replies.json(400, "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","

@@ -94,6 +94,12 @@ public class ProxyProfile implements QuarkusTestProfile {
         config.put("sluice.models.claude-capped.max-output-tokens", "2048");
         config.put("sluice.models.claude-capped.backends[0].name", "d-capped");
         config.put("sluice.models.claude-capped.backends[0].url", BackendsResource.url("d"));
+        // an Anthropic model on two servers (d, and the server of auto-claude), for retries of what Anthropic says
+        config.put("sluice.models.claude-pair.protocol", "anthropic");
+        config.put("sluice.models.claude-pair.backends[0].name", "pair-d");
+        config.put("sluice.models.claude-pair.backends[0].url", BackendsResource.url("d"));
+        config.put("sluice.models.claude-pair.backends[1].name", "pair-ad");
+        config.put("sluice.models.claude-pair.backends[1].url", BackendsResource.url("ad"));
         // models with context windows and unsupported parameters, for the request checks
         ValidationModels.configure(config);
         limits(config);
