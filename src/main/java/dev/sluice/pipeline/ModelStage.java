@@ -123,13 +123,16 @@ final class ModelStage implements Stage {
         return Step.NEXT;
     }
 
-    /** False when the request has a parameter that the translation to {@code model}'s protocol cannot carry. */
+    /**
+     * False when the request has a parameter (or a tool's type) that the translation to {@code model}'s protocol
+     * cannot carry.
+     */
     private static boolean carries(ClientRequest outgoing, ModelRoute model) {
         try {
             outgoing.translatedFor(model);
             return true;
         } catch (ProxyError cannot) {
-            if (cannot.is(ErrorCode.UNSUPPORTED_PARAMETER)) {
+            if (cannot.is(ErrorCode.UNSUPPORTED_PARAMETER) || cannot.is(ErrorCode.UNSUPPORTED_TOOL_TYPE)) {
                 return false;
             }
             throw cannot;

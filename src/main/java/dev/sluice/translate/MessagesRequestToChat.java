@@ -214,7 +214,7 @@ final class MessagesRequestToChat {
             String type = Json.text(tool.get("type"));
             if (type != null && !type.equals("custom")) {
                 // a server tool (web search, code execution, ...) runs at Anthropic only
-                throw Refusals.unsupported("tools[" + k + "].type", Refusals.OPENAI);
+                throw Refusals.unsupportedToolType("tools[" + k + "].type", type, Refusals.OPENAI);
             }
             ObjectNode function = translated.addObject().put("type", "function").putObject("function");
             function.put("name", Json.text(tool.get("name")));

@@ -18,6 +18,12 @@ final class Refusals {
                 + backendApi + ", which has no equivalent.", param);
     }
 
+    /** A tool of a type the backend's protocol has no equivalent for (a server tool that runs at Anthropic only). */
+    static ProxyError unsupportedToolType(String param, String type, String backendApi) {
+        return ProxyError.of(ErrorCode.UNSUPPORTED_TOOL_TYPE, "Tools of type '" + type + "' are not supported for this "
+                + "model: its backend speaks " + backendApi + ", which has no equivalent.", param);
+    }
+
     /** A body too malformed to translate; the shape checks catch these first unless validation is off. */
     static ProxyError malformed(String param, String what) {
         return ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED, "'" + param + "' " + what + ".", param);

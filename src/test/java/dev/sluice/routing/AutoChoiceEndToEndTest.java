@@ -69,6 +69,19 @@ class AutoChoiceEndToEndTest {
     }
 
     @Test
+    void aServerToolLeavesOutTheCandidatesWhoseProtocolCannotCarryIt() {
+        // given: a key reaching every auto model, and a request with a tool that only Anthropic runs; the OpenAI
+        // candidates are cheaper, and their translation would refuse the tool (unsupported_tool_type)
+        backends.get("ad").reply(Replies.json(200, Replies.ANTHROPIC_MESSAGE));
+
+        anthropic(ProxyProfile.KEY).body("{\"model\":\"auto\",\"max_tokens\":8,\"tools\":[{\"type\":"
+                + "\"web_search_20250305\",\"name\":\"web_search\"}],\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                .post("/v1/messages")
+                .then().statusCode(200).header("x-sluice-model", "auto-claude").body("type", equalTo("message"));
+        assertThat(candidateRequests()).isZero();
+    }
+
+    @Test
     void theOtherCandidatesAreTheFallbacksInOrderAndTheAnswerSettlesAtItsPrice() throws Exception {
         // given: the cheapest fails
         backends.get("aa").reply(Replies.status(503, "{}"));
