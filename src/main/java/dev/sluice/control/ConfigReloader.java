@@ -136,6 +136,11 @@ public final class ConfigReloader {
             applied = startedWith(seen);
         }
         seen = now;
+        String empty = emptyFile(now);
+        if (empty != null) {
+            reject(empty);
+            return;
+        }
         SmallRyeConfig fresh;
         FileSetup setup;
         ConfigProblems problems = new ConfigProblems();
@@ -163,6 +168,31 @@ public final class ConfigReloader {
         metrics.reloaded("applied");
         LOGGER.infof("Configuration reloaded from %s: %d models, generation %d", files, setup.catalog().models().size(),
                 control.generation().number());
+    }
+
+    /**
+     * A problem when a watched file holds no YAML at all, or the SLUICE_CONFIG file nothing under {@code sluice:}:
+     * a file caught half-written (an editor that truncates, then writes) would otherwise take every key and model
+     * away at once. Null when each holds something.
+     */
+    private String emptyFile(byte[][] contents) {
+        Path sluiceFile = SluiceConfigFile.location() == null ? null : SluiceConfigFile.location().toAbsolutePath();
+        for (int i = 0; i < files.size(); i++) {
+            Object root;
+            try {
+                root = new org.yaml.snakeyaml.Yaml().load(new String(contents[i], StandardCharsets.UTF_8));
+            } catch (RuntimeException unreadable) {
+                continue; // the configuration source reports it, with its line
+            }
+            if (root == null) {
+                return files.get(i) + " is empty";
+            }
+            if (files.get(i).equals(sluiceFile)
+                    && !(root instanceof java.util.Map<?, ?> map && map.get("sluice") instanceof java.util.Map<?, ?>)) {
+                return files.get(i) + " declares nothing under sluice:";
+            }
+        }
+        return null;
     }
 
     /** The configuration of the files' bytes read at start, to tell which settings a change would need a restart for. */

@@ -55,6 +55,13 @@ public final class Accounts {
         return new Accounts(byName);
     }
 
+    /** The configuration's accounts as declared, the ones declared with nothing in them included. */
+    public static Map<String, SluiceConfig.Account> declared(SluiceConfig config, SluiceConfigFile.Declared declaredEmpty) {
+        Map<String, SluiceConfig.Account> accounts = new java.util.LinkedHashMap<>(config.accounts());
+        declaredEmpty.emptyAccounts().forEach(name -> accounts.putIfAbsent(name, EMPTY));
+        return accounts;
+    }
+
     /** The configuration's plans, the ones declared with nothing in them included (every limit unlimited). */
     public static Map<String, SluiceConfig.Plan> plans(SluiceConfig config, SluiceConfigFile.Declared declaredEmpty) {
         Map<String, SluiceConfig.Plan> plans = new java.util.LinkedHashMap<>(config.plans());

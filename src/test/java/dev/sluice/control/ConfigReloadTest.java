@@ -4,6 +4,8 @@ import static dev.sluice.testing.Api.given;
 import static dev.sluice.testing.Api.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.not;
 
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.BackendsResource;
@@ -212,5 +214,58 @@ class ConfigReloadTest {
         String big = "x".repeat(4000);
         assertThat(openai("sk-reload-other").body(CHAT.formatted("alpha").replace("hi", big))
                 .post("/v1/chat/completions").statusCode()).as("max-body-size unchanged until restart").isEqualTo(200);
+    }
+
+    @Test
+    @Order(5)
+    void anAccountDeclaredWithNothingIsAnAccountOfTheFileToTheAdminApi() throws Exception {
+        // when the file declares an account with nothing in it (contract §4.2: valid, every limit unlimited)
+        ConfigMap.swap("""
+                sluice:
+                  reload: {interval: 200ms}
+                  accounts:
+                    open: {}
+                  keys:
+                    - {key: sk-reload-open, account: open}
+                  admin:
+                    keys:
+                      - {key: %s}
+                  models:
+                    alpha:
+                      backends:
+                        - {name: r1, url: "${test.backend.r1}"}
+                """.formatted(ADMIN_KEY));
+
+        // then its key serves, and the admin API shows the account as the file's, with no limit
+        within10s(() -> chat("sk-reload-open", "alpha") == 200);
+        given().header("authorization", "Bearer " + ADMIN_KEY).get("/admin/v1/accounts/open").then()
+                .statusCode(200)
+                .body("object", equalTo("account"))
+                .body("account", equalTo("open"))
+                .body("source", equalTo("file"))
+                .body("$", not(hasKey("plan")))
+                .body("$", not(hasKey("concurrency")))
+                .body("usage.account", equalTo("open"));
+    }
+
+    @Test
+    @Order(6)
+    void anEmptyFileIsRefusedAndTheRunningConfigurationStays() throws Exception {
+        double rejected = Scrape.now().value("sluice_config_reloads_total", "result", "rejected");
+
+        // when the file is caught empty (an editor that truncates before it writes), then holding only a comment,
+        // then with its groups but not under sluice:
+        ConfigMap.edit("");
+        within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "rejected") == rejected + 1);
+        ConfigMap.edit("# being written\n");
+        within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "rejected") == rejected + 2);
+        ConfigMap.edit("accounts:\n  open: {}\n");
+        within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "rejected") == rejected + 3);
+
+        // then each is refused, said so, and the running configuration serves on
+        String log = Files.readString(LOG);
+        assertThat(log.split("sluice.yaml is empty", -1)).hasSize(3);
+        assertThat(log).contains("Configuration reload refused").contains("sluice.yaml declares nothing under sluice:");
+        assertThat(chat("sk-reload-open", "alpha")).isEqualTo(200);
     }
 }
