@@ -265,12 +265,17 @@ public class AdminService {
         if (amount == null) {
             throw invalid("amount", "'amount' is required.");
         }
+        if (Math.abs(amount) > Credits.MAX_CREDITS) {
+            throw invalid("amount", "'amount' must be between -" + (long) Credits.MAX_CREDITS + " and "
+                    + (long) Credits.MAX_CREDITS + ".");
+        }
         boolean newBalance = limits.credits() == null;
         AccountLimits withBalance = newBalance ? limits.withCredits(0) : limits;
         return admission.topUp(withBalance, Credits.toMicros(amount)).compose(topUp -> {
             if (!topUp.applied()) {
                 return Future.failedFuture(invalid("amount", "The account has " + Credits.fromMicros(topUp.balanceMicros())
-                        + " credits; a deduction may not take them below zero."));
+                        + " credits; " + (amount < 0 ? "a deduction may not take them below zero."
+                                : "a balance may not go above " + (long) Credits.MAX_CREDITS + ".")));
             }
             Future<Void> marked = newBalance ? stored(store.markCredited(name)) : Future.succeededFuture();
             return marked.map(done -> new JsonObject().put("account", name)

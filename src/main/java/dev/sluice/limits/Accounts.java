@@ -134,6 +134,8 @@ public final class Accounts {
                 account.burst(), account.tokensPerMinute(), problems);
         if (account.credits().isPresent() && account.credits().getAsDouble() < 0) {
             problems.add(path + ".credits", "must not be negative");
+        } else if (account.credits().isPresent() && account.credits().getAsDouble() > Credits.MAX_CREDITS) {
+            problems.add(path + ".credits", "must not be above " + (long) Credits.MAX_CREDITS);
         }
         return resolve(name, account, plan, defaultWindow);
     }

@@ -4,6 +4,12 @@ package dev.sluice.limits;
 public final class Credits {
 
     private static final double MICROS = 1_000_000.0;
+    /**
+     * The largest balance an account may hold, and the largest amount one change may add or take: a trillion credits.
+     * Two of them still add up within a {@code long} of micro-credits (and within what Redis' INCRBY takes).
+     */
+    public static final double MAX_CREDITS = 1e12;
+    public static final long MAX_MICROS = 1_000_000_000_000_000_000L;
 
     private Credits() {
     }

@@ -28,7 +28,8 @@ public interface LimitStore {
     /**
      * Adds {@code amountMicros} (negative: takes it) to the account's credit balance, atomically with the requests in
      * flight, seeding the balance from {@link AccountLimits#credits()} first as admission does. A deduction that would
-     * take the balance below zero is refused ({@link TopUp#applied()} false) and changes nothing.
+     * take the balance below zero, or an addition that would take it above {@link Credits#MAX_MICROS}, is refused
+     * ({@link TopUp#applied()} false) and changes nothing.
      */
     Future<TopUp> topUp(AccountLimits limits, long amountMicros);
 

@@ -183,7 +183,7 @@ public final class LocalLimitStore implements LimitStore {
         AccountState state = state(limits.account());
         synchronized (state) {
             long balance = state.credits(limits);
-            if (amountMicros < 0 && balance + amountMicros < 0) {
+            if (amountMicros < 0 ? balance + amountMicros < 0 : balance + amountMicros > Credits.MAX_MICROS) {
                 return Future.succeededFuture(new TopUp(false, balance));
             }
             state.creditsMicros = balance + amountMicros;

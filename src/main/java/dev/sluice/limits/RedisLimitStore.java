@@ -424,7 +424,7 @@ public final class RedisLimitStore implements LimitStore {
     public Future<TopUp> topUp(AccountLimits limits, long amountMicros) {
         String initial = limits.credits() != null ? Long.toString(Credits.toMicros(limits.credits())) : "0";
         return bounded(eval(topUp, new String[] {Keys.credits(limits.account())},
-                new String[] {initial, Long.toString(amountMicros)}), null)
+                new String[] {initial, Long.toString(amountMicros), Long.toString(Credits.MAX_MICROS)}), null)
                 .map(response -> new TopUp(response.get(0).toInteger() == 1, response.get(1).toLong()));
     }
 

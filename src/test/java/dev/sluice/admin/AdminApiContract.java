@@ -252,6 +252,36 @@ abstract class AdminApiContract {
     }
 
     @Test
+    void aBalanceStaysWithinATrillionCreditsWhateverTheAmounts() {
+        // given a runtime account with a balance
+        String name = "bounds-" + System.nanoTime();
+        admin().body("{}").put("/admin/v1/accounts/" + name).then().statusCode(200);
+        admin().body("{\"amount\":5}").post("/admin/v1/accounts/" + name + "/credits").then().statusCode(200);
+        // large amounts within the bounds are taken as they are (Redis' INCRBY was sent 1e+17 for 1e11)
+        admin().body("{\"amount\":100000000000}").post("/admin/v1/accounts/" + name + "/credits").then().statusCode(200)
+                .body("credits.available", equalTo(1.00000000005e11f));
+        admin().body("{\"amount\":-100000000000}").post("/admin/v1/accounts/" + name + "/credits").then().statusCode(200)
+                .body("credits.available", equalTo(5.0f));
+
+        // amounts no balance can take are refused as such, in either direction
+        for (String amount : new String[] {"1e308", "-1e308", "1000000000001", "-1000000000001"}) {
+            error(admin().body("{\"amount\":" + amount + "}").post("/admin/v1/accounts/" + name + "/credits"), 422,
+                    "schema_validation_failed", "amount");
+        }
+        // the largest balance is reached, then nothing more is added; the largest deduction takes it back
+        admin().body("{\"amount\":-5}").post("/admin/v1/accounts/" + name + "/credits").then().statusCode(200)
+                .body("credits.available", equalTo(0.0f));
+        admin().body("{\"amount\":1000000000000}").post("/admin/v1/accounts/" + name + "/credits").then().statusCode(200)
+                .body("credits.available", equalTo(1.0e12f));
+        error(admin().body("{\"amount\":0.01}").post("/admin/v1/accounts/" + name + "/credits"), 422,
+                "schema_validation_failed", "amount");
+        admin().body("{\"amount\":-1000000000000}").post("/admin/v1/accounts/" + name + "/credits").then().statusCode(200)
+                .body("credits.available", equalTo(0.0f));
+        assertThat(admin().get("/admin/v1/accounts/" + name).jsonPath().getDouble("usage.credits.available"))
+                .isEqualTo(0.0);
+    }
+
+    @Test
     void aTopUpIsAtomicWithTheReservationOfARequestInFlight() throws Exception {
         // given an account with 1 credit, and a request under way that reserved its estimate (11 tokens: 0.011)
         String name = "atomic-" + System.nanoTime();
