@@ -175,6 +175,12 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         if (violation != null) {
             return new FramingRejection(400, violation, path);
         }
+        HttpVersion version = request.protocolVersion();
+        if (!HttpVersion.HTTP_1_1.equals(version) && !HttpVersion.HTTP_1_0.equals(version)) {
+            // HTTP/2's preface (PRI * HTTP/2.0) included: this port speaks HTTP/1.1 only (PlainPortHttp1)
+            return new FramingRejection(400, "The request's version " + version.text() + " is not served on this "
+                    + "port; send HTTP/1.1.", path);
+        }
         if (!validTarget(request.uri())) {
             return new FramingRejection(400, INVALID_TARGET, path);
         }

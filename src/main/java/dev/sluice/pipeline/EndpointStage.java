@@ -2,10 +2,12 @@ package dev.sluice.pipeline;
 
 import dev.sluice.api.Endpoint;
 import dev.sluice.cors.CorsPolicy;
+import dev.sluice.edge.HeaderValues;
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ProxyError;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import jakarta.inject.Singleton;
 
 /**
@@ -24,6 +26,14 @@ final class EndpointStage implements Stage {
     @Override
     public Future<Step> apply(Exchange exchange) {
         HttpServerRequest request = exchange.request();
+        if (request.version() == HttpVersion.HTTP_2) {
+            // an HTTP/1.1 head with such a value never gets here (the connection guard refused it)
+            String header = HeaderValues.forbidden(request.headers());
+            if (header != null) {
+                return Step.fail(ProxyError.of(ErrorCode.BAD_REQUEST, "The value of the header " + header
+                        + " holds a character no header value may hold (CR, LF or NUL)."));
+            }
+        }
         Endpoint endpoint = exchange.endpoint();
         if (endpoint == null) {
             return Step.fail(ProxyError.of(ErrorCode.NOT_FOUND,

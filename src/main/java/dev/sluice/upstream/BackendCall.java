@@ -91,7 +91,15 @@ final class BackendCall {
                 return;
             }
             flight.sent(request);
-            prepare(request, outgoing, model, backend, tracing);
+            try {
+                prepare(request, outgoing, model, backend, tracing);
+            } catch (RuntimeException refused) {
+                // a header the upstream request refuses: fail the attempt (an unexpected failure, answered 500 and
+                // logged) rather than leave the exchange, and the account's slot, waiting for ever
+                request.reset();
+                promise.fail(refused);
+                return;
+            }
             // no response headers in time: first-byte timeout. The same watchdog then bounds the wait for the first
             // chunk and, handed over with the answer, the relay's gaps: one timer for the whole call
             IdleWatchdog watchdog = IdleWatchdog.start(vertx, model.upstream().firstByteTimeout().toMillis(),

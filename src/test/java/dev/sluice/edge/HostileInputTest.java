@@ -357,20 +357,60 @@ class HostileInputTest {
     }
 
     @Test
-    void cleartextHttp2StillWorks() throws Exception {
+    void cleartextHttp2IsRefusedInTheEnvelopeAndTheConnectionCloses() {
+        // HTTP/2 with prior knowledge starts with its preface, which reads as a request line of version HTTP/2.0
+        try (RawHttp client = connect()) {
+            client.send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+            RawHttp.Answer answer = client.read();
+
+            assertThat(answer.status()).isEqualTo(400);
+            assertThat(answer.header("x-request-id")).startsWith("req_");
+            assertThat(JsonPath.from(answer.body()).getString("error.code")).isEqualTo("bad_request");
+            assertThat(answer.body()).contains("HTTP/2.0 is not served on this port");
+            assertThat(client.closedByPeer()).isTrue();
+        }
+        // as a client library meets it: Vert.x's own HTTP/2 client with prior knowledge fails, nothing is served
         HttpClient client = TestBackend.vertx().createHttpClient(new HttpClientOptions()
                 .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
         try {
             RequestOptions models = new RequestOptions().setHost("127.0.0.1").setPort(RestAssured.port)
                     .setURI("/v1/models").putHeader("authorization", "Bearer " + ProxyProfile.KEY);
-            HttpClientResponse response = client.request(models).compose(request -> request.send())
-                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-
-            assertThat(response.version()).isEqualTo(HttpVersion.HTTP_2);
-            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(client.request(models).compose(request -> request.send())
+                    .toCompletionStage().toCompletableFuture()).failsWithin(10, TimeUnit.SECONDS);
         } finally {
             client.close();
         }
+    }
+
+    @Test
+    void anUpgradeToCleartextHttp2IsAnsweredAsHttp11() {
+        try (RawHttp client = connect()) {
+            client.send(head("h2c-upgrade", "Content-Length: " + CHAT.length(), "Connection: Upgrade, HTTP2-Settings",
+                    "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA") + CHAT);
+
+            RawHttp.Answer answer = client.read();
+
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(answer.header("x-request-id")).isEqualTo("client_h2c-upgrade");
+        }
+        // the upgrade is hop-by-hop: the backend never sees it
+        assertThat(backends.servedBy("a", "b").last().headers().get("upgrade")).isNull();
+    }
+
+    @Test
+    void otherHttpVersionsAreRefused() {
+        for (String version : new String[] {"HTTP/1.2", "HTTP/9.9"}) {
+            try (RawHttp client = connect()) {
+                client.send(chat("v").replace("HTTP/1.1", version));
+
+                RawHttp.Answer answer = client.read();
+
+                assertBadRequest(answer, "client_v");
+                assertThat(answer.body()).contains(version + " is not served");
+            }
+        }
+        assertNothingReachedABackend();
     }
 
     // ---------------------------------------------------------------- slow and silent clients
