@@ -60,11 +60,8 @@ public final class BodyScanner {
             JsonToken modelToken = null;
             boolean stream = false;
             JsonToken streamToken = null;
-            Integer maxTokens = null;
-            String maxTokensField = null;
-            JsonToken maxTokensToken = null;
-            int maxTokensStart = -1;
-            int maxTokensEnd = -1;
+            // the answer's budget, under each of its names: a backend may read any one of them
+            java.util.List<Budget> budgets = null;
 
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
@@ -86,14 +83,21 @@ public final class BodyScanner {
                         stream = value == JsonToken.VALUE_TRUE;
                     }
                     case "max_tokens", "max_completion_tokens", "max_output_tokens" -> {
-                        if (maxTokensToken == null || "max_tokens".equals(field)) {
-                            maxTokensToken = value;
-                            maxTokensField = field;
-                            maxTokens = value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == JsonParser.NumberType.INT
-                                    ? parser.getIntValue() : null;
-                            maxTokensStart = (int) parser.currentTokenLocation().getByteOffset();
-                            maxTokensEnd = (int) parser.currentLocation().getByteOffset();
+                        if (budgets == null) {
+                            budgets = new java.util.ArrayList<>(2);
                         }
+                        for (Budget seen : budgets) {
+                            if (seen.field.equals(field)) {
+                                // parsers differ on which one counts: the one checked might not be the one used
+                                throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body names \"" + field
+                                        + "\" twice.");
+                            }
+                        }
+                        budgets.add(new Budget(field, value,
+                                value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == JsonParser.NumberType.INT
+                                        ? parser.getIntValue() : null,
+                                (int) parser.currentTokenLocation().getByteOffset(),
+                                (int) parser.currentLocation().getByteOffset()));
                     }
                     default -> {
                     }
@@ -117,13 +121,28 @@ public final class BodyScanner {
             if (streamToken != null && !streamToken.isBoolean() && streamToken != JsonToken.VALUE_NULL) {
                 throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED, "\"stream\" must be a boolean.", "stream");
             }
-            if (maxTokensToken != null && maxTokensToken != JsonToken.VALUE_NULL
-                    && (maxTokens == null || maxTokens < 0)) {
-                throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED,
-                        "\"" + maxTokensField + "\" must be a non-negative integer.", maxTokensField);
+            Integer maxTokens = null;
+            int[] budgetSpans = NO_SPANS;
+            if (budgets != null) {
+                budgetSpans = new int[budgets.size() * 3];
+                int at = 0;
+                for (Budget budget : budgets) {
+                    if (budget.token == JsonToken.VALUE_NULL) {
+                        continue;
+                    }
+                    if (budget.value == null || budget.value < 0) {
+                        throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED,
+                                "\"" + budget.field + "\" must be a non-negative integer.", budget.field);
+                    }
+                    // the largest: whichever name the backend reads, the checks and reservations cover it
+                    maxTokens = maxTokens == null ? budget.value : Math.max(maxTokens, budget.value);
+                    budgetSpans[at++] = budget.start;
+                    budgetSpans[at++] = budget.end;
+                    budgetSpans[at++] = budget.value;
+                }
+                budgetSpans = java.util.Arrays.copyOf(budgetSpans, at);
             }
-            return new RequestBody(bytes, length, model, modelStart, modelEnd, stream, maxTokens, maxTokensStart,
-                    maxTokensEnd, tree);
+            return new RequestBody(bytes, length, model, modelStart, modelEnd, stream, maxTokens, budgetSpans, tree);
         } catch (StreamConstraintsException e) {
             // no location: Jackson raises it for limits (nesting, number and string length), not for a syntax error
             throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not acceptable JSON: it is nested deeper "
@@ -134,6 +153,12 @@ public final class BodyScanner {
         } catch (IOException e) {
             throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body could not be read as JSON.");
         }
+    }
+
+    private static final int[] NO_SPANS = new int[0];
+
+    /** One of the names of the answer's budget, as the body gives it. */
+    private record Budget(String field, JsonToken token, Integer value, int start, int end) {
     }
 
     /** The same body scanned again, with its tree (for a translation when the first scan did not need one). */

@@ -18,12 +18,12 @@ public final class RequestBody {
     private final int modelEnd;
     private final boolean stream;
     private final Integer maxTokens;
-    private final int maxTokensStart;
-    private final int maxTokensEnd;
+    /** Each budget field with a number: its value's start, end and the number, in the order of the body. */
+    private final int[] budgetSpans;
     private final ObjectNode tree;
 
     RequestBody(byte[] bytes, int length, String model, int modelStart, int modelEnd, boolean stream, Integer maxTokens,
-            int maxTokensStart, int maxTokensEnd, ObjectNode tree) {
+            int[] budgetSpans, ObjectNode tree) {
         this.bytes = bytes;
         this.length = length;
         this.model = model;
@@ -31,8 +31,7 @@ public final class RequestBody {
         this.modelEnd = modelEnd;
         this.stream = stream;
         this.maxTokens = maxTokens;
-        this.maxTokensStart = maxTokensStart;
-        this.maxTokensEnd = maxTokensEnd;
+        this.budgetSpans = budgetSpans;
         this.tree = tree;
     }
 
@@ -44,7 +43,10 @@ public final class RequestBody {
         return stream;
     }
 
-    /** {@code max_tokens} (or {@code max_completion_tokens} / {@code max_output_tokens}), or null when absent. */
+    /**
+     * The answer's budget: {@code max_tokens}, {@code max_completion_tokens} or {@code max_output_tokens}, the largest
+     * when the body gives more than one; null when absent.
+     */
     public Integer maxTokens() {
         return maxTokens;
     }
@@ -78,30 +80,52 @@ public final class RequestBody {
 
     /**
      * The body to send upstream: the original bytes, where only the bytes of the {@code model} value (when the
-     * backend knows the model by another name) and of the answer budget (when it is over {@code maxTokensCap}, the
-     * model's {@code max-output-tokens}) are replaced. The body is never re-serialised.
+     * backend knows the model by another name) and of each budget over {@code maxTokensCap} (the model's
+     * {@code max-output-tokens}; {@code max_tokens} and {@code max_completion_tokens} alike) are replaced. The body is
+     * never re-serialised.
      */
     public Buffer forUpstream(String upstreamModel, Integer maxTokensCap) {
         boolean renamed = upstreamModel != null && !upstreamModel.equals(model);
-        boolean capped = maxTokensCap != null && maxTokens != null && maxTokens > maxTokensCap && maxTokensStart >= 0;
-        if (!renamed && !capped) {
+        int capped = 0;
+        for (int i = 0; maxTokensCap != null && i < budgetSpans.length; i += 3) {
+            if (budgetSpans[i + 2] > maxTokensCap) {
+                capped++;
+            }
+        }
+        if (!renamed && capped == 0) {
             return original();
         }
         byte[] modelBytes = renamed ? JsonStrings.quote(upstreamModel).getBytes(StandardCharsets.UTF_8) : null;
-        byte[] capBytes = capped ? Integer.toString(maxTokensCap).getBytes(StandardCharsets.US_ASCII) : null;
-        Buffer out = Buffer.buffer(length + (renamed ? modelBytes.length : 0) + (capped ? capBytes.length : 0));
-        int at = 0;
-        // the two replacements in the order they appear in the body
-        boolean modelFirst = !capped || (renamed && modelStart < maxTokensStart);
-        for (int pass = 0; pass < 2; pass++) {
-            boolean modelPass = (pass == 0) == modelFirst;
-            if (modelPass && renamed) {
-                out.appendBytes(bytes, at, modelStart - at).appendBytes(modelBytes);
-                at = modelEnd;
-            } else if (!modelPass && capped) {
-                out.appendBytes(bytes, at, maxTokensStart - at).appendBytes(capBytes);
-                at = maxTokensEnd;
+        byte[] capBytes = capped > 0 ? Integer.toString(maxTokensCap).getBytes(StandardCharsets.US_ASCII) : null;
+        // the replacements, in the order they appear in the body: start, end, and which bytes (0 model, 1 cap)
+        int[] cuts = new int[(capped + 1) * 3];
+        int count = 0;
+        if (renamed) {
+            cuts[count++] = modelStart;
+            cuts[count++] = modelEnd;
+            cuts[count++] = 0;
+        }
+        for (int i = 0; capped > 0 && i < budgetSpans.length; i += 3) {
+            if (budgetSpans[i + 2] > maxTokensCap) {
+                cuts[count++] = budgetSpans[i];
+                cuts[count++] = budgetSpans[i + 1];
+                cuts[count++] = 1;
             }
+        }
+        Buffer out = Buffer.buffer(length + (renamed ? modelBytes.length : 0) + (capped > 0 ? capped * capBytes.length : 0));
+        int at = 0;
+        while (at < length) {
+            int next = -1;
+            for (int i = 0; i < count; i += 3) {
+                if (cuts[i] >= at && (next < 0 || cuts[i] < cuts[next])) {
+                    next = i;
+                }
+            }
+            if (next < 0) {
+                break;
+            }
+            out.appendBytes(bytes, at, cuts[next] - at).appendBytes(cuts[next + 2] == 0 ? modelBytes : capBytes);
+            at = cuts[next + 1];
         }
         out.appendBytes(bytes, at, length - at);
         return out;

@@ -36,6 +36,35 @@ class BodyScannerTest {
     }
 
     @Test
+    void theBudgetIsTheLargestOfItsNamesAndEachIsCapped() {
+        String json = "{\"model\":\"m\",\"max_tokens\":50,\"messages\":[],\"max_completion_tokens\":6000}";
+        RequestBody body = scan(json, false);
+
+        // a backend may read either (vLLM and OpenAI read max_completion_tokens first): the checks count the larger
+        assertThat(body.maxTokens()).isEqualTo(6000);
+        assertThat(body.forUpstream("up", 100).toString(StandardCharsets.UTF_8)).isEqualTo(
+                "{\"model\":\"up\",\"max_tokens\":50,\"messages\":[],\"max_completion_tokens\":100}");
+        assertThat(body.forUpstream("m", 10).toString(StandardCharsets.UTF_8)).isEqualTo(
+                "{\"model\":\"m\",\"max_tokens\":10,\"messages\":[],\"max_completion_tokens\":10}");
+        assertThat(body.forUpstream("m", 6000).toString(StandardCharsets.UTF_8)).isEqualTo(json);
+        // a null one counts as absent
+        assertThat(scan("{\"model\":\"m\",\"max_tokens\":null,\"max_completion_tokens\":7}", false).maxTokens())
+                .isEqualTo(7);
+    }
+
+    @Test
+    void aBudgetNamedTwiceIsRefused() {
+        // JSON parsers differ on which of two equal names counts: the number checked might not be the one used
+        for (String field : new String[] {"max_tokens", "max_completion_tokens", "max_output_tokens"}) {
+            assertThatThrownBy(() -> scan("{\"model\":\"m\",\"" + field + "\":5,\"" + field + "\":100000}", false))
+                    .isInstanceOfSatisfying(ProxyError.class, error -> {
+                        assertThat(error.code()).isEqualTo("invalid_json");
+                        assertThat(error.getMessage()).contains(field + "\" twice");
+                    });
+        }
+    }
+
+    @Test
     void buildsTheTreeInTheSamePass() {
         RequestBody body = scan("{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", true);
         assertThat(body.stream()).isTrue();

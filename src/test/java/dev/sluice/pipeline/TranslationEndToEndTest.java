@@ -377,6 +377,22 @@ class TranslationEndToEndTest {
     }
 
     @Test
+    void everyNameOfTheBudgetIsLoweredAndCheckedNotOnlyTheFirst() {
+        // given: max_tokens within the cap and max_completion_tokens (which vLLM and OpenAI read first) past it
+        String asked = "{\"model\":\"capped\",\"max_tokens\":50,\"max_completion_tokens\":32000,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+        openai(ProxyProfile.KEY).body(asked).post("/v1/chat/completions").then().statusCode(200);
+
+        assertThat(backends.get("a").last().bodyText()).isEqualTo(asked.replace("32000", "100"));
+        // and a budget named twice is refused before anything is sent
+        openai(ProxyProfile.KEY).body(asked.replace("\"max_tokens\":50", "\"max_completion_tokens\":5"))
+                .post("/v1/chat/completions").then().statusCode(400)
+                .body("error.code", equalTo("invalid_json"));
+        assertThat(backends.get("a").requestCount()).isEqualTo(1);
+    }
+
+    @Test
     void aTranslatedRequestIsCappedByMaxOutputTokensToo() {
         backends.get("d").reply(Replies.json(200, Replies.ANTHROPIC_MESSAGE));
 
