@@ -40,6 +40,16 @@ public final class BodyScanner {
      *     not an object or the fields routing needs have the wrong type
      */
     public static RequestBody scan(byte[] bytes, int length, boolean buildTree) {
+        if (length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF) {
+            // RFC 8259 §8.1: not to be sent; Python's json refuses it, so a backend would too
+            throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body starts with a byte order mark; JSON is "
+                    + "sent without one.");
+        }
+        int invalid = Utf8.firstInvalid(bytes, length);
+        if (invalid >= 0) {
+            throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not valid UTF-8 (at byte " + invalid
+                    + "); JSON is UTF-8.");
+        }
         try (JsonParser parser = FACTORY.createParser(bytes, 0, length)) {
             JsonToken first = parser.nextToken();
             if (first == null) {

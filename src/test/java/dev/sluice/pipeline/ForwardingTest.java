@@ -192,6 +192,31 @@ class ForwardingTest {
     }
 
     @Test
+    void bodiesThatAreNotStrictUtf8AreInvalidJsonBeforeAnyBackend() {
+        String chat = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        java.util.List<byte[]> bodies = java.util.List.of(
+                // an overlong '/', which Jackson would have read as one
+                chat.replace("hi", "h\u00c0\u00afi").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1),
+                // past U+10FFFF
+                chat.replace("hi", "\u00f4\u0090\u0080\u0080").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1),
+                // UTF-16, which Jackson would have read as such and the backend could not
+                chat.getBytes(java.nio.charset.StandardCharsets.UTF_16LE),
+                // a byte order mark
+                ("\ufeff" + chat).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (byte[] body : bodies) {
+            given().header("authorization", "Bearer " + ProxyProfile.KEY).contentType("application/json").body(body)
+                    .post("/v1/chat/completions").then().statusCode(400)
+                    .header("x-request-id", org.hamcrest.Matchers.startsWith("req_"))
+                    .body("error.code", equalTo("invalid_json"));
+        }
+        assertThat(backends.get("a").requestCount() + backends.get("b").requestCount()).isZero();
+        // and well-formed text of any script goes through
+        given().header("authorization", "Bearer " + ProxyProfile.KEY).contentType("application/json")
+                .body(chat.replace("hi", "é ü ✓ 𝄞 日本").getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .post("/v1/chat/completions").then().statusCode(200);
+    }
+
+    @Test
     void answersBadJsonAndMissingModelBeforeAnyBackend() {
         given().header("authorization", "Bearer " + ProxyProfile.KEY).body("{\"model\":").post("/v1/chat/completions")
                 .then().statusCode(400).body("error.code", equalTo("invalid_json")).body("error.param", nullValue());
