@@ -3,6 +3,7 @@ package dev.sluice.admin;
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ErrorEnvelope;
 import dev.sluice.error.ProxyError;
+import dev.sluice.wire.RequestIds;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -43,8 +44,14 @@ public class AdminErrors {
     }
 
     static Response render(ProxyError error, RoutingContext context) {
-        Response.ResponseBuilder response = Response.status(error.status()).type("application/json")
-                .entity(ErrorEnvelope.render(error, context.get(AdminRoutes.REQUEST_ID), false).toString());
+        String requestId = context.get(AdminRoutes.REQUEST_ID);
+        Response.ResponseBuilder response = Response.status(error.status()).type("application/json");
+        if (requestId == null) {
+            // a path no route of the proxy's serves (RESTEasy answers every path the others leave): its id made here
+            requestId = RequestIds.resolve(context.request().headers().getAll(RequestIds.HEADER));
+            response.header(RequestIds.HEADER, requestId);
+        }
+        response.entity(ErrorEnvelope.render(error, requestId, false).toString());
         error.headers().forEach(response::header);
         return response.build();
     }

@@ -49,6 +49,7 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
             + "so its length cannot be known; it is refused.";
     static final String MALFORMED_CHUNKS = "The request body's chunked encoding is malformed.";
     static final String MALFORMED_REQUEST = "The request could not be read as HTTP/1.1.";
+    static final String INVALID_HOST = "The request needs one Host header naming a host (and a port up to 65535).";
     static final String INVALID_TARGET = "The request target is not a valid URI (a character that must be "
             + "percent-encoded, or a % not followed by two hex digits).";
 
@@ -184,6 +185,11 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         if (!validTarget(request.uri())) {
             return new FramingRejection(400, INVALID_TARGET, path);
         }
+        List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1 || (hosts.isEmpty() ? HttpVersion.HTTP_1_1.equals(version) : !validHost(hosts.get(0)))) {
+            // RFC 9112 §3.2: 400 (Quarkus would answer its own error page, without the envelope or a request id)
+            return new FramingRejection(400, INVALID_HOST, path);
+        }
         HttpHeaders headers = request.headers();
         if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
             // looked at only when present: the list is a fresh copy, and most requests have a length instead
@@ -199,16 +205,26 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     }
 
     /**
-     * Whether the request target parses as a URI. Quarkus checks the same (with {@link java.net.URI}) before any route
-     * and answers a bare 400, without the envelope or a request id; refused here, the client gets both. A target of
+     * Whether the request target is an origin-form or absolute-form target of printable ASCII that parses as a URI.
+     * Quarkus checks the parse (with {@link java.net.URI}) before any route and answers a bare 400, without the
+     * envelope or a request id; refused here, the client gets both. A target of
      * only the characters a path and query may hold unescaped, and well-formed escapes, is valid without a parse (every
      * proxied request's is); anything else is parsed as Quarkus parses it.
      */
     static boolean validTarget(String uri) {
         int length = uri.length();
+        for (int i = 0; i < length; i++) {
+            char c = uri.charAt(i);
+            // java.net.URI takes non-ASCII characters (Netty read the bytes as Latin-1: they would go upstream
+            // encoded twice) and fragments, which a request target never holds (RFC 9112 §3.2)
+            if (c <= ' ' || c >= 0x7F || c == '#') {
+                return false;
+            }
+        }
         if (length == 0 || uri.charAt(0) != '/' || (length > 1 && uri.charAt(1) == '/')) {
-            // not a plain path ("//…" is parsed as an authority): as Quarkus parses it
-            return parses(uri);
+            // origin-form ("/…") or absolute-form only: no asterisk-form ("*"), no relative path ("v1/…");
+            // "//…" is parsed as an authority, as Quarkus parses it
+            return (uri.startsWith("http://") || uri.startsWith("https://") || uri.startsWith("//")) && parses(uri);
         }
         for (int i = 0; i < length; i++) {
             char c = uri.charAt(i);
@@ -219,6 +235,36 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
                 i += 2;
             } else if (!plain(c)) {
                 return parses(uri);
+            }
+        }
+        return true;
+    }
+
+    /** A host name, an IPv4 address or a bracketed IPv6 one, then an optional port up to 65535 (RFC 9110 §7.2). */
+    static boolean validHost(String host) {
+        int end = host.length();
+        int colon = host.lastIndexOf(':');
+        if (colon >= 0 && host.indexOf(']', colon) < 0) {
+            String port = host.substring(colon + 1);
+            if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')
+                    || Integer.parseInt(port) > 65535) {
+                return false;
+            }
+            end = colon;
+        }
+        if (end == 0) {
+            return false;
+        }
+        if (host.charAt(0) == '[') {
+            return end > 2 && host.charAt(end - 1) == ']'
+                    && host.substring(1, end - 1).chars().allMatch(c -> hex((char) c) || c == ':' || c == '.');
+        }
+        for (int i = 0; i < end; i++) {
+            char c = host.charAt(i);
+            if (c == '%' ? i + 2 >= end || !hex(host.charAt(i + 1)) || !hex(host.charAt(i + 2))
+                    : !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                            || "-._~!$&'()*+,;=".indexOf(c) >= 0)) {
+                return false;
             }
         }
         return true;

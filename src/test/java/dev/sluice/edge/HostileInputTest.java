@@ -1,5 +1,6 @@
 package dev.sluice.edge;
 
+import static dev.sluice.testing.Api.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testing.Api;
@@ -253,7 +254,9 @@ class HostileInputTest {
 
     @Test
     void aRequestTargetThatIsNotAValidUriGetsTheEnvelopeNotABare400() {
-        for (String target : new String[] {"/v1/chat/completions?x=%ZZ", "/v1/chat/completions?q=a|b"}) {
+        // raw non-ASCII bytes (which went upstream encoded twice), a fragment, asterisk-form, a path without its '/'
+        for (String target : new String[] {"/v1/chat/completions?x=%ZZ", "/v1/chat/completions?q=a|b",
+            "/v1/chat/completions?\u00c3\u00a9=1", "/v1/chat/completions#frag", "*", "v1/chat/completions"}) {
             try (RawHttp client = connect()) {
                 client.send(chat("bad-target").replace("/v1/chat/completions", target));
 
@@ -266,6 +269,50 @@ class HostileInputTest {
             }
         }
         assertNothingReachedABackend();
+    }
+
+    @Test
+    void aRequestWithoutOneValidHostIsRefusedInTheEnvelope() {
+        String withHost = chat("host");
+        String noHost = withHost.replace("Host: sluice\r\n", "");
+        for (String request : new String[] {noHost, withHost.replace("Host: sluice", "Host: sluice\r\nHost: other"),
+            withHost.replace("Host: sluice", "Host: a b"), withHost.replace("Host: sluice", "Host: evil:99999"),
+            withHost.replace("Host: sluice", "Host: sluice:"), withHost.replace("Host: sluice", "Host: [zz]")}) {
+            try (RawHttp client = connect()) {
+                client.send(request);
+
+                RawHttp.Answer answer = client.read();
+
+                assertBadRequest(answer, "client_host");
+                assertThat(answer.body()).contains("one Host header");
+                assertThat(client.closedByPeer()).isTrue();
+            }
+        }
+        assertNothingReachedABackend();
+        // names, addresses and ports as clients send them pass; HTTP/1.0 may leave the host out
+        for (String host : new String[] {"localhost", "sluice.svc.cluster.local:8080", "127.0.0.1:65535", "[::1]:8080"}) {
+            try (RawHttp client = connect()) {
+                client.send(withHost.replace("Host: sluice", "Host: " + host));
+                assertThat(client.read().status()).as(host).isEqualTo(200);
+            }
+        }
+        try (RawHttp client = connect()) {
+            client.send(noHost.replace("HTTP/1.1", "HTTP/1.0"));
+            assertThat(client.read().status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aPathNoEndpointServesGetsTheEnvelopeWithTheRequestId() {
+        for (String path : new String[] {"/", "/foo", "/chat/completions", "/V1/models"}) {
+            given().header("x-request-id", "elsewhere").get(path).then().statusCode(404)
+                    .header("x-request-id", "client_elsewhere")
+                    .body("error.code", org.hamcrest.Matchers.equalTo("not_found"))
+                    .body("error.request_id", org.hamcrest.Matchers.equalTo("client_elsewhere"));
+        }
+        given().post("/chat/completions").then().statusCode(404)
+                .header("x-request-id", org.hamcrest.Matchers.startsWith("req_"))
+                .body("error.request_id", org.hamcrest.Matchers.startsWith("req_"));
     }
 
     @Test
