@@ -68,10 +68,10 @@ public final class AccessLines {
             int at = length;
             for (int i = 0; i < valueLength; i++) {
                 char c = value.charAt(i);
-                if (c >= 0x80) {
-                    // not ASCII: the value as UTF-8, as the console's writer would encode it
+                if (c >= 0x80 || AccessFields.special(c)) {
+                    // not ASCII (the value as UTF-8, as the console's writer would encode it), or to be quoted
                     length = at;
-                    append(value.getBytes(StandardCharsets.UTF_8));
+                    append(AccessFields.shown(value).getBytes(StandardCharsets.UTF_8));
                     return this;
                 }
                 bytes[length++] = (byte) c;

@@ -24,7 +24,7 @@ public final class LoggedLine implements AccessFields {
         if (!text.isEmpty()) {
             text.append(' ');
         }
-        text.append(name).append('=').append(value);
+        text.append(name).append('=').append(AccessFields.shown(value));
         if (mdcFields != null) {
             MDC.put(name, value);
             mdcFields.add(name);

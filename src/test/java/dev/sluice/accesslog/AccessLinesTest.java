@@ -47,6 +47,23 @@ class AccessLinesTest {
     }
 
     @Test
+    void aValueThatWouldForgePairsIsQuoted() {
+        AccessLines lines = new AccessLines(ZoneId.of("UTC"));
+        String forged = "client_x status=200 account=admin";
+        String line = new String(lines.start(AT).text("request_id", forged).number("status", 401).bytes(),
+                StandardCharsets.UTF_8);
+        assertThat(line).isEqualTo("09:05:07.042 INFO  [sl.access] request_id=\"client_x status=200 account=admin\" "
+                + "status=401");
+        assertThat(lines.start(AT).text("model", "a\"b\\c\nd\u0001é").toString())
+                .isEqualTo("09:05:07.042 INFO  [sl.access] model=\"a\\\"b\\\\c\\nd\\u0001é\"");
+        assertThat(lines.start(AT).text("path", "/v1/x=1").toString())
+                .isEqualTo("09:05:07.042 INFO  [sl.access] path=\"/v1/x=1\"");
+        // the logging system's line says the same
+        assertThat(new LoggedLine(false).text("request_id", forged).number("status", 401).toString())
+                .isEqualTo("request_id=\"client_x status=200 account=admin\" status=401");
+    }
+
+    @Test
     void aLineLongerThanTheBufferIsWrittenWholeAndTheBufferIsReusedEmpty() {
         AccessLines lines = new AccessLines(ZoneId.of("UTC"));
         String path = "/" + "p".repeat(5_000);
