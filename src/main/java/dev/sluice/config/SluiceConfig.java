@@ -292,6 +292,17 @@ public interface SluiceConfig {
         OptionalInt retries();
 
         Optional<Boolean> retryOnTimeout();
+
+        /** The model's backends' breakers: each setting not given here is the group's. */
+        Optional<CircuitBreakerOverride> circuitBreaker();
+    }
+
+    interface CircuitBreakerOverride {
+        OptionalDouble failureRatio();
+
+        OptionalInt requestVolume();
+
+        Optional<Duration> delay();
     }
 
     interface CircuitBreaker {

@@ -130,12 +130,14 @@ final class Finish {
 
     private static void writeError(Exchange exchange, ProxyError error) {
         boolean bodyHeldBack = false;
+        // an answer that says so (413: a body too large to read through) ends the connection, the rest unread
+        boolean closing = "close".equalsIgnoreCase(error.headers().get("connection"));
         if (!exchange.request().isEnded()) {
             if (BodyReader.expectsContinue(exchange.request())) {
                 // answered before the body was asked for: the client may never send it, so the connection cannot
                 // tell where the next request starts; it closes after this answer
                 bodyHeldBack = true;
-            } else {
+            } else if (!closing) {
                 // answered before the body was read: let the rest drain so the connection can serve the next request
                 exchange.request().handler(null);
                 exchange.request().resume();
@@ -151,7 +153,10 @@ final class Finish {
         if (bodyHeldBack) {
             response.headers().set("connection", "close");
         }
-        response.end(ErrorEnvelope.render(error, exchange.requestId(), exchange.anthropic()));
+        Future<Void> written = response.end(ErrorEnvelope.render(error, exchange.requestId(), exchange.anthropic()));
+        if (closing && !exchange.request().isEnded()) {
+            written.onComplete(done -> exchange.request().connection().close());
+        }
     }
 
     /** A future completing on the exchange's event loop (Redis answers on the connection's own context). */

@@ -66,6 +66,8 @@ public final class Catalog {
             Protocol protocol = protocol(config.protocol(), path + ".protocol", problems);
             UpstreamSettings settings = UpstreamSettings.of(upstream, config.upstream().orElse(null));
             config.upstream().ifPresent(override -> checkOverride(path + ".upstream", override, problems));
+            SluiceConfig.CircuitBreaker breaker = breaker(upstream.circuitBreaker(),
+                    config.upstream().flatMap(SluiceConfig.UpstreamOverride::circuitBreaker).orElse(null));
             List<Backend> backends = new ArrayList<>();
             Set<String> backendNames = new HashSet<>();
             for (int i = 0; i < config.backends().size(); i++) {
@@ -75,7 +77,7 @@ public final class Catalog {
                 if (!backendNames.add(backendName)) {
                     problems.add(backendPath + ".name", "backend name '" + backendName + "' is used twice in this model");
                 }
-                Backend backend = backend(backendName, name, protocol, backendConfig, backendPath, upstream, problems,
+                Backend backend = backend(backendName, name, protocol, backendConfig, backendPath, breaker, problems,
                         breakers);
                 if (backend != null) {
                     backends.add(backend);
@@ -110,7 +112,7 @@ public final class Catalog {
     }
 
     private static Backend backend(String name, String model, Protocol protocol, SluiceConfig.Backend config, String path,
-            SluiceConfig.Upstream upstream, ConfigProblems problems, BreakerFactory breakers) {
+            SluiceConfig.CircuitBreaker breaker, ConfigProblems problems, BreakerFactory breakers) {
         URI uri;
         try {
             uri = URI.create(config.url().trim());
@@ -141,7 +143,6 @@ public final class Catalog {
         if (insecure && !ssl) {
             problems.add(path + ".tls.insecure", "applies to https backends only ('" + config.url() + "')");
         }
-        SluiceConfig.CircuitBreaker breaker = upstream.circuitBreaker();
         Backend backend = new Backend(name, model, protocol, ssl, uri.getHost(), port, basePath, Math.max(1, config.weight()),
                 apiKey, breaker.delay().toNanos(), insecure && ssl);
         backend.guard(breakers.create(backend, breaker));
@@ -182,14 +183,7 @@ public final class Catalog {
         if (upstream.retryBudget() < 0 || upstream.retryBudget() > 1) {
             problems.add(path + ".retry-budget", "must be between 0 and 1");
         }
-        SluiceConfig.CircuitBreaker breaker = upstream.circuitBreaker();
-        if (breaker.failureRatio() <= 0 || breaker.failureRatio() > 1) {
-            problems.add(path + ".circuit-breaker.failure-ratio", "must be greater than 0 and at most 1");
-        }
-        if (breaker.requestVolume() < 1) {
-            problems.add(path + ".circuit-breaker.request-volume", "must be at least 1");
-        }
-        checkTimeout(path + ".circuit-breaker.delay", breaker.delay(), problems);
+        checkBreaker(path + ".circuit-breaker", upstream.circuitBreaker(), problems);
         if (upstream.maxConnections() < 1) {
             problems.add(path + ".max-connections", "must be at least 1");
         }
@@ -204,6 +198,58 @@ public final class Catalog {
         if (override.retries().isPresent() && override.retries().getAsInt() < 0) {
             problems.add(path + ".retries", "must not be negative");
         }
+        override.circuitBreaker().ifPresent(breaker -> {
+            breaker.failureRatio().ifPresent(ratio -> checkFailureRatio(path + ".circuit-breaker.failure-ratio", ratio,
+                    problems));
+            breaker.requestVolume().ifPresent(volume -> checkRequestVolume(path + ".circuit-breaker.request-volume",
+                    volume, problems));
+            breaker.delay().ifPresent(delay -> checkTimeout(path + ".circuit-breaker.delay", delay, problems));
+        });
+    }
+
+    private static void checkBreaker(String path, SluiceConfig.CircuitBreaker breaker, ConfigProblems problems) {
+        checkFailureRatio(path + ".failure-ratio", breaker.failureRatio(), problems);
+        checkRequestVolume(path + ".request-volume", breaker.requestVolume(), problems);
+        checkTimeout(path + ".delay", breaker.delay(), problems);
+    }
+
+    private static void checkFailureRatio(String path, double ratio, ConfigProblems problems) {
+        if (ratio <= 0 || ratio > 1) {
+            problems.add(path, "must be greater than 0 and at most 1");
+        }
+    }
+
+    private static void checkRequestVolume(String path, int volume, ConfigProblems problems) {
+        if (volume < 1) {
+            problems.add(path, "must be at least 1");
+        }
+    }
+
+    /** The group's breaker settings with a model's own in their place. */
+    private static SluiceConfig.CircuitBreaker breaker(SluiceConfig.CircuitBreaker group,
+            SluiceConfig.CircuitBreakerOverride model) {
+        if (model == null) {
+            return group;
+        }
+        double ratio = model.failureRatio().orElse(group.failureRatio());
+        int volume = model.requestVolume().orElse(group.requestVolume());
+        Duration delay = model.delay().orElse(group.delay());
+        return new SluiceConfig.CircuitBreaker() {
+            @Override
+            public double failureRatio() {
+                return ratio;
+            }
+
+            @Override
+            public int requestVolume() {
+                return volume;
+            }
+
+            @Override
+            public Duration delay() {
+                return delay;
+            }
+        };
     }
 
     private static void checkTimeout(String path, Duration value, ConfigProblems problems) {

@@ -238,6 +238,24 @@ class HostileInputTest {
     }
 
     @Test
+    void aBodyOverTheLimitIsRefusedAndTheConnectionClosesUnread() {
+        // a declared 100 KB body (the limit is 64K), sent whole, and a request pipelined behind it
+        String body = "x".repeat(100_000);
+        try (RawHttp client = connect()) {
+            client.send(head("too-large", "Content-Length: " + body.length()) + body + chat("behind"));
+
+            List<RawHttp.Answer> answers = client.readAll(3);
+
+            assertThat(answers).hasSize(1);
+            assertThat(answers.get(0).status()).isEqualTo(413);
+            assertThat(answers.get(0).header("connection")).isEqualTo("close");
+            assertThat(JsonPath.from(answers.get(0).body()).getString("error.code")).isEqualTo("request_too_large");
+            assertThat(client.closedByPeer()).isTrue();
+        }
+        assertNothingReachedABackend();
+    }
+
+    @Test
     void aDeclaredBodyOverTheLimitIsRefusedBeforeItIsAskedFor() {
         try (RawHttp client = connect()) {
             client.send(head("continue-413", "Expect: 100-continue", "Content-Length: " + 1_000_000));

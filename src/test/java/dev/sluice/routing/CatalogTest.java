@@ -92,6 +92,46 @@ class CatalogTest {
     }
 
     @Test
+    void aModelsCircuitBreakerOverridesTheGroupsSettingBySetting() {
+        SluiceConfig config = config("sluice.upstream.circuit-breaker.failure-ratio", "0.8",
+                "sluice.models.own.backends[0].url", "http://h:1",
+                "sluice.models.own.upstream.circuit-breaker.request-volume", "4",
+                "sluice.models.own.upstream.circuit-breaker.delay", "2s",
+                "sluice.models.group.backends[0].url", "http://h:2");
+        Map<String, SluiceConfig.CircuitBreaker> built = new HashMap<>();
+        ConfigProblems problems = new ConfigProblems();
+
+        Catalog.build(config.models(), config.upstream(), problems, (backend, breaker) -> {
+            built.put(backend.name(), breaker);
+            return null;
+        });
+
+        assertThat(problems.list()).isEmpty();
+        SluiceConfig.CircuitBreaker own = built.get("own-0");
+        assertThat(own.failureRatio()).isEqualTo(0.8);
+        assertThat(own.requestVolume()).isEqualTo(4);
+        assertThat(own.delay()).isEqualTo(Duration.ofSeconds(2));
+        SluiceConfig.CircuitBreaker group = built.get("group-0");
+        assertThat(group.failureRatio()).isEqualTo(0.8);
+        assertThat(group.requestVolume()).isEqualTo(20);
+        assertThat(group.delay()).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void namesBadCircuitBreakerSettingsGlobalAndPerModel() {
+        SluiceConfig config = config("sluice.upstream.circuit-breaker.failure-ratio", "1.5",
+                "sluice.models.m.backends[0].url", "http://h:1",
+                "sluice.models.m.upstream.circuit-breaker.failure-ratio", "0",
+                "sluice.models.m.upstream.circuit-breaker.request-volume", "0",
+                "sluice.models.m.upstream.circuit-breaker.delay", "-1s");
+        assertThat(problemsOf(config).list()).containsExactlyInAnyOrder(
+                "sluice.upstream.circuit-breaker.failure-ratio: must be greater than 0 and at most 1",
+                "sluice.models.m.upstream.circuit-breaker.failure-ratio: must be greater than 0 and at most 1",
+                "sluice.models.m.upstream.circuit-breaker.request-volume: must be at least 1",
+                "sluice.models.m.upstream.circuit-breaker.delay: must be positive (was PT-1S)");
+    }
+
+    @Test
     void namesAnUnknownProtocolAndABadWeight() {
         SluiceConfig config = config("sluice.models.m.protocol", "grpc", "sluice.models.m.backends[0].url", "http://h:1",
                 "sluice.models.m.backends[0].weight", "0");
