@@ -78,7 +78,16 @@ public enum Translation {
 
     /** Whether a client request header (already past the proxy's own header rules) may go to the backend. */
     public boolean forwardsRequestHeader(String name) {
-        return !(backend == Protocol.OPENAI ? DROPPED_TOWARDS_OPENAI : DROPPED_TOWARDS_ANTHROPIC).contains(name);
+        return !(backend == Protocol.OPENAI ? DROPPED_TOWARDS_OPENAI : DROPPED_TOWARDS_ANTHROPIC).contains(name)
+                && !(backend == Protocol.OPENAI && anthropicOwn(name));
+    }
+
+    /**
+     * Anthropic's own headers ({@code anthropic-version}, {@code anthropic-beta},
+     * {@code anthropic-dangerous-direct-browser-access}, and any it adds): nothing to an OpenAI backend.
+     */
+    private static boolean anthropicOwn(String name) {
+        return name.regionMatches(true, 0, "anthropic-", 0, "anthropic-".length());
     }
 
     /**
@@ -88,6 +97,9 @@ public enum Translation {
     public void adjustUpstreamHeaders(MultiMap headers) {
         Set<String> dropped = backend == Protocol.OPENAI ? DROPPED_TOWARDS_OPENAI : DROPPED_TOWARDS_ANTHROPIC;
         dropped.forEach(headers::remove);
+        if (backend == Protocol.OPENAI) {
+            headers.names().stream().filter(Translation::anthropicOwn).toList().forEach(headers::remove);
+        }
         if (backend == Protocol.ANTHROPIC && !headers.contains("anthropic-version")) {
             headers.set("anthropic-version", ANTHROPIC_VERSION);
         }

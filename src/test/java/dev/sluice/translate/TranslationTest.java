@@ -45,8 +45,12 @@ class TranslationTest {
         Translation.ANTHROPIC_TO_OPENAI.adjustUpstreamHeaders(headers);
 
         // then
-        assertThat(headers.names()).containsExactlyInAnyOrder("anthropic-dangerous-direct-browser-access", "x-app", "user-agent");
+        // every anthropic-* header (the browser flag of the SDK's dangerouslyAllowBrowser too) means nothing there
+        assertThat(headers.names()).containsExactlyInAnyOrder("x-app", "user-agent");
         assertThat(Translation.ANTHROPIC_TO_OPENAI.forwardsRequestHeader("ANTHROPIC-BETA")).isFalse();
+        assertThat(Translation.ANTHROPIC_TO_OPENAI.forwardsRequestHeader("anthropic-dangerous-direct-browser-access"))
+                .isFalse();
+        assertThat(Translation.OPENAI_TO_ANTHROPIC.forwardsRequestHeader("anthropic-beta")).isTrue();
         assertThat(Translation.ANTHROPIC_TO_OPENAI.forwardsRequestHeader("x-stainless-lang")).isTrue();
     }
 
