@@ -389,12 +389,17 @@ final class RedisLink {
                 LOGGER.infof("Redis connection %d replaced", index);
             }
             if (afterAFailure) {
-                // Redis answers again: the other broken connections need not wait out their back-off
-                for (Slot other : slots) {
-                    if (other != this) {
-                        other.retryNow();
+                // Redis answers again: the other broken connections need not wait out their back-off. In a task of
+                // its own: this may run inside this slot's replace() (a connection at hand completes the attempt at
+                // once), which holds this slot's lock, and taking another slot's lock while another loop did the same
+                // the other way round deadlocked both loops
+                vertx.runOnContext(ignored -> {
+                    for (Slot other : slots) {
+                        if (other != this) {
+                            other.retryNow();
+                        }
                     }
-                }
+                });
             }
         }
 
