@@ -1,5 +1,7 @@
 package dev.sluice.accesslog;
 
+import dev.sluice.body.JsonStrings;
+
 /**
  * Where an access-log line's {@code name=value} pairs go, in order: the reused byte line of the shipped set-up
  * ({@link AccessLines.Line}) or a line for the logging system ({@link LoggedLine}). One list of fields feeds both.
@@ -21,37 +23,17 @@ public interface AccessFields {
     }
 
     /**
-     * {@code value} as a line shows it: as it is, or in double quotes with {@code "} and {@code \} escaped and control
-     * characters as {@code \n}, {@code \r}, {@code \t} or {@code \}{@code uXXXX} when it holds a {@link #special}
+     * {@code value} as a line shows it: as it is, or as a JSON string (in double quotes, {@code "} and {@code \}
+     * escaped, control characters as {@code \n} or {@code \}{@code u00XX}) when it holds a {@link #special}
      * character. Some values come from the client ({@code x-request-id: x status=200 account=admin} is a valid request
      * id): bare, they would forge pairs for whatever reads the line.
      */
     static String shown(String value) {
-        boolean plain = true;
-        for (int i = 0; i < value.length() && plain; i++) {
-            plain = !special(value.charAt(i));
-        }
-        if (plain) {
-            return value;
-        }
-        StringBuilder quoted = new StringBuilder(value.length() + 8).append('"');
         for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> quoted.append("\\\"");
-                case '\\' -> quoted.append("\\\\");
-                case '\n' -> quoted.append("\\n");
-                case '\r' -> quoted.append("\\r");
-                case '\t' -> quoted.append("\\t");
-                default -> {
-                    if (c < ' ' || c == 0x7F) {
-                        quoted.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        quoted.append(c);
-                    }
-                }
+            if (special(value.charAt(i))) {
+                return JsonStrings.quote(value);
             }
         }
-        return quoted.append('"').toString();
+        return value;
     }
 }
