@@ -70,8 +70,12 @@ public final class BodyScanner {
             JsonToken modelToken = null;
             boolean stream = false;
             JsonToken streamToken = null;
-            // the answer's budget, under each of its names: a backend may read any one of them
-            java.util.List<Budget> budgets = null;
+            // the answer's budget, under each of its names (a backend may read any one of them): per name seen, its
+            // value's start, end and number (-1 when not a non-negative int, -2 when null), in the order of the body
+            int[] budgets = null;
+            int budgetNames = 0;
+            int seenNames = 0;
+            String badBudget = null;
 
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
@@ -93,21 +97,28 @@ public final class BodyScanner {
                         stream = value == JsonToken.VALUE_TRUE;
                     }
                     case "max_tokens", "max_completion_tokens", "max_output_tokens" -> {
-                        if (budgets == null) {
-                            budgets = new java.util.ArrayList<>(2);
+                        int name = field.equals("max_tokens") ? 1 : field.equals("max_completion_tokens") ? 2 : 4;
+                        if ((seenNames & name) != 0) {
+                            // parsers differ on which one counts: the one checked might not be the one used
+                            throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body names \"" + field
+                                    + "\" twice.");
                         }
-                        for (Budget seen : budgets) {
-                            if (seen.field.equals(field)) {
-                                // parsers differ on which one counts: the one checked might not be the one used
-                                throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body names \"" + field
-                                        + "\" twice.");
+                        seenNames |= name;
+                        int number = value == JsonToken.VALUE_NULL ? -2
+                                : value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == JsonParser.NumberType.INT
+                                        ? Math.max(-1, parser.getIntValue()) : -1;
+                        if (number == -1 && badBudget == null) {
+                            badBudget = field; // answered once the body is known to be JSON with a model
+                        }
+                        if (number >= 0) {
+                            if (budgets == null) {
+                                budgets = new int[9];
                             }
+                            budgets[budgetNames * 3] = (int) parser.currentTokenLocation().getByteOffset();
+                            budgets[budgetNames * 3 + 1] = (int) parser.currentLocation().getByteOffset();
+                            budgets[budgetNames * 3 + 2] = number;
+                            budgetNames++;
                         }
-                        budgets.add(new Budget(field, value,
-                                value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == JsonParser.NumberType.INT
-                                        ? parser.getIntValue() : null,
-                                (int) parser.currentTokenLocation().getByteOffset(),
-                                (int) parser.currentLocation().getByteOffset()));
                     }
                     default -> {
                     }
@@ -131,28 +142,17 @@ public final class BodyScanner {
             if (streamToken != null && !streamToken.isBoolean() && streamToken != JsonToken.VALUE_NULL) {
                 throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED, "\"stream\" must be a boolean.", "stream");
             }
-            Integer maxTokens = null;
-            int[] budgetSpans = NO_SPANS;
-            if (budgets != null) {
-                budgetSpans = new int[budgets.size() * 3];
-                int at = 0;
-                for (Budget budget : budgets) {
-                    if (budget.token == JsonToken.VALUE_NULL) {
-                        continue;
-                    }
-                    if (budget.value == null || budget.value < 0) {
-                        throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED,
-                                "\"" + budget.field + "\" must be a non-negative integer.", budget.field);
-                    }
-                    // the largest: whichever name the backend reads, the checks and reservations cover it
-                    maxTokens = maxTokens == null ? budget.value : Math.max(maxTokens, budget.value);
-                    budgetSpans[at++] = budget.start;
-                    budgetSpans[at++] = budget.end;
-                    budgetSpans[at++] = budget.value;
-                }
-                budgetSpans = java.util.Arrays.copyOf(budgetSpans, at);
+            if (badBudget != null) {
+                throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED,
+                        "\"" + badBudget + "\" must be a non-negative integer.", badBudget);
             }
-            return new RequestBody(bytes, length, model, modelStart, modelEnd, stream, maxTokens, budgetSpans, tree);
+            Integer maxTokens = null;
+            for (int i = 0; i < budgetNames; i++) {
+                // the largest: whichever name the backend reads, the checks and reservations cover it
+                maxTokens = maxTokens == null ? budgets[i * 3 + 2] : Math.max(maxTokens, budgets[i * 3 + 2]);
+            }
+            return new RequestBody(bytes, length, model, modelStart, modelEnd, stream, maxTokens,
+                    budgets == null ? NO_SPANS : budgets, budgetNames, tree);
         } catch (StreamConstraintsException e) {
             // no location: Jackson raises it for limits (nesting, number and string length), not for a syntax error
             throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not acceptable JSON: it is nested deeper "
@@ -166,10 +166,6 @@ public final class BodyScanner {
     }
 
     private static final int[] NO_SPANS = new int[0];
-
-    /** One of the names of the answer's budget, as the body gives it. */
-    private record Budget(String field, JsonToken token, Integer value, int start, int end) {
-    }
 
     /** The same body scanned again, with its tree (for a translation when the first scan did not need one). */
     public static RequestBody rescanWithTree(RequestBody body) {

@@ -20,10 +20,12 @@ public final class RequestBody {
     private final Integer maxTokens;
     /** Each budget field with a number: its value's start, end and the number, in the order of the body. */
     private final int[] budgetSpans;
+    /** How many of them {@link #budgetSpans} holds (its length may be more). */
+    private final int budgetCount;
     private final ObjectNode tree;
 
     RequestBody(byte[] bytes, int length, String model, int modelStart, int modelEnd, boolean stream, Integer maxTokens,
-            int[] budgetSpans, ObjectNode tree) {
+            int[] budgetSpans, int budgetCount, ObjectNode tree) {
         this.bytes = bytes;
         this.length = length;
         this.model = model;
@@ -32,6 +34,7 @@ public final class RequestBody {
         this.stream = stream;
         this.maxTokens = maxTokens;
         this.budgetSpans = budgetSpans;
+        this.budgetCount = budgetCount;
         this.tree = tree;
     }
 
@@ -87,7 +90,7 @@ public final class RequestBody {
     public Buffer forUpstream(String upstreamModel, Integer maxTokensCap) {
         boolean renamed = upstreamModel != null && !upstreamModel.equals(model);
         int capped = 0;
-        for (int i = 0; maxTokensCap != null && i < budgetSpans.length; i += 3) {
+        for (int i = 0; maxTokensCap != null && i < budgetCount * 3; i += 3) {
             if (budgetSpans[i + 2] > maxTokensCap) {
                 capped++;
             }
@@ -105,7 +108,7 @@ public final class RequestBody {
             cuts[count++] = modelEnd;
             cuts[count++] = 0;
         }
-        for (int i = 0; capped > 0 && i < budgetSpans.length; i += 3) {
+        for (int i = 0; capped > 0 && i < budgetCount * 3; i += 3) {
             if (budgetSpans[i + 2] > maxTokensCap) {
                 cuts[count++] = budgetSpans[i];
                 cuts[count++] = budgetSpans[i + 1];

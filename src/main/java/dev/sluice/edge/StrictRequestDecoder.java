@@ -185,8 +185,9 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         if (!validTarget(request.uri())) {
             return new FramingRejection(400, INVALID_TARGET, path);
         }
-        List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1 || (hosts.isEmpty() ? HttpVersion.HTTP_1_1.equals(version) : !validHost(hosts.get(0)))) {
+        java.util.Iterator<String> hosts = request.headers().valueStringIterator(HttpHeaderNames.HOST);
+        String host = hosts.hasNext() ? hosts.next() : null;
+        if (host == null ? HttpVersion.HTTP_1_1.equals(version) : hosts.hasNext() || !validHost(host)) {
             // RFC 9112 §3.2: 400 (Quarkus would answer its own error page, without the envelope or a request id)
             return new FramingRejection(400, INVALID_HOST, path);
         }
@@ -245,9 +246,18 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         int end = host.length();
         int colon = host.lastIndexOf(':');
         if (colon >= 0 && host.indexOf(']', colon) < 0) {
-            String port = host.substring(colon + 1);
-            if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')
-                    || Integer.parseInt(port) > 65535) {
+            int port = 0;
+            if (colon + 1 == end || end - colon - 1 > 5) {
+                return false;
+            }
+            for (int i = colon + 1; i < end; i++) {
+                char c = host.charAt(i);
+                if (c < '0' || c > '9') {
+                    return false;
+                }
+                port = port * 10 + (c - '0');
+            }
+            if (port > 65535) {
                 return false;
             }
             end = colon;
@@ -256,8 +266,16 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
             return false;
         }
         if (host.charAt(0) == '[') {
-            return end > 2 && host.charAt(end - 1) == ']'
-                    && host.substring(1, end - 1).chars().allMatch(c -> hex((char) c) || c == ':' || c == '.');
+            if (end <= 2 || host.charAt(end - 1) != ']') {
+                return false;
+            }
+            for (int i = 1; i < end - 1; i++) {
+                char c = host.charAt(i);
+                if (!hex(c) && c != ':' && c != '.') {
+                    return false;
+                }
+            }
+            return true;
         }
         for (int i = 0; i < end; i++) {
             char c = host.charAt(i);
