@@ -111,8 +111,9 @@ public final class BodyScanner {
                             badBudget = field; // answered once the body is known to be JSON with a model
                         }
                         if (number >= 0) {
-                            if (budgets == null) {
-                                budgets = new int[9];
+                            if (budgets == null || budgets.length == budgetNames * 3) {
+                                // room for one name: a body rarely gives more
+                                budgets = budgets == null ? new int[3] : java.util.Arrays.copyOf(budgets, budgets.length + 3);
                             }
                             budgets[budgetNames * 3] = (int) parser.currentTokenLocation().getByteOffset();
                             budgets[budgetNames * 3 + 1] = (int) parser.currentLocation().getByteOffset();

@@ -197,11 +197,29 @@ final class BackendCall {
             });
             return;
         }
-        boolean anthropicStream = backend.protocol() == Protocol.ANTHROPIC && isEventStream(response);
+        if (backend.protocol() == Protocol.ANTHROPIC && isEventStream(response)) {
+            firstEventThen(request, response, promise, backend, watchdog);
+            return;
+        }
+        response.handler(chunk -> {
+            response.pause();
+            response.handler(null);
+            promise.tryComplete(new Response(request, response, chunk, false, null, watchdog));
+        });
+        response.endHandler(end -> promise.tryComplete(new Response(request, response, null, true, null, watchdog)));
+        response.exceptionHandler(failure -> promise.tryFail(classify(failure)));
+    }
+
+    /**
+     * The first chunk of an Anthropic stream, held until its first event is whole when that event is an error (an
+     * overload then counts as a 529: {@link #overloadedOpening}).
+     */
+    private static void firstEventThen(HttpClientRequest request, HttpClientResponse response,
+            Promise<Response> promise, Backend backend, IdleWatchdog watchdog) {
         Buffer[] opening = {null};
         response.handler(chunk -> {
             Buffer first = opening[0] == null ? chunk : opening[0].appendBuffer(chunk);
-            if (anthropicStream && StreamOpening.mayOpenWithError(first)) {
+            if (StreamOpening.mayOpenWithError(first)) {
                 if (!StreamOpening.firstEventComplete(first) && first.length() < StreamOpening.MAX) {
                     // an error event on its way: held until it is whole
                     opening[0] = opening[0] == null ? Buffer.buffer().appendBuffer(chunk) : first;
