@@ -70,8 +70,8 @@ public final class BodyScanner {
             JsonToken modelToken = null;
             boolean stream = false;
             JsonToken streamToken = null;
-            // the answer's budget, under each of its names (a backend may read any one of them): per name seen, its
-            // value's start, end and number (-1 when not a non-negative int, -2 when null), in the order of the body
+            // the answer's budget, under each of its names (a backend may read any one of them): per name with a
+            // number, its value's start, end and the number, in the order of the body; the names seen as bits
             int[] budgets = null;
             int budgetNames = 0;
             int seenNames = 0;
@@ -104,6 +104,7 @@ public final class BodyScanner {
                                     + "\" twice.");
                         }
                         seenNames |= name;
+                        // -2: null (absent); -1: not a non-negative int
                         int number = value == JsonToken.VALUE_NULL ? -2
                                 : value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == JsonParser.NumberType.INT
                                         ? Math.max(-1, parser.getIntValue()) : -1;
