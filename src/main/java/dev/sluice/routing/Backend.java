@@ -1,5 +1,6 @@
 package dev.sluice.routing;
 
+import io.netty.util.NetUtil;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import io.smallrye.faulttolerance.api.Guard;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,6 +24,8 @@ public final class Backend {
     private final String apiKey;
     private final long breakerDelayNanos;
     private final boolean insecureTls;
+    /** True when the URL names the host by an IP address, which TLS' server name indication may not carry. */
+    private final boolean namedByAddress;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile CircuitBreakerState breakerState = CircuitBreakerState.CLOSED;
     private volatile long openedAtNanos;
@@ -42,6 +45,8 @@ public final class Backend {
         this.apiKey = apiKey;
         this.breakerDelayNanos = breakerDelayNanos;
         this.insecureTls = insecureTls;
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        this.namedByAddress = NetUtil.isValidIpV4Address(bare) || NetUtil.isValidIpV6Address(bare);
     }
 
     void guard(Guard guard) {
@@ -115,6 +120,11 @@ public final class Backend {
     }
 
     /** True when its TLS certificate and host name are not verified ({@code tls.insecure}, https only). */
+    /** True when the URL names the host by an IP address (RFC 6066 §3: no SNI is sent for it). */
+    public boolean namedByAddress() {
+        return namedByAddress;
+    }
+
     public boolean insecureTls() {
         return insecureTls;
     }

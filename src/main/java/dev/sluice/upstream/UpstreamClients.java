@@ -18,44 +18,52 @@ import org.jboss.logging.Logger;
  * <ul>
  * <li>the verifying client, for plain http backends and for https backends verified against the JVM's default trust
  * store or the PEM bundle {@code sluice.upstream.tls.ca-file}, with host name verification;</li>
- * <li>the insecure client, only when some backend sets {@code tls.insecure: true}: it trusts any certificate and
- * host name, and each such backend is logged as a warning at start-up.</li>
+ * <li>the insecure client, made when a backend with {@code tls.insecure: true} first needs it (at start-up, or after
+ * a reload added one): it trusts any certificate and host name, and each such backend is logged as a warning at
+ * start-up.</li>
  * </ul>
  * Both always send SNI naming the URL's host, dotless names included ({@code localhost}, Kubernetes service names),
- * for which the JDK alone sends none.
+ * for which the JDK alone sends none; an https backend named by an IP address gets none (RFC 6066 §3 allows only host
+ * names there), from a twin of its client that does not force it, made as the insecure one is.
  *
  * <p>Each kind is one client per event loop ({@link LoopLocalClients}), so that a request's backend connection is
  * served by the event loop that serves its client's connection.
  *
- * <p>Built once at start-up; {@link #clientFor} is called on event loops and never blocks.
+ * <p>Built once at start-up; {@link #clientFor} is called on event loops and never blocks (a kind first needed by a
+ * backend that a reload added is made then, once, under a lock held for as long as making it takes).
  */
 public final class UpstreamClients {
 
     private static final Logger LOGGER = Logger.getLogger(UpstreamClients.class);
 
+    private final Vertx vertx;
+    private final int maxConnections;
+    private final HttpClientOptions verifyingOptions;
+    private final HttpClientOptions insecureOptions;
     private final LoopLocalClients verifying;
-    private final LoopLocalClients insecure;
+    /** Made when a backend first needs one (at start-up, or a backend a reload added). */
+    private volatile LoopLocalClients insecure;
+    /** The same without SNI, for https backends named by an IP address. */
+    private volatile LoopLocalClients verifyingByAddress;
+    private volatile LoopLocalClients insecureByAddress;
 
     public UpstreamClients(Vertx vertx, Catalog catalog, SluiceConfig.Upstream upstream) {
-        HttpClientOptions verifyingOptions = baseOptions(upstream).setVerifyHost(true);
+        this.vertx = vertx;
+        this.maxConnections = upstream.maxConnections();
+        verifyingOptions = baseOptions(upstream).setVerifyHost(true);
         upstream.tls().caFile()
                 .ifPresent(file -> verifyingOptions.setTrustOptions(new PemTrustOptions().addCertPath(file.trim())));
-        verifying = new LoopLocalClients(vertx, verifyingOptions, upstream.maxConnections());
-        List<Backend> unverified = new ArrayList<>();
+        insecureOptions = baseOptions(upstream).setTrustAll(true).setVerifyHost(false);
+        verifying = new LoopLocalClients(vertx, verifyingOptions, maxConnections);
         for (Backend backend : catalog.backends()) {
             if (backend.insecureTls()) {
-                unverified.add(backend);
-            }
-        }
-        if (unverified.isEmpty()) {
-            insecure = null;
-        } else {
-            insecure = new LoopLocalClients(vertx, baseOptions(upstream).setTrustAll(true).setVerifyHost(false),
-                    upstream.maxConnections());
-            for (Backend backend : unverified) {
                 LOGGER.warnf("backend=%s model=%s host=%s tls.insecure=true: its TLS certificate and host name are "
                         + "NOT verified; anyone on the path to it can read and change its traffic", backend.name(),
                         backend.model(), backend.host());
+            }
+            boolean byAddress = backend.ssl() && backend.namedByAddress();
+            if (backend.insecureTls() || byAddress) {
+                made(backend.insecureTls(), byAddress); // now, rather than on a first request
             }
         }
     }
@@ -70,10 +78,36 @@ public final class UpstreamClients {
 
     /** The client whose TLS setting this backend needs, the one of the calling event loop. */
     public HttpClient clientFor(Backend backend) {
-        return (backend.insecureTls() ? insecure : verifying).current();
+        boolean byAddress = backend.ssl() && backend.namedByAddress();
+        if (!backend.insecureTls() && !byAddress) {
+            return verifying.current();
+        }
+        LoopLocalClients clients = backend.insecureTls() ? (byAddress ? insecureByAddress : insecure)
+                : verifyingByAddress;
+        return (clients != null ? clients : made(backend.insecureTls(), byAddress)).current();
+    }
+
+    private synchronized LoopLocalClients made(boolean insecureTls, boolean byAddress) {
+        HttpClientOptions options = new HttpClientOptions(insecureTls ? insecureOptions : verifyingOptions)
+                .setForceSni(!byAddress);
+        if (insecureTls && byAddress) {
+            return insecureByAddress != null ? insecureByAddress
+                    : (insecureByAddress = new LoopLocalClients(vertx, options, maxConnections));
+        }
+        if (insecureTls) {
+            return insecure != null ? insecure : (insecure = new LoopLocalClients(vertx, options, maxConnections));
+        }
+        return verifyingByAddress != null ? verifyingByAddress
+                : (verifyingByAddress = new LoopLocalClients(vertx, options, maxConnections));
     }
 
     public Future<Void> close() {
-        return insecure == null ? verifying.close() : Future.all(verifying.close(), insecure.close()).mapEmpty();
+        List<Future<Void>> closed = new ArrayList<>();
+        for (LoopLocalClients clients : new LoopLocalClients[] {verifying, insecure, verifyingByAddress, insecureByAddress}) {
+            if (clients != null) {
+                closed.add(clients.close());
+            }
+        }
+        return Future.all(closed).mapEmpty();
     }
 }

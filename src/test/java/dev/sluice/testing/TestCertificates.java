@@ -80,7 +80,9 @@ public final class TestCertificates {
     }
 
     private void signed(String name, String host) throws IOException {
-        Files.writeString(directory.resolve(name + ".ext"), "subjectAltName=DNS:" + host + "\n"
+        // the localhost certificate also names 127.0.0.1, for a backend named by its address
+        Files.writeString(directory.resolve(name + ".ext"), "subjectAltName=DNS:" + host
+                + (host.equals("localhost") ? ",IP:127.0.0.1" : "") + "\n"
                 + "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n");
         openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + host, "-keyout", name + ".key",
                 "-out", name + ".csr");

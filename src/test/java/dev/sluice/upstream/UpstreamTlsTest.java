@@ -47,6 +47,9 @@ class UpstreamTlsTest {
             config.put("quarkus.log.file.enabled", "true");
             config.put("quarkus.log.file.path", LOG.toString());
             backend(config, "trusted", 0, "t-good", "good", 1);
+            backend(config, "trusted-by-address", 0, "a-good", "good-by-address", 1);
+            config.put("sluice.models.trusted-by-address.backends[0].url",
+                    "https://127.0.0.1:" + TestPorts.of("tls-good-by-address"));
             backend(config, "untrusted", 0, "u-self", "self", 1);
             backend(config, "mismatch", 0, "m-other", "other", 1);
             // the heavier idle backend is tried first: both bad ones before the good one
@@ -72,6 +75,8 @@ class UpstreamTlsTest {
     static final String CHAT = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
     static TestBackend good;
+    /** The same certificate (it also names 127.0.0.1), reached by its address. */
+    static TestBackend goodByAddress;
     static TestBackend self;
     static TestBackend other;
 
@@ -79,18 +84,19 @@ class UpstreamTlsTest {
     static void start() {
         TestCertificates certificates = TestCertificates.get();
         good = TestBackend.startTls("tls-good", certificates.localhost());
+        goodByAddress = TestBackend.startTls("tls-good-by-address", certificates.localhost());
         self = TestBackend.startTls("tls-self", certificates.selfSigned());
         other = TestBackend.startTls("tls-other", certificates.otherHost());
     }
 
     @AfterAll
     static void stop() {
-        List.of(good, self, other).forEach(TestBackend::close);
+        List.of(good, goodByAddress, self, other).forEach(TestBackend::close);
     }
 
     @BeforeEach
     void reset() {
-        List.of(good, self, other).forEach(TestBackend::reset);
+        List.of(good, goodByAddress, self, other).forEach(TestBackend::reset);
     }
 
     @Test
@@ -101,6 +107,16 @@ class UpstreamTlsTest {
         assertThat(good.requestCount()).isEqualTo(1);
         // the JDK alone sends no SNI for a dotless name such as localhost
         assertThat(good.serverNames()).isNotEmpty().containsOnly("localhost");
+    }
+
+    @Test
+    void aBackendNamedByItsAddressIsVerifiedAgainstItAndGetsNoSni() {
+        openai(KEY).body(CHAT.formatted("trusted-by-address")).post("/v1/chat/completions").then()
+                .statusCode(200).body("id", equalTo("chatcmpl-1"));
+
+        assertThat(goodByAddress.requestCount()).isEqualTo(1);
+        // RFC 6066 §3: a host name only, never an address; the certificate's IP entry is what is verified
+        assertThat(goodByAddress.serverNames()).isNotEmpty().containsOnly("null");
     }
 
     @Test
