@@ -75,7 +75,7 @@ final class Finish {
     void fail(Exchange exchange, ProxyError error, UpstreamResult.Failed upstream) {
         List<dev.sluice.upstream.Attempt> attempts = upstream == null ? List.of() : upstream.attempts();
         long upstreamNanos = upstream == null ? 0 : upstream.failedAttemptsNanos();
-        if (exchange.model() != null && exchange.model().hedge() != null) {
+        if (hedged(exchange)) {
             exchange.response().headers().set(Relay.ATTEMPTS_HEADER,
                     Integer.toString(upstream == null ? 0 : upstream.started()));
         }
@@ -86,6 +86,20 @@ final class Finish {
         Outcome outcome = new Outcome(error.status(), error.code(), error.origin(), null, null, attempts, upstreamNanos,
                 false, false);
         finish(exchange, outcome, () -> writeError(exchange, error));
+    }
+
+    /**
+     * Whether the request's model hedges (contract §6.6: its every answer says how many attempts started): the model
+     * found, or for a check that answers before the model is looked up (the body's schema and tools), the one the
+     * body names.
+     */
+    private static boolean hedged(Exchange exchange) {
+        ModelRoute model = exchange.model();
+        if (model == null && exchange.body() != null && exchange.body().model() != null && exchange.key() != null
+                && exchange.key().allowsModel(exchange.body().model())) {
+            model = exchange.generation().catalog().model(exchange.body().model());
+        }
+        return model != null && model.hedge() != null;
     }
 
     /** Answers 200 with a JSON body of the proxy's own. */

@@ -89,6 +89,20 @@ class HedgingTest {
     }
 
     @Test
+    void aRequestRefusedBeforeItsModelWasLookedUpStillSaysNoAttemptStarted() {
+        // the schema (422) and the tools (400) are checked before the model (contract §5); the body names a hedged one
+        openai(ProxyProfile.KEY).body("{\"model\":\"hedged\",\"messages\":\"hi\"}").post("/v1/chat/completions")
+                .then().statusCode(422).header("x-sluice-attempts", "0")
+                .body("error.code", equalTo("schema_validation_failed"));
+        openai(ProxyProfile.KEY).body("{\"model\":\"hedged\",\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}")
+                .post("/v1/chat/completions").then().statusCode(400).header("x-sluice-attempts", "0")
+                .body("error.code", equalTo("missing_tool_call_id"));
+        // a model that does not hedge says nothing of it
+        openai(ProxyProfile.KEY).body("{\"model\":\"chat\",\"messages\":\"hi\"}").post("/v1/chat/completions")
+                .then().statusCode(422).header("x-sluice-attempts", org.hamcrest.Matchers.nullValue());
+    }
+
+    @Test
     void theHedgeStartsOnceAfterHasPassedAndTheLoserSeesItsConnectionClosed() throws Exception {
         // given: the first request is slow, the second fast
         hedgedBackendsAnswerInTurn(after(3_000, answers("slow")), answers("fast"));
