@@ -5,6 +5,7 @@ import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.SluiceConfigFile;
 import dev.sluice.cors.CorsPolicy;
 import dev.sluice.limits.Admission;
+import dev.sluice.routing.Backend;
 import dev.sluice.routing.Catalog;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.quarkus.runtime.configuration.MemorySize;
@@ -163,6 +164,7 @@ public final class ConfigReloader {
         if (!ignored.isEmpty()) {
             LOGGER.warnf("Configuration reload: %s changed; ignored until restart", String.join(", ", ignored));
         }
+        warnOfNewInsecureBackends(control.generation().catalog(), setup.catalog());
         control.file(setup);
         applied = fresh;
         metrics.reloaded("applied");
@@ -193,6 +195,14 @@ public final class ConfigReloader {
             }
         }
         return null;
+    }
+
+    /** A backend the reload makes {@code tls.insecure} is warned about, as one is at start-up. */
+    private static void warnOfNewInsecureBackends(Catalog before, Catalog after) {
+        Set<String> known = new java.util.HashSet<>();
+        before.backends().stream().filter(Backend::insecureTls).forEach(backend -> known.add(backend.insecureWarning()));
+        after.backends().stream().filter(Backend::insecureTls).map(Backend::insecureWarning)
+                .filter(warning -> !known.contains(warning)).forEach(LOGGER::warn);
     }
 
     /** The configuration of the files' bytes read at start, to tell which settings a change would need a restart for. */

@@ -125,6 +125,12 @@ public final class Backend {
         return namedByAddress;
     }
 
+    /** What is logged, as a warning, for a backend whose TLS is not verified: at start-up, and when a reload adds one. */
+    public String insecureWarning() {
+        return "backend=" + name + " model=" + model + " host=" + host + " tls.insecure=true: its TLS certificate and "
+                + "host name are NOT verified; anyone on the path to it can read and change its traffic";
+    }
+
     public boolean insecureTls() {
         return insecureTls;
     }

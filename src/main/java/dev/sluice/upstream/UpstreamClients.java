@@ -19,8 +19,8 @@ import org.jboss.logging.Logger;
  * <li>the verifying client, for plain http backends and for https backends verified against the JVM's default trust
  * store or the PEM bundle {@code sluice.upstream.tls.ca-file}, with host name verification;</li>
  * <li>the insecure client, made when a backend with {@code tls.insecure: true} first needs it (at start-up, or after
- * a reload added one): it trusts any certificate and host name, and each such backend is logged as a warning at
- * start-up.</li>
+ * a reload added one): it trusts any certificate and host name, and each such backend is logged as a warning (at
+ * start-up here, after a reload by the reloader).</li>
  * </ul>
  * Both always send SNI naming the URL's host, dotless names included ({@code localhost}, Kubernetes service names),
  * for which the JDK alone sends none; an https backend named by an IP address gets none (RFC 6066 §3 allows only host
@@ -57,9 +57,7 @@ public final class UpstreamClients {
         verifying = new LoopLocalClients(vertx, verifyingOptions, maxConnections);
         for (Backend backend : catalog.backends()) {
             if (backend.insecureTls()) {
-                LOGGER.warnf("backend=%s model=%s host=%s tls.insecure=true: its TLS certificate and host name are "
-                        + "NOT verified; anyone on the path to it can read and change its traffic", backend.name(),
-                        backend.model(), backend.host());
+                LOGGER.warn(backend.insecureWarning());
             }
             boolean byAddress = backend.ssl() && backend.namedByAddress();
             if (backend.insecureTls() || byAddress) {

@@ -268,4 +268,25 @@ class ConfigReloadTest {
         assertThat(log).contains("Configuration reload refused").contains("sluice.yaml declares nothing under sluice:");
         assertThat(chat("sk-reload-open", "alpha")).isEqualTo(200);
     }
+
+    @Test
+    @Order(7)
+    void aBackendAReloadMakesInsecureIsWarnedAboutAsAtStartUp() throws Exception {
+        // when a reload adds an https backend whose TLS is not verified
+        ConfigMap.swap(file(List.of("alpha"), OTHER_KEY, """
+                    unverified:
+                      backends:
+                        - {name: u1, url: "https://gpu-7.internal:8443", tls: {insecure: true}}
+                """));
+
+        // then it is warned about once applied, as a backend of the start-up file is
+        within10s(() -> {
+            try {
+                return Files.readString(LOG).contains("backend=u1 model=unverified host=gpu-7.internal tls.insecure=true");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        assertThat(chat("sk-reload-other", "alpha")).isEqualTo(200);
+    }
 }
