@@ -27,13 +27,10 @@ public enum Translation {
     public static final String ANTHROPIC_VERSION = "2023-06-01";
 
     /**
-     * Request headers that must not reach the backend. {@code accept-encoding} on both ways: the translator reads
-     * the answer, so it must come uncompressed. Anthropic's own headers mean nothing to an OpenAI backend, and some
-     * reject requests that carry unknown beta flags.
+     * Request headers that must not reach the backend, either way: the translator reads the answer, so it must come
+     * uncompressed. (Towards OpenAI every {@code anthropic-*} header goes too: {@link #anthropicOwn}.)
      */
-    private static final Set<String> DROPPED_TOWARDS_ANTHROPIC = caseInsensitive("accept-encoding");
-    private static final Set<String> DROPPED_TOWARDS_OPENAI = caseInsensitive("accept-encoding", "anthropic-version",
-            "anthropic-beta");
+    private static final Set<String> DROPPED = caseInsensitive("accept-encoding");
     /** Response headers that describe the backend's body, which the client does not get. */
     private static final Set<String> NOT_RELAYED_TO_CLIENT = caseInsensitive("content-length", "content-encoding",
             "content-md5", "etag");
@@ -78,13 +75,13 @@ public enum Translation {
 
     /** Whether a client request header (already past the proxy's own header rules) may go to the backend. */
     public boolean forwardsRequestHeader(String name) {
-        return !(backend == Protocol.OPENAI ? DROPPED_TOWARDS_OPENAI : DROPPED_TOWARDS_ANTHROPIC).contains(name)
-                && !(backend == Protocol.OPENAI && anthropicOwn(name));
+        return !DROPPED.contains(name) && !(backend == Protocol.OPENAI && anthropicOwn(name));
     }
 
     /**
      * Anthropic's own headers ({@code anthropic-version}, {@code anthropic-beta},
-     * {@code anthropic-dangerous-direct-browser-access}, and any it adds): nothing to an OpenAI backend.
+     * {@code anthropic-dangerous-direct-browser-access}, and any it adds): nothing to an OpenAI backend, and some
+     * refuse requests that carry unknown beta flags.
      */
     private static boolean anthropicOwn(String name) {
         return name.regionMatches(true, 0, "anthropic-", 0, "anthropic-".length());
@@ -95,8 +92,7 @@ public enum Translation {
      * it must not get and adds what it needs that the client did not send ({@code anthropic-version}).
      */
     public void adjustUpstreamHeaders(MultiMap headers) {
-        Set<String> dropped = backend == Protocol.OPENAI ? DROPPED_TOWARDS_OPENAI : DROPPED_TOWARDS_ANTHROPIC;
-        dropped.forEach(headers::remove);
+        DROPPED.forEach(headers::remove);
         if (backend == Protocol.OPENAI) {
             headers.names().stream().filter(Translation::anthropicOwn).toList().forEach(headers::remove);
         }
