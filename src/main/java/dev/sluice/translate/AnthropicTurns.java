@@ -23,6 +23,10 @@ final class AnthropicTurns {
         lastBlocks.addAll(blocks);
     }
 
+    boolean isEmpty() {
+        return turns.isEmpty();
+    }
+
     ArrayNode turns() {
         return turns;
     }

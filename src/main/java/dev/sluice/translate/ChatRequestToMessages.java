@@ -31,7 +31,11 @@ final class ChatRequestToMessages {
         for (int i = 0; i < messages.size(); i++) {
             addMessage(messages.get(i), "messages[" + i + "]", system, turns);
         }
-        if (!system.isEmpty()) {
+        if (!system.isEmpty() && turns.isEmpty()) {
+            // A chat of system messages only is answered by OpenAI; Anthropic refuses `messages: []`. The
+            // instructions are the whole prompt there, so they are sent as the one user turn.
+            turns.add("user", Json.array().add(textBlock(String.join("\n\n", system))));
+        } else if (!system.isEmpty()) {
             out.put("system", String.join("\n\n", system));
         }
         out.set("messages", turns.turns());

@@ -64,6 +64,25 @@ class RequestRulesTest {
     }
 
     @Test
+    void aChatOfSystemMessagesOnlyIsSentAsOneUserTurnBecauseAnthropicRefusesNoMessages() {
+        JsonNode body = toAnthropic("{'model':'m','messages':[{'role':'system','content':'Write a haiku.'},"
+                + "{'role':'developer','content':[{'type':'text','text':'About rain.'}]}]}");
+
+        assertThat(body.has("system")).isFalse();
+        assertThat(body.get("messages")).isEqualTo(parse("""
+                [{"role":"user","content":[{"type":"text","text":"Write a haiku.\\n\\nAbout rain."}]}]"""));
+    }
+
+    @Test
+    void aSystemMessageBesideAUserTurnStaysTheSystemPrompt() {
+        JsonNode body = toAnthropic("{'model':'m','messages':[{'role':'system','content':'Be brief.'},"
+                + "{'role':'user','content':'hi'}]}");
+
+        assertThat(body.get("system").textValue()).isEqualTo("Be brief.");
+        assertThat(body.get("messages")).hasSize(1);
+    }
+
+    @Test
     void maxCompletionTokensWinsOverMaxTokensAndTheModelCapLowersBoth() {
         ObjectNode chat = object("{'model':'m','messages':[{'role':'user','content':'x'}],'max_tokens':50,"
                 + "'max_completion_tokens':70}");
