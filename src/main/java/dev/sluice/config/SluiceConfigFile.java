@@ -35,16 +35,20 @@ public class SluiceConfigFile implements ConfigSourceProvider {
             return Declared.NONE;
         }
         try (java.io.Reader reader = Files.newBufferedReader(path)) {
-            Object root = new org.yaml.snakeyaml.Yaml().load(reader);
-            Object sluice = root instanceof java.util.Map<?, ?> map ? map.get("sluice") : null;
-            if (!(sluice instanceof java.util.Map<?, ?> group)) {
-                return Declared.NONE;
-            }
-            return new Declared(emptyNames(group.get("accounts")), emptyNames(group.get("plans")));
+            return declaredIn(new org.yaml.snakeyaml.Yaml().load(reader));
         } catch (IOException | RuntimeException unreadable) {
             // the configuration source reports a broken file; nothing to add here
             return Declared.NONE;
         }
+    }
+
+    /** {@link #declaredEmpty(Path)} of a file already loaded as YAML (its root, null when empty). */
+    public static Declared declaredIn(Object root) {
+        Object sluice = root instanceof java.util.Map<?, ?> map ? map.get("sluice") : null;
+        if (!(sluice instanceof java.util.Map<?, ?> group)) {
+            return Declared.NONE;
+        }
+        return new Declared(emptyNames(group.get("accounts")), emptyNames(group.get("plans")));
     }
 
     private static java.util.Set<String> emptyNames(Object entries) {

@@ -59,6 +59,9 @@ public final class ConfigReloader {
     private final Catalog.BreakerFactory breakers;
     private final long intervalMillis;
     private final SmallRyeConfig base;
+    /** A watched file's root when its bytes are not YAML (the configuration source then says where). */
+    private static final Object UNREADABLE = new Object();
+
     private final List<Path> files;
     private final AtomicBoolean checking = new AtomicBoolean();
     private byte[][] seen;
@@ -137,7 +140,8 @@ public final class ConfigReloader {
             applied = startedWith(seen);
         }
         seen = now;
-        String empty = emptyFile(now);
+        Object[] roots = yamlRoots(now);
+        String empty = emptyFile(roots);
         if (empty != null) {
             reject(empty);
             return;
@@ -149,7 +153,7 @@ public final class ConfigReloader {
             fresh = build(now);
             SluiceConfig config = fresh.getConfigMapping(SluiceConfig.class);
             setup = FileSetup.build(config, effective.apply(config),
-                    SluiceConfigFile.declaredEmpty(SluiceConfigFile.location()), problems, breakers);
+                    declaredEmpty(roots), problems, breakers);
             Admission.check(config.limits(), config.controlPlaneRate(), problems);
             CorsPolicy.check(config.cors(), problems); // applied at restart only, but refused now rather than then
         } catch (RuntimeException invalid) {
@@ -177,24 +181,48 @@ public final class ConfigReloader {
      * a file caught half-written (an editor that truncates, then writes) would otherwise take every key and model
      * away at once. Null when each holds something.
      */
-    private String emptyFile(byte[][] contents) {
-        Path sluiceFile = SluiceConfigFile.location() == null ? null : SluiceConfigFile.location().toAbsolutePath();
+    private String emptyFile(Object[] roots) {
+        int sluiceFile = sluiceFileIndex();
         for (int i = 0; i < files.size(); i++) {
-            Object root;
-            try {
-                root = new org.yaml.snakeyaml.Yaml().load(new String(contents[i], StandardCharsets.UTF_8));
-            } catch (RuntimeException unreadable) {
+            Object root = roots[i];
+            if (root == UNREADABLE) {
                 continue; // the configuration source reports it, with its line
             }
             if (root == null) {
                 return files.get(i) + " is empty";
             }
-            if (files.get(i).equals(sluiceFile)
+            if (i == sluiceFile
                     && !(root instanceof java.util.Map<?, ?> map && map.get("sluice") instanceof java.util.Map<?, ?>)) {
                 return files.get(i) + " declares nothing under sluice:";
             }
         }
         return null;
+    }
+
+    /** The accounts and plans declared {@code {}} in the very bytes being applied (not in a later read of the file). */
+    private SluiceConfigFile.Declared declaredEmpty(Object[] roots) {
+        int sluiceFile = sluiceFileIndex();
+        return sluiceFile < 0 || roots[sluiceFile] == UNREADABLE ? SluiceConfigFile.Declared.NONE
+                : SluiceConfigFile.declaredIn(roots[sluiceFile]);
+    }
+
+    /** Each watched file loaded once as YAML: its root (null for an empty file), or {@link #UNREADABLE}. */
+    private Object[] yamlRoots(byte[][] contents) {
+        Object[] roots = new Object[contents.length];
+        for (int i = 0; i < contents.length; i++) {
+            try {
+                roots[i] = new org.yaml.snakeyaml.Yaml().load(new String(contents[i], StandardCharsets.UTF_8));
+            } catch (RuntimeException unreadable) {
+                roots[i] = UNREADABLE;
+            }
+        }
+        return roots;
+    }
+
+    /** Which watched file is the SLUICE_CONFIG file, or -1. */
+    private int sluiceFileIndex() {
+        Path sluiceFile = SluiceConfigFile.location() == null ? null : SluiceConfigFile.location().toAbsolutePath();
+        return sluiceFile == null ? -1 : files.indexOf(sluiceFile);
     }
 
     /** A backend the reload makes {@code tls.insecure} is warned about, as one is at start-up. */
