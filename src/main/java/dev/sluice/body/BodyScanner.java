@@ -26,6 +26,9 @@ public final class BodyScanner {
     /** Contract §12: deeper JSON is refused as {@code invalid_json}; numbers and strings keep Jackson's limits. */
     static final int MAX_NESTING = 128;
 
+    /** Keeps a decimal's digits and scale ({@code 1.0} stays {@code 1.0}; the default factory strips zeros). */
+    private static final JsonNodeFactory EXACT_DECIMALS = JsonNodeFactory.withExactBigDecimals(true);
+
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
             .build();
@@ -211,7 +214,8 @@ public final class BodyScanner {
                 case LONG -> nodes.numberNode(parser.getLongValue());
                 default -> nodes.numberNode(parser.getBigIntegerValue());
             };
-            case VALUE_NUMBER_FLOAT -> nodes.numberNode(parser.getDoubleValue());
+            // as written: a translated body re-serialises the tree, and a double would round 12345678901234567.89
+            case VALUE_NUMBER_FLOAT -> EXACT_DECIMALS.numberNode(parser.getDecimalValue());
             case VALUE_TRUE -> nodes.booleanNode(true);
             case VALUE_FALSE -> nodes.booleanNode(false);
             case VALUE_NULL -> nodes.nullNode();

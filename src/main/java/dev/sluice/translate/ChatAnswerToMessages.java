@@ -40,7 +40,8 @@ final class ChatAnswerToMessages {
         }
 
         String stopSequence = Json.text(choice.get("stop_reason")); // vLLM names the stop string it matched
-        String stopReason = StopReasons.toStopReason(Json.text(choice.get("finish_reason")), stopSequence, refused);
+        String stopReason = StopReasons.toStopReason(Json.text(choice.get("finish_reason")), stopSequence, refused,
+                calls != null && calls.isArray() && !calls.isEmpty());
         ObjectNode out = Json.object()
                 .put("id", Ids.message())
                 .put("type", "message")

@@ -115,6 +115,9 @@ final class ChatStreamToMessages extends StreamTranslator {
     private void toolCallDelta(JsonNode delta) {
         JsonNode function = delta.path("function");
         String id = Json.text(delta.get("id"));
+        if (id != null && id.isEmpty()) {
+            id = null; // Qwen's DashScope sends "" on the deltas after a call's first: the same call, as null would be
+        }
         // a backend that leaves the index out means the call being streamed, or the next one
         int index = delta.path("index").canConvertToInt() ? delta.get("index").intValue()
                 : openCall != null ? openCall.index() : calls.size();
@@ -175,7 +178,7 @@ final class ChatStreamToMessages extends StreamTranslator {
     private void finish() {
         start();
         closeBlock();
-        String stopReason = StopReasons.toStopReason(finishReason, stopSequence, refused);
+        String stopReason = StopReasons.toStopReason(finishReason, stopSequence, refused, !calls.isEmpty());
         ObjectNode delta = Json.object().put("stop_reason", stopReason)
                 .put("stop_sequence", "stop_sequence".equals(stopReason) ? stopSequence : null);
         ObjectNode messageDelta = Json.object().put("type", "message_delta");

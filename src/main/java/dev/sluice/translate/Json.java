@@ -14,11 +14,17 @@ import java.io.UncheckedIOException;
 /** The JSON plumbing every translator shares: one mapper, node factories and lenient readers of optional fields. */
 final class Json {
 
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * Numbers with a fraction or an exponent are read as written ({@code BigDecimal}, not {@code double}): a tool's
+     * arguments of {@code 12345678901234567.89} reach the other protocol so, not as {@code 1.2345678901234568E16}.
+     */
+    static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
     /** Rejects {@code {"a":1} trailing}: a value followed by anything but whitespace is not that value. */
     static final ObjectReader STRICT = MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final JsonNodeFactory NODES = MAPPER.getNodeFactory();
 
     private Json() {
     }

@@ -30,13 +30,23 @@ final class MediaSources {
             }
             int semicolon = meta.indexOf(';');
             return Json.object().put("type", "base64")
-                    .put("media_type", meta.substring(0, semicolon))
+                    .put("media_type", mediaType(meta.substring(0, semicolon)))
                     .put("data", url.substring(comma + 1));
         }
         if (url.regionMatches(true, 0, "http://", 0, 7) || url.regionMatches(true, 0, "https://", 0, 8)) {
             return Json.object().put("type", "url").put("url", url);
         }
         throw Refusals.unsupported(param, Refusals.ANTHROPIC);
+    }
+
+    /**
+     * A data URL's media type as Anthropic reads one: lower case (media types are case-insensitive, RFC 2045, but
+     * Anthropic takes only {@code image/jpeg}, {@code image/png}, … as written) and {@code image/jpg}, which clients
+     * build from a file's extension and OpenAI accepts, as {@code image/jpeg}.
+     */
+    static String mediaType(String declared) {
+        String type = declared.trim().toLowerCase(java.util.Locale.ROOT);
+        return type.equals("image/jpg") ? "image/jpeg" : type;
     }
 
     /**

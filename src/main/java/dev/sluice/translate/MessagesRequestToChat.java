@@ -69,6 +69,9 @@ final class MessagesRequestToChat {
             if (field.getKey().equals("top_k") && Json.present(field.getValue())) {
                 throw Refusals.unsupported("top_k", Refusals.OPENAI);
             }
+            if (field.getKey().equals("thread") && field.getValue().isObject()) {
+                throw Refusals.unsupportedThread(Refusals.OPENAI);
+            }
         }
     }
 

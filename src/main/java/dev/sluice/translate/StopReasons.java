@@ -26,20 +26,23 @@ final class StopReasons {
      * @param stopSequence the stop sequence the backend names as the one it stopped at (vLLM's {@code stop_reason}),
      *     or null
      * @param refused whether the answer carried a {@code refusal}: OpenAI reports those with {@code stop}
+     * @param calledTools whether the answer has tool calls: OpenAI finishes a call forced by a named
+     *     {@code tool_choice} with {@code stop} (some vLLM and Ollama versions every call), and an Anthropic client
+     *     runs the tools only on {@code tool_use}
      */
-    static String toStopReason(String finishReason, String stopSequence, boolean refused) {
+    static String toStopReason(String finishReason, String stopSequence, boolean refused, boolean calledTools) {
         if (refused) {
             return "refusal";
         }
         if (finishReason == null) {
-            return "end_turn";
+            return calledTools ? "tool_use" : "end_turn";
         }
         return switch (finishReason) {
             case "length" -> "max_tokens";
             case "tool_calls", "function_call" -> "tool_use";
             case "content_filter" -> "refusal";
-            case "stop" -> stopSequence != null ? "stop_sequence" : "end_turn";
-            default -> "end_turn";
+            case "stop" -> calledTools ? "tool_use" : stopSequence != null ? "stop_sequence" : "end_turn";
+            default -> calledTools ? "tool_use" : "end_turn";
         };
     }
 }

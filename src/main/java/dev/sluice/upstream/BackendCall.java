@@ -186,7 +186,10 @@ final class BackendCall {
             // that an unreadable one is still retried
             readBounded(response, MAX_TRANSLATED_ANSWER).onComplete(body -> {
                 if (body.failed()) {
-                    promise.tryFail(classify(body.cause()));
+                    // the backend answered and its body broke off: an answer that cannot be read (contract §9), not
+                    // one that never came (a timeout or the client's going away has already settled the promise)
+                    promise.tryFail(UpstreamFailure.invalidAnswer("The backend's answer broke off before its end ("
+                            + body.cause().getMessage() + ")."));
                     return;
                 }
                 try {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.sluice.error.ProxyError;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -73,11 +75,12 @@ class BodyScannerTest {
     }
 
     @Test
-    void theTreeHoldsTheNodesJacksonsOwnReaderGives() throws Exception {
+    void theTreeHoldsTheNodesJacksonsOwnReaderGivesWithDecimalsAsWritten() throws Exception {
         String json = "{\"model\":\"m\",\"a\":{\"x\":1},\"n\":{\"x\":1,\"x\":[2,3.5,-0.0,1e2,12345678901,"
                 + "123456789012345678901234567890,1e400]},\"b\":[null,true,false,\"s\\u00e9\",[],{}],\"a\":{\"y\":{}},"
-                + "\"c\":-7,\"d\":0.1}";
-        JsonNode expected = new ObjectMapper().readTree(json);
+                + "\"c\":-7,\"d\":0.1,\"e\":12345678901234567.89,\"f\":1.0}";
+        JsonNode expected = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true)).readTree(json);
 
         JsonNode tree = scan(json, true).tree();
 
@@ -86,7 +89,11 @@ class BodyScannerTest {
         assertThat(tree.get("n").get("x").get(4).isLong()).isTrue();
         assertThat(tree.get("n").get("x").get(5).isBigInteger()).isTrue();
         assertThat(tree.get("c").isInt()).isTrue();
-        assertThat(tree.get("d").isDouble()).isTrue();
+        assertThat(tree.get("d").isBigDecimal()).isTrue();
+        // a translated body is written from the tree: no digit lost to a double, no zero stripped
+        assertThat(tree.get("e").toString()).isEqualTo("12345678901234567.89");
+        assertThat(tree.get("f").toString()).isEqualTo("1.0");
+        assertThat(tree.get("n").get("x").get(6).toString()).isEqualTo("1E+400");
     }
 
     @Test

@@ -197,6 +197,21 @@ class TranslationEndToEndTest {
     }
 
     @Test
+    void aTwoHundredWhoseBodyBreaksOffIsAnInvalidProviderResponseNotAnUnreachableBackend() {
+        // given: both backends of chat answer 200 and close the connection half way through the body
+        backends.get("a").reply(Replies.jsonCut(40, 0));
+        backends.get("b").reply(Replies.jsonCut(40, 0));
+
+        // when / then: the backend was reached and answered; its answer cannot be read (contract §9), retried
+        anthropic(ProxyProfile.KEY).body(MESSAGES).post("/v1/messages").then().statusCode(502)
+                .body("error.code", equalTo("invalid_provider_response"))
+                .body("error.attempts.size()", equalTo(2))
+                .body("error.attempts[0].code", equalTo("invalid_provider_response"))
+                .body("error.attempts[1].code", equalTo("invalid_provider_response"));
+        assertThat(backends.get("a").requestCount() + backends.get("b").requestCount()).isEqualTo(2);
+    }
+
+    @Test
     void anUnreadableAnswerOnOneBackendIsRetriedOnTheOther() {
         backends.get("a").reply(Replies.json(200, "{\"nonsense\":true}"));
         backends.get("b").reply(Replies.json(200, "{\"nonsense\":true}"));

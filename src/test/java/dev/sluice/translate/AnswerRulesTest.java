@@ -98,6 +98,31 @@ class AnswerRulesTest {
     }
 
     @Test
+    void toolCallsFinishedWithStopAreToolUseForAnAnthropicClient() {
+        // OpenAI finishes a call forced by a named tool_choice with "stop"; so do some vLLM and Ollama versions
+        JsonNode answer = messagesAnswer("{'choices':[{'message':{'tool_calls':[{'id':'c1','type':'function','function':"
+                + "{'name':'f','arguments':'{}'}}]},'finish_reason':'stop'}]}");
+        JsonNode cut = messagesAnswer("{'choices':[{'message':{'tool_calls':[{'id':'c1','type':'function','function':"
+                + "{'name':'f','arguments':'{'}}]},'finish_reason':'length'}]}");
+
+        assertThat(answer.get("stop_reason").asText()).isEqualTo("tool_use");
+        assertThat(cut.get("stop_reason").asText()).as("a call cut by the budget stays cut").isEqualTo("max_tokens");
+    }
+
+    @Test
+    void decimalsInToolCallsKeepTheirDigitsBothWays() {
+        String toAnthropic = MESSAGES_CLIENT.answer(Buffer.buffer(("{'choices':[{'message':{'tool_calls':[{'id':'c1',"
+                + "'type':'function','function':{'name':'f','arguments':'{\\'v\\':12345678901234567.89}'}}]},"
+                + "'finish_reason':'tool_calls'}]}").replace('\'', '"'))).toString();
+        String toOpenAi = CHAT_CLIENT.answer(Buffer.buffer(("{'type':'message','content':[{'type':'tool_use','id':'t1',"
+                + "'name':'f','input':{'v':12345678901234567.89,'w':1.0}}],'stop_reason':'tool_use','usage':{}}")
+                .replace('\'', '"'))).toString();
+
+        assertThat(toAnthropic).contains("\"input\":{\"v\":12345678901234567.89}");
+        assertThat(toOpenAi).contains("\"arguments\":\"{\\\"v\\\":12345678901234567.89,\\\"w\\\":1.0}\"");
+    }
+
+    @Test
     void anUnreadableAnswerIsAnInvalidProviderResponse() {
         assertThatThrownBy(() -> CHAT_CLIENT.answer(Buffer.buffer("")))
                 .isInstanceOfSatisfying(InvalidProviderResponse.class,

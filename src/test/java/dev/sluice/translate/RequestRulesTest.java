@@ -83,6 +83,52 @@ class RequestRulesTest {
     }
 
     @Test
+    void aMessageThreadTowardsOpenAiIsRefusedSoThatTheSdkSendsTheWholeConversation() {
+        // the Anthropic SDK's tool runner sends thread {type: create} then {type: continue} with only the new
+        // messages; an OpenAI backend would answer without the history
+        ProxyError refused = catchThrowableOfType(ProxyError.class, () -> toOpenAi("{'model':'m','max_tokens':5,"
+                + "'thread':{'type':'continue','previous_message_id':'msg_1'},'messages':[{'role':'user','content':'x'}]}"));
+
+        assertThat(refused.code()).isEqualTo("unsupported_parameter");
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.param()).isEqualTo("thread");
+        // what the SDK's continue_unthreaded reads to go on without a thread
+        assertThat(refused.fields().get("details")).isEqualTo(java.util.Map.of("error_code", "thread_unsupported_request",
+                "unsupported", java.util.List.of("thread")));
+        // no thread asked for: nothing to refuse
+        assertThat(toOpenAi("{'model':'m','max_tokens':5,'thread':null,'messages':[{'role':'user','content':'x'}]}")
+                .has("thread")).isFalse();
+        assertThat(toOpenAi("{'model':'m','max_tokens':5,'thread':false,'messages':[{'role':'user','content':'x'}]}")
+                .has("thread")).isFalse();
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({"image/jpg, image/jpeg", "IMAGE/PNG, image/png", "image/webp, image/webp"})
+    void aDataUrlsMediaTypeIsSentAsAnthropicReadsIt(String declared, String sent) {
+        JsonNode body = toAnthropic("{'model':'m','messages':[{'role':'user','content':[{'type':'image_url',"
+                + "'image_url':{'url':'data:" + declared + ";base64,iVBORw0KGgo='}}]}]}");
+
+        assertThat(body.at("/messages/0/content/0/source/media_type").textValue()).isEqualTo(sent);
+    }
+
+    @Test
+    void decimalsInToolArgumentsKeepTheirDigitsBothWays() {
+        String toAnthropic = Translation.OPENAI_TO_ANTHROPIC.request(object("{'model':'m','messages':["
+                + "{'role':'user','content':'x'},{'role':'assistant','tool_calls':[{'id':'c1','type':'function',"
+                + "'function':{'name':'f','arguments':'{\\'v\\':12345678901234567.89,\\'w\\':1.0}'}}]},"
+                + "{'role':'tool','tool_call_id':'c1','content':'ok'}]}"), "u", 1024, null).body().toString();
+        byte[] messages = ("{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"},"
+                + "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"c1\",\"name\":\"f\","
+                + "\"input\":{\"v\":12345678901234567.89,\"w\":1.0}}]}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        // the request path's tree, as the body scan builds it
+        ObjectNode scanned = (ObjectNode) dev.sluice.body.BodyScanner.scan(messages, messages.length, true).tree();
+        String toOpenAi = Translation.ANTHROPIC_TO_OPENAI.request(scanned, "u", 1024, null).body().toString();
+
+        assertThat(toAnthropic).contains("\"input\":{\"v\":12345678901234567.89,\"w\":1.0}");
+        assertThat(toOpenAi).contains("\"arguments\":\"{\\\"v\\\":12345678901234567.89,\\\"w\\\":1.0}\"");
+    }
+
+    @Test
     void maxCompletionTokensWinsOverMaxTokensAndTheModelCapLowersBoth() {
         ObjectNode chat = object("{'model':'m','messages':[{'role':'user','content':'x'}],'max_tokens':50,"
                 + "'max_completion_tokens':70}");

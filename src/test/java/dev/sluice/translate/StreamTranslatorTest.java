@@ -177,6 +177,43 @@ class StreamTranslatorTest {
     }
 
     @Test
+    void anEmptyIdOnTheDeltasAfterACallsFirstIsTheSameCall() {
+        // Qwen's DashScope: the first delta names the call, the ones after it carry "id": ""
+        StreamTranslator translator = messagesClient();
+
+        translator.accept(bytes("data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
+                + "\"type\":\"function\",\"function\":{\"name\":\"Bash\",\"arguments\":\"\"}}]}}]}\n\n"
+                + "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"\","
+                + "\"type\":\"function\",\"function\":{\"name\":\"\",\"arguments\":\"{\\\"command\\\":\"}}]}}]}\n\n"
+                + "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"\","
+                + "\"function\":{\"arguments\":\"\\\"ls\\\"}\"}}]}}]}\n\n"
+                + "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+                + "data: [DONE]\n\n"));
+        translator.backendEnded();
+
+        String out = String.join("", written);
+        assertThat(out).containsOnlyOnce("event: content_block_start")
+                .contains("\"id\":\"call_1\",\"name\":\"Bash\"")
+                .contains("\"partial_json\":\"{\\\"command\\\":\"").contains("\"partial_json\":\"\\\"ls\\\"}\"")
+                .contains("\"stop_reason\":\"tool_use\"");
+    }
+
+    @Test
+    void toolCallsFinishedWithStopAreStillToolUseForAnAnthropicClient() {
+        // OpenAI finishes a call forced by a named tool_choice with "stop"; the Anthropic SDK's tool runner runs
+        // the tools only on tool_use
+        StreamTranslator translator = messagesClient();
+
+        translator.accept(bytes("data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
+                + "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}}]}\n\n"
+                + "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+                + "data: [DONE]\n\n"));
+        translator.backendEnded();
+
+        assertThat(String.join("", written)).contains("\"stop_reason\":\"tool_use\"").doesNotContain("end_turn");
+    }
+
+    @Test
     void interleavedToolUseBlocksKeepEachCallsIndex() {
         // Anthropic's API closes one block before it opens the next; a backend that does not still gets through,
         // because OpenAI's chunks say which call each piece of arguments belongs to (clients gather them by index)
