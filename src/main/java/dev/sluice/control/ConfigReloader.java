@@ -65,8 +65,12 @@ public final class ConfigReloader {
     private final List<Path> files;
     private final AtomicBoolean checking = new AtomicBoolean();
     private byte[][] seen;
-    /** The configuration last applied; null until the files first change, when it is built from their first bytes. */
-    private SmallRyeConfig applied;
+    /**
+     * The configuration the process started with, which restart-only settings keep until a restart; null until the
+     * files first change, when it is built from their first bytes. Compared with each change, not with the last
+     * one, so that a setting put back as it was is no longer reported.
+     */
+    private SmallRyeConfig started;
     private long timer = -1;
 
     /**
@@ -136,8 +140,8 @@ public final class ConfigReloader {
         if (now == null || Arrays.deepEquals(now, seen)) {
             return;
         }
-        if (applied == null) {
-            applied = startedWith(seen);
+        if (started == null) {
+            started = startedWith(seen);
         }
         seen = now;
         Object[] roots = yamlRoots(now);
@@ -153,7 +157,7 @@ public final class ConfigReloader {
             fresh = build(now);
             SluiceConfig config = fresh.getConfigMapping(SluiceConfig.class);
             setup = FileSetup.build(config, effective.apply(config),
-                    declaredEmpty(roots), problems, breakers);
+                    declaredEmpty(roots), problems, breakers, control.generation().catalog());
             Admission.check(config.limits(), config.controlPlaneRate(), problems);
             CorsPolicy.check(config.cors(), problems); // applied at restart only, but refused now rather than then
         } catch (RuntimeException invalid) {
@@ -164,13 +168,12 @@ public final class ConfigReloader {
             reject(String.join("; ", problems.list()));
             return;
         }
-        Set<String> ignored = restartOnlyChanges(applied, fresh);
+        Set<String> ignored = restartOnlyChanges(started, fresh);
         if (!ignored.isEmpty()) {
             LOGGER.warnf("Configuration reload: %s changed; ignored until restart", String.join(", ", ignored));
         }
         warnOfNewInsecureBackends(control.generation().catalog(), setup.catalog());
         control.file(setup);
-        applied = fresh;
         metrics.reloaded("applied");
         LOGGER.infof("Configuration reloaded from %s: %d models, generation %d", files, setup.catalog().models().size(),
                 control.generation().number());

@@ -30,7 +30,13 @@ public record FileSetup(Catalog catalog, KeyRing keys, Accounts accounts,
      */
     public static FileSetup build(SluiceConfig config, SluiceConfig effective, SluiceConfigFile.Declared declaredEmpty,
             ConfigProblems problems, Catalog.BreakerFactory breakers) {
-        Catalog catalog = Catalog.build(effective.models(), config.upstream(), problems, breakers);
+        return build(config, effective, declaredEmpty, problems, breakers, null);
+    }
+
+    /** As the other, for a reload: the running catalogue's unchanged backends are kept, breakers and all. */
+    public static FileSetup build(SluiceConfig config, SluiceConfig effective, SluiceConfigFile.Declared declaredEmpty,
+            ConfigProblems problems, Catalog.BreakerFactory breakers, Catalog running) {
+        Catalog catalog = Catalog.build(effective.models(), config.upstream(), problems, breakers, running);
         Accounts accounts = Accounts.build(effective, declaredEmpty, problems);
         KeyRing keys = KeyRing.build(effective.keys().orElse(List.of()), accounts.names(),
                 effective.models().keySet(), problems);

@@ -26,6 +26,8 @@ public final class Backend {
     private final boolean insecureTls;
     /** True when the URL names the host by an IP address, which TLS' server name indication may not carry. */
     private final boolean namedByAddress;
+    /** Everything configuration says of this backend, its breaker's settings included: what a reload compares. */
+    private final Object definition;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile CircuitBreakerState breakerState = CircuitBreakerState.CLOSED;
     private volatile long openedAtNanos;
@@ -33,7 +35,7 @@ public final class Backend {
     private Guard guard;
 
     Backend(String name, String model, Protocol protocol, boolean ssl, String host, int port, String basePath, int weight,
-            String apiKey, long breakerDelayNanos, boolean insecureTls) {
+            String apiKey, long breakerDelayNanos, boolean insecureTls, Object breakerSettings) {
         this.name = name;
         this.model = model;
         this.protocol = protocol;
@@ -47,6 +49,16 @@ public final class Backend {
         this.insecureTls = insecureTls;
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         this.namedByAddress = NetUtil.isValidIpV4Address(bare) || NetUtil.isValidIpV6Address(bare);
+        this.definition = java.util.Arrays.asList(name, model, protocol, ssl, host, port, basePath, weight, apiKey,
+                breakerDelayNanos, insecureTls, breakerSettings);
+    }
+
+    /**
+     * Whether {@code other} is this backend as configuration describes it (nothing of it changed). A reload keeps
+     * such a backend, with its breaker, requests in flight and health, rather than start a closed breaker in its place.
+     */
+    boolean sameDefinition(Backend other) {
+        return definition.equals(other.definition);
     }
 
     void guard(Guard guard) {

@@ -57,6 +57,20 @@ public final class Catalog {
      */
     public static Catalog build(Map<String, SluiceConfig.Model> modelConfigs, SluiceConfig.Upstream upstream,
             ConfigProblems problems, BreakerFactory breakers) {
+        return build(modelConfigs, upstream, problems, breakers, null);
+    }
+
+    /**
+     * As {@link #build(Map, SluiceConfig.Upstream, ConfigProblems, BreakerFactory)}, for a reload: a backend of
+     * {@code previous} that the configuration still describes the same way is kept as it is (an open breaker stays
+     * open); only new and changed backends get a new, closed breaker.
+     */
+    public static Catalog build(Map<String, SluiceConfig.Model> modelConfigs, SluiceConfig.Upstream upstream,
+            ConfigProblems problems, BreakerFactory breakers, Catalog previous) {
+        Map<String, Backend> running = new java.util.HashMap<>();
+        if (previous != null) {
+            previous.backends().forEach(backend -> running.put(backend.model() + "/" + backend.name(), backend));
+        }
         checkUpstream("sluice.upstream", upstream, problems);
         Map<String, ModelRoute> models = new LinkedHashMap<>();
         for (Map.Entry<String, SluiceConfig.Model> entry : modelConfigs.entrySet()) {
@@ -78,7 +92,7 @@ public final class Catalog {
                     problems.add(backendPath + ".name", "backend name '" + backendName + "' is used twice in this model");
                 }
                 Backend backend = backend(backendName, name, protocol, backendConfig, backendPath, breaker, problems,
-                        breakers);
+                        breakers, running.get(name + "/" + backendName));
                 if (backend != null) {
                     backends.add(backend);
                 }
@@ -112,7 +126,7 @@ public final class Catalog {
     }
 
     private static Backend backend(String name, String model, Protocol protocol, SluiceConfig.Backend config, String path,
-            SluiceConfig.CircuitBreaker breaker, ConfigProblems problems, BreakerFactory breakers) {
+            SluiceConfig.CircuitBreaker breaker, ConfigProblems problems, BreakerFactory breakers, Backend running) {
         URI uri;
         try {
             uri = URI.create(config.url().trim());
@@ -144,7 +158,11 @@ public final class Catalog {
             problems.add(path + ".tls.insecure", "applies to https backends only ('" + config.url() + "')");
         }
         Backend backend = new Backend(name, model, protocol, ssl, uri.getHost(), port, basePath, Math.max(1, config.weight()),
-                apiKey, breaker.delay().toNanos(), insecure && ssl);
+                apiKey, breaker.delay().toNanos(), insecure && ssl,
+                List.of(breaker.requestVolume(), breaker.failureRatio(), breaker.delay()));
+        if (running != null && running.sameDefinition(backend)) {
+            return running;
+        }
         backend.guard(breakers.create(backend, breaker));
         return backend;
     }

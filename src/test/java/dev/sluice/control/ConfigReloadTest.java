@@ -214,6 +214,15 @@ class ConfigReloadTest {
         String big = "x".repeat(4000);
         assertThat(openai("sk-reload-other").body(CHAT.formatted("alpha").replace("hi", big))
                 .post("/v1/chat/completions").statusCode()).as("max-body-size unchanged until restart").isEqualTo(200);
+
+        // when those settings are put back as the process runs them
+        int warnings = Files.readString(LOG).split("ignored until restart", -1).length;
+        double applied = Scrape.now().value("sluice_config_reloads_total", "result", "applied");
+        ConfigMap.swap(file(List.of("alpha", "beta"), OTHER_KEY, ""));
+        within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "applied") == applied + 1);
+
+        // then nothing is said to need a restart any more
+        assertThat(Files.readString(LOG).split("ignored until restart", -1)).hasSize(warnings);
     }
 
     @Test
@@ -288,5 +297,41 @@ class ConfigReloadTest {
             }
         });
         assertThat(chat("sk-reload-other", "alpha")).isEqualTo(200);
+    }
+
+    @Test
+    @Order(8)
+    void aReloadKeepsTheOpenBreakerOfABackendItLeavesAsItWas() throws Exception {
+        String flaky = """
+                    flaky:
+                      upstream: {circuit-breaker: {request-volume: 2, failure-ratio: 0.5, delay: 60s}}
+                      backends:
+                        - {name: r2, url: "${test.backend.r2}"}
+                """;
+        ConfigMap.swap(file(List.of("alpha"), OTHER_KEY, flaky));
+        within10s(() -> chat("sk-reload-other", "flaky") == 200);
+        try {
+            // given: the backend fails until its breaker opens
+            backends.get("r2").reply(Replies.status(503, "{}"));
+            within10s(() -> chat("sk-reload-other", "flaky") == 503
+                    && Scrape.now().value("sluice_circuit_state", "backend", "r2") == 2.0);
+            int tried = backends.get("r2").requestCount();
+
+            // when: the file changes, but not that backend (a comment, as a Helm upgrade of the keys would)
+            double applied = Scrape.now().value("sluice_config_reloads_total", "result", "applied");
+            ConfigMap.edit(file(List.of("alpha"), OTHER_KEY, flaky) + "# edited\n");
+            within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "applied") == applied + 1);
+
+            // then: its breaker is still open and no request reaches it
+            assertThat(Scrape.now().value("sluice_circuit_state", "backend", "r2")).isEqualTo(2.0);
+            assertThat(chat("sk-reload-other", "flaky")).isEqualTo(503);
+            assertThat(backends.get("r2").requestCount()).isEqualTo(tried);
+
+            // and: a backend whose breaker settings change is a new backend, with a closed breaker
+            ConfigMap.edit(file(List.of("alpha"), OTHER_KEY, flaky.replace("delay: 60s", "delay: 30s")));
+            within10s(() -> Scrape.now().value("sluice_circuit_state", "backend", "r2") == 0.0);
+        } finally {
+            backends.get("r2").reset();
+        }
     }
 }
