@@ -16,7 +16,7 @@
 -- Then five per request: now (ms), lease id, lease expiry (ms), tokens to reserve, cost to reserve (micro).
 --
 -- Returns seven numbers per request, in order: code, in_flight, quota_used, rate_remaining, rate_wait_ms,
--- tokens_used, credits_micro
+-- tokens_used, credits_micro (after the request when admitted; as they stand when refused)
 -- code: 0 admitted, 1 concurrency, 2 quota, 3 rate, 4 tokens, 5 credits
 local concurrency = tonumber(ARGV[1])
 local quota = tonumber(ARGV[2])
@@ -26,51 +26,62 @@ local tokens = tonumber(ARGV[6])
 local initial_credits = tonumber(ARGV[8])
 
 local function admit(now, lease, expiry, reserve, cost)
+  -- every limit's state first, read without moving any: a refused request's RateLimit header tells each limit as it
+  -- stands, not only those checked before the one that refused
   local in_flight = 0
   if concurrency >= 0 then
     redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
     in_flight = redis.call('ZCARD', KEYS[1])
-    if in_flight >= concurrency then
-      return {1, in_flight, 0, 0, 0, 0, 0}
-    end
   end
-
   local quota_used = 0
   if quota >= 0 then
     quota_used = tonumber(redis.call('GET', KEYS[2]) or '0')
-    if quota_used + 1 > quota then
-      return {2, in_flight, quota_used, 0, 0, 0, 0}
+  end
+  local tat = now
+  if interval >= 0 then
+    tat = tonumber(redis.call('GET', KEYS[3]) or now)
+    if tat < now then tat = now end
+  end
+  local tokens_used = 0
+  if tokens >= 0 then
+    tokens_used = tonumber(redis.call('GET', KEYS[4]) or '0')
+  end
+  local credits = 0
+  if initial_credits >= 0 then
+    redis.call('SET', KEYS[5], ARGV[8], 'NX')
+    credits = tonumber(redis.call('GET', KEYS[5]))
+  end
+
+  -- then the limits in order; the first that cannot take the request refuses it, and nothing moves
+  local function refused(code, wait)
+    local rate_now = 0
+    if interval >= 0 and tat - now <= tolerance then
+      rate_now = math.floor((tolerance - (tat - now)) / interval) + 1
     end
+    return {code, in_flight, quota_used, rate_now, wait, tokens_used, credits}
+  end
+  if concurrency >= 0 and in_flight >= concurrency then
+    return refused(1, 0)
+  end
+  if quota >= 0 and quota_used + 1 > quota then
+    return refused(2, 0)
+  end
+  if interval >= 0 and tat - now > tolerance then
+    return refused(3, math.ceil(tat - now - tolerance))
+  end
+  if tokens >= 0 and tokens_used + reserve > tokens then
+    return refused(4, 0)
+  end
+  if initial_credits >= 0 and credits < cost then
+    return refused(5, 0)
   end
 
   local new_tat = 0
   local rate_remaining = 0
   if interval >= 0 then
-    local tat = tonumber(redis.call('GET', KEYS[3]) or now)
-    if tat < now then tat = now end
-    if tat - now > tolerance then
-      return {3, in_flight, quota_used, 0, math.ceil(tat - now - tolerance), 0, 0}
-    end
     new_tat = tat + interval
     if new_tat - now <= tolerance then
       rate_remaining = math.floor((tolerance - (new_tat - now)) / interval) + 1
-    end
-  end
-
-  local tokens_used = 0
-  if tokens >= 0 then
-    tokens_used = tonumber(redis.call('GET', KEYS[4]) or '0')
-    if tokens_used + reserve > tokens then
-      return {4, in_flight, quota_used, rate_remaining, 0, tokens_used, 0}
-    end
-  end
-
-  local credits = 0
-  if initial_credits >= 0 then
-    redis.call('SET', KEYS[5], ARGV[8], 'NX')
-    credits = tonumber(redis.call('GET', KEYS[5]))
-    if credits < cost then
-      return {5, in_flight, quota_used, rate_remaining, 0, tokens_used, credits}
     end
   end
 

@@ -352,9 +352,13 @@ public final class Admission {
         return read.compose(decision -> {
             if (!decision.admitted()) {
                 long retryAfter = Math.max(1, (decision.waitMillis() + 999) / 1000);
+                // a limit of the proxy's own: the headers every such 429 carries (§4.3), the burst being the rate
                 return Future.failedFuture(ProxyError.of(ErrorCode.RATE_LIMIT_EXCEEDED,
                         "Too many usage requests for this account; slow down.").with("limit", "requests")
-                        .header("Retry-After", Long.toString(retryAfter)).header("x-should-retry", "true"));
+                        .header("Retry-After", Long.toString(retryAfter)).header("x-should-retry", "true")
+                        .header("RateLimit-Limit", Long.toString(Math.max(1, (long) Math.ceil(rate))))
+                        .header("RateLimit-Remaining", "0")
+                        .header("RateLimit-Reset", Long.toString(retryAfter)));
             }
             return Future.succeededFuture(UsageReport.of(limits, decision.snapshot(), now));
         });

@@ -77,37 +77,34 @@ public final class LocalLimitStore implements LimitStore {
     public Future<Decision> admit(AccountLimits limits, Reservation reservation, long now, long leaseMillis) {
         AccountState state = state(limits.account());
         synchronized (state) {
+            // every limit's state first: a refused request's RateLimit header tells each limit as it stands
             long inFlight = limits.concurrency() != null ? state.inFlight(now) : 0;
-            if (limits.concurrency() != null && inFlight >= limits.concurrency()) {
-                return refused(Limit.CONCURRENCY, new Snapshot(inFlight, 0, 0, 0, 0), 0);
-            }
             long quotaUsed = limits.requestsPerWindow() != null ? state.quotaUsed(limits, now) : 0;
-            if (limits.requestsPerWindow() != null && quotaUsed + 1 > limits.requestsPerWindow()) {
-                return refused(Limit.QUOTA, new Snapshot(inFlight, quotaUsed, 0, 0, 0), 0);
-            }
-            double newTat = 0;
-            long rateRemaining = 0;
-            if (limits.rate() != null) {
-                double interval = limits.rateIntervalMillis();
-                double tolerance = limits.rateToleranceMillis();
-                double tat = Math.max(state.tat, now);
-                if (tat - now > tolerance) {
-                    return refused(Limit.RATE, new Snapshot(inFlight, quotaUsed, 0, 0, 0),
-                            (long) Math.ceil(tat - now - tolerance));
-                }
-                newTat = tat + interval;
-                if (newTat - now <= tolerance) {
-                    rateRemaining = (long) Math.floor((tolerance - (newTat - now)) / interval) + 1;
-                }
-            }
+            double interval = limits.rate() != null ? limits.rateIntervalMillis() : 0;
+            double tolerance = limits.rate() != null ? limits.rateToleranceMillis() : 0;
+            double tat = Math.max(state.tat, now);
             long tokensUsed = limits.tokensPerMinute() != null ? state.tokensUsed(now) : 0;
-            if (limits.tokensPerMinute() != null && tokensUsed + reservation.tokens() > limits.tokensPerMinute()) {
-                return refused(Limit.TOKENS, new Snapshot(inFlight, quotaUsed, rateRemaining, tokensUsed, 0), 0);
-            }
             long credits = limits.credits() != null ? state.credits(limits) : 0;
-            if (limits.credits() != null && credits < reservation.costMicros()) {
-                return refused(Limit.CREDITS, new Snapshot(inFlight, quotaUsed, rateRemaining, tokensUsed, credits), 0);
+            Limit refusing = null;
+            long waitMillis = 0;
+            if (limits.concurrency() != null && inFlight >= limits.concurrency()) {
+                refusing = Limit.CONCURRENCY;
+            } else if (limits.requestsPerWindow() != null && quotaUsed + 1 > limits.requestsPerWindow()) {
+                refusing = Limit.QUOTA;
+            } else if (limits.rate() != null && tat - now > tolerance) {
+                refusing = Limit.RATE;
+                waitMillis = (long) Math.ceil(tat - now - tolerance);
+            } else if (limits.tokensPerMinute() != null && tokensUsed + reservation.tokens() > limits.tokensPerMinute()) {
+                refusing = Limit.TOKENS;
+            } else if (limits.credits() != null && credits < reservation.costMicros()) {
+                refusing = Limit.CREDITS;
             }
+            if (refusing != null) {
+                long rateNow = limits.rate() != null ? rateRemaining(tat, now, interval, tolerance) : 0;
+                return refused(refusing, new Snapshot(inFlight, quotaUsed, rateNow, tokensUsed, credits), waitMillis);
+            }
+            double newTat = tat + interval;
+            long rateRemaining = limits.rate() != null ? rateRemaining(newTat, now, interval, tolerance) : 0;
             // every limit passed: take the slot and count the request
             if (limits.concurrency() != null) {
                 state.leases.put(reservation.leaseId(), now + leaseMillis);
@@ -131,6 +128,11 @@ public final class LocalLimitStore implements LimitStore {
             return Future.succeededFuture(new Decision(null,
                     new Snapshot(inFlight, quotaUsed, rateRemaining, tokensUsed, credits), 0, this));
         }
+    }
+
+    /** Requests the rate would admit now, before its theoretical arrival time passes the tolerance. */
+    private static long rateRemaining(double tat, long now, double interval, double tolerance) {
+        return tat - now <= tolerance ? (long) Math.floor((tolerance - (tat - now)) / interval) + 1 : 0;
     }
 
     private Future<Decision> refused(Limit limit, Snapshot snapshot, long waitMillis) {

@@ -455,8 +455,13 @@ abstract class AdmissionEndToEnd {
         for (int i = 0; i < 3; i++) {
             openai(key("open")).get("/v1/usage").then().statusCode(200);
         }
+        // the control-plane rate (3 a second) is one of the proxy's own limits: its 429 carries their headers (§4.3)
         openai(key("open")).get("/v1/usage").then().statusCode(429)
                 .header("retry-after", matchesPattern("\\d+"))
+                .header("x-should-retry", "true")
+                .header("ratelimit-limit", "3")
+                .header("ratelimit-remaining", "0")
+                .header("ratelimit-reset", matchesPattern("[1-9]\\d*"))
                 .body("error.code", equalTo("rate_limit_exceeded"));
     }
 

@@ -180,6 +180,24 @@ abstract class LimitStoreContract {
     }
 
     @Test
+    void aRefusalTellsEveryLimitAsItStandsNotOnlyThoseCheckedBeforeTheOneThatRefused() {
+        // concurrency is checked first: the quota, rate, tokens and credits after it must still read as they are
+        AccountLimits limits = account(1, 100L, 10.0, 20.0, 1000L, 1.0);
+        Decision admitted = admit(limits, T0, 400, 300_000);
+        assertThat(admitted.admitted()).isTrue();
+
+        Decision refused = admit(limits, T0, 100, 100_000);
+
+        assertThat(refused.refusedBy()).isEqualTo(Limit.CONCURRENCY);
+        Snapshot snapshot = refused.snapshot();
+        assertThat(snapshot.inFlight()).isEqualTo(1);
+        assertThat(snapshot.quotaUsed()).isEqualTo(1);
+        assertThat(snapshot.rateRemaining()).as("the burst of 20 less the one admitted").isEqualTo(19);
+        assertThat(snapshot.tokensUsed()).isEqualTo(400);
+        assertThat(snapshot.creditsMicros()).isEqualTo(700_000);
+    }
+
+    @Test
     void limitsTheControlPlaneRate() {
         AccountLimits limits = account(1, null, null, null, null, null);
         assertThat(await(store().usage(limits, T0, 2)).admitted()).isTrue();
