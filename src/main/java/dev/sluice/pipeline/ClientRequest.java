@@ -99,6 +99,11 @@ final class ClientRequest implements OutgoingRequest {
     }
 
     @Override
+    public String clientModel() {
+        return exchange.body() != null ? exchange.body().model() : null;
+    }
+
+    @Override
     public boolean identityEncoding() {
         return exchange.ticket().usage() != null;
     }

@@ -112,8 +112,12 @@ final class BackendCall {
                 }
                 HttpClientResponse response = answered.result();
                 flight.headers(response, System.nanoTime() - started);
-                watchdog.retarget(model.upstream().idleTimeout().toMillis(),
-                        () -> timeout(request, promise, "no first chunk within the idle timeout"));
+                watchdog.retarget(model.upstream().idleTimeout().toMillis(), () -> {
+                    if (promise.tryFail(UpstreamFailure.timeout(response.statusCode(),
+                            "no first chunk within the idle timeout"))) {
+                        request.reset();
+                    }
+                });
                 // whichever way the response ends (read whole, relayed, reset, broken), the watchdog ends with it
                 response.end().onComplete(over -> watchdog.cancel());
                 onResponse(request, response, promise, outgoing, model, backend, watchdog);
@@ -188,14 +192,15 @@ final class BackendCall {
                 if (body.failed()) {
                     // the backend answered and its body broke off: an answer that cannot be read (contract §9), not
                     // one that never came (a timeout or the client's going away has already settled the promise)
-                    promise.tryFail(UpstreamFailure.invalidAnswer("The backend's answer broke off before its end ("
+                    promise.tryFail(UpstreamFailure.invalidAnswer(response.statusCode(),
+                            "The backend's answer broke off before its end ("
                             + body.cause().getMessage() + ")."));
                     return;
                 }
                 try {
                     promise.tryComplete(new Response(request, response, outgoing.answer(model, body.result()), true, null, watchdog));
                 } catch (OutgoingRequest.InvalidAnswer unreadable) {
-                    promise.tryFail(UpstreamFailure.invalidAnswer(unreadable.getMessage()));
+                    promise.tryFail(UpstreamFailure.invalidAnswer(response.statusCode(), unreadable.getMessage()));
                 }
             });
             return;

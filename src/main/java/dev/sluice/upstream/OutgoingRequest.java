@@ -16,6 +16,14 @@ public interface OutgoingRequest {
     /** The request id, sent upstream as {@code x-request-id}. */
     String requestId();
 
+    /**
+     * The model the client asked for, as the error envelope names it (contract §3.1): {@code auto} when the proxy
+     * chose the model. Null when not known (the requested model's name is used then).
+     */
+    default String clientModel() {
+        return null;
+    }
+
     /** The client's request headers; the forwarder drops hop-by-hop headers and the client's credentials. */
     MultiMap clientHeaders();
 

@@ -181,7 +181,8 @@ public final class Route {
         cancelAnswer = answer;
         if (hedge != null) {
             giveUpAll();
-            complete(new UpstreamResult.Failed(answer, hedgedAttempts(), System.nanoTime() - startNanos, true,
+            List<Attempt> tried = hedgedAttempts();
+            complete(new UpstreamResult.Failed(withAttempts(answer, tried), tried, System.nanoTime() - startNanos, true,
                     started));
         } else if (current != null) {
             current.reset();
@@ -287,6 +288,10 @@ public final class Route {
     private void onFailure(ModelRoute model, Backend backend, long start, Throwable error) {
         failedNanos += System.nanoTime() - start;
         if (cancelled) {
+            if (!cancelAnswer.is(ErrorCode.CLIENT_CLOSED)) {
+                // cut by the proxy's shutdown: the answer lists the attempt it cut (code "cancelled")
+                attempts.add(attemptOf(model, backend, start, UpstreamFailure.cancelled()));
+            }
             completeCancelled();
             return;
         }
@@ -341,7 +346,22 @@ public final class Route {
     }
 
     private void completeCancelled() {
-        complete(new UpstreamResult.Failed(cancelAnswer, List.copyOf(attempts), failedNanos, true, started));
+        complete(new UpstreamResult.Failed(withAttempts(cancelAnswer, attempts), List.copyOf(attempts), failedNanos,
+                true, started));
+    }
+
+    /**
+     * The answer of a request the proxy cut (its shutdown) with the fields its code carries elsewhere (§3.1):
+     * {@code model} and {@code attempts}. A client that went away is answered nothing.
+     */
+    private ProxyError withAttempts(ProxyError answer, List<Attempt> tried) {
+        if (answer.is(ErrorCode.CLIENT_CLOSED)) {
+            return answer;
+        }
+        JsonArray list = new JsonArray();
+        tried.forEach(attempt -> list.add(attempt.toJson()));
+        return answer.with("model", request.clientModel() != null ? request.clientModel() : requested.name())
+                .with("attempts", list);
     }
 
     // ------------------------------------------------------------------ hedged and raced attempts (§6.6)
@@ -575,7 +595,7 @@ public final class Route {
     private static Attempt attemptOf(ModelRoute model, Backend backend, long start, UpstreamFailure failure) {
         long durationMs = (System.nanoTime() - start) / 1_000_000;
         return new Attempt(backend.name(), model.upstreamModel(), Attempt.codeOf(failure),
-                failure.kind() == UpstreamFailure.Kind.HTTP ? failure.status() : null, durationMs);
+                failure.status() > 0 ? failure.status() : null, durationMs);
     }
 
     private void noteFailure(Backend backend, UpstreamFailure failure) {
@@ -604,31 +624,33 @@ public final class Route {
         long nanos = hedge == null ? failedNanos : System.nanoTime() - startNanos;
         JsonArray attemptList = new JsonArray();
         tried.forEach(attempt -> attemptList.add(attempt.toJson()));
+        // the name the client sent: "auto" when the proxy chose the model (§3.1), not the candidate that failed last
+        String asked = request.clientModel() != null ? request.clientModel() : requested.name();
         ProxyError error;
         if (lastFailure == null) {
             error = ProxyError.of(ErrorCode.NO_HEALTHY_BACKENDS,
-                    "No healthy backend is available for model '" + requested.name() + "'.");
+                    "No healthy backend is available for model '" + asked + "'.");
         } else if (allOverloaded) {
             error = ProxyError.provider(ErrorCode.RATE_LIMIT_EXCEEDED,
-                    "Every backend for model '" + requested.name() + "' is rate limited or overloaded.")
+                    "Every backend for model '" + asked + "' is rate limited or overloaded.")
                     .with("limit", "provider")
                     .header("retry-after", Long.toString(Math.max(1, maxRetryAfter)));
             complete(new UpstreamResult.Failed(error, tried, nanos, false, started));
             return;
         } else if (lastFailure.isTimeout()) {
             error = ProxyError.of(ErrorCode.BACKEND_TIMEOUT,
-                    "The backend for model '" + requested.name() + "' did not answer in time.");
+                    "The backend for model '" + asked + "' did not answer in time.");
         } else if (lastFailure.kind() == UpstreamFailure.Kind.INVALID_ANSWER) {
             error = ProxyError.of(ErrorCode.INVALID_PROVIDER_RESPONSE,
-                    "The backend for model '" + requested.name() + "' answered with a body that cannot be read.");
+                    "The backend for model '" + asked + "' answered with a body that cannot be read.");
         } else if (lastFailure.kind() == UpstreamFailure.Kind.CONNECT) {
             error = ProxyError.of(ErrorCode.BACKEND_CONNECT_ERROR,
-                    "The backend for model '" + requested.name() + "' could not be reached.");
+                    "The backend for model '" + asked + "' could not be reached.");
         } else {
             error = ProxyError.of(ErrorCode.BACKEND_HTTP_ERROR,
-                    "The backend for model '" + requested.name() + "' failed with HTTP " + lastFailure.status() + ".");
+                    "The backend for model '" + asked + "' failed with HTTP " + lastFailure.status() + ".");
         }
-        error.with("model", requested.name()).with("attempts", attemptList);
+        error.with("model", asked).with("attempts", attemptList);
         if (error.is(ErrorCode.BACKEND_HTTP_ERROR)) {
             error.with("upstream_status", lastFailure.status());
         }

@@ -48,8 +48,14 @@ public final class UpstreamFailure extends RuntimeException {
         return new UpstreamFailure(Kind.TIMEOUT, 0, 0, null, message);
     }
 
-    public static UpstreamFailure invalidAnswer(String message) {
-        return new UpstreamFailure(Kind.INVALID_ANSWER, 0, 0, null, message);
+    /** A timeout after the backend's status line: its {@code attempts} entry carries the status (§3.1). */
+    public static UpstreamFailure timeout(int answeredStatus, String message) {
+        return new UpstreamFailure(Kind.TIMEOUT, answeredStatus, 0, null, message);
+    }
+
+    /** A body that cannot be read, under the status the backend answered with. */
+    public static UpstreamFailure invalidAnswer(int answeredStatus, String message) {
+        return new UpstreamFailure(Kind.INVALID_ANSWER, answeredStatus, 0, null, message);
     }
 
     public static UpstreamFailure http(int status, long retryAfterSeconds, Buffer body) {

@@ -124,4 +124,33 @@ class GracefulShutdownIT {
             sluice.kill();
         }
     }
+
+    @Test
+    void aRequestStillWaitingForItsBackendWhenTheGraceEndsIsAnsweredWithItsAttempts() throws Exception {
+        // the backend takes 20 s to answer; the grace is 1 s
+        backends.get("gs").reply(Replies.delayed(20_000, Replies.json(200, Replies.CHAT_COMPLETION)));
+        SluiceProcess sluice = sluice("1s");
+        try {
+            CompletableFuture<HttpResponse<String>> answer = java.net.http.HttpClient.newHttpClient().sendAsync(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sluice.port() + "/v1/chat/completions"))
+                            .header("authorization", "Bearer sk-acme").header("content-type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(STREAM.replace("\"stream\":true,", ""))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Thread.sleep(500);
+
+            sluice.terminate();
+
+            HttpResponse<String> cut = answer.get(10, TimeUnit.SECONDS);
+            assertThat(cut.statusCode()).isEqualTo(502);
+            io.vertx.core.json.JsonObject error = new io.vertx.core.json.JsonObject(cut.body()).getJsonObject("error");
+            assertThat(error.getString("message")).contains("shutting down");
+            // the fields of its code (§3.1): the model asked for, and the attempt the shutdown cut
+            assertThat(error.getString("model")).isEqualTo("chat");
+            assertThat(error.getJsonArray("attempts")).hasSize(1);
+            assertThat(error.getJsonArray("attempts").getJsonObject(0).getString("backend")).isEqualTo("gs");
+            assertThat(sluice.awaitExit(10)).isTrue();
+        } finally {
+            sluice.kill();
+        }
+    }
 }

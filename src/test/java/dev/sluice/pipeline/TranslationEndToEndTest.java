@@ -192,7 +192,10 @@ class TranslationEndToEndTest {
                 .body("error.model", equalTo("chat"))
                 .body("error.attempts.size()", equalTo(2))
                 .body("error.attempts[0].code", equalTo("invalid_provider_response"))
-                .body("error.attempts[1].code", equalTo("invalid_provider_response"));
+                .body("error.attempts[1].code", equalTo("invalid_provider_response"))
+                // the backends answered: their status is in the attempts (§3.1)
+                .body("error.attempts[0].status", equalTo(200))
+                .body("error.attempts[1].status", equalTo(200));
         assertThat(backends.get("a").requestCount() + backends.get("b").requestCount()).isEqualTo(2);
     }
 
@@ -207,7 +210,8 @@ class TranslationEndToEndTest {
                 .body("error.code", equalTo("invalid_provider_response"))
                 .body("error.attempts.size()", equalTo(2))
                 .body("error.attempts[0].code", equalTo("invalid_provider_response"))
-                .body("error.attempts[1].code", equalTo("invalid_provider_response"));
+                .body("error.attempts[1].code", equalTo("invalid_provider_response"))
+                .body("error.attempts[0].status", equalTo(200));
         assertThat(backends.get("a").requestCount() + backends.get("b").requestCount()).isEqualTo(2);
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
 
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
@@ -94,6 +95,22 @@ class AutoChoiceEndToEndTest {
         assertThat(backends.get("ac").requestCount()).isZero();
         // 5 + 7 tokens at 0.1 per 1k each way
         assertThat(credits()).isEqualTo(Math.round((before - 0.0012) * 1_000_000) / 1_000_000.0);
+    }
+
+    @Test
+    void whenEveryCandidateFailsTheErrorNamesTheModelTheClientAskedFor() {
+        // given: every candidate's backend fails
+        backends.get("aa").reply(Replies.status(503, "{}"));
+        backends.get("ab").reply(Replies.status(503, "{}"));
+        backends.get("ac").reply(Replies.status(503, "{}"));
+
+        // when / then: "model" is what the client sent (contract §3.1), the attempts say which candidates failed
+        openai(ProxyProfile.AUTO_KEY).body(AUTO).post("/v1/chat/completions")
+                .then().statusCode(502)
+                .body("error.code", equalTo("backend_http_error"))
+                .body("error.model", equalTo("auto"))
+                .body("error.message", equalTo("The backend for model 'auto' failed with HTTP 503."))
+                .body("error.attempts.backend", hasItems("aa", "ab"));
     }
 
     @Test

@@ -136,6 +136,22 @@ class StreamingTest {
     }
 
     @Test
+    void aBackendThatSendsItsHeadersThenStallsTimesOutWithItsStatusInTheAttempts() throws Exception {
+        TestBackend.Reply headersThenNothing = (request, received, response) ->
+                response.setChunked(true).putHeader("content-type", "text/event-stream").writeHead();
+        backends.get("a").reply(headersThenNothing);
+        backends.get("b").reply(headersThenNothing);
+
+        Streamed streamed = post("/v1/chat/completions", STREAM);
+
+        assertThat(streamed.status()).isEqualTo(504);
+        JsonObject error = new JsonObject(streamed.body()).getJsonObject("error");
+        assertThat(error.getString("code")).isEqualTo("backend_timeout");
+        // the backend answered its status line before it stalled: the attempt says so (§3.1)
+        assertThat(error.getJsonArray("attempts").getJsonObject(0).getInteger("status")).isEqualTo(200);
+    }
+
+    @Test
     void aStreamThatBreaksAfterTheFirstByteEndsWithOneErrorEvent() throws Exception {
         backends.get("a").reply(Replies.sseBreaking(5, 20, 2));
         backends.get("b").reply(Replies.sseBreaking(5, 20, 2));
