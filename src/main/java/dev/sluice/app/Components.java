@@ -77,7 +77,7 @@ public class Components {
             demo = null;
         }
         SluiceConfigFile.Declared declaredEmpty = demo != null ? SluiceConfigFile.Declared.NONE
-                : SluiceConfigFile.declaredEmpty(SluiceConfigFile.location());
+                : SluiceConfigFile.declaredEmpty(SluiceConfigFile.files(org.eclipse.microprofile.config.ConfigProvider.getConfig()));
         FileSetup file = FileSetup.build(config, effective, declaredEmpty, problems, Breakers::smallRye);
         Admission.check(config.limits(), config.controlPlaneRate(), problems);
         problems.throwIfAny();

@@ -42,6 +42,38 @@ public class SluiceConfigFile implements ConfigSourceProvider {
         }
     }
 
+    /**
+     * The accounts and plans declared with nothing in them by any of {@code files}: the SLUICE_CONFIG file and those
+     * of {@code quarkus.config.locations}, which the configuration reads alike.
+     */
+    public static Declared declaredEmpty(java.util.List<Path> files) {
+        Declared all = Declared.NONE;
+        for (Path file : files) {
+            all = all.and(declaredEmpty(file));
+        }
+        return all;
+    }
+
+    /**
+     * The YAML files the configuration is read from: SLUICE_CONFIG (or {@code -Dsluice.config}) and the regular files
+     * of {@code quarkus.config.locations}, as absolute paths, each once.
+     */
+    public static java.util.List<Path> files(org.eclipse.microprofile.config.Config config) {
+        java.util.List<Path> files = new java.util.ArrayList<>();
+        Path sluice = location();
+        if (sluice != null) {
+            files.add(sluice.toAbsolutePath());
+        }
+        config.getOptionalValues("quarkus.config.locations", String.class).orElse(java.util.List.of()).forEach(entry -> {
+            String path = entry.startsWith("file:") ? entry.substring("file:".length()) : entry;
+            Path file = Path.of(path).toAbsolutePath();
+            if (Files.isRegularFile(file) && !files.contains(file)) {
+                files.add(file);
+            }
+        });
+        return java.util.List.copyOf(files);
+    }
+
     /** {@link #declaredEmpty(Path)} of a file already loaded as YAML (its root, null when empty). */
     public static Declared declaredIn(Object root) {
         Object sluice = root instanceof java.util.Map<?, ?> map ? map.get("sluice") : null;
@@ -66,6 +98,18 @@ public class SluiceConfigFile implements ConfigSourceProvider {
     /** Names declared with nothing in them. */
     public record Declared(java.util.Set<String> emptyAccounts, java.util.Set<String> emptyPlans) {
         public static final Declared NONE = new Declared(java.util.Set.of(), java.util.Set.of());
+
+        /** The names either declares. */
+        public Declared and(Declared other) {
+            if (other.emptyAccounts.isEmpty() && other.emptyPlans.isEmpty()) {
+                return this;
+            }
+            java.util.Set<String> accounts = new java.util.TreeSet<>(emptyAccounts);
+            accounts.addAll(other.emptyAccounts);
+            java.util.Set<String> plans = new java.util.TreeSet<>(emptyPlans);
+            plans.addAll(other.emptyPlans);
+            return new Declared(accounts, plans);
+        }
     }
 
     @Override

@@ -91,19 +91,7 @@ public final class ConfigReloader {
 
     /** The files to watch: SLUICE_CONFIG (or the sluice.config system property) and quarkus.config.locations. */
     static List<Path> configFiles(SmallRyeConfig config) {
-        List<Path> files = new ArrayList<>();
-        String location = System.getProperty("sluice.config", System.getenv("SLUICE_CONFIG"));
-        if (location != null && !location.isBlank()) {
-            files.add(Path.of(location.trim()).toAbsolutePath());
-        }
-        config.getOptionalValues("quarkus.config.locations", String.class).orElse(List.of()).forEach(entry -> {
-            String path = entry.startsWith("file:") ? entry.substring("file:".length()) : entry;
-            Path file = Path.of(path).toAbsolutePath();
-            if (Files.isRegularFile(file) && !files.contains(file)) {
-                files.add(file);
-            }
-        });
-        return List.copyOf(files);
+        return SluiceConfigFile.files(config);
     }
 
     public void start() {
@@ -202,11 +190,18 @@ public final class ConfigReloader {
         return null;
     }
 
-    /** The accounts and plans declared {@code {}} in the very bytes being applied (not in a later read of the file). */
-    private SluiceConfigFile.Declared declaredEmpty(Object[] roots) {
-        int sluiceFile = sluiceFileIndex();
-        return sluiceFile < 0 || roots[sluiceFile] == UNREADABLE ? SluiceConfigFile.Declared.NONE
-                : SluiceConfigFile.declaredIn(roots[sluiceFile]);
+    /**
+     * The accounts and plans declared {@code {}} in the very bytes being applied (not in a later read of the files),
+     * by any watched file.
+     */
+    private static SluiceConfigFile.Declared declaredEmpty(Object[] roots) {
+        SluiceConfigFile.Declared all = SluiceConfigFile.Declared.NONE;
+        for (Object root : roots) {
+            if (root != UNREADABLE) {
+                all = all.and(SluiceConfigFile.declaredIn(root));
+            }
+        }
+        return all;
     }
 
     /** Each watched file loaded once as YAML: its root (null for an empty file), or {@link #UNREADABLE}. */

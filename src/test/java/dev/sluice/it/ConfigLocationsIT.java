@@ -1,0 +1,70 @@
+package dev.sluice.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.testing.Backends;
+import dev.sluice.testing.SluiceProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A second configuration file named by {@code quarkus.config.locations} (contract §7), as the chart mounts its
+ * {@code keys.yaml} beside {@code sluice.yaml}: an account it declares with nothing in it is an account (§4.2), as
+ * in the SLUICE_CONFIG file.
+ */
+class ConfigLocationsIT {
+
+    static Backends backends;
+    static SluiceProcess sluice;
+
+    @BeforeAll
+    static void start() throws Exception {
+        backends = Backends.start("loc");
+        Path keys = Files.createTempDirectory("sluice-locations").resolve("keys.yaml");
+        Files.writeString(keys, """
+                sluice:
+                  accounts:
+                    open: {}
+                  keys:
+                    - {key: sk-open, account: open}
+                """);
+        sluice = SluiceProcess.start("locations", """
+                sluice:
+                  accounts:
+                    acme: {concurrency: 10}
+                  models:
+                    chat:
+                      backends:
+                        - {name: loc, url: "%s"}
+                """.formatted("http://127.0.0.1:" + backends.get("loc").port()),
+                Map.of("QUARKUS_CONFIG_LOCATIONS", keys.toString()));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sluice != null) {
+            sluice.close();
+        }
+        backends.close();
+    }
+
+    @Test
+    void anAccountDeclaredEmptyInTheSecondFileServesItsKey() throws Exception {
+        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + sluice.port() + "/v1/chat/completions"))
+                .header("authorization", "Bearer sk-open").header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    }
+}
