@@ -158,7 +158,8 @@ final class MessagesRequestToChat {
     }
 
     /**
-     * A tool result's text. Images it holds cannot go in a tool message: they join the user message that follows.
+     * A tool result's text (its text blocks and plain-text documents). Images and PDFs it holds cannot go in a tool
+     * message: they join the user message that follows.
      * {@code is_error} has no OpenAI field (and OpenAI refuses unknown message fields): the text says what failed.
      */
     private static String toolResultText(JsonNode content, String at, ArrayNode userParts) {
@@ -169,12 +170,15 @@ final class MessagesRequestToChat {
         for (int k = 0; k < content.size(); k++) {
             JsonNode block = content.get(k);
             String type = Json.text(block.get("type"));
-            if ("text".equals(type)) {
-                String piece = Json.text(block.get("text"));
-                if (piece != null && !piece.isEmpty()) {
+            // a plain-text document is text too: the tool's answer, not something the user said after it
+            String piece = "text".equals(type) ? Json.text(block.get("text"))
+                    : "document".equals(type) && "text".equals(Json.text(block.path("source").get("type")))
+                            ? Json.text(block.path("source").get("data")) : null;
+            if (piece != null) {
+                if (!piece.isEmpty()) {
                     text.append(text.isEmpty() ? "" : "\n\n").append(piece);
                 }
-            } else {
+            } else if (!"text".equals(type)) {
                 addUserPart(block, type, at + ".content[" + k + "]", userParts);
             }
         }

@@ -361,6 +361,8 @@ final class FaultMatrix {
         int attempts = -1;
         /** The code every attempt listed in the envelope has. */
         String attemptCode;
+        /** The status of each attempt whose backend answered a status line and then failed; null when none did. */
+        Integer attemptStatus;
         Integer upstreamStatus;
         String retryAfter;
         int backendRequests = 1;
@@ -431,6 +433,12 @@ final class FaultMatrix {
         Expected attempts(int attempts, String code) {
             this.attempts = attempts;
             this.attemptCode = code;
+            return this;
+        }
+
+        /** Each attempt's backend answered this status line before it failed (§3.1: the attempt carries it). */
+        Expected answeredWith(int status) {
+            this.attemptStatus = status;
             return this;
         }
 
@@ -536,7 +544,7 @@ final class FaultMatrix {
             cells.add(new Cell(Fault.BACKEND_STALL, body, Expected.error(504, "server_error", "backend_timeout")
                     .attempts(1, "backend_timeout").upstreamCancelled()));
             cells.add(new Cell(Fault.STALL_AFTER_HEADERS, body, Expected.error(504, "server_error", "backend_timeout")
-                    .attempts(1, "backend_timeout").upstreamCancelled()));
+                    .attempts(1, "backend_timeout").answeredWith(200).upstreamCancelled()));
             cells.add(new Cell(Fault.BACKEND_REFUSAL, body, Expected.error(502, "server_error", "backend_connect_error")
                     .attempts(2, "backend_connect_error").retried("backend_connect_error").backendRequests(0)));
             cells.add(new Cell(Fault.RESET_BEFORE_FIRST_BYTE, body,
@@ -566,7 +574,7 @@ final class FaultMatrix {
             cells.add(new Cell(Fault.GARBAGE_TRANSLATED, body, json
                     // a translated answer is read before the client sees it: retried like a 502 (§9)
                     ? Expected.error(502, "server_error", "invalid_provider_response")
-                            .attempts(2, "invalid_provider_response").retried("invalid_provider_response")
+                            .attempts(2, "invalid_provider_response").answeredWith(200).retried("invalid_provider_response")
                     // a stream is translated as it arrives: its 200 is out, it ends with the error event (§9, §6.4)
                     : Expected.brokenAfterCommit(body).relayedFirst("")));
             cells.add(new Cell(Fault.CUT_HALF_WAY, body, Expected.brokenAfterCommit(body).within(2_000).relayedFirst(json

@@ -88,7 +88,8 @@ public final class Replies {
     /** Like {@link #sse} but the stream stops after {@code stallAfter} chunks and never ends. */
     public static TestBackend.Reply sseStalling(int stallAfter) {
         return (request, received, response) -> {
-            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            // the status line and headers go out at once, as a backend's do, even when no chunk follows
+            response.setChunked(true).putHeader("content-type", "text/event-stream").writeHead();
             for (int i = 0; i < stallAfter; i++) {
                 response.write(chunk(i));
             }

@@ -129,6 +129,19 @@ class RequestRulesTest {
     }
 
     @Test
+    void aPlainTextDocumentInAToolResultIsPartOfTheToolsAnswer() {
+        JsonNode body = toOpenAi("{'model':'m','max_tokens':5,'messages':[{'role':'user','content':'x'},"
+                + "{'role':'assistant','content':[{'type':'tool_use','id':'t1','name':'search','input':{}}]},"
+                + "{'role':'user','content':[{'type':'tool_result','tool_use_id':'t1','content':["
+                + "{'type':'text','text':'Found:'},{'type':'document','source':{'type':'text','media_type':'text/plain',"
+                + "'data':'the page'}}]}]}]}");
+
+        assertThat(body.get("messages")).hasSize(3);
+        assertThat(body.at("/messages/2/role").textValue()).isEqualTo("tool");
+        assertThat(body.at("/messages/2/content").textValue()).isEqualTo("Found:\n\nthe page");
+    }
+
+    @Test
     void maxCompletionTokensWinsOverMaxTokensAndTheModelCapLowersBoth() {
         ObjectNode chat = object("{'model':'m','messages':[{'role':'user','content':'x'}],'max_tokens':50,"
                 + "'max_completion_tokens':70}");
