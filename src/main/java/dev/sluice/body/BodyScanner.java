@@ -26,8 +26,8 @@ public final class BodyScanner {
     /** Contract §12: deeper JSON is refused as {@code invalid_json}; numbers and strings keep Jackson's limits. */
     static final int MAX_NESTING = 128;
 
-    /** Keeps a decimal's digits and scale ({@code 1.0} stays {@code 1.0}; the default factory strips zeros). */
-    private static final JsonNodeFactory EXACT_DECIMALS = JsonNodeFactory.withExactBigDecimals(true);
+    /** The tree's nodes; decimals keep their digits and scale ({@code 1.0} stays {@code 1.0}; the default strips zeros). */
+    private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
 
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
@@ -66,7 +66,7 @@ public final class BodyScanner {
                 requireEnd(parser);
                 throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED, "The request body must be a JSON object.");
             }
-            ObjectNode tree = buildTree ? JsonNodeFactory.instance.objectNode() : null;
+            ObjectNode tree = buildTree ? NODES.objectNode() : null;
             String model = null;
             int modelStart = -1;
             int modelEnd = -1;
@@ -184,7 +184,7 @@ public final class BodyScanner {
      * calls makes. The parser bounds the recursion ({@link #MAX_NESTING}).
      */
     private static JsonNode node(JsonParser parser, JsonToken token) throws IOException {
-        JsonNodeFactory nodes = JsonNodeFactory.instance;
+        JsonNodeFactory nodes = NODES;
         if (token == null) {
             throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not valid JSON.");
         }
@@ -215,7 +215,7 @@ public final class BodyScanner {
                 default -> nodes.numberNode(parser.getBigIntegerValue());
             };
             // as written: a translated body re-serialises the tree, and a double would round 12345678901234567.89
-            case VALUE_NUMBER_FLOAT -> EXACT_DECIMALS.numberNode(parser.getDecimalValue());
+            case VALUE_NUMBER_FLOAT -> nodes.numberNode(parser.getDecimalValue());
             case VALUE_TRUE -> nodes.booleanNode(true);
             case VALUE_FALSE -> nodes.booleanNode(false);
             case VALUE_NULL -> nodes.nullNode();

@@ -46,7 +46,7 @@ public class SluiceConfigFile implements ConfigSourceProvider {
      * The accounts and plans declared with nothing in them by any of {@code files}: the SLUICE_CONFIG file and those
      * of {@code quarkus.config.locations}, which the configuration reads alike.
      */
-    public static Declared declaredEmpty(java.util.List<Path> files) {
+    public static Declared declaredEmpty(List<Path> files) {
         Declared all = Declared.NONE;
         for (Path file : files) {
             all = all.and(declaredEmpty(file));
@@ -58,20 +58,20 @@ public class SluiceConfigFile implements ConfigSourceProvider {
      * The YAML files the configuration is read from: SLUICE_CONFIG (or {@code -Dsluice.config}) and the regular files
      * of {@code quarkus.config.locations}, as absolute paths, each once.
      */
-    public static java.util.List<Path> files(org.eclipse.microprofile.config.Config config) {
-        java.util.List<Path> files = new java.util.ArrayList<>();
+    public static List<Path> files(org.eclipse.microprofile.config.Config config) {
+        List<Path> files = new java.util.ArrayList<>();
         Path sluice = location();
         if (sluice != null) {
             files.add(sluice.toAbsolutePath());
         }
-        config.getOptionalValues("quarkus.config.locations", String.class).orElse(java.util.List.of()).forEach(entry -> {
+        config.getOptionalValues("quarkus.config.locations", String.class).orElse(List.of()).forEach(entry -> {
             String path = entry.startsWith("file:") ? entry.substring("file:".length()) : entry;
             Path file = Path.of(path).toAbsolutePath();
             if (Files.isRegularFile(file) && !files.contains(file)) {
                 files.add(file);
             }
         });
-        return java.util.List.copyOf(files);
+        return List.copyOf(files);
     }
 
     /** {@link #declaredEmpty(Path)} of a file already loaded as YAML (its root, null when empty). */

@@ -47,6 +47,8 @@ import org.jboss.logging.Logger;
 public final class ConfigReloader {
 
     private static final Logger LOGGER = Logger.getLogger(ConfigReloader.class);
+    /** A watched file's root when its bytes are not YAML (the configuration source then says where). */
+    private static final Object UNREADABLE = new Object();
 
     /** Settings under {@code upstream} that belong to the connection pool, built once. */
     private static final Set<String> POOL_SETTINGS = Set.of("sluice.upstream.max-connections",
@@ -59,9 +61,6 @@ public final class ConfigReloader {
     private final Catalog.BreakerFactory breakers;
     private final long intervalMillis;
     private final SmallRyeConfig base;
-    /** A watched file's root when its bytes are not YAML (the configuration source then says where). */
-    private static final Object UNREADABLE = new Object();
-
     private final List<Path> files;
     private final AtomicBoolean checking = new AtomicBoolean();
     private byte[][] seen;
@@ -86,12 +85,7 @@ public final class ConfigReloader {
         this.effective = effective;
         this.breakers = breakers;
         this.intervalMillis = Math.max(10, interval.toMillis());
-        this.files = configFiles(base);
-    }
-
-    /** The files to watch: SLUICE_CONFIG (or the sluice.config system property) and quarkus.config.locations. */
-    static List<Path> configFiles(SmallRyeConfig config) {
-        return SluiceConfigFile.files(config);
+        this.files = SluiceConfigFile.files(base);
     }
 
     public void start() {

@@ -49,8 +49,9 @@ public final class Backend {
         this.insecureTls = insecureTls;
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         this.namedByAddress = NetUtil.isValidIpV4Address(bare) || NetUtil.isValidIpV6Address(bare);
+        // the breaker's settings hold its delay too
         this.definition = java.util.Arrays.asList(name, model, protocol, ssl, host, port, basePath, weight, apiKey,
-                breakerDelayNanos, insecureTls, breakerSettings);
+                insecureTls, breakerSettings);
     }
 
     /**
@@ -131,7 +132,6 @@ public final class Backend {
         return weight;
     }
 
-    /** True when its TLS certificate and host name are not verified ({@code tls.insecure}, https only). */
     /** True when the URL names the host by an IP address (RFC 6066 §3: no SNI is sent for it). */
     public boolean namedByAddress() {
         return namedByAddress;
@@ -143,6 +143,7 @@ public final class Backend {
                 + "host name are NOT verified; anyone on the path to it can read and change its traffic";
     }
 
+    /** True when its TLS certificate and host name are not verified ({@code tls.insecure}, https only). */
     public boolean insecureTls() {
         return insecureTls;
     }

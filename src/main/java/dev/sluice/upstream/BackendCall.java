@@ -103,7 +103,8 @@ final class BackendCall {
             // no response headers in time: first-byte timeout. The same watchdog then bounds the wait for the first
             // chunk and, handed over with the answer, the relay's gaps: one timer for the whole call
             IdleWatchdog watchdog = IdleWatchdog.start(vertx, model.upstream().firstByteTimeout().toMillis(),
-                    () -> timeout(request, promise, "no response headers within the first-byte timeout"));
+                    () -> timeout(request, promise,
+                    UpstreamFailure.timeout("no response headers within the first-byte timeout")));
             request.send(body).onComplete(answered -> {
                 if (answered.failed()) {
                     watchdog.cancel();
@@ -112,12 +113,8 @@ final class BackendCall {
                 }
                 HttpClientResponse response = answered.result();
                 flight.headers(response, System.nanoTime() - started);
-                watchdog.retarget(model.upstream().idleTimeout().toMillis(), () -> {
-                    if (promise.tryFail(UpstreamFailure.timeout(response.statusCode(),
-                            "no first chunk within the idle timeout"))) {
-                        request.reset();
-                    }
-                });
+                watchdog.retarget(model.upstream().idleTimeout().toMillis(), () -> timeout(request, promise,
+                        UpstreamFailure.timeout(response.statusCode(), "no first chunk within the idle timeout")));
                 // whichever way the response ends (read whole, relayed, reset, broken), the watchdog ends with it
                 response.end().onComplete(over -> watchdog.cancel());
                 onResponse(request, response, promise, outgoing, model, backend, watchdog);
@@ -128,8 +125,8 @@ final class BackendCall {
                 flight.cancelled() ? UpstreamFailure.cancelled() : failure));
     }
 
-    private static void timeout(HttpClientRequest request, Promise<Response> promise, String what) {
-        if (promise.tryFail(UpstreamFailure.timeout(what))) {
+    private static void timeout(HttpClientRequest request, Promise<Response> promise, UpstreamFailure timeout) {
+        if (promise.tryFail(timeout)) {
             request.reset();
         }
     }

@@ -360,8 +360,12 @@ public final class Route {
         }
         JsonArray list = new JsonArray();
         tried.forEach(attempt -> list.add(attempt.toJson()));
-        return answer.with("model", request.clientModel() != null ? request.clientModel() : requested.name())
-                .with("attempts", list);
+        return answer.with("model", askedModel()).with("attempts", list);
+    }
+
+    /** The name the client sent, as errors give it (§3.1): {@code auto} when the proxy chose the model. */
+    private String askedModel() {
+        return request.clientModel() != null ? request.clientModel() : requested.name();
     }
 
     // ------------------------------------------------------------------ hedged and raced attempts (§6.6)
@@ -624,8 +628,7 @@ public final class Route {
         long nanos = hedge == null ? failedNanos : System.nanoTime() - startNanos;
         JsonArray attemptList = new JsonArray();
         tried.forEach(attempt -> attemptList.add(attempt.toJson()));
-        // the name the client sent: "auto" when the proxy chose the model (§3.1), not the candidate that failed last
-        String asked = request.clientModel() != null ? request.clientModel() : requested.name();
+        String asked = askedModel(); // not the candidate that failed last
         ProxyError error;
         if (lastFailure == null) {
             error = ProxyError.of(ErrorCode.NO_HEALTHY_BACKENDS,
