@@ -10,8 +10,9 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * An Anthropic messages stream as OpenAI {@code chat.completion.chunk}s: a first chunk with the role, text deltas
- * as {@code delta.content}, each {@code tool_use} block as one tool call whose {@code index} is its ordinal among
+ * An Anthropic messages stream as OpenAI {@code chat.completion.chunk}s: the role on the first chunk of the answer
+ * (with {@code content: ""} before text, {@code content: null} with the first tool call, as OpenAI sends them), text
+ * deltas as {@code delta.content}, each {@code tool_use} block as one tool call whose {@code index} is its ordinal among
  * the answer's tool calls, a last chunk with the finish reason, the usage chunk when the client asked for it, then
  * {@code [DONE]}. Thinking blocks and their deltas are dropped: they are never text.
  */
@@ -31,7 +32,8 @@ final class MessagesStreamToChat extends StreamTranslator {
     /** The tool calls (by ordinal) whose arguments have had a byte: one that had none gets {@code "{}"} at its end. */
     private final BitSet withArguments = new BitSet();
     private int toolCalls;
-    private boolean started;
+    /** The role has been sent: it rides on the answer's first chunk, whose kind only the first block tells. */
+    private boolean roleSent;
     private String finishReason;
 
     MessagesStreamToChat(String requestId, String clientModel, boolean includeUsage, Consumer<Buffer> toClient) {
@@ -52,15 +54,11 @@ final class MessagesStreamToChat extends StreamTranslator {
         JsonNode event = readObject(data, length);
         String kind = Json.text(event.get("type"));
         switch (kind != null ? kind : type) {
-            case "message_start" -> {
-                usage.merge(event.path("message").get("usage"));
-                start();
-            }
+            case "message_start" -> usage.merge(event.path("message").get("usage"));
             case "content_block_start" -> blockStart(event);
             case "content_block_delta" -> blockDelta(event);
             case "message_delta" -> {
                 // the finish chunk waits for message_stop: it must be the last chunk with a choice, and only one
-                start();
                 usage.merge(event.get("usage"));
                 String stopReason = Json.text(event.path("delta").get("stop_reason"));
                 finishReason = StopReasons.toFinishReason(stopReason != null ? stopReason : "end_turn");
@@ -83,22 +81,35 @@ final class MessagesStreamToChat extends StreamTranslator {
         }
     }
 
-    /** The first chunk, with the role, once. */
-    private void start() {
-        if (!started) {
-            started = true;
-            chunk(Json.object().put("role", "assistant").put("content", ""), null);
+    /**
+     * The delta of the answer's next chunk: the first one also names the role. A text answer's first chunk says
+     * {@code content: ""}; a tool call's says {@code content: null}, so that a client does not record an empty text
+     * part before the calls (the AI SDK does).
+     */
+    private ObjectNode delta(boolean text) {
+        ObjectNode delta = Json.object();
+        if (!roleSent) {
+            roleSent = true;
+            delta.put("role", "assistant");
+            if (text) {
+                delta.put("content", "");
+            } else {
+                delta.putNull("content");
+            }
         }
+        return delta;
     }
 
     private void blockStart(JsonNode event) {
-        start();
         int index = blockIndex(event);
         JsonNode block = event.path("content_block");
         String type = Json.text(block.get("type"));
         if ("text".equals(type)) {
             blocks.put(index, TEXT);
-            text(Json.text(block.get("text")));
+            String text = Json.text(block.get("text"));
+            if (!roleSent || (text != null && !text.isEmpty())) {
+                chunk(delta(true).put("content", text != null ? text : ""), null);
+            }
         } else if ("tool_use".equals(type)) {
             int ordinal = toolCalls++;
             blocks.put(index, ordinal);
@@ -110,7 +121,7 @@ final class MessagesStreamToChat extends StreamTranslator {
             ObjectNode call = Json.object().put("index", ordinal).put("id", Json.text(block.get("id"))).put("type", "function");
             call.putObject("function").put("name", Json.text(block.get("name")))
                     .put("arguments", hasInput ? Json.string(input) : "");
-            ObjectNode delta = Json.object();
+            ObjectNode delta = delta(false);
             delta.putArray("tool_calls").add(call);
             chunk(delta, null);
         } else {
@@ -119,7 +130,6 @@ final class MessagesStreamToChat extends StreamTranslator {
     }
 
     private void blockDelta(JsonNode event) {
-        start();
         int index = blockIndex(event);
         Integer block = blocks.get(index);
         JsonNode delta = event.path("delta");
@@ -171,13 +181,15 @@ final class MessagesStreamToChat extends StreamTranslator {
 
     private void text(String text) {
         if (text != null && !text.isEmpty()) {
-            chunk(Json.object().put("content", text), null);
+            chunk(delta(true).put("content", text), null);
         }
     }
 
     /** The finish chunk, the usage chunk when asked for, then {@code [DONE]}. */
     private void finish() {
-        start();
+        if (!roleSent) {
+            chunk(delta(true), null); // an answer without a block still names its role, as OpenAI's empty answers do
+        }
         // a tool block the backend never closed
         for (int ordinal = 0; ordinal < toolCalls; ordinal++) {
             emptyArgumentsAsObject(ordinal);

@@ -246,6 +246,45 @@ class StreamTranslatorTest {
     }
 
     @Test
+    void theRoleRidesOnTheFirstChunkOfTheAnswerWithContentNullBeforeAToolCall() {
+        // OpenAI starts a tool call answer with content null: a client that sees "" records an empty text part
+        StreamTranslator translator = chatClient();
+
+        translator.accept(bytes(MESSAGE_START));
+        assertThat(written).isEmpty();
+        translator.accept(bytes("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+                + "\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_0\",\"name\":\"f\",\"input\":{}}}\n\n"));
+
+        assertThat(written).hasSize(1);
+        assertThat(written.get(0)).contains("\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,"
+                + "\"id\":\"toolu_0\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"\"}}]}");
+        assertThat(String.join("", written).split("\"role\"", -1)).hasSize(2);
+    }
+
+    @Test
+    void aTextAnswerStartsWithTheRoleAndEmptyContentOnce() {
+        StreamTranslator translator = chatClient();
+
+        translator.accept(bytes(MESSAGE_START + TEXT_START + HELLO + END));
+
+        String whole = String.join("", written);
+        assertThat(whole).containsSubsequence("\"delta\":{\"role\":\"assistant\",\"content\":\"\"}",
+                "\"delta\":{\"content\":\"Hello\"}", "\"finish_reason\":\"stop\"");
+        assertThat(whole.split("\"role\"", -1)).hasSize(2);
+    }
+
+    @Test
+    void anAnswerWithoutABlockStillNamesItsRole() {
+        StreamTranslator translator = chatClient();
+
+        translator.accept(bytes(MESSAGE_START + "event: message_delta\ndata: {\"type\":\"message_delta\","
+                + "\"delta\":{\"stop_reason\":\"end_turn\"}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+
+        assertThat(String.join("", written)).containsSubsequence("\"delta\":{\"role\":\"assistant\",\"content\":\"\"}",
+                "\"finish_reason\":\"stop\"", "[DONE]");
+    }
+
+    @Test
     void aToolCallWithoutInputGetsAnEmptyObjectAsItsArguments() {
         // a tool without parameters: Anthropic streams input {} and either no input_json_delta or an empty one
         StreamTranslator translator = chatClient();
