@@ -1,10 +1,14 @@
--- Extends the lease of a request that is still running (a long stream), so that its slot is not taken back.
+-- Extends the lease of a request that is still running (a long stream), so that its slot is not taken back; takes
+-- the slot again if Redis lost it (a Sentinel failover that lost the last writes), or takes it for the first time
+-- for a request the proxy admitted in its own store while Redis did not answer. A renewal is never sent after its
+-- request's release, and both go on the request's event loop's connection, so a released lease is not taken again.
 -- KEYS[1] in-flight leases   ARGV[1] lease id   ARGV[2] new expiry (ms)
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-  if redis.call('PEXPIRETIME', KEYS[1]) < tonumber(ARGV[2]) then
-    redis.call('PEXPIREAT', KEYS[1], ARGV[2])
-  end
+local current = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if current and tonumber(current) >= tonumber(ARGV[2]) then
   return 1
 end
-return 0
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+if redis.call('PEXPIRETIME', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+end
+return 1

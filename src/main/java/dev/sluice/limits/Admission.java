@@ -7,12 +7,15 @@ import dev.sluice.error.ProxyError;
 import dev.sluice.eventloop.FixedDelayTimers;
 import dev.sluice.eventloop.Timer;
 import dev.sluice.routing.Price;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
@@ -72,6 +75,14 @@ public final class Admission {
         private final UsageTap usage;
         private Timer renewal;
         private boolean released;
+        /** The request's Vert.x context, kept for a lease of the local store taken while Redis did not answer. */
+        private Context loop;
+        /**
+         * The same slot on Redis, once Redis answers again, for a lease of the local store taken while it did not:
+         * renewed and released there too, so that Redis counts it until the request ends. Set and read on the
+         * request's event loop.
+         */
+        private Lease onRedis;
 
         private Ticket(Lease lease, Map<String, String> headers, UsageTap usage) {
             this.lease = lease;
@@ -112,6 +123,8 @@ public final class Admission {
     private final double controlPlaneRate;
     private final Listener listener;
     private final java.util.concurrent.atomic.AtomicInteger pendingReleases = new java.util.concurrent.atomic.AtomicInteger();
+    /** Running requests whose slot the local store gave while Redis did not answer, until Redis counts them too. */
+    private final Set<Ticket> slotsOnlyHere = ConcurrentHashMap.newKeySet();
     private volatile boolean redisDown;
     private int consecutiveTimeouts;
     private long probeTimer = -1;
@@ -216,6 +229,9 @@ public final class Admission {
                     limits.settles() ? new UsageTap() : null);
             if (limits.concurrency() != null) {
                 keepRenewing(ticket);
+                if (decision.store() == local && redis != null) {
+                    keepForRedis(ticket);
+                }
             }
             return Future.succeededFuture(ticket);
         });
@@ -262,6 +278,16 @@ public final class Admission {
         ticket.released = true;
         if (ticket.renewal != null) {
             ticket.renewal.cancel();
+        }
+        if (ticket.loop != null) {
+            slotsOnlyHere.remove(ticket);
+            if (ticket.onRedis != null) {
+                // the slot only: what the request used was reserved and is settled in the local store
+                pendingReleases.incrementAndGet();
+                redis.release(ticket.onRedis, 0, 0).onComplete(done -> pendingReleases.decrementAndGet())
+                        .onFailure(failure -> LOGGER.debugf("Releasing the Redis copy of lease %s failed: %s",
+                                ticket.onRedis.id(), failure.getMessage()));
+            }
         }
         long actualTokens = 0;
         long actualCost = 0;
@@ -311,12 +337,52 @@ public final class Admission {
         ticket.renewal = renewals.schedule(() -> {
             if (!ticket.released) {
                 renew(ticket.lease);
+                if (ticket.onRedis != null) {
+                    renew(ticket.onRedis);
+                }
                 keepRenewing(ticket);
             }
         });
     }
 
-    /** Extends a running request's slot by one lease period from now. */
+    /**
+     * A slot the local store gave while Redis did not answer is invisible to Redis, which would admit the account's
+     * whole concurrency again beside it once it answers. Such a request is kept until then, and its slot is then
+     * taken on Redis too ({@link #handOver}); Redis may count more than the limit for a while, and refuses until the
+     * account is back under it.
+     */
+    private void keepForRedis(Ticket ticket) {
+        ticket.loop = vertx.getOrCreateContext();
+        slotsOnlyHere.add(ticket);
+        if (!redisDown) {
+            // Redis answered again between this decision and now: the hand-over may have run without this ticket
+            handOver(ticket);
+        }
+    }
+
+    /** Takes the slot of every request admitted by the local store while Redis did not answer on Redis as well. */
+    private void handOverLocalSlots() {
+        for (Ticket ticket : slotsOnlyHere) {
+            handOver(ticket);
+        }
+    }
+
+    private void handOver(Ticket ticket) {
+        if (slotsOnlyHere.remove(ticket)) {
+            ticket.loop.runOnContext(onItsLoop -> {
+                if (!ticket.released && ticket.onRedis == null) {
+                    Lease lease = ticket.lease;
+                    // nothing reserved on Redis: the reservations stay with the local store, which settles them. An id
+                    // of its own: an admission Redis answered too late has the lease's id there, and is taken back by it
+                    ticket.onRedis = new Lease(lease.limits(), lease.id() + "-local", 0, lease.tokenWindowStart(), 0,
+                            redis);
+                    renew(ticket.onRedis);
+                }
+            });
+        }
+    }
+
+    /** Extends a running request's slot by one lease period from now (takes it again if the store lost it). */
     void renew(Lease lease) {
         if (lease == null || lease.limits().concurrency() == null || (lease.store() == redis && redisDown)) {
             return;
@@ -446,10 +512,14 @@ public final class Admission {
             if (redisDown) {
                 LOGGER.info("Redis limit store answers again: limits are back on Redis");
             }
+            boolean wasDown = redisDown;
             redisDown = false;
             if (probeTimer >= 0) {
                 vertx.cancelTimer(probeTimer);
                 probeTimer = -1;
+            }
+            if (wasDown) {
+                handOverLocalSlots();
             }
         }
     }

@@ -16,7 +16,11 @@ public interface LimitStore {
     /** Frees the slot and settles the reservations to the real usage (tokens, micro-credits). */
     Future<Void> release(Lease lease, long actualTokens, long actualCostMicros);
 
-    /** Extends a running request's slot to {@code expiresAtMillis}. */
+    /**
+     * Extends a running request's slot to {@code expiresAtMillis}, taking it again when the store no longer holds it
+     * (lost in a failover, or never granted here: a slot the local store gave while Redis did not answer). Never
+     * called after the lease's release.
+     */
     Future<Void> renew(Lease lease, long expiresAtMillis);
 
     /**

@@ -158,7 +158,7 @@ public final class LocalLimitStore implements LimitStore {
     public Future<Void> renew(Lease lease, long expiresAtMillis) {
         AccountState state = state(lease.limits().account());
         synchronized (state) {
-            state.leases.computeIfPresent(lease.id(), (id, expiry) -> Math.max(expiry, expiresAtMillis));
+            state.leases.merge(lease.id(), expiresAtMillis, Math::max);
         }
         return Future.succeededFuture();
     }

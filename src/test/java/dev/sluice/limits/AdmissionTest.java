@@ -57,7 +57,7 @@ class AdmissionTest {
         @Override
         public Future<Void> renew(Lease lease, long expiresAtMillis) {
             renewals.incrementAndGet();
-            return Future.succeededFuture();
+            return failWith != null ? Future.failedFuture(failWith) : counters.renew(lease, expiresAtMillis);
         }
 
         @Override
@@ -224,7 +224,39 @@ class AdmissionTest {
             Thread.sleep(10);
         }
         assertThat(admission.mode()).isEqualTo(Admission.Mode.REDIS);
+        await(admission.release(degraded, true, null));
         assertThat(await(admission.admit(concurrency(1), "l3", 0, 0)).lease().store()).isSameAs(shared);
+    }
+
+    @Test
+    void aSlotTakenLocallyDuringAnOutageCountsInTheStoreOnceItAnswersUntilTheRequestEnds() throws Exception {
+        // given a request admitted by the local store while the shared store did not answer
+        Admission admission = admission("local", "10m");
+        AccountLimits limits = concurrency(1);
+        shared.failWith = new IllegalStateException("Connection refused");
+        Admission.Ticket duringOutage = await(admission.admit(limits, "l1", 0, 0));
+        assertThat(duringOutage.lease().store()).isSameAs(local);
+
+        // when the shared store answers again
+        shared.failWith = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (inFlightOnShared(limits) == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+
+        // then it counts the running request: it does not admit a second one beside it
+        assertThat(admission.mode()).isEqualTo(Admission.Mode.REDIS);
+        assertThat(inFlightOnShared(limits)).isEqualTo(1);
+        assertThat(refusal(admission.admit(limits, "l2", 0, 0)).code()).isEqualTo("concurrency_limit_exceeded");
+
+        // and the request's end frees the slot in both stores
+        await(admission.release(duringOutage, true, null));
+        assertThat(inFlightOnShared(limits)).isZero();
+        assertThat(await(admission.admit(limits, "l3", 0, 0)).lease().store()).isSameAs(shared);
+    }
+
+    private long inFlightOnShared(AccountLimits limits) throws Exception {
+        return await(shared.counters.usage(limits, System.currentTimeMillis(), 1000)).snapshot().inFlight();
     }
 
     @Test

@@ -95,6 +95,38 @@ abstract class LimitStoreContract {
     }
 
     @Test
+    void aRenewalTakesTheSlotOfALeaseTheStoreNeverGranted() {
+        // a slot the instance's own store gave while Redis did not answer, handed over when Redis answers again
+        AccountLimits limits = account(1, null, null, null, null, null);
+        Lease elsewhere = new Lease(limits, "lease-elsewhere-" + leases.incrementAndGet(), 0,
+                AccountLimits.tokenWindowStart(T0), 0, store());
+
+        await(store().renew(elsewhere, T0 + LEASE));
+
+        assertThat(usage(limits, T0).inFlight()).isEqualTo(1);
+        assertThat(admit(limits, T0).refusedBy()).isEqualTo(Limit.CONCURRENCY);
+        await(store().release(elsewhere, 0, 0));
+        assertThat(admit(limits, T0).admitted()).isTrue();
+    }
+
+    @Test
+    void aRenewalTakesBackASlotTheStoreLostWhileItsRequestRan() {
+        // the lease ran out (a failover lost it, a pause outlasted it) and another request took the slot and ended
+        AccountLimits limits = account(1, null, null, null, null, null);
+        Decision first = admit(limits, T0);
+        Lease running = leaseOf(limits, first, T0, 0, 0);
+        Decision second = admit(limits, T0 + LEASE);
+        assertThat(second.admitted()).isTrue();
+        await(store().release(leaseOf(limits, second, T0 + LEASE, 0, 0), 0, 0));
+
+        await(store().renew(running, T0 + LEASE + LEASE));
+
+        assertThat(admit(limits, T0 + LEASE + 1).refusedBy()).isEqualTo(Limit.CONCURRENCY);
+        await(store().release(running, 0, 0));
+        assertThat(admit(limits, T0 + LEASE + 1).admitted()).isTrue();
+    }
+
+    @Test
     void countsRequestsInEpochAlignedWindows() {
         AccountLimits limits = account(null, 3L, null, null, null, null);
         long windowEnd = limits.quotaWindowStart(T0) + limits.quotaWindowMillis();
