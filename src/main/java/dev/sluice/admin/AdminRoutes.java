@@ -29,6 +29,8 @@ public class AdminRoutes {
 
     /** Where the gate leaves the request id for the resources and the error mappers. */
     static final String REQUEST_ID = "sluice.request-id";
+    /** Set on a request the gate let through, which the resources check ({@link AdminGatePassed}). */
+    static final String PASSED = "sluice.admin-gate-passed";
 
     private static final Pattern KEY = Pattern.compile("/admin/v1/keys/[^/]+");
     private static final Pattern ACCOUNT = Pattern.compile("/admin/v1/accounts/[^/]+");
@@ -69,6 +71,7 @@ public class AdminRoutes {
                     : ProxyError.of(ErrorCode.HTTP_401, "An admin key is required (Authorization: Bearer)."));
             return;
         }
+        context.put(PASSED, Boolean.TRUE);
         context.next();
     }
 

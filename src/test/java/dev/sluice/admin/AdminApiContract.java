@@ -14,6 +14,7 @@ import dev.sluice.testing.FixedWindows;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.Management;
 import dev.sluice.testing.ProxyProfile;
+import dev.sluice.testing.RawHttp;
 import dev.sluice.testing.Scrape;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
@@ -72,6 +73,35 @@ abstract class AdminApiContract {
         error(openai(ProxyProfile.KEY).get("/admin/v1/keys"), 403, "http_403", null);
         // and an admin key is no API key
         error(openai(ProxyProfile.ADMIN_KEY).body(CHAT).post("/v1/chat/completions"), 401, "http_401", null);
+    }
+
+    @Test
+    void aPathRestEasyReadsAsAnAdminPathNeedsTheAdminKeyToo() {
+        // RESTEasy drops a segment's ;parameters and decodes the path: these reach the resources, not the gate's route
+        String account = "sneaky" + System.nanoTime();
+        int keysBefore = admin().get("/admin/v1/keys?account=acme").jsonPath().getList("data").size();
+        String creditsBefore = admin().get("/admin/v1/accounts/acme").jsonPath().getString("usage.credits");
+        List<String> requests = List.of(
+                "GET /admin;x/v1/keys HTTP/1.1",
+                "GET /admin;/v1/keys HTTP/1.1",
+                "PUT /admin;a=b/v1/accounts/" + account + " HTTP/1.1",
+                "POST /%61dmin/v1/keys HTTP/1.1",
+                "POST /admin;x/v1/accounts/" + "acme/credits HTTP/1.1");
+        for (String requestLine : requests) {
+            String body = requestLine.startsWith("GET") ? "" : "{\"account\":\"acme\",\"amount\":1000}";
+            try (RawHttp http = RawHttp.connect(io.restassured.RestAssured.port)) {
+                RawHttp.Answer answer = http.send(requestLine + "\r\nhost: localhost\r\ncontent-type: application/json\r\n"
+                        + "content-length: " + body.length() + "\r\n\r\n" + body).read();
+                assertThat(answer.status()).as(requestLine).isIn(401, 404);
+                assertThat(answer.header("x-request-id")).as(requestLine).matches(REQUEST_ID);
+                assertThat(answer.body()).as(requestLine).contains("\"type\":\"" + (answer.status() == 401
+                        ? "authentication_error" : "invalid_request_error") + "\"");
+            }
+        }
+        // nothing was made or changed
+        error(admin().get("/admin/v1/accounts/" + account), 404, "not_found", null);
+        assertThat(admin().get("/admin/v1/keys?account=acme").jsonPath().getList("data")).hasSize(keysBefore);
+        assertThat(admin().get("/admin/v1/accounts/acme").jsonPath().getString("usage.credits")).isEqualTo(creditsBefore);
     }
 
     @Test

@@ -146,6 +146,14 @@ class ConfigReloadTest {
         // given the first file: model alpha, one key, no admin key (the admin API is not served)
         assertThat(chat("sk-reload-team", "alpha")).isEqualTo(200);
         given().get("/admin/v1/keys").then().statusCode(404).body("error.code", equalTo("not_found"));
+        // a path RESTEasy reads as the admin API's (it drops ;parameters) is not served either
+        try (dev.sluice.testing.RawHttp http = dev.sluice.testing.RawHttp.connect(io.restassured.RestAssured.port)) {
+            String body = "{\"account\":\"team\"}";
+            dev.sluice.testing.RawHttp.Answer created = http.send("POST /admin;x/v1/keys HTTP/1.1\r\nhost: localhost\r\n"
+                    + "content-type: application/json\r\ncontent-length: " + body.length() + "\r\n\r\n" + body).read();
+            assertThat(created.status()).isEqualTo(404);
+            assertThat(created.body()).contains("\"code\":\"not_found\"").doesNotContain("sk-sluice-");
+        }
 
         // when the file is edited: a model, a key and an admin key more
         ConfigMap.edit(file(List.of("alpha", "beta"), TEAM_KEY + "    - {key: sk-reload-other, account: other, models: [beta]}\n",
