@@ -40,7 +40,7 @@ final class BackendCall {
     /**
      * What the backend answered before any byte went to the client.
      *
-     * @param firstChunk the first body chunk of a success, null when the body was empty
+     * @param firstChunk the first body chunk of a success (a success without one fails: {@link #emptyAnswer})
      * @param ended true when the whole body has been read
      * @param errorBody the body of a 4xx answer, null for a success
      */
@@ -211,8 +211,18 @@ final class BackendCall {
             response.handler(null);
             promise.tryComplete(new Response(request, response, chunk, false, null, watchdog));
         });
-        response.endHandler(end -> promise.tryComplete(new Response(request, response, null, true, null, watchdog)));
+        response.endHandler(end -> promise.tryFail(emptyAnswer(response)));
         response.exceptionHandler(failure -> promise.tryFail(classify(failure)));
+    }
+
+    /**
+     * A success with no body byte: no model endpoint answers so (a stream that ends before its first event, a JSON
+     * answer of no bytes), and nothing has reached the client yet, so it is retried like an unreadable answer rather
+     * than committed as an empty 200 (which, in a hedge, would also have won over an attempt still on its way).
+     */
+    private static UpstreamFailure emptyAnswer(HttpClientResponse response) {
+        return UpstreamFailure.invalidAnswer(response.statusCode(),
+                "The backend answered " + response.statusCode() + " with an empty body.");
     }
 
     /**
@@ -240,7 +250,11 @@ final class BackendCall {
         });
         response.endHandler(end -> {
             Buffer first = opening[0];
-            if (first != null && overloadedOpening(request, response, promise, first, backend)) {
+            if (first == null) {
+                promise.tryFail(emptyAnswer(response));
+                return;
+            }
+            if (overloadedOpening(request, response, promise, first, backend)) {
                 return;
             }
             promise.tryComplete(new Response(request, response, first, true, null, watchdog));

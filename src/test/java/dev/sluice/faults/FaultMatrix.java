@@ -163,6 +163,12 @@ final class FaultMatrix {
                 backends.get("fb").reply(Replies.status(529, "{\"error\":{\"message\":\"overloaded\"}}", "retry-after", "2"));
             }
         },
+        EMPTY_BODY("a 200 with an empty body", MODEL) {
+            @Override
+            TestBackend.Reply reply(Body body) {
+                return Replies.emptyBody(body == Body.STREAM);
+            }
+        },
         GARBAGE("garbage", MODEL) {
             @Override
             TestBackend.Reply reply(Body body) {
@@ -568,6 +574,9 @@ final class FaultMatrix {
                         .origin("provider").retryAfter("5").retried("http_" + overloaded)
                         .metric(429, "rate_limit_exceeded", "provider")));
             }
+            // no 200 is committed before a body byte (§6.4): an answer without one is unreadable, retried like a 502
+            cells.add(new Cell(Fault.EMPTY_BODY, body, Expected.error(502, "server_error", "invalid_provider_response")
+                    .attempts(2, "invalid_provider_response").answeredWith(200).retried("invalid_provider_response")));
             // an untranslated answer reaches the client unchanged (§1); it carries no usage: the estimate stands
             cells.add(new Cell(Fault.GARBAGE, body,
                     Expected.success(Settle.ESTIMATE, json ? "<html>not json" : Replies.GARBAGE_EVENTS)));

@@ -105,6 +105,17 @@ public final class Replies {
         };
     }
 
+    /** A 200 that ends with no body byte: a JSON answer of length 0, or an event stream ended before its first event. */
+    public static TestBackend.Reply emptyBody(boolean stream) {
+        return (request, received, response) -> {
+            if (stream) {
+                response.setChunked(true).putHeader("content-type", "text/event-stream").end();
+            } else {
+                response.putHeader("content-type", "application/json").end();
+            }
+        };
+    }
+
     /** Never answers: the proxy's first-byte timeout must fire. */
     public static TestBackend.Reply stall() {
         return (request, received, response) -> {

@@ -103,6 +103,20 @@ class HedgingTest {
     }
 
     @Test
+    void aStreamThatEndsBeforeItsFirstChunkDoesNotWin() {
+        // given: the first attempt's backend ends its 200 stream at once with no event, the hedge's streams
+        hedgedBackendsAnswerInTurn(Replies.emptyBody(true), Replies.sse(3, 10));
+
+        // when
+        String stream = openai(ProxyProfile.KEY).body(HEDGED_STREAM).post("/v1/chat/completions")
+                .then().statusCode(200).header("x-sluice-attempts", "2").extract().asString();
+
+        // then: the second attempt, started at once (a failure §6.3 retries), is the answer
+        assertThat(stream).contains(Replies.chunk(0).toString()).endsWith("data: [DONE]\n\n");
+        assertThat(hedgedArrivals()).hasSize(2);
+    }
+
+    @Test
     void theHedgeStartsOnceAfterHasPassedAndTheLoserSeesItsConnectionClosed() throws Exception {
         // given: the first request is slow, the second fast
         hedgedBackendsAnswerInTurn(after(3_000, answers("slow")), answers("fast"));
