@@ -114,8 +114,12 @@ public final class Catalog {
                 problems.add(path + ".price", "prices must not be negative");
             }
             Hedge hedge = config.hedge().map(h -> hedge(path + ".hedge", h, problems)).orElse(null);
+            // a request without max_tokens counts as asking the default, which max-output-tokens lowers as it does
+            // an ask (the context check, the reservations, and the max_tokens sent to an Anthropic backend)
+            int defaultMaxTokens = config.maxOutputTokens().isPresent()
+                    ? Math.min(config.defaultMaxTokens(), config.maxOutputTokens().getAsInt()) : config.defaultMaxTokens();
             models.put(name, new ModelRoute(name, config.upstreamModel().orElse(name), protocol,
-                    config.contextWindow().orElse(0), config.defaultMaxTokens(),
+                    config.contextWindow().orElse(0), defaultMaxTokens,
                     config.maxOutputTokens().isPresent() ? config.maxOutputTokens().getAsInt() : null, price,
                     List.copyOf(config.fallbacks().orElse(List.of())),
                     Set.copyOf(config.unsupportedParameters().orElse(List.of())),

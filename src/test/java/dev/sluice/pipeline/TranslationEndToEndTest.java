@@ -396,6 +396,16 @@ class TranslationEndToEndTest {
     }
 
     @Test
+    void aRequestWithoutMaxTokensCountsTheDefaultLoweredToMaxOutputTokens() {
+        // given: the same model, whose default-max-tokens (1,024) would not fit its 1,000-token window
+        String asked = "{\"model\":\"capped\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+        // when / then: the default counts as an ask of 1,024, lowered to 100: it fits, and the body goes as sent
+        openai(ProxyProfile.KEY).body(asked).post("/v1/chat/completions").then().statusCode(200);
+        assertThat(backends.get("a").last().bodyText()).isEqualTo(asked);
+    }
+
+    @Test
     void everyNameOfTheBudgetIsLoweredAndCheckedNotOnlyTheFirst() {
         // given: max_tokens within the cap and max_completion_tokens (which vLLM and OpenAI read first) past it
         String asked = "{\"model\":\"capped\",\"max_tokens\":50,\"max_completion_tokens\":32000,"
