@@ -142,6 +142,7 @@ public final class ConfigReloader {
                     declaredEmpty(roots), problems, breakers, control.generation().catalog());
             Admission.check(config.limits(), config.controlPlaneRate(), problems);
             CorsPolicy.check(config.cors(), problems); // applied at restart only, but refused now rather than then
+            checkPlansOfRuntimeAccounts(setup, control.generation().runtime(), problems);
         } catch (RuntimeException invalid) {
             reject(Objects.requireNonNullElse(invalid.getMessage(), invalid.getClass().getSimpleName()));
             return;
@@ -159,6 +160,20 @@ public final class ConfigReloader {
         metrics.reloaded("applied");
         LOGGER.infof("Configuration reloaded from %s: %d models, generation %d", files, setup.catalog().models().size(),
                 control.generation().number());
+    }
+
+    /**
+     * A plan the admin API's accounts still name may not go: the file would leave them without the limits they were
+     * given (an account of the file naming an unknown plan is refused the same way).
+     */
+    static void checkPlansOfRuntimeAccounts(FileSetup setup, RuntimeState runtime, ConfigProblems problems) {
+        java.util.TreeMap<String, java.util.List<String>> usersByPlan = new java.util.TreeMap<>();
+        runtime.accounts().forEach((name, account) -> account.plan()
+                .filter(plan -> !setup.plans().containsKey(plan))
+                .ifPresent(plan -> usersByPlan.computeIfAbsent(plan, p -> new java.util.ArrayList<>()).add(name)));
+        usersByPlan.forEach((plan, accounts) -> problems.add("sluice.plans." + plan,
+                "is removed, but accounts of the admin API use it (" + String.join(", ", accounts.stream().sorted().toList())
+                        + "); give them another plan first"));
     }
 
     /**

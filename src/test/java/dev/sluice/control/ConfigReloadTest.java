@@ -342,4 +342,40 @@ class ConfigReloadTest {
             backends.get("r2").reset();
         }
     }
+
+    @Test
+    @Order(9)
+    void aPlanThatAccountsOfTheAdminApiUseCannotBeRemoved() throws Exception {
+        // given: a file with a plan and the admin API, and an account created at run time on that plan
+        String withPlan = """
+                sluice:
+                  reload: {interval: 200ms}
+                  plans:
+                    free: {concurrency: 2, requests-per-window: 100}
+                  accounts:
+                    other: {concurrency: 100}
+                  keys:
+                    - {key: sk-reload-other, account: other}
+                  admin:
+                    keys:
+                      - {key: %s}
+                  models:
+                    alpha:
+                      backends:
+                        - {name: r1, url: "${test.backend.r1}"}
+                """.formatted(ADMIN_KEY);
+        ConfigMap.swap(withPlan);
+        within10s(() -> given().header("authorization", "Bearer " + ADMIN_KEY).body("{\"plan\":\"free\"}")
+                .put("/admin/v1/accounts/onfree").statusCode() == 200);
+        double rejected = Scrape.now().value("sluice_config_reloads_total", "result", "rejected");
+
+        // when: the file drops the plan
+        ConfigMap.edit(withPlan.replace("  plans:\n    free: {concurrency: 2, requests-per-window: 100}\n", ""));
+
+        // then: the reload is refused, naming the plan and who uses it, and the account keeps its plan's limits
+        within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "rejected") == rejected + 1);
+        assertThat(Files.readString(LOG)).contains("sluice.plans.free: is removed, but accounts of the admin API use it (onfree)");
+        given().header("authorization", "Bearer " + ADMIN_KEY).get("/admin/v1/accounts/onfree").then().statusCode(200)
+                .body("usage.concurrency.limit", equalTo(2));
+    }
 }
