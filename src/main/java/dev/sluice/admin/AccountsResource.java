@@ -28,7 +28,7 @@ public class AccountsResource {
 
     @PUT
     public CompletionStage<Response> put(@PathParam("name") String name, @HeaderParam("content-type") String contentType,
-            String body) {
+            byte[] body) {
         return admin.putAccount(name, contentType, body).map(account -> json(200, account)).toCompletionStage();
     }
 
@@ -45,7 +45,7 @@ public class AccountsResource {
     @POST
     @Path("credits")
     public CompletionStage<Response> credits(@PathParam("name") String name,
-            @HeaderParam("content-type") String contentType, String body) {
+            @HeaderParam("content-type") String contentType, byte[] body) {
         return admin.addCredits(name, contentType, body).map(credits -> json(200, credits)).toCompletionStage();
     }
 }

@@ -20,12 +20,28 @@ final class AdminBodies {
     private AdminBodies() {
     }
 
+    /** The body's bytes as UTF-8, strictly: bytes that are not UTF-8 are 400 {@code invalid_json} (contract §12). */
+    private static String utf8(byte[] body) {
+        if (body == null) {
+            return null;
+        }
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(body)).toString();
+        } catch (java.nio.charset.CharacterCodingException notUtf8) {
+            throw ProxyError.of(ErrorCode.INVALID_JSON, "The body is not valid UTF-8.");
+        }
+    }
+
     /** The body as a JSON object: 415 for another media type, 400 {@code invalid_json}, 422 for another JSON value. */
-    static JsonObject object(String contentType, String body, Set<String> fields) {
+    static JsonObject object(String contentType, byte[] bytes, Set<String> fields) {
         if (!MediaTypes.readAsJson(contentType)) {
             throw ProxyError.of(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
                     "Content type '" + contentType + "' is not supported; send application/json.");
         }
+        String body = utf8(bytes);
         Object parsed;
         try {
             parsed = body == null || body.isBlank() ? null : io.vertx.core.json.Json.decodeValue(body);

@@ -53,6 +53,8 @@ public class AdminService {
     private static final char[] ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Pattern ACCOUNT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** A key's name labels it in lists and logs: a line's worth. */
+    static final int MAX_KEY_NAME = 256;
     private static final Set<String> KEY_FIELDS = Set.of("account", "name", "models", "protocols", "expires_at");
     private static final Set<String> ACCOUNT_FIELDS = Set.of("plan", "concurrency", "requests-per-window", "window",
             "rate", "burst", "tokens-per-minute");
@@ -69,7 +71,7 @@ public class AdminService {
     }
 
     /** POST /admin/v1/keys: the key object plus its secret, shown only here. */
-    Future<JsonObject> createKey(String contentType, String body) {
+    Future<JsonObject> createKey(String contentType, byte[] body) {
         JsonObject request = AdminBodies.object(contentType, body, KEY_FIELDS);
         Generation generation = control.generation();
         String account = AdminBodies.string(request, "account", true);
@@ -77,6 +79,9 @@ public class AdminService {
             throw invalid("account", "There is no account '" + account + "'; create it first.");
         }
         String name = AdminBodies.string(request, "name", false);
+        if (name != null && (name.length() > MAX_KEY_NAME || name.chars().anyMatch(Character::isISOControl))) {
+            throw invalid("name", "A key's name is at most " + MAX_KEY_NAME + " characters, none of them control characters.");
+        }
         List<String> models = AdminBodies.strings(request, "models");
         if (models != null) {
             for (int i = 0; i < models.size(); i++) {
@@ -108,7 +113,12 @@ public class AdminService {
         }
         long expiresAt;
         try {
-            expiresAt = OffsetDateTime.parse(text).toInstant().toEpochMilli();
+            OffsetDateTime parsed = OffsetDateTime.parse(text);
+            if (parsed.getYear() > 9999) {
+                // java.time reads +999999999-12-31T…: not RFC 3339 (four digits), and past what a long of ms holds
+                throw new DateTimeParseException("year past 9999", text, 0);
+            }
+            expiresAt = parsed.toInstant().toEpochMilli();
         } catch (DateTimeParseException e) {
             throw invalid("expires_at", "'expires_at' must be an RFC 3339 timestamp such as 2026-12-31T23:59:59Z.");
         }
@@ -179,7 +189,7 @@ public class AdminService {
     }
 
     /** PUT /admin/v1/accounts/{name}: creates or replaces a runtime account. */
-    Future<JsonObject> putAccount(String name, String contentType, String body) {
+    Future<JsonObject> putAccount(String name, String contentType, byte[] body) {
         Generation generation = control.generation();
         if (generation.fileAccount(name)) {
             throw readOnly(name);
@@ -197,7 +207,7 @@ public class AdminService {
         if (window != null) {
             try {
                 windowDuration = Durations.parse(window);
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | ArithmeticException e) {
                 throw invalid("window", "'window' must be a duration such as 1h, 30m or 90s.");
             }
         }
@@ -255,7 +265,7 @@ public class AdminService {
      * POST /admin/v1/accounts/{name}/credits: adds {@code amount} (or takes it, when negative) atomically with the
      * requests in flight. An account that had no balance gets one, and admission counts its credits from then on.
      */
-    Future<JsonObject> addCredits(String name, String contentType, String body) {
+    Future<JsonObject> addCredits(String name, String contentType, byte[] body) {
         AccountLimits limits = control.generation().account(name);
         if (limits == null) {
             throw unknown("account", name);

@@ -27,7 +27,7 @@ public class KeysResource {
     }
 
     @POST
-    public CompletionStage<Response> create(@HeaderParam("content-type") String contentType, String body) {
+    public CompletionStage<Response> create(@HeaderParam("content-type") String contentType, byte[] body) {
         return admin.createKey(contentType, body).map(key -> json(201, key)).toCompletionStage();
     }
 

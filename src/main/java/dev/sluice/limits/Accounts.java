@@ -153,8 +153,15 @@ public final class Accounts {
         Long tokens = pick(account.tokensPerMinute(), plan == null ? OptionalLong.empty() : plan.tokensPerMinute());
         Double credits = account.credits().isPresent() ? account.credits().getAsDouble() : null;
         return new AccountLimits(name, account.plan().orElse(null), concurrency, requests,
-                Math.max(1000, window.toMillis()), rate, burst, tokens, credits);
+                // a window past the bound is a problem already; bounded here so that reading it cannot overflow
+                Math.max(1000, (window.compareTo(MAX_WINDOW) > 0 ? MAX_WINDOW : window).toMillis()), rate, burst, tokens,
+                credits);
     }
+
+    /** Bounds past which the counters' arithmetic and the headers' whole numbers would overflow. */
+    private static final Duration MAX_WINDOW = Duration.ofDays(3650);
+    private static final double MAX_RATE = 1_000_000;
+    private static final double MAX_BURST = 1_000_000_000;
 
     private static void checkLimits(String path, OptionalInt concurrency, OptionalLong requests, Optional<Duration> window,
             OptionalDouble rate, OptionalDouble burst, OptionalLong tokens, ConfigProblems problems) {
@@ -164,14 +171,17 @@ public final class Accounts {
         if (requests.isPresent() && requests.getAsLong() < 0) {
             problems.add(path + ".requests-per-window", "must not be negative");
         }
-        if (window.isPresent() && window.get().toMillis() < 1000) {
+        if (window.isPresent() && window.get().compareTo(MAX_WINDOW) > 0) {
+            // a window ends at a whole multiple of itself: past years of four digits, window_end is no RFC 3339
+            problems.add(path + ".window", "must be at most 3650d");
+        } else if (window.isPresent() && window.get().toMillis() < 1000) {
             problems.add(path + ".window", "must be at least one second");
         }
-        if (rate.isPresent() && rate.getAsDouble() <= 0) {
-            problems.add(path + ".rate", "must be positive");
+        if (rate.isPresent() && !(rate.getAsDouble() > 0 && rate.getAsDouble() <= MAX_RATE)) {
+            problems.add(path + ".rate", "must be positive and at most " + (long) MAX_RATE);
         }
-        if (burst.isPresent() && burst.getAsDouble() < 1) {
-            problems.add(path + ".burst", "must be at least 1");
+        if (burst.isPresent() && !(burst.getAsDouble() >= 1 && burst.getAsDouble() <= MAX_BURST)) {
+            problems.add(path + ".burst", "must be at least 1 and at most " + (long) MAX_BURST);
         }
         if (tokens.isPresent() && tokens.getAsLong() < 0) {
             problems.add(path + ".tokens-per-minute", "must not be negative");

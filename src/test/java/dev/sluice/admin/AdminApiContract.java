@@ -182,6 +182,20 @@ abstract class AdminApiContract {
         error(admin().body("[1]").post("/admin/v1/keys"), 422, "schema_validation_failed", null);
         error(admin().body("{\"account\":").post("/admin/v1/keys"), 400, "invalid_json", null);
         error(admin().contentType("text/plain").body("{}").post("/admin/v1/keys"), 415, "unsupported_media_type", null);
+        // values past what the proxy can hold are refused, not failed on (they answered 500)
+        error(admin().body("{\"account\":\"acme\",\"expires_at\":\"+999999999-12-31T23:59:59Z\"}").post("/admin/v1/keys"),
+                422, "schema_validation_failed", "expires_at");
+        error(admin().body("{\"account\":\"acme\",\"name\":\"" + "n".repeat(257) + "\"}").post("/admin/v1/keys"), 422,
+                "schema_validation_failed", "name");
+        error(admin().body("{\"account\":\"acme\",\"name\":\"a\\u0000b\"}").post("/admin/v1/keys"), 422,
+                "schema_validation_failed", "name");
+        // bytes that are not UTF-8 are no JSON (contract §12), not a name with a replacement character
+        error(admin().body(notUtf8("{\"account\":\"ac\u00ffme\"}")).post("/admin/v1/keys"), 400, "invalid_json", null);
+    }
+
+    /** The text in ISO-8859-1: its {@code ÿ} is the byte 0xFF, which UTF-8 never holds. */
+    static byte[] notUtf8(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     @Test
@@ -246,6 +260,15 @@ abstract class AdminApiContract {
         error(admin().body("{\"credits\":5}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed", "credits");
         error(admin().urlEncodingEnabled(false).body("{}").put("/admin/v1/accounts/b%7Ba%7Dd"), 422, "schema_validation_failed", "account");
         error(admin().body("nope").put("/admin/v1/accounts/bad"), 400, "invalid_json", null);
+        error(admin().body(notUtf8("{\"plan\":\"\u00ff\"}")).put("/admin/v1/accounts/bad"), 400, "invalid_json", null);
+        // values past what the counters and headers can hold (they answered 500, or overflowed in the headers)
+        for (String window : List.of("99999999999999999d", "9999999999999h", "3651d")) {
+            error(admin().body("{\"window\":\"" + window + "\"}").put("/admin/v1/accounts/bad"), 422,
+                    "schema_validation_failed", "window");
+        }
+        error(admin().body("{\"rate\":1e300}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed", "rate");
+        error(admin().body("{\"rate\":1,\"burst\":1e300}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed",
+                "burst");
         error(admin().get("/admin/v1/accounts/bad"), 404, "not_found", null);
     }
 
