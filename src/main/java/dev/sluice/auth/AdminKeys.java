@@ -20,13 +20,20 @@ public final class AdminKeys {
         this.hashes = hashes;
     }
 
-    public static AdminKeys build(List<SluiceConfig.AdminKey> keys, ConfigProblems problems) {
+    /**
+     * @param apiKeys the file's API keys: a secret may not be both (an admin key is no API key, contract §10.1; one
+     *     secret for both would be answered as whichever is looked up first)
+     */
+    public static AdminKeys build(List<SluiceConfig.AdminKey> keys, KeyRing apiKeys, ConfigProblems problems) {
         List<byte[]> hashes = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
             SluiceConfig.AdminKey key = keys.get(i);
             String path = "sluice.admin.keys[" + i + "]";
             byte[] hash = KeyRing.configuredHash(key.sha256(), key.key(), path, problems);
             if (hash != null) {
+                if (apiKeys.find(hash) != null) {
+                    problems.add(path, "is also an API key of sluice.keys; give the admin API a key of its own");
+                }
                 hashes.add(hash);
             }
         }

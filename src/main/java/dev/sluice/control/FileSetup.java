@@ -40,7 +40,7 @@ public record FileSetup(Catalog catalog, KeyRing keys, Accounts accounts,
         Accounts accounts = Accounts.build(effective, declaredEmpty, problems);
         KeyRing keys = KeyRing.build(effective.keys().orElse(List.of()), accounts.names(),
                 effective.models().keySet(), problems);
-        AdminKeys adminKeys = AdminKeys.build(config.admin().keys().orElse(List.of()), problems);
+        AdminKeys adminKeys = AdminKeys.build(config.admin().keys().orElse(List.of()), keys, problems);
         return new FileSetup(catalog, keys, accounts, Map.copyOf(Accounts.declared(effective, declaredEmpty)),
                 Map.copyOf(Accounts.plans(effective, declaredEmpty)), config.limits().defaultWindow(), adminKeys);
     }

@@ -44,6 +44,8 @@ import org.jboss.logging.Logger;
 public final class RedisControlStore implements ControlStore {
 
     private static final Logger LOGGER = Logger.getLogger(RedisControlStore.class);
+    /** Unreadable entries already logged (hash and field), so that each is said once, not at every sync. */
+    private final Set<String> unreadableLogged = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     static final String KEYS = "sluice:{control}:keys";
     static final String ACCOUNTS = "sluice:{control}:accounts";
@@ -215,25 +217,45 @@ public final class RedisControlStore implements ControlStore {
         });
     }
 
-    private static RuntimeState parse(Response all) {
+    /**
+     * The whole runtime state. An entry that cannot be read (written by hand, or by a version of Sluice that stores
+     * it otherwise) is left out and logged once, not allowed to stop every other key and account from applying.
+     */
+    private RuntimeState parse(Response all) {
         long version = Long.parseLong(all.get(0).toString());
         Map<String, RuntimeKey> keys = new LinkedHashMap<>();
         Response keyHash = all.get(1);
         for (int i = 0; i + 1 < keyHash.size(); i += 2) {
-            RuntimeKey key = RuntimeKey.fromStored(new JsonObject(keyHash.get(i + 1).toString()));
-            keys.put(key.id(), key);
+            String field = keyHash.get(i).toString();
+            try {
+                RuntimeKey key = RuntimeKey.fromStored(new JsonObject(keyHash.get(i + 1).toString()));
+                keys.put(key.id(), key);
+            } catch (RuntimeException unreadable) {
+                skipUnreadable(KEYS, field, unreadable);
+            }
         }
         Map<String, RuntimeAccount> accounts = new LinkedHashMap<>();
         Response accountHash = all.get(2);
         for (int i = 0; i + 1 < accountHash.size(); i += 2) {
             String name = accountHash.get(i).toString();
-            accounts.put(name, RuntimeAccount.fromStored(name, new JsonObject(accountHash.get(i + 1).toString())));
+            try {
+                accounts.put(name, RuntimeAccount.fromStored(name, new JsonObject(accountHash.get(i + 1).toString())));
+            } catch (RuntimeException unreadable) {
+                skipUnreadable(ACCOUNTS, name, unreadable);
+            }
         }
         Set<String> credited = new HashSet<>();
         for (Response member : all.get(3)) {
             credited.add(member.toString());
         }
         return new RuntimeState(version, keys, accounts, credited);
+    }
+
+    private void skipUnreadable(String hash, String field, RuntimeException cause) {
+        if (unreadableLogged.add(hash + " " + field)) {
+            LOGGER.warnf("Redis hash %s: the entry %s cannot be read (%s); it is left out, the others apply", hash, field,
+                    cause.toString());
+        }
     }
 
     /** The safety net: one GET of the version; a reload when it is not the one applied; a new subscription if needed. */

@@ -77,6 +77,10 @@ public final class Catalog {
             String name = entry.getKey();
             SluiceConfig.Model config = entry.getValue();
             String path = "sluice.models." + name;
+            if (name.equals("auto")) {
+                // chat completions and messages read the name as a request for automatic choice (contract §6.7)
+                problems.add(path, "'auto' asks for automatic model choice; give this model another name");
+            }
             Protocol protocol = protocol(config.protocol(), path + ".protocol", problems);
             UpstreamSettings settings = UpstreamSettings.of(upstream, config.upstream().orElse(null));
             config.upstream().ifPresent(override -> checkOverride(path + ".upstream", override, problems));
