@@ -112,7 +112,12 @@ public final class Admission {
 
     private final Vertx vertx;
     private final LimitStore redis;
-    private final LimitStore local;
+    private final LocalLimitStore local;
+    /**
+     * The last credit balance Redis reported for each account this instance admitted there: what the local store
+     * decides on while Redis is down (its own seed would be the file's balance, without Redis' top-ups and spending).
+     */
+    private final Map<String, Long> creditsOnRedis = new ConcurrentHashMap<>();
     private final RedisFailure policy;
     private final long leaseMillis;
     /** Every third of the lease while a request runs, so that a long stream keeps its slot. */
@@ -133,7 +138,7 @@ public final class Admission {
      * @param redis the shared store (Redis), or null when {@code store: local}
      * @param local the in-process store, used for {@code store: local} and for {@code redis-failure: local}
      */
-    public Admission(Vertx vertx, LimitStore redis, LimitStore local, SluiceConfig.Limits settings,
+    public Admission(Vertx vertx, LimitStore redis, LocalLimitStore local, SluiceConfig.Limits settings,
             LongSupplier clock, String topupUrl, double controlPlaneRate, Listener listener) {
         this.vertx = vertx;
         this.redis = redis;
@@ -220,6 +225,9 @@ public final class Admission {
                 // admitted without a store (redis-failure: open): nothing to release
                 return FREE_TICKET;
             }
+            if (decision.store() == redis && limits.credits() != null) {
+                creditsOnRedis.put(limits.account(), decision.snapshot().creditsMicros());
+            }
             if (!decision.admitted()) {
                 return Future.failedFuture(refusal(limits, decision, reservation, now));
             }
@@ -255,7 +263,9 @@ public final class Admission {
 
     private Future<Decision> whileRedisDown(AccountLimits limits, Reservation reservation, long now) {
         return switch (policy) {
-            case LOCAL -> local.admit(limits, reservation, now, leaseMillis);
+            // an account whose balance this instance never saw on Redis is not refused for credits it cannot know
+            case LOCAL -> local.admit(limits.credits() != null && !creditsOnRedis.containsKey(limits.account())
+                    ? limits.withoutCredits() : limits, reservation, now, leaseMillis);
             case OPEN -> Future.succeededFuture(new Decision(null, new Snapshot(0, 0, 0, 0, 0), 0, null));
             case CLOSED -> Future.failedFuture(ProxyError.of(ErrorCode.LIMIT_STORE_UNAVAILABLE,
                     "The limit store is unavailable; the request was not admitted.").header("Retry-After", "1"));
@@ -339,6 +349,10 @@ public final class Admission {
                 renew(ticket.lease);
                 if (ticket.onRedis != null) {
                     renew(ticket.onRedis);
+                } else if (ticket.loop != null && !redisDown) {
+                    // Redis answers, and the hand-over did not take this one: admitted on one late answer (Redis was
+                    // not marked down), or as Redis came back
+                    handOver(ticket);
                 }
                 keepRenewing(ticket);
             }
@@ -354,10 +368,6 @@ public final class Admission {
     private void keepForRedis(Ticket ticket) {
         ticket.loop = vertx.getOrCreateContext();
         slotsOnlyHere.add(ticket);
-        if (!redisDown) {
-            // Redis answered again between this decision and now: the hand-over may have run without this ticket
-            handOver(ticket);
-        }
     }
 
     /** Takes the slot of every request admitted by the local store while Redis did not answer on Redis as well. */
@@ -483,6 +493,10 @@ public final class Admission {
     private void redisFailed(Throwable failure) {
         listener.storeFailed(failure);
         synchronized (this) {
+            if (!redisDown) {
+                // the decisions about to be made without Redis start from the balances it reported last
+                creditsOnRedis.forEach(local::seedCredits);
+            }
             if (failure instanceof java.util.concurrent.TimeoutException && ++consecutiveTimeouts < 2) {
                 LOGGER.debugf("Redis limit store answered late (%s)", failure.getMessage());
                 return;

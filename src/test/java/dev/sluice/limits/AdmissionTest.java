@@ -255,6 +255,31 @@ class AdmissionTest {
         assertThat(await(admission.admit(limits, "l3", 0, 0)).lease().store()).isSameAs(shared);
     }
 
+    @Test
+    void whileTheStoreIsDownCreditsAreCheckedAgainstTheBalanceItReportedLast() throws Exception {
+        // given: an account of 1 credit in the file, topped up to 5.7 in the shared store, seen there at 5.6
+        AccountLimits paying = new AccountLimits("paying", null, null, null, 3_600_000, null, null, null, 1.0);
+        Admission admission = admission("local", "10m");
+        await(admission.admit(paying, "p1", 0, 300_000));
+        await(shared.counters.topUp(paying, 5_000_000));
+        await(admission.admit(paying, "p2", 0, 100_000));
+
+        // when the store stops answering
+        shared.failWith = new IllegalStateException("Connection refused");
+
+        // then: a request costing 2 credits is admitted (the file's 1 credit would have refused it, 402), and the
+        // balance the instance goes on from is the store's, less what it admits
+        Admission.Ticket big = await(admission.admit(paying, "p3", 0, 2_000_000));
+        assertThat(big.lease().store()).isSameAs(local);
+        ProxyError refused = refusal(admission.admit(paying, "p4", 0, 4_000_000));
+        assertThat(refused.code()).isEqualTo("insufficient_credits");
+        assertThat(refused.fields().get("available_credits")).hasToString("3.6");
+
+        // and an account with a balance this instance never saw is not refused for credits it cannot know
+        AccountLimits unseen = new AccountLimits("unseen", null, null, null, 3_600_000, null, null, null, 0.0);
+        assertThat(await(admission.admit(unseen, "u1", 0, 1_000_000)).lease().store()).isSameAs(local);
+    }
+
     private long inFlightOnShared(AccountLimits limits) throws Exception {
         return await(shared.counters.usage(limits, System.currentTimeMillis(), 1000)).snapshot().inFlight();
     }
