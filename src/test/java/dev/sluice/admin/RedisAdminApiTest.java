@@ -94,4 +94,31 @@ class RedisAdminApiTest extends AdminApiContract {
         }
         assertThat(openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions").statusCode()).isEqualTo(200);
     }
+
+    @Test
+    void anEntryInRedisThatCannotBeReadStopsNoOtherChange() throws Exception {
+        // given: an account entry no version of the proxy wrote (by hand, or another version's form)
+        try (var client = redis.client()) {
+            client.command("HSET", "sluice:{control}:accounts", "broken", "{\"concurrency\":\"lots\"}");
+        }
+        try {
+            // when: accounts and keys are created after it
+            String name = "after-broken-" + System.nanoTime();
+            admin().body("{}").put("/admin/v1/accounts/" + name).then().statusCode(200);
+            String secret = createKey("{\"account\":\"" + name + "\"}").getString("key");
+
+            // then: they apply (the account reads back, its key serves), the broken entry left out
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (chat(secret) != 200 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(chat(secret)).isEqualTo(200);
+            admin().get("/admin/v1/accounts/" + name).then().statusCode(200);
+            admin().get("/admin/v1/accounts/broken").then().statusCode(404);
+        } finally {
+            try (var client = redis.client()) {
+                client.command("HDEL", "sluice:{control}:accounts", "broken");
+            }
+        }
+    }
 }
