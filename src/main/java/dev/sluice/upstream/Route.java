@@ -440,11 +440,14 @@ public final class Route {
 
     /**
      * A non-streamed attempt answers with its status line (§6.6): a 2xx one wins now, so no candidate starts after
-     * it and the others are cancelled. A stream answers with its first chunk, when its call completes.
+     * it and the others are cancelled. A stream answers with its first chunk, when its call completes; so does a
+     * translated JSON answer, read whole before anything reaches the client: one that cannot be read is retried
+     * like a 502 (§9), so it must not have cancelled the attempts that could still answer.
      */
     private void hedgedHeaders(Flight flight, HttpClientResponse response) {
         int status = response.statusCode();
-        if (flight.givenUp || status < 200 || status >= 300 || eventStream(response.getHeader("content-type"))) {
+        if (flight.givenUp || status < 200 || status >= 300 || eventStream(response.getHeader("content-type"))
+                || request.readsWholeAnswer(flight.model)) {
             return;
         }
         hedging = false;

@@ -1,5 +1,6 @@
 package dev.sluice.upstream;
 
+import static dev.sluice.testing.Api.anthropic;
 import static dev.sluice.testing.Api.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
@@ -247,6 +248,25 @@ class HedgingTest {
         // settled from the winner: its 12 tokens at its model's price (3 per 1k), nothing from the loser
         assertThat(usage(key).getInt("concurrency.in_flight")).isZero();
         assertThat(usage(key).getDouble("credits.available")).isEqualTo(round(creditsBefore - 0.036));
+    }
+
+    @Test
+    void aTranslatedAnswerThatCannotBeReadDoesNotWinTheRaceWithItsStatusLine() throws Exception {
+        // given: an Anthropic client racing an OpenAI model; its own backend answers 200 at once with a body that is
+        // not JSON, its fallback's a good answer a little later
+        backends.get("ra").reply(Replies.garbage());
+        backends.get("rb").reply(after(300, answers("fallback")));
+        String body = "{\"model\":\"raced\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+        // when
+        Response response = anthropic(ProxyProfile.key("hedge")).body(body).post("/v1/messages");
+
+        // then: the translated answer is read whole before it is decided on (§9: retried like a 502); the fallback
+        // was not cancelled by the 200's status line, and answers
+        response.then().statusCode(200).header("x-sluice-attempts", "2")
+                .header("x-sluice-translated", "anthropic-to-openai").body("type", equalTo("message"));
+        assertThat(backends.get("rb").requestCount()).isEqualTo(1);
+        Thread.sleep(350); // the control-plane rate of /v1/usage, the next test's first call
     }
 
     static double round(double credits) {
