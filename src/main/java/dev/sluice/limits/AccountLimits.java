@@ -19,12 +19,6 @@ public record AccountLimits(String account, String planTier, Integer concurrency
                 tokensPerMinute, initialCredits);
     }
 
-    /** The same limits without a credit balance. */
-    public AccountLimits withoutCredits() {
-        return new AccountLimits(account, planTier, concurrency, requestsPerWindow, quotaWindowMillis, rate, burst,
-                tokensPerMinute, null);
-    }
-
     public boolean unlimited() {
         return concurrency == null && requestsPerWindow == null && rate == null && tokensPerMinute == null
                 && credits == null;

@@ -113,11 +113,6 @@ public final class Admission {
     private final Vertx vertx;
     private final LimitStore redis;
     private final LocalLimitStore local;
-    /**
-     * The last credit balance Redis reported for each account this instance admitted there: what the local store
-     * decides on while Redis is down (its own seed would be the file's balance, without Redis' top-ups and spending).
-     */
-    private final Map<String, Long> creditsOnRedis = new ConcurrentHashMap<>();
     private final RedisFailure policy;
     private final long leaseMillis;
     /** Every third of the lease while a request runs, so that a long stream keeps its slot. */
@@ -226,7 +221,10 @@ public final class Admission {
                 return FREE_TICKET;
             }
             if (decision.store() == redis && limits.credits() != null) {
-                creditsOnRedis.put(limits.account(), decision.snapshot().creditsMicros());
+                // the local store decides from the balance Redis reported last while Redis is down (else from the
+                // file's, without Redis' top-ups and spending); kept as it goes, not copied when Redis fails: a copy
+                // then would wipe out the reservations of requests the local store admitted on a late answer
+                local.seedCredits(limits.account(), decision.snapshot().creditsMicros());
             }
             if (!decision.admitted()) {
                 return Future.failedFuture(refusal(limits, decision, reservation, now));
@@ -263,9 +261,7 @@ public final class Admission {
 
     private Future<Decision> whileRedisDown(AccountLimits limits, Reservation reservation, long now) {
         return switch (policy) {
-            // an account whose balance this instance never saw on Redis is not refused for credits it cannot know
-            case LOCAL -> local.admit(limits.credits() != null && !creditsOnRedis.containsKey(limits.account())
-                    ? limits.withoutCredits() : limits, reservation, now, leaseMillis);
+            case LOCAL -> local.admit(limits, reservation, now, leaseMillis);
             case OPEN -> Future.succeededFuture(new Decision(null, new Snapshot(0, 0, 0, 0, 0), 0, null));
             case CLOSED -> Future.failedFuture(ProxyError.of(ErrorCode.LIMIT_STORE_UNAVAILABLE,
                     "The limit store is unavailable; the request was not admitted.").header("Retry-After", "1"));
@@ -493,10 +489,6 @@ public final class Admission {
     private void redisFailed(Throwable failure) {
         listener.storeFailed(failure);
         synchronized (this) {
-            if (!redisDown) {
-                // the decisions about to be made without Redis start from the balances it reported last
-                creditsOnRedis.forEach(local::seedCredits);
-            }
             if (failure instanceof java.util.concurrent.TimeoutException && ++consecutiveTimeouts < 2) {
                 LOGGER.debugf("Redis limit store answered late (%s)", failure.getMessage());
                 return;

@@ -194,9 +194,9 @@ public final class LocalLimitStore implements LimitStore {
     }
 
     /**
-     * Sets the account's balance to what the shared store said last, when admission falls back to this store during
-     * a Redis outage (the balance it would otherwise start from is the file's, without the top-ups and the spending
-     * Redis holds).
+     * Sets the account's balance to what the shared store reported, so that admission falling back to this store
+     * during a Redis outage starts from it (the balance it would otherwise start from is the file's, without the
+     * top-ups and the spending Redis holds).
      */
     public void seedCredits(String account, long micros) {
         AccountState state = state(account);

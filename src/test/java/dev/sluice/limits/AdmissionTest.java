@@ -274,10 +274,6 @@ class AdmissionTest {
         ProxyError refused = refusal(admission.admit(paying, "p4", 0, 4_000_000));
         assertThat(refused.code()).isEqualTo("insufficient_credits");
         assertThat(refused.fields().get("available_credits")).hasToString("3.6");
-
-        // and an account with a balance this instance never saw is not refused for credits it cannot know
-        AccountLimits unseen = new AccountLimits("unseen", null, null, null, 3_600_000, null, null, null, 0.0);
-        assertThat(await(admission.admit(unseen, "u1", 0, 1_000_000)).lease().store()).isSameAs(local);
     }
 
     private long inFlightOnShared(AccountLimits limits) throws Exception {
