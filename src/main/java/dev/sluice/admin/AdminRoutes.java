@@ -8,6 +8,7 @@ import dev.sluice.control.Generation;
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ErrorEnvelope;
 import dev.sluice.error.ProxyError;
+import dev.sluice.wire.BodyReader;
 import dev.sluice.wire.RequestIds;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -29,6 +30,8 @@ public class AdminRoutes {
 
     /** Where the gate leaves the request id for the resources and the error mappers. */
     static final String REQUEST_ID = "sluice.request-id";
+    /** An admin body is a few fields: a larger one is refused before it is read. */
+    static final long MAX_BODY = 64 * 1024;
     /** Set on a request the gate let through, which the resources check ({@link AdminGatePassed}). */
     static final String PASSED = "sluice.admin-gate-passed";
 
@@ -69,6 +72,12 @@ public class AdminRoutes {
             answer(context, presented != null && generation.authenticate(request.headers()) != null
                     ? ProxyError.of(ErrorCode.HTTP_403, "API keys cannot use the admin API; use an admin key.")
                     : ProxyError.of(ErrorCode.HTTP_401, "An admin key is required (Authorization: Bearer)."));
+            return;
+        }
+        long declared = BodyReader.declaredLength(request);
+        if (declared > MAX_BODY) {
+            // refused here, in the envelope: past the REST layer's own limit its 413 has no body at all
+            answer(context, BodyReader.tooLarge(MAX_BODY));
             return;
         }
         context.put(PASSED, Boolean.TRUE);

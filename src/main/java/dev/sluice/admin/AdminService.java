@@ -232,7 +232,17 @@ public class AdminService {
             throw invalid(param, (param == null ? "The account" : "'" + param + "'") + problem.substring(path.length())
                     .replaceFirst("^:", "") + ".");
         }
-        return stored(store.putAccount(account)).map(done -> accountObject(name, account, "runtime"));
+        // a new account of a name whose earlier account a reload removed: that account's runtime keys, kept dormant
+        // in case the file gives the account back, must not come back to life for someone else
+        Future<Void> cleared = Future.succeededFuture();
+        if (generation.account(name) == null) {
+            for (RuntimeKey dormant : generation.runtime().keys().values()) {
+                if (dormant.account().equals(name)) {
+                    cleared = cleared.compose(done -> store.deleteKey(dormant.id()).mapEmpty());
+                }
+            }
+        }
+        return stored(cleared.compose(done -> store.putAccount(account))).map(done -> accountObject(name, account, "runtime"));
     }
 
     /** GET /admin/v1/accounts/{name}: the account object and its usage, as GET /v1/usage answers it. */

@@ -377,5 +377,47 @@ class ConfigReloadTest {
         assertThat(Files.readString(LOG)).contains("sluice.plans.free: is removed, but accounts of the admin API use it (onfree)");
         given().header("authorization", "Bearer " + ADMIN_KEY).get("/admin/v1/accounts/onfree").then().statusCode(200)
                 .body("usage.concurrency.limit", equalTo(2));
+        // (the next step's files have no plan: the account goes)
+        given().header("authorization", "Bearer " + ADMIN_KEY).delete("/admin/v1/accounts/onfree").then().statusCode(204);
+    }
+
+    @Test
+    @Order(10)
+    void theKeysOfAnAccountAReloadRemovedDoNotServeANewAccountOfItsName() throws Exception {
+        // given: an account of the file with a key created at run time
+        String withTemp = """
+                sluice:
+                  reload: {interval: 200ms}
+                  accounts:
+                    other: {concurrency: 100}
+                    former: {concurrency: 5}
+                  keys:
+                    - {key: sk-reload-other, account: other}
+                  admin:
+                    keys:
+                      - {key: %s}
+                  models:
+                    alpha:
+                      backends:
+                        - {name: r1, url: "${test.backend.r1}"}
+                """.formatted(ADMIN_KEY);
+        ConfigMap.swap(withTemp);
+        within10s(() -> given().header("authorization", "Bearer " + ADMIN_KEY).get("/admin/v1/accounts/former")
+                .statusCode() == 200);
+        String secret = given().header("authorization", "Bearer " + ADMIN_KEY).body("{\"account\":\"former\"}")
+                .post("/admin/v1/keys").then().statusCode(201).extract().path("key");
+        assertThat(chat(secret, "alpha")).isEqualTo(200);
+
+        // when: a reload removes the account (its key stops), then the admin API creates a new account of that name
+        ConfigMap.edit(withTemp.replace("    former: {concurrency: 5}\n", ""));
+        within10s(() -> chat(secret, "alpha") == 401);
+        given().header("authorization", "Bearer " + ADMIN_KEY).body("{}").put("/admin/v1/accounts/former")
+                .then().statusCode(200);
+
+        // then: the former account's key does not serve the new one, and is gone
+        Thread.sleep(300);
+        assertThat(chat(secret, "alpha")).isEqualTo(401);
+        given().header("authorization", "Bearer " + ADMIN_KEY).get("/admin/v1/keys?account=former").then()
+                .statusCode(200).body("data.size()", equalTo(0));
     }
 }
