@@ -69,7 +69,8 @@ public class AdminRoutes {
         }
         String presented = KeyRing.bearer(request.getHeader("authorization"));
         if (!adminKeys.matches(presented)) {
-            answer(context, presented != null && generation.authenticate(request.headers()) != null
+            // an API key answers 403 however it is sent (Authorization or x-api-key)
+            answer(context, generation.authenticate(request.headers()) != null
                     ? ProxyError.of(ErrorCode.HTTP_403, "API keys cannot use the admin API; use an admin key.")
                     : ProxyError.of(ErrorCode.HTTP_401, "An admin key is required (Authorization: Bearer)."));
             return;

@@ -92,13 +92,16 @@ public class AdminService {
         }
         List<String> protocols = AdminBodies.strings(request, "protocols");
         if (protocols != null) {
+            List<String> named = new java.util.ArrayList<>(protocols.size());
             for (int i = 0; i < protocols.size(); i++) {
                 try {
-                    Protocol.parse(protocols.get(i));
+                    // stored and shown as the configuration file names them, whatever the case they were sent in
+                    named.add(Protocol.parse(protocols.get(i)).wire());
                 } catch (IllegalArgumentException e) {
                     throw invalid("protocols[" + i + "]", "A protocol is 'openai' or 'anthropic'.");
                 }
             }
+            protocols = List.copyOf(named);
         }
         long now = System.currentTimeMillis();
         long expiresAt = expiresAt(AdminBodies.string(request, "expires_at", false), now);

@@ -640,7 +640,9 @@ public final class Route {
             error = ProxyError.provider(ErrorCode.RATE_LIMIT_EXCEEDED,
                     "Every backend for model '" + asked + "' is rate limited or overloaded.")
                     .with("limit", "provider")
-                    .header("retry-after", Long.toString(Math.max(1, maxRetryAfter)));
+                    .header("retry-after", Long.toString(Math.max(1, maxRetryAfter)))
+                    // a rate_limit_exceeded says it (§4.3): the SDKs then wait out Retry-After and try again
+                    .header("x-should-retry", "true");
             complete(new UpstreamResult.Failed(error, tried, nanos, false, started));
             return;
         } else if (lastFailure.isTimeout()) {

@@ -3,6 +3,7 @@ package dev.sluice.admin;
 import static dev.sluice.testing.Api.given;
 import static dev.sluice.testing.Api.openai;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.matchesPattern;
@@ -71,6 +72,7 @@ abstract class AdminApiContract {
         error(given().get("/admin/v1/keys"), 401, "http_401", null);
         error(given().header("authorization", "Bearer sk-nobody").get("/admin/v1/keys"), 401, "http_401", null);
         error(openai(ProxyProfile.KEY).get("/admin/v1/keys"), 403, "http_403", null);
+        error(Api.anthropic(ProxyProfile.KEY).get("/admin/v1/keys"), 403, "http_403", null);
         // and an admin key is no API key
         error(openai(ProxyProfile.ADMIN_KEY).body(CHAT).post("/v1/chat/completions"), 401, "http_401", null);
     }
@@ -152,6 +154,10 @@ abstract class AdminApiContract {
     void aKeyLimitedToAProtocolIsRefusedOnTheOther() {
         String secret = createKey("{\"account\":\"acme\",\"protocols\":[\"anthropic\"]}").getString("key");
         error(openai(secret).body(CHAT).post("/v1/chat/completions"), 403, "http_403", null);
+        // a protocol named in another case is the same protocol, shown as the file names it
+        JsonPath mixedCase = createKey("{\"account\":\"acme\",\"protocols\":[\"OpenAI\"]}");
+        assertThat(mixedCase.getList("protocols")).containsExactly("openai");
+        admin().get("/admin/v1/keys/" + mixedCase.getString("id")).then().body("protocols", contains("openai"));
     }
 
     @Test

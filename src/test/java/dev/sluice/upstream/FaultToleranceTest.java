@@ -121,6 +121,7 @@ class FaultToleranceTest {
         openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions")
                 .then().statusCode(429)
                 .header("retry-after", "7")
+                .header("x-should-retry", "true")
                 .body("error.type", equalTo("rate_limit_error"))
                 .body("error.code", equalTo("rate_limit_exceeded"))
                 .body("error.limit", equalTo("provider"))
