@@ -11,7 +11,8 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * own way: it drops a segment's {@code ;parameters} and decodes what the router's pattern sees encoded, so
  * {@code /admin;x/v1/keys} reaches the keys resource while the gate's route, which matches {@code /admin/…}, never saw
  * it. Whatever path reached a resource, a request the gate did not pass answers 404 {@code not_found}, as a path
- * outside the admin API does.
+ * outside the admin API does. It applies to every REST resource of the application, which are all the admin API's
+ * (the proxy's own paths are Vert.x routes); a resource outside it would need a name binding here.
  */
 public class AdminGatePassed {
 

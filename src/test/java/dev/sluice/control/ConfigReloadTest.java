@@ -121,6 +121,18 @@ class ConfigReloadTest {
         return yaml.append(more).toString();
     }
 
+    /**
+     * A file with the admin API on, account {@code other} and its key, model alpha; {@code plans} (a {@code plans:}
+     * group, or "") and {@code accounts} (more accounts, or "") as given.
+     */
+    static String adminFile(String plans, String accounts) {
+        return "sluice:\n  reload: {interval: 200ms}\n" + plans
+                + "  accounts:\n    other: {concurrency: 100}\n" + accounts
+                + "  keys:\n    - {key: sk-reload-other, account: other}\n"
+                + "  admin:\n    keys:\n      - {key: " + ADMIN_KEY + "}\n"
+                + "  models:\n    alpha:\n      backends:\n        - {name: r1, url: \"${test.backend.r1}\"}\n";
+    }
+
     static final String CHAT = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
     @InjectBackends
@@ -347,30 +359,14 @@ class ConfigReloadTest {
     @Order(9)
     void aPlanThatAccountsOfTheAdminApiUseCannotBeRemoved() throws Exception {
         // given: a file with a plan and the admin API, and an account created at run time on that plan
-        String withPlan = """
-                sluice:
-                  reload: {interval: 200ms}
-                  plans:
-                    free: {concurrency: 2, requests-per-window: 100}
-                  accounts:
-                    other: {concurrency: 100}
-                  keys:
-                    - {key: sk-reload-other, account: other}
-                  admin:
-                    keys:
-                      - {key: %s}
-                  models:
-                    alpha:
-                      backends:
-                        - {name: r1, url: "${test.backend.r1}"}
-                """.formatted(ADMIN_KEY);
+        String withPlan = adminFile("  plans:\n    free: {concurrency: 2, requests-per-window: 100}\n", "");
         ConfigMap.swap(withPlan);
         within10s(() -> given().header("authorization", "Bearer " + ADMIN_KEY).body("{\"plan\":\"free\"}")
                 .put("/admin/v1/accounts/onfree").statusCode() == 200);
         double rejected = Scrape.now().value("sluice_config_reloads_total", "result", "rejected");
 
         // when: the file drops the plan
-        ConfigMap.edit(withPlan.replace("  plans:\n    free: {concurrency: 2, requests-per-window: 100}\n", ""));
+        ConfigMap.edit(adminFile("", ""));
 
         // then: the reload is refused, naming the plan and who uses it, and the account keeps its plan's limits
         within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "rejected") == rejected + 1);
@@ -385,22 +381,7 @@ class ConfigReloadTest {
     @Order(10)
     void theKeysOfAnAccountAReloadRemovedDoNotServeANewAccountOfItsName() throws Exception {
         // given: an account of the file with a key created at run time
-        String withTemp = """
-                sluice:
-                  reload: {interval: 200ms}
-                  accounts:
-                    other: {concurrency: 100}
-                    former: {concurrency: 5}
-                  keys:
-                    - {key: sk-reload-other, account: other}
-                  admin:
-                    keys:
-                      - {key: %s}
-                  models:
-                    alpha:
-                      backends:
-                        - {name: r1, url: "${test.backend.r1}"}
-                """.formatted(ADMIN_KEY);
+        String withTemp = adminFile("", "    former: {concurrency: 5}\n");
         ConfigMap.swap(withTemp);
         within10s(() -> given().header("authorization", "Bearer " + ADMIN_KEY).get("/admin/v1/accounts/former")
                 .statusCode() == 200);
@@ -409,7 +390,7 @@ class ConfigReloadTest {
         assertThat(chat(secret, "alpha")).isEqualTo(200);
 
         // when: a reload removes the account (its key stops), then the admin API creates a new account of that name
-        ConfigMap.edit(withTemp.replace("    former: {concurrency: 5}\n", ""));
+        ConfigMap.edit(adminFile("", ""));
         within10s(() -> chat(secret, "alpha") == 401);
         given().header("authorization", "Bearer " + ADMIN_KEY).body("{}").put("/admin/v1/accounts/former")
                 .then().statusCode(200);
