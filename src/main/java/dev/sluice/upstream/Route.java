@@ -288,10 +288,9 @@ public final class Route {
     private void onFailure(ModelRoute model, Backend backend, long start, Throwable error) {
         failedNanos += System.nanoTime() - start;
         if (cancelled) {
-            if (!cancelAnswer.is(ErrorCode.CLIENT_CLOSED)) {
-                // cut by the proxy's shutdown: the answer lists the attempt it cut (code "cancelled")
-                attempts.add(attemptOf(model, backend, start, UpstreamFailure.cancelled()));
-            }
+            // the attempt it cut (code "cancelled"): in the answer of a request the proxy's shutdown cut, and in the
+            // access log's attempts either way (a client that left before the answer: which backend it waited on)
+            attempts.add(attemptOf(model, backend, start, UpstreamFailure.cancelled()));
             completeCancelled();
             return;
         }

@@ -424,6 +424,10 @@ class RouteTest {
         assertThat(failed.cancelled()).isTrue();
         assertThat(failed.error().code()).isEqualTo("client_closed");
         assertThat(backends.called).hasSize(1);
+        // the access log's attempts say which backend the client left waiting on (no answer carries them)
+        assertThat(failed.attempts()).extracting(Attempt::backend, Attempt::code).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(backends.called.get(0), "cancelled"));
+        assertThat(failed.error().fields()).doesNotContainKey("attempts");
     }
 
     // ------------------------------------------------------------------ hedging and race (§6.6)
