@@ -12,8 +12,8 @@ import io.vertx.core.http.HttpClientResponse;
  * the relay is over, whichever way, so that the backend's in-flight count and the attempt's duration are recorded.
  *
  * @param model the model that answered (the requested one or a fallback)
- * @param firstChunk the first body chunk, null when the body was empty
- * @param ended true when the whole body was the first chunk (or empty)
+ * @param firstChunk the first body chunk (an answer without a body byte fails its attempt instead)
+ * @param ended true when the whole body was the first chunk
  * @param watchdog the call's idle watchdog, still running: the relay retargets it to its own gaps
  */
 public record UpstreamAnswer(ModelRoute model, Backend backend, HttpClientRequest request, HttpClientResponse response,
