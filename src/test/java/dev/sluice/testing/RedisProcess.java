@@ -42,9 +42,18 @@ final class RedisProcess {
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            int portBusyAttempts = 0;
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
-                    throw new IllegalStateException("redis-server on " + port + " exited; see " + log);
+                    if (portBusyAttempts++ < 10 && logSays("Address already in use")) {
+                        // held for a moment by another process's connection: try again shortly
+                        TimeUnit.MILLISECONDS.sleep(300);
+                        process = new ProcessBuilder(command).redirectErrorStream(true)
+                                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                        continue;
+                    }
+                    throw new IllegalStateException("redis-server on " + port + " exited; see " + log + ": "
+                            + lastLines());
                 }
                 try (Socket socket = new Socket("127.0.0.1", port)) {
                     return;
@@ -58,6 +67,20 @@ final class RedisProcess {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    private boolean logSays(String text) {
+        return lastLines().contains(text);
+    }
+
+    /** The log's last lines, for the failure message (CI keeps the report, not the temporary directory). */
+    private String lastLines() {
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(log);
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException | RuntimeException unreadable) {
+            return "(log unreadable)";
         }
     }
 

@@ -53,12 +53,40 @@ public final class TestPorts {
         }
     }
 
+    /**
+     * A loopback port nothing listens on, below the kernel's ephemeral range. A port from that range (what
+     * {@code new ServerSocket(0)} gives) can be taken before the server meant for it binds it: as the local port of
+     * any outgoing connection, or by a client that keeps dialling it while nothing listens and connects to itself (TCP
+     * self-connect). CI saw a sentinel fail to start on such a port while the proxy under test was already dialling
+     * it.
+     */
     public static int free() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int attempt = 0; attempt < 1_000; attempt++) {
+            int port = BELOW_EPHEMERAL_FIRST + RANDOM.nextInt(BELOW_EPHEMERAL_COUNT);
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.setReuseAddress(true);
+                socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                return port;
+            } catch (IOException taken) {
+                // another one
+            }
+        }
+        throw new IllegalStateException("no free port between " + BELOW_EPHEMERAL_FIRST + " and "
+                + (BELOW_EPHEMERAL_FIRST + BELOW_EPHEMERAL_COUNT - 1));
+    }
+
+    /** Ports 10000 up to the first ephemeral port (32768 unless the kernel says otherwise). */
+    private static final int BELOW_EPHEMERAL_FIRST = 10_000;
+    private static final int BELOW_EPHEMERAL_COUNT = firstEphemeralPort() - BELOW_EPHEMERAL_FIRST;
+    private static final java.util.Random RANDOM = new java.security.SecureRandom();
+
+    private static int firstEphemeralPort() {
+        try {
+            String range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+            int first = Integer.parseInt(range.trim().split("\\s+")[0]);
+            return first > BELOW_EPHEMERAL_FIRST + 1_000 ? first : 32_768;
+        } catch (IOException | RuntimeException notLinux) {
+            return 32_768;
         }
     }
 }
