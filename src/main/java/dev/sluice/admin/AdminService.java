@@ -263,14 +263,16 @@ public class AdminService {
 
     /** DELETE /admin/v1/accounts/{name}: the account and its runtime keys. */
     Future<Void> deleteAccount(String name) {
-        if (control.generation().fileAccount(name)) {
+        Generation generation = control.generation();
+        if (generation.fileAccount(name)) {
             throw readOnly(name);
         }
+        AccountLimits limits = generation.account(name);
         return stored(store.deleteAccount(name)).compose(deleted -> {
             if (!deleted) {
                 return Future.failedFuture(unknown("account", name));
             }
-            return admission.dropCredits(name);
+            return limits != null ? admission.forget(limits) : Future.<Void>succeededFuture();
         });
     }
 

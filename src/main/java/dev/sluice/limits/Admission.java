@@ -454,11 +454,19 @@ public final class Admission {
         });
     }
 
-    /** Forgets a deleted account's credit balance (best effort: a failure is logged, never answered). */
-    public Future<Void> dropCredits(String account) {
-        LimitStore store = redis != null ? redis : local;
-        return store.dropCredits(account).recover(failure -> {
-            LOGGER.warnf("Dropping the credit balance of deleted account %s failed: %s", account, failure.getMessage());
+    /**
+     * Forgets a deleted account's credit balance and counters, in Redis and in the local store that stands in for it
+     * (best effort: a failure is logged, never answered).
+     */
+    public Future<Void> forget(AccountLimits limits) {
+        long now = clock.getAsLong();
+        local.forget(limits, now);
+        if (redis == null) {
+            return Future.succeededFuture();
+        }
+        return redis.forget(limits, now).recover(failure -> {
+            LOGGER.warnf("Forgetting the counters of deleted account %s failed: %s", limits.account(),
+                    failure.getMessage());
             return Future.succeededFuture();
         });
     }

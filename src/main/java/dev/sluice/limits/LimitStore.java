@@ -37,8 +37,12 @@ public interface LimitStore {
      */
     Future<TopUp> topUp(AccountLimits limits, long amountMicros);
 
-    /** Forgets the account's credit balance (the account was deleted); its other counters expire by themselves. */
-    Future<Void> dropCredits(String account);
+    /**
+     * Forgets a deleted account's credit balance and the counts of its quota window, rate and token minute as of
+     * {@code nowMillis}, so that an account created again under the name starts afresh. Its requests in flight keep
+     * their slots until they end.
+     */
+    Future<Void> forget(AccountLimits limits, long nowMillis);
 
     /** Completes when the store answers (readiness, and the probe that brings a failed store back). */
     Future<Void> ping();

@@ -206,11 +206,16 @@ public final class LocalLimitStore implements LimitStore {
     }
 
     @Override
-    public Future<Void> dropCredits(String account) {
-        AccountState state = accounts.get(account);
+    public Future<Void> forget(AccountLimits limits, long nowMillis) {
+        AccountState state = accounts.get(limits.account());
         if (state != null) {
             synchronized (state) {
                 state.creditsMicros = null;
+                state.quotaWindowStart = Long.MIN_VALUE;
+                state.quotaUsed = 0;
+                state.tat = Double.NEGATIVE_INFINITY;
+                state.tokenWindowStart = Long.MIN_VALUE;
+                state.tokensUsed = 0;
             }
         }
         return Future.succeededFuture();

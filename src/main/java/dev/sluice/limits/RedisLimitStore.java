@@ -429,8 +429,15 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     @Override
-    public Future<Void> dropCredits(String account) {
-        return bounded(link.send(Request.cmd(Command.DEL).arg(Keys.credits(account))), null).mapEmpty();
+    public Future<Void> forget(AccountLimits limits, long nowMillis) {
+        String account = limits.account();
+        // one hash slot (the account's tag), so one DEL on a Cluster too
+        Request delete = Request.cmd(Command.DEL).arg(Keys.credits(account)).arg(Keys.rate(account))
+                .arg(Keys.tokens(account, AccountLimits.tokenWindowStart(nowMillis)));
+        if (limits.requestsPerWindow() != null) {
+            delete.arg(Keys.quota(account, limits.quotaWindowStart(nowMillis)));
+        }
+        return bounded(link.send(delete), null).mapEmpty();
     }
 
     /**

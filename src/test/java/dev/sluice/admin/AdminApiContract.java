@@ -261,6 +261,32 @@ abstract class AdminApiContract {
     }
 
     @Test
+    void anAccountCreatedAgainAfterItsDeletionStartsWithAFreshQuota() {
+        // given an account whose quota is used up
+        String name = "again-" + System.nanoTime();
+        String definition = "{\"requests-per-window\":2,\"window\":\"1h\"}";
+        FixedWindows.awayFromTheEnd(Duration.ofHours(1), Duration.ofSeconds(30));
+        admin().body(definition).put("/admin/v1/accounts/" + name).then().statusCode(200);
+        String first = createKey("{\"account\":\"" + name + "\"}").getString("key");
+        assertThat(chat(first)).isEqualTo(200);
+        assertThat(chat(first)).isEqualTo(200);
+        openai(first).body(CHAT).post("/v1/chat/completions").then().statusCode(429)
+                .body("error.code", equalTo("request_quota_exceeded"));
+
+        // when it is deleted and created again under its name
+        admin().delete("/admin/v1/accounts/" + name).then().statusCode(204);
+        admin().body(definition).put("/admin/v1/accounts/" + name).then().statusCode(200);
+        String second = createKey("{\"account\":\"" + name + "\"}").getString("key");
+
+        // then it is a new account: nothing used, its whole quota to spend
+        admin().get("/admin/v1/accounts/" + name).then().statusCode(200).body("usage.quota.used", equalTo(0));
+        assertThat(chat(second)).isEqualTo(200);
+        assertThat(chat(second)).isEqualTo(200);
+        openai(second).body(CHAT).post("/v1/chat/completions").then().statusCode(429)
+                .body("error.code", equalTo("request_quota_exceeded"));
+    }
+
+    @Test
     void accountBodiesThatFailTheirSchemaAnswer422WithTheirParam() {
         error(admin().body("{\"plan\":\"gold\"}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed", "plan");
         error(admin().body("{\"concurrency\":-1}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed",

@@ -71,8 +71,8 @@ class AdmissionTest {
         }
 
         @Override
-        public Future<Void> dropCredits(String account) {
-            return counters.dropCredits(account);
+        public Future<Void> forget(AccountLimits limits, long nowMillis) {
+            return counters.forget(limits, nowMillis);
         }
 
         @Override

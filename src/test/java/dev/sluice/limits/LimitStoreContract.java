@@ -194,6 +194,29 @@ abstract class LimitStoreContract {
     }
 
     @Test
+    void aForgottenAccountStartsAfreshButKeepsTheSlotsOfItsRequestsInFlight() {
+        AccountLimits limits = account(5, 2L, 1.0, 2.0, 1000L, 1.0);
+        Decision running = admit(limits, T0, 400, 300_000);
+        assertThat(running.admitted()).isTrue();
+        assertThat(admit(limits, T0, 400, 300_000).admitted()).isTrue();
+        assertThat(admit(limits, T0).refusedBy()).isNotNull();
+
+        await(store().forget(limits, T0));
+
+        Snapshot after = usage(limits, T0);
+        assertThat(after.inFlight()).isEqualTo(2);
+        assertThat(after.quotaUsed()).isZero();
+        assertThat(after.tokensUsed()).isZero();
+        // no balance of its own any more: the account's configured one again
+        assertThat(after.creditsMicros()).isEqualTo(1_000_000);
+        // the quota, the burst, the token minute and the credits allow two requests again, not a third
+        assertThat(admit(limits, T0, 400, 300_000).admitted()).isTrue();
+        assertThat(admit(limits, T0, 400, 300_000).admitted()).isTrue();
+        assertThat(admit(limits, T0).refusedBy()).isNotNull();
+        assertThat(usage(limits, T0).inFlight()).isEqualTo(4);
+    }
+
+    @Test
     void aRefusedRequestConsumesNothing() {
         AccountLimits limits = account(5, 100L, 1000.0, 1000.0, 1000L, 1.0);
         Decision admitted = admit(limits, T0, 400, 300_000);
