@@ -184,10 +184,15 @@ public final class RedisControlStore implements ControlStore {
             if (read.succeeded()) {
                 try {
                     RuntimeState state = parse(read.result());
-                    control.runtime(state);
+                    long before;
                     synchronized (this) {
+                        before = appliedVersion;
                         appliedVersion = state.version();
                     }
+                    if (state.version() < before) {
+                        warnWentBack(before, state);
+                    }
+                    control.runtime(state);
                 } catch (RuntimeException unreadable) {
                     LOGGER.errorf(unreadable, "The runtime keys and accounts in Redis could not be read");
                 }
@@ -256,6 +261,19 @@ public final class RedisControlStore implements ControlStore {
             LOGGER.warnf("Redis hash %s: the entry %s cannot be read (%s); it is left out, the others apply", hash, field,
                     cause.toString());
         }
+    }
+
+    /**
+     * Versions only grow, so a lower one means Redis lost what this instance had applied: a restart without
+     * persistence, a failover that lost the last writes, a FLUSHALL. Whatever was created at run time and is not in
+     * Redis any more stops being served, which an operator must hear about.
+     */
+    private void warnWentBack(long before, RuntimeState now) {
+        RuntimeState had = control.generation().runtime();
+        LOGGER.warnf("The runtime keys and accounts in Redis went back from version %d to %d (Redis restarted without "
+                + "persistence, lost writes in a failover, or was flushed): %d of %d keys and %d of %d accounts created "
+                + "with the admin API remain, and only they are served", before, now.version(), now.keys().size(),
+                had.keys().size(), now.accounts().size(), had.accounts().size());
     }
 
     /** The safety net: one GET of the version; a reload when it is not the one applied; a new subscription if needed. */

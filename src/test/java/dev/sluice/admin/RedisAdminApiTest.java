@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.testing.InjectRedis;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.RedisLimitsProfile;
+import dev.sluice.testing.RespClient;
 import dev.sluice.testing.RedisCommandLog;
 import dev.sluice.testing.TestRedis;
 import io.quarkus.test.junit.QuarkusTest;
@@ -68,6 +69,32 @@ class RedisAdminApiTest extends AdminApiContract {
 
     private static List<String> names(List<String> commands) {
         return commands.stream().map(command -> command.split(" ", 2)[0]).sorted().toList();
+    }
+
+    @Test
+    void runtimeKeysAndAccountsRedisLostAreNoLongerServedAndTheOperatorIsTold() throws Exception {
+        // given a runtime account and key in service
+        String name = "lost-" + System.nanoTime();
+        admin().body("{}").put("/admin/v1/accounts/" + name).then().statusCode(200);
+        String secret = createKey("{\"account\":\"" + name + "\"}").getString("key");
+        assertThat(chat(secret)).isEqualTo(200);
+
+        // when Redis loses them (a restart without persistence: the control plane's keys are gone)
+        try (RespClient client = redis.client()) {
+            client.command("DEL", "sluice:{control}:version", "sluice:{control}:keys", "sluice:{control}:accounts",
+                    "sluice:{control}:credited");
+        }
+
+        // then within the sync interval the key stops working, and the log says why
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (chat(secret) == 200 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(chat(secret)).isEqualTo(401);
+        assertThat(java.nio.file.Files.readString(RedisLimitsProfile.LOG))
+                .containsPattern("WARN .*The runtime keys and accounts in Redis went back from version \\d+ to 0 "
+                        + "\\(Redis restarted without persistence, lost writes in a failover, or was flushed\\): 0 of \\d+ "
+                        + "keys and 0 of \\d+ accounts created with the admin API remain");
     }
 
     @Test
