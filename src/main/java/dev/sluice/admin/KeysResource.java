@@ -7,8 +7,9 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -32,7 +33,14 @@ public class KeysResource {
     }
 
     @GET
-    public Response list(@QueryParam("account") String account) {
+    public Response list(@Context UriInfo uri) {
+        // absent: every runtime key; present, it must name an account (an unset variable in ?account=$A must not
+        // list every customer's keys)
+        java.util.List<String> accounts = uri.getQueryParameters().get("account");
+        String account = accounts == null ? null : accounts.get(0);
+        if (account != null && account.isBlank()) {
+            throw AdminBodies.invalid("account", "'account' must name an account; leave it out to list every key.");
+        }
         return json(200, admin.listKeys(account));
     }
 

@@ -140,6 +140,9 @@ abstract class AdminApiContract {
                 .statusCode(200).body("object", equalTo("list")).extract().jsonPath().getList("data");
         assertThat(listed).anySatisfy(key -> assertThat(key).containsEntry("id", id).doesNotContainKeys("key", "sha256"));
         assertThat(admin().get("/admin/v1/keys").asString()).doesNotContain(secret).doesNotContain(sha256(secret));
+        // an empty filter (an unset variable in a script) names no account: refused, not every key
+        error(admin().get("/admin/v1/keys?account="), 422, "schema_validation_failed", "account");
+        assertThat(admin().queryParam("account", "nobody").get("/admin/v1/keys").jsonPath().getList("data")).isEmpty();
 
         // when deleted
         admin().delete("/admin/v1/keys/" + id).then().statusCode(204).header("x-request-id", matchesPattern(REQUEST_ID));
