@@ -281,6 +281,7 @@ public final class ConfigReloader {
             }
         }
         return new SmallRyeConfigBuilder().withSources(sources).addDefaultInterceptors()
+                .withInterceptors(new dev.sluice.config.EmptyListsInterceptor())
                 .withProfiles(base.getProfiles()).withMapping(SluiceConfig.class).withValidateUnknown(true)
                 .withConverter(Duration.class, 100, new DurationConverter())
                 .withConverter(MemorySize.class, 100, new MemorySizeConverter())

@@ -177,6 +177,17 @@ class ConfigReloadTest {
         given().header("authorization", "Bearer " + ADMIN_KEY).get("/admin/v1/keys").then().statusCode(200);
         assertThat(Scrape.now().value("sluice_config_reloads_total", "result", "applied")).isGreaterThanOrEqualTo(1);
         System.out.printf("Reload after an edit in place applied in %d ms%n", took);
+
+        // when the admin keys are emptied as a user writes "none" (an empty list; it was refused with SmallRye's
+        // SRCFG00050, and the admin API stayed on)
+        double rejected = Scrape.now().value("sluice_config_reloads_total", "result", "rejected");
+        ConfigMap.edit(file(List.of("alpha", "beta"), TEAM_KEY + "    - {key: sk-reload-other, account: other, models: [beta]}\n",
+                "  admin:\n    keys: []\n"));
+
+        // then the admin API is off, and the file was not refused
+        within10s(() -> given().header("authorization", "Bearer " + ADMIN_KEY).get("/admin/v1/keys").statusCode() == 404);
+        assertThat(Scrape.now().value("sluice_config_reloads_total", "result", "rejected")).isEqualTo(rejected);
+        assertThat(chat("sk-reload-other", "beta")).isEqualTo(200);
     }
 
     @Test

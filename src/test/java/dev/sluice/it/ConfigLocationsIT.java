@@ -40,6 +40,10 @@ class ConfigLocationsIT {
                 sluice:
                   accounts:
                     acme: {concurrency: 10}
+                  # "none" as users write it: the keys come from the other file, and no admin API
+                  keys: []
+                  admin:
+                    keys: []
                   models:
                     chat:
                       backends:
@@ -66,5 +70,15 @@ class ConfigLocationsIT {
                 .build(), HttpResponse.BodyHandlers.ofString());
 
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    }
+
+    @Test
+    void emptyListsOfKeysMeanNoneAndTheAdminApiIsOff() throws Exception {
+        HttpResponse<String> admin = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + sluice.port() + "/admin/v1/keys"))
+                .header("authorization", "Bearer sk-open").GET().build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(admin.statusCode()).as(admin.body()).isEqualTo(404);
+        assertThat(admin.body()).contains("\"code\":\"not_found\"");
     }
 }

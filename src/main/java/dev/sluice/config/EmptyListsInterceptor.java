@@ -1,0 +1,44 @@
+package dev.sluice.config;
+
+import io.smallrye.config.ConfigSourceInterceptor;
+import io.smallrye.config.ConfigSourceInterceptorContext;
+import io.smallrye.config.ConfigValue;
+import io.smallrye.config.Priorities;
+import jakarta.annotation.Priority;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads an empty list of keys ({@code keys: []}, how a user writes "none") as no keys. A YAML source gives such a list
+ * as one property with an empty value, which a list of groups cannot take: without this, start-up and reload stopped
+ * on SmallRye's "SRCFG00050: sluice.admin.keys … does not map to any root".
+ */
+@Priority(Priorities.LIBRARY + 1000)
+public class EmptyListsInterceptor implements ConfigSourceInterceptor {
+
+    /** The lists of groups of the configuration (lists of plain values take an empty value as empty already). */
+    static final Set<String> LISTS_OF_GROUPS = Set.of("sluice.keys", "sluice.admin.keys");
+
+    @Override
+    public ConfigValue getValue(ConfigSourceInterceptorContext context, String name) {
+        ConfigValue value = context.proceed(name);
+        return LISTS_OF_GROUPS.contains(name) && empty(value) ? null : value;
+    }
+
+    @Override
+    public Iterator<String> iterateNames(ConfigSourceInterceptorContext context) {
+        List<String> names = new ArrayList<>();
+        context.iterateNames().forEachRemaining(name -> {
+            if (!LISTS_OF_GROUPS.contains(name) || !empty(context.proceed(name))) {
+                names.add(name);
+            }
+        });
+        return names.iterator();
+    }
+
+    private static boolean empty(ConfigValue value) {
+        return value == null || value.getValue() == null || value.getValue().isBlank();
+    }
+}
