@@ -47,6 +47,7 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
             + "folding), which is refused.";
     static final String TRANSFER_ENCODING_NOT_CHUNKED = "The request's transfer-encoding does not end in chunked, "
             + "so its length cannot be known; it is refused.";
+    static final String SEVERAL_CONTENT_LENGTHS = "The request has more than one content-length.";
     static final String MALFORMED_CHUNKS = "The request body's chunked encoding is malformed.";
     static final String MALFORMED_REQUEST = "The request could not be read as HTTP/1.1.";
     static final String INVALID_HOST = "The request needs one Host header naming a host (and a port up to 65535).";
@@ -61,6 +62,8 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     private boolean awaitingHead = true;
     /** A framing problem seen in the head being read, answered once Netty hands the head over. */
     private String violation;
+    /** True while the head being decoded is an HTTP/1.0 one (see {@link #createMessage}). */
+    private boolean http10Head;
     /** After a refusal: every further byte is dropped. */
     private boolean refused;
     private boolean closing;
@@ -74,6 +77,13 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     @Override
     protected HttpMessage createMessage(String[] initialLine) {
         requestLineRead = true;
+        // Netty checks content-length strictly in HTTP/1.1 only: of an HTTP/1.0 head with two lengths it keeps the
+        // first, and a keep-alive connection would read the rest of the body as the next request (RFC 9112 §6.3: 400
+        // and close). The head is decoded as HTTP/1.1, and given its version back once decoded.
+        http10Head = "HTTP/1.0".equals(initialLine[2]);
+        if (http10Head) {
+            initialLine[2] = "HTTP/1.1";
+        }
         return super.createMessage(initialLine);
     }
 
@@ -106,6 +116,10 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         for (int i = before; i < out.size(); i++) {
             Object message = out.get(i);
             if (message instanceof HttpRequest request) {
+                if (http10Head) {
+                    request.setProtocolVersion(HttpVersion.HTTP_1_0);
+                    http10Head = false;
+                }
                 requestLineRead = false;
                 awaitingHead = false;
                 FramingRejection rejection = rejectionOf(request);
@@ -113,6 +127,11 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
                 if (rejection != null) {
                     refuseHead(in, out, i, rejection);
                     return;
+                }
+                if (request.uri().charAt(0) != '/') {
+                    // absolute-form (a target validTarget let through): its authority is the client's to choose and
+                    // must not reach a backend, which would route by it (RFC 9112 §3.2.2); served as its path
+                    request.setUri(originForm(request.uri()));
                 }
             } else if (message instanceof HttpContent content && content.decoderResult().isFailure()) {
                 refuseBody(ctx, in, out, i);
@@ -170,6 +189,10 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
             if (cause instanceof TooLongHttpHeaderException) {
                 return new FramingRejection(431, "The request's header block is larger than "
                         + options.getMaxHeaderSize() + " bytes.", path);
+            }
+            if (cause instanceof IllegalArgumentException && String.valueOf(cause.getMessage())
+                    .startsWith("Multiple Content-Length")) {
+                return new FramingRejection(400, SEVERAL_CONTENT_LENGTHS, path);
             }
             return new FramingRejection(400, MALFORMED_REQUEST, path);
         }
@@ -311,6 +334,23 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         String last = transferEncodings.get(transferEncodings.size() - 1);
         int comma = last.lastIndexOf(',');
         return last.substring(comma + 1).trim().equalsIgnoreCase("chunked");
+    }
+
+    /**
+     * The origin form of an absolute-form target: its path (or "/") and query, without scheme, authority or user
+     * information ({@code http://a@b:1/v1/x?y} → {@code /v1/x?y}).
+     */
+    static String originForm(String absolute) {
+        int authority = absolute.indexOf("//") + 2;
+        int end = absolute.length();
+        int path = authority;
+        while (path < end && absolute.charAt(path) != '/' && absolute.charAt(path) != '?') {
+            path++;
+        }
+        if (path == end) {
+            return "/";
+        }
+        return absolute.charAt(path) == '?' ? "/" + absolute.substring(path) : absolute.substring(path);
     }
 
     private static String path(String uri) {

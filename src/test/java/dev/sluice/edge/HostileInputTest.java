@@ -345,6 +345,44 @@ class HostileInputTest {
         assertThat(backends.get("a").requestCount() + backends.get("b").requestCount()).isEqualTo(1);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"http://evil.example", "http://user:pass@169.254.169.254:80", "https://evil.example"})
+    void anAbsoluteFormTargetReachesTheBackendAsItsPathOnly(String authority) {
+        try (RawHttp client = connect()) {
+            client.send(chat("absolute").replace("POST /v1/chat/completions",
+                    "POST " + authority + "/v1/chat/completions?x=1"));
+
+            RawHttp.Answer answer = client.read();
+
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(answer.header("x-request-id")).isEqualTo("client_absolute");
+        }
+        List<TestBackend.Received> received = new ArrayList<>(backends.get("a").received());
+        received.addAll(backends.get("b").received());
+        assertThat(received).singleElement().satisfies(request -> {
+            // the backend would route an absolute-form target by its authority (RFC 9112 §3.2.2)
+            assertThat(request.uri()).isEqualTo("/v1/chat/completions?x=1");
+            assertThat(request.header("host")).startsWith("127.0.0.1:");
+        });
+    }
+
+    @Test
+    void anHttp10RequestWithTwoContentLengthsIsRefusedAndWhatFollowsIsNeverRead() {
+        try (RawHttp client = connect()) {
+            // framed by the first length, the body would be read as the next request on this kept-alive connection
+            String smuggled = chat("smuggled");
+            client.send(head("two-lengths", "Connection: keep-alive", "Content-Length: 0",
+                    "Content-Length: " + smuggled.length()).replace("HTTP/1.1", "HTTP/1.0") + smuggled);
+
+            List<RawHttp.Answer> answers = client.readAll(3);
+
+            assertThat(answers).hasSize(1);
+            assertBadRequest(answers.get(0), "client_two-lengths");
+            assertThat(answers.get(0).body()).contains("more than one content-length");
+        }
+        assertNothingReachedABackend();
+    }
+
     @Test
     void anAnthropicPathGetsTheAnthropicEnvelope() {
         try (RawHttp client = connect()) {
