@@ -11,6 +11,7 @@ import dev.sluice.wire.BodyReader;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.inject.Singleton;
 import java.util.List;
@@ -36,12 +37,16 @@ final class Finish {
     private final ProxyMetrics metrics;
     private final AccessLog accessLog;
     private final InFlight inFlight;
+    /** The most of an unread body read through (and dropped) after its answer; past it the connection closes. */
+    private final long drainLimit;
 
-    Finish(Admission admission, ProxyMetrics metrics, AccessLog accessLog, InFlight inFlight) {
+    Finish(Admission admission, ProxyMetrics metrics, AccessLog accessLog, InFlight inFlight,
+            dev.sluice.config.SluiceConfig config) {
         this.admission = admission;
         this.metrics = metrics;
         this.accessLog = accessLog;
         this.inFlight = inFlight;
+        this.drainLimit = config.maxBodySize().asLongValue();
     }
 
     /**
@@ -128,6 +133,7 @@ final class Finish {
         if (lastWrite != null && !exchange.clientGone()) {
             try {
                 lastWrite.run();
+                drainRest(exchange);
             } catch (RuntimeException connectionGone) {
                 // the connection closed under the write: the client left, nothing else to do
                 LOGGER.debugf("request_id=%s last write failed: %s", exchange.requestId(), connectionGone.getMessage());
@@ -142,6 +148,28 @@ final class Finish {
         accessLog.log(exchange, outcome);
     }
 
+    /**
+     * Reads and drops the rest of a body answered before it was read (a GET with a body, a refusal before the body
+     * was needed), so that the connection can serve the client's next request. Past {@code max-body-size}, more than
+     * any request served here, the connection closes instead: a client that keeps sending would keep a core busy
+     * reading it, for as long as it liked.
+     */
+    private void drainRest(Exchange exchange) {
+        HttpServerRequest request = exchange.request();
+        if (request.isEnded() || exchange.response().headers().contains("connection", "close", true)) {
+            return;
+        }
+        long[] left = {drainLimit};
+        request.handler(chunk -> {
+            left[0] -= chunk.length();
+            if (left[0] < 0) {
+                request.handler(null);
+                request.connection().close();
+            }
+        });
+        request.resume();
+    }
+
     private static void writeError(Exchange exchange, ProxyError error) {
         boolean bodyHeldBack = false;
         // an answer that says so (413: a body too large to read through) ends the connection, the rest unread
@@ -151,11 +179,8 @@ final class Finish {
                 // answered before the body was asked for: the client may never send it, so the connection cannot
                 // tell where the next request starts; it closes after this answer
                 bodyHeldBack = true;
-            } else if (!closing) {
-                // answered before the body was read: let the rest drain so the connection can serve the next request
-                exchange.request().handler(null);
-                exchange.request().resume();
             }
+            // otherwise answered before the body was read: the rest drains (drainRest) once the answer is written
         }
         HttpServerResponse response = exchange.response();
         if (response.ended() || response.headWritten()) {
@@ -168,7 +193,8 @@ final class Finish {
             response.headers().set("connection", "close");
         }
         Future<Void> written = response.end(ErrorEnvelope.render(error, exchange.requestId(), exchange.anthropic()));
-        if (closing && !exchange.request().isEnded()) {
+        if ((closing || bodyHeldBack) && !exchange.request().isEnded()) {
+            // as the answer says: a client that sends the body (and more) anyway is not read further
             written.onComplete(done -> exchange.request().connection().close());
         }
     }

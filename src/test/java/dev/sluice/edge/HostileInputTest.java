@@ -255,6 +255,65 @@ class HostileInputTest {
     }
 
     @Test
+    void aClientThatSendsItsBodyAfterARefusalThatClosesIsNotServedFurther() {
+        try (RawHttp client = connect()) {
+            client.send(head("continue-then-more", "Expect: 100-continue", "Content-Length: " + CHAT.length())
+                    .replace(ProxyProfile.KEY, "sk-nobody"));
+            RawHttp.Answer refused = client.read();
+            assertThat(refused.status()).isEqualTo(401);
+            assertThat(refused.header("connection")).isEqualTo("close");
+
+            // the body it was told not to send, and a next request: the answer said the connection closes, and it does
+            try {
+                client.send(CHAT + chat("after-close"));
+            } catch (java.io.UncheckedIOException closed) {
+                // closed already
+            }
+            assertThat(client.readAll(1)).isEmpty();
+        }
+        assertNothingReachedABackend();
+    }
+
+    @Test
+    void anEndlessBodyAfterARefusalIsReadNoFurtherThanTheBodyLimit() throws Exception {
+        // refused at its key, before its chunked body was needed; the client sends on regardless
+        try (RawHttp client = connect()) {
+            client.send(head("endless", "Transfer-Encoding: chunked").replace(ProxyProfile.KEY, "sk-nobody"));
+            assertThat(client.read().status()).isEqualTo(401);
+
+            String chunk = chunked("x".repeat(16 * 1024)).replace("\r\n0\r\n\r\n", "\r\n");
+            long sent = 0;
+            try {
+                while (sent < 20_000_000) {
+                    client.send(chunk);
+                    sent += chunk.length();
+                }
+            } catch (java.io.UncheckedIOException closed) {
+                // the proxy closed the connection: what the test waits for
+            }
+
+            // the limit is 64K: it was read and dropped (the connection can serve a next request) up to that much,
+            // then closed, not read on for as long as the client liked (it took a core: 9.9 GB in 5 s)
+            assertThat(sent).isLessThan(20_000_000);
+            assertThat(client.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void theRestOfASmallBodyAfterARefusalIsDroppedAndTheNextRequestServed() {
+        try (RawHttp client = connect()) {
+            String refused = head("refused", "Content-Length: " + CHAT.length()).replace(ProxyProfile.KEY, "sk-nobody")
+                    + CHAT;
+            client.send(refused + chat("next"));
+
+            List<RawHttp.Answer> answers = client.readAll(2);
+
+            assertThat(answers).extracting(RawHttp.Answer::status).containsExactly(401, 200);
+            assertThat(answers.get(1).header("x-request-id")).isEqualTo("client_next");
+        }
+    }
+
+    @Test
     void aDeclaredBodyOverTheLimitIsRefusedBeforeItIsAskedFor() {
         try (RawHttp client = connect()) {
             client.send(head("continue-413", "Expect: 100-continue", "Content-Length: " + 1_000_000));
