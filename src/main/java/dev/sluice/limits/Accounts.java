@@ -161,6 +161,8 @@ public final class Accounts {
     /** Bounds past which the counters' arithmetic and the headers' whole numbers would overflow. */
     private static final Duration MAX_WINDOW = Duration.ofDays(3650);
     private static final double MAX_RATE = 1_000_000;
+    /** One request in about 11.6 days: a slower rate's interval overflowed the rate-limit headers' whole numbers. */
+    private static final double MIN_RATE = 0.000_001;
     private static final double MAX_BURST = 1_000_000_000;
 
     private static void checkLimits(String path, OptionalInt concurrency, OptionalLong requests, Optional<Duration> window,
@@ -177,8 +179,8 @@ public final class Accounts {
         } else if (window.isPresent() && window.get().toMillis() < 1000) {
             problems.add(path + ".window", "must be at least one second");
         }
-        if (rate.isPresent() && !(rate.getAsDouble() > 0 && rate.getAsDouble() <= MAX_RATE)) {
-            problems.add(path + ".rate", "must be positive and at most " + (long) MAX_RATE);
+        if (rate.isPresent() && !(rate.getAsDouble() >= MIN_RATE && rate.getAsDouble() <= MAX_RATE)) {
+            problems.add(path + ".rate", "must be at least 0.000001 and at most " + (long) MAX_RATE);
         }
         if (burst.isPresent() && !(burst.getAsDouble() >= 1 && burst.getAsDouble() <= MAX_BURST)) {
             problems.add(path + ".burst", "must be at least 1 and at most " + (long) MAX_BURST);

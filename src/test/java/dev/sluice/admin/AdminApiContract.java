@@ -308,6 +308,9 @@ abstract class AdminApiContract {
                     "schema_validation_failed", "window");
         }
         error(admin().body("{\"rate\":1e300}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed", "rate");
+        // so slow that its interval overflowed the rate-limit headers (RateLimit: "rate";r=0;t=-9223372036854774)
+        error(admin().body("{\"rate\":1e-300,\"burst\":1}").put("/admin/v1/accounts/bad"), 422,
+                "schema_validation_failed", "rate");
         error(admin().body("{\"rate\":1,\"burst\":1e300}").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed",
                 "burst");
         error(admin().get("/admin/v1/accounts/bad"), 404, "not_found", null);
