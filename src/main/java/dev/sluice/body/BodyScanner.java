@@ -96,6 +96,9 @@ public final class BodyScanner {
                         }
                     }
                     case "stream" -> {
+                        if (streamToken != null) {
+                            throw twice("stream");
+                        }
                         streamToken = value;
                         stream = value == JsonToken.VALUE_TRUE;
                     }
@@ -129,7 +132,10 @@ public final class BodyScanner {
                     }
                 }
                 if (tree != null) {
-                    tree.set(field, node(parser, value));
+                    if (tree.replace(field, node(parser, value)) != null) {
+                        // the checks read the last one; a backend's parser may read the first
+                        throw twice(field);
+                    }
                 } else {
                     parser.skipChildren();
                 }
@@ -172,6 +178,11 @@ public final class BodyScanner {
 
     private static final int[] NO_SPANS = new int[0];
 
+    private static ProxyError twice(String field) {
+        return ProxyError.of(ErrorCode.INVALID_JSON, "The request body names \"" + field + "\" twice; parsers differ "
+                + "on which one counts.");
+    }
+
     /** The same body scanned again, with its tree (for a translation when the first scan did not need one). */
     public static RequestBody rescanWithTree(RequestBody body) {
         return scan(body.bytes(), body.length(), true);
@@ -179,7 +190,7 @@ public final class BodyScanner {
 
     /**
      * The value that starts at the parser's current {@code token}, read to its end, as a tree node: the nodes
-     * {@code ObjectMapper.readTree} gives (a repeated name keeps its last value; integers as int, long or big integer
+     * {@code ObjectMapper.readTree} gives (but a repeated name is refused; integers as int, long or big integer
      * nodes; other numbers as doubles), without the deserialisation context and deserialiser lookup that each of its
      * calls makes. The parser bounds the recursion ({@link #MAX_NESTING}).
      */
@@ -193,7 +204,10 @@ public final class BodyScanner {
                 ObjectNode object = nodes.objectNode();
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
                     String name = parser.currentName();
-                    object.set(name, node(parser, parser.nextToken()));
+                    if (object.replace(name, node(parser, parser.nextToken())) != null) {
+                        throw ProxyError.of(ErrorCode.INVALID_JSON, "An object in the request body names \"" + name
+                                + "\" twice; parsers differ on which one counts.");
+                    }
                 }
                 if (parser.currentToken() != JsonToken.END_OBJECT) {
                     throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not valid JSON.");

@@ -67,6 +67,25 @@ class BodyScannerTest {
     }
 
     @Test
+    void aNameGivenTwiceInAnObjectIsRefusedWhereverTheTreeIsRead() {
+        // the checks read one value and the backend's parser may read the other: tools, messages, a message's role
+        for (String json : new String[] {
+                "{\"model\":\"m\",\"tools\":[{\"bad\":1}],\"tools\":[]}",
+                "{\"model\":\"m\",\"messages\":[],\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                "{\"model\":\"m\",\"messages\":[{\"role\":\"tool\",\"role\":\"user\",\"content\":\"hi\"}]}",
+                "{\"model\":\"m\",\"mess\\u0061ges\":[],\"messages\":[]}"}) {
+            assertThatThrownBy(() -> scan(json, true)).as(json).isInstanceOfSatisfying(ProxyError.class, error -> {
+                assertThat(error.code()).isEqualTo("invalid_json");
+                assertThat(error.getMessage()).contains("\" twice");
+            });
+        }
+        // stream is read without the tree, so it is checked without it
+        assertThatThrownBy(() -> scan("{\"model\":\"m\",\"stream\":false,\"stream\":true}", false))
+                .isInstanceOfSatisfying(ProxyError.class, error -> assertThat(error.getMessage())
+                        .contains("\"stream\" twice"));
+    }
+
+    @Test
     void buildsTheTreeInTheSamePass() {
         RequestBody body = scan("{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", true);
         assertThat(body.stream()).isTrue();
@@ -76,7 +95,7 @@ class BodyScannerTest {
 
     @Test
     void theTreeHoldsTheNodesJacksonsOwnReaderGivesWithDecimalsAsWritten() throws Exception {
-        String json = "{\"model\":\"m\",\"a\":{\"x\":1},\"n\":{\"x\":1,\"x\":[2,3.5,-0.0,1e2,12345678901,"
+        String json = "{\"model\":\"m\",\"n\":{\"w\":1,\"x\":[2,3.5,-0.0,1e2,12345678901,"
                 + "123456789012345678901234567890,1e400]},\"b\":[null,true,false,\"s\\u00e9\",[],{}],\"a\":{\"y\":{}},"
                 + "\"c\":-7,\"d\":0.1,\"e\":12345678901234567.89,\"f\":1.0}";
         JsonNode expected = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
