@@ -16,12 +16,28 @@ final class FramingRejection extends DecoderResult {
     private final int status;
     private final String reason;
     private final String clientPath;
+    private final String clientMethod;
 
     FramingRejection(int status, String reason, String clientPath) {
+        this(status, reason, clientPath, null);
+    }
+
+    private FramingRejection(int status, String reason, String clientPath, String clientMethod) {
         super(SIGNAL_SUCCESS);
         this.status = status;
         this.reason = reason;
         this.clientPath = clientPath;
+        this.clientMethod = clientMethod;
+    }
+
+    /** The same, with the method of the refused head (when its request line could be read). */
+    FramingRejection sentWith(String method) {
+        return clientPath == null ? this : new FramingRejection(status, reason, clientPath, method);
+    }
+
+    /** The method the client sent, when its request line could be read, or null. */
+    String clientMethod() {
+        return clientMethod;
     }
 
     /** 400, 414 or 431. */

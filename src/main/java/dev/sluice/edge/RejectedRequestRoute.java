@@ -1,12 +1,9 @@
 package dev.sluice.edge;
 
 import dev.sluice.error.ErrorCode;
-import dev.sluice.error.ErrorEnvelope;
 import dev.sluice.error.ProxyError;
-import dev.sluice.api.Endpoint;
-import dev.sluice.wire.RequestIds;
+import dev.sluice.pipeline.RequestPipeline;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,6 +19,12 @@ import jakarta.enterprise.event.Observes;
 @ApplicationScoped
 public class RejectedRequestRoute {
 
+    private final RequestPipeline pipeline;
+
+    RejectedRequestRoute(RequestPipeline pipeline) {
+        this.pipeline = pipeline;
+    }
+
     void register(@Observes Router router) {
         router.route(FramingRejection.PATH).order(OperationalPathsRoute.ORDER).handler(this::answer);
     }
@@ -32,20 +35,13 @@ public class RejectedRequestRoute {
             context.next();
             return;
         }
-        String requestId = RequestIds.resolve(request.headers().getAll(RequestIds.HEADER));
-        HttpServerResponse response = request.response().setStatusCode(rejection.status())
-                .putHeader(RequestIds.HEADER, requestId)
-                .putHeader("connection", "close");
         ErrorCode code = switch (rejection.status()) {
             case 414 -> ErrorCode.URI_TOO_LONG;
             case 431 -> ErrorCode.REQUEST_HEADER_FIELDS_TOO_LARGE;
             default -> ErrorCode.BAD_REQUEST;
         };
-        boolean anthropic = rejection.clientPath() != null && Endpoint.anthropicPath(rejection.clientPath());
-        if (anthropic) {
-            response.putHeader("request-id", requestId);
-        }
-        ProxyError error = ProxyError.of(code, rejection.reason());
-        response.putHeader("content-type", "application/json").end(ErrorEnvelope.render(error, requestId, anthropic));
+        // counted and logged as every answer is (sluice_requests_total, the access log): an operator sees them
+        pipeline.refuse(request, rejection.clientMethod(), rejection.clientPath(),
+                ProxyError.of(code, rejection.reason()).header("connection", "close"));
     }
 }

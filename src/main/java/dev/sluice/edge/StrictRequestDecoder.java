@@ -125,7 +125,7 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
                 FramingRejection rejection = rejectionOf(request);
                 violation = null;
                 if (rejection != null) {
-                    refuseHead(in, out, i, rejection);
+                    refuseHead(in, out, i, rejection.sentWith(request.method().name()));
                     return;
                 }
                 if (request.uri().charAt(0) != '/') {

@@ -88,8 +88,8 @@ final class AccessLog {
         AccountLimits account = exchange.account();
         long durationMicros = (System.nanoTime() - exchange.startNanos()) / 1_000;
         line.text("request_id", exchange.requestId())
-                .text("method", exchange.request().method().name())
-                .text("path", exchange.request().path())
+                .text("method", exchange.loggedMethod())
+                .text("path", exchange.loggedPath())
                 .text("account", account == null ? "-" : account.account())
                 .text("model", exchange.model() == null ? "-" : exchange.model().name())
                 .text("backend", outcome.backend() == null ? "-" : outcome.backend())

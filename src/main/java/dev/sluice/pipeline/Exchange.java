@@ -46,6 +46,11 @@ public final class Exchange {
     /** The {@code access-control-allow-origin} of a request from an allowed browser origin, else null. */
     private String allowOrigin;
 
+    /** For a request the guard refused: the method and path the client sent, for the access log (null: unknown). */
+    private String sentMethod;
+    private String sentPath;
+    private boolean refusedAtTheEdge;
+
     Exchange(HttpServerRequest request, String requestId, Endpoint endpoint, boolean anthropic, Generation generation) {
         this.request = request;
         this.generation = generation;
@@ -64,6 +69,23 @@ public final class Exchange {
 
     public String requestId() {
         return requestId;
+    }
+
+    /** A request the guard refused and stood in for: what the client sent, as far as it could be read. */
+    void asSent(String method, String path) {
+        refusedAtTheEdge = true;
+        sentMethod = method;
+        sentPath = path;
+    }
+
+    /** The method the client sent ("-" when its request line could not be read). */
+    String loggedMethod() {
+        return refusedAtTheEdge ? (sentMethod == null ? "-" : sentMethod) : request.method().name();
+    }
+
+    /** The path the client sent ("-" when its request line could not be read). */
+    String loggedPath() {
+        return refusedAtTheEdge ? (sentPath == null ? "-" : sentPath) : request.path();
     }
 
     /** The endpoint, or null for a path that is not one (answered 404 by the first stage). */

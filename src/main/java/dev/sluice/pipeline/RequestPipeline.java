@@ -65,6 +65,23 @@ public class RequestPipeline {
         router.route().pathRegex("/v1(?:/.*)?").order(-1000).handler(this::handle);
     }
 
+    /**
+     * Answers a request the connection guard refused while reading its head (contract §12) through the one finish, so
+     * that it is counted and written to the access log as every other answer: {@code clientPath} and
+     * {@code clientMethod} are what the client sent, when its request line could be read (else null).
+     */
+    public void refuse(HttpServerRequest standIn, String clientMethod, String clientPath, ProxyError error) {
+        String requestId = RequestIds.resolve(standIn.headers().getAll(RequestIds.HEADER));
+        boolean anthropic = clientPath != null && Endpoint.anthropicPath(clientPath);
+        standIn.response().headers().set(RequestIds.HEADER, requestId);
+        if (anthropic) {
+            standIn.response().headers().set("request-id", requestId);
+        }
+        Exchange exchange = new Exchange(standIn, requestId, null, anthropic, control.generation());
+        exchange.asSent(clientMethod, clientPath);
+        finish.fail(exchange, error, null);
+    }
+
     void handle(RoutingContext context) {
         HttpServerRequest request = context.request();
         String path = request.path();

@@ -94,4 +94,46 @@ class AccessLogIT {
             sluice.kill();
         }
     }
+
+    @Test
+    void requestsTheGuardRefusesAtTheirHeadAreLoggedAndCounted() throws Exception {
+        SluiceProcess sluice = SluiceProcess.start("access-log-refused", """
+                sluice:
+                  models:
+                    chat:
+                      backends:
+                        - {name: al, url: "%s"}
+                """.formatted("http://127.0.0.1:" + backends.get("al").port()), Map.of());
+        try {
+            // a smuggling attempt, a header block too large, a request line too long
+            String[] heads = {
+                "POST /v1/messages HTTP/1.1\r\nHost: x\r\nx-request-id: smuggle-1\r\nContent-Length: 5\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-big: " + "b".repeat(30_000) + "\r\n\r\n",
+                "GET /v1/models?" + "q".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"};
+            int[] statuses = {400, 431, 414};
+            for (int i = 0; i < heads.length; i++) {
+                try (dev.sluice.testing.RawHttp client = dev.sluice.testing.RawHttp.connect(sluice.port())) {
+                    assertThat(client.send(heads[i]).read().status()).isEqualTo(statuses[i]);
+                }
+            }
+            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + sluice.managementPort() + "/q/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+
+            sluice.terminate();
+            assertThat(sluice.awaitExit(20)).isTrue();
+            List<String> lines = sluice.logText().lines().filter(line -> line.contains("[sl.access]")).toList();
+            assertThat(lines).hasSize(3);
+            assertThat(lines.get(0)).contains("request_id=client_smuggle-1 method=POST path=/v1/messages account=- "
+                    + "model=- backend=- status=400 code=bad_request origin=router");
+            assertThat(lines.get(1)).contains("method=POST path=/v1/chat/completions", "status=431",
+                    "code=request_header_fields_too_large");
+            assertThat(lines.get(2)).contains("method=- path=- ", "status=414", "code=uri_too_long");
+            assertThat(metrics).containsPattern("sluice_requests_total\\{[^}]*code=\"bad_request\"[^}]*} 1\\.0")
+                    .containsPattern("sluice_requests_total\\{[^}]*code=\"uri_too_long\"[^}]*} 1\\.0");
+        } finally {
+            sluice.kill();
+        }
+    }
 }

@@ -61,6 +61,10 @@ public final class SluiceProcess implements AutoCloseable {
         }
     }
 
+    public int managementPort() {
+        return managementPort;
+    }
+
     public int port() {
         return port;
     }
