@@ -160,6 +160,11 @@ final class ChatRequestToMessages {
     private static ArrayNode assistantBlocks(JsonNode message, String at) {
         ArrayNode blocks = Json.array();
         texts(message.get("content")).forEach(text -> blocks.add(textBlock(text)));
+        // an earlier answer that refused: what it said is part of the conversation (the SDKs keep it in this field)
+        String refusal = Json.text(message.get("refusal"));
+        if (refusal != null && !refusal.isEmpty() && blocks.isEmpty()) {
+            blocks.add(textBlock(refusal));
+        }
         if (Json.present(message.get("function_call"))) {
             throw Refusals.unsupported(at + ".function_call", Refusals.ANTHROPIC);
         }

@@ -3,6 +3,7 @@ package dev.sluice.translate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -22,6 +23,20 @@ final class MessagesRequestToChat {
     private MessagesRequestToChat() {
     }
 
+    /** What starts the text block of Claude Code's billing line ({@code x-anthropic-billing-header: cc_version=…}). */
+    static final String BILLING_LINE = "x-anthropic-billing-header:";
+
+    /**
+     * A system prompt's texts, without Claude Code's billing line: meant for Anthropic's API, which reads it, it is
+     * only noise to another backend, and one that changes from session to session (its version suffix) at the very
+     * start of the prompt defeats the backend's prefix cache for everything after it.
+     */
+    static List<String> systemTexts(JsonNode system) {
+        List<String> texts = ChatRequestToMessages.texts(system);
+        texts.removeIf(text -> text.startsWith(BILLING_LINE));
+        return texts;
+    }
+
     static ObjectNode translate(ObjectNode anthropic, String upstreamModel, MaxTokens maxTokens) {
         refuseUnsupported(anthropic);
         ObjectNode out = Json.object();
@@ -30,7 +45,7 @@ final class MessagesRequestToChat {
         ChatMessages chat = new ChatMessages();
         JsonNode system = anthropic.get("system");
         if (system != null && (system.isTextual() || system.isArray())) {
-            chat.system(String.join("\n\n", ChatRequestToMessages.texts(system)));
+            chat.system(String.join("\n\n", systemTexts(system)));
         }
         JsonNode messages = anthropic.get("messages");
         if (messages == null || !messages.isArray()) {
@@ -83,7 +98,7 @@ final class MessagesRequestToChat {
         }
         switch (role) {
             // Claude Code's system turns: a system message at their place
-            case "system" -> chat.system(String.join("\n\n", ChatRequestToMessages.texts(content)));
+            case "system" -> chat.system(String.join("\n\n", systemTexts(content)));
             case "user" -> addUser(content, at, chat);
             case "assistant" -> addAssistant(content, at, chat);
             default -> throw Refusals.malformed(at + ".role", "must be user, assistant or system");

@@ -83,6 +83,31 @@ class RequestRulesTest {
     }
 
     @Test
+    void anEarlierAnswerThatRefusedKeepsItsWordsTowardsAnthropic() {
+        // it vanished, and the two user turns around it ran together
+        JsonNode body = toAnthropic("{'model':'m','messages':[{'role':'user','content':'do X'},"
+                + "{'role':'assistant','content':null,'refusal':'I cannot do X.'},{'role':'user','content':'then do Y'}]}");
+
+        assertThat(body.get("messages")).hasSize(3);
+        assertThat(body.get("messages").get(1).get("role").textValue()).isEqualTo("assistant");
+        assertThat(body.get("messages").get(1).get("content").get(0).get("text").textValue()).isEqualTo("I cannot do X.");
+    }
+
+    @Test
+    void claudeCodesBillingLineIsNotPartOfTheSystemPromptTowardsOpenAi() {
+        // it changes from session to session at the prompt's very start: the backend's prefix cache would miss
+        JsonNode body = toOpenAi("{'model':'m','max_tokens':10,'system':[{'type':'text','text':"
+                + "'x-anthropic-billing-header: cc_version=2.1.197.7d5; cc_entrypoint=sdk-cli;'},"
+                + "{'type':'text','text':'You are a Claude agent.','cache_control':{'type':'ephemeral'}}],"
+                + "'messages':[{'role':'system','content':[{'type':'text','text':'x-anthropic-billing-header: cc_version=1;'},"
+                + "{'type':'text','text':'Later.'}]},{'role':'user','content':'hi'}]}");
+
+        assertThat(body.get("messages").get(0).get("role").textValue()).isEqualTo("system");
+        assertThat(body.get("messages").get(0).get("content").textValue()).isEqualTo("You are a Claude agent.\n\nLater.");
+        assertThat(body.toString()).doesNotContain("billing");
+    }
+
+    @Test
     void aMessageThreadTowardsOpenAiIsRefusedSoThatTheSdkSendsTheWholeConversation() {
         // the Anthropic SDK's tool runner sends thread {type: create} then {type: continue} with only the new
         // messages; an OpenAI backend would answer without the history
