@@ -29,6 +29,10 @@ final class MediaSources {
                 throw Refusals.unsupported(param, Refusals.ANTHROPIC);
             }
             int semicolon = meta.indexOf(';');
+            if (semicolon == 0 || comma + 1 == url.length()) {
+                // data:;base64,… or no data: Anthropic would be sent an empty media type or nothing to look at
+                throw Refusals.malformed(param, "must be a data URL with a media type and base64 data");
+            }
             return Json.object().put("type", "base64")
                     .put("media_type", mediaType(meta.substring(0, semicolon)))
                     .put("data", url.substring(comma + 1));
@@ -57,7 +61,15 @@ final class MediaSources {
     static String toUrl(JsonNode source, String param) {
         String type = Json.text(source.get("type"));
         if ("base64".equals(type)) {
-            return "data:" + Json.text(source.get("media_type")) + ";base64," + Json.text(source.get("data"));
+            String mediaType = Json.text(source.get("media_type"));
+            String data = Json.text(source.get("data"));
+            if (mediaType == null || mediaType.isBlank()) {
+                throw Refusals.malformed(param + ".source.media_type", "must be a media type such as image/png");
+            }
+            if (data == null || data.isEmpty()) {
+                throw Refusals.malformed(param + ".source.data", "must hold the base64 data");
+            }
+            return "data:" + mediaType + ";base64," + data;
         }
         if ("url".equals(type) && Json.text(source.get("url")) != null) {
             return Json.text(source.get("url"));

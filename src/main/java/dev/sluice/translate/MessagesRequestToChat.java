@@ -87,6 +87,10 @@ final class MessagesRequestToChat {
             if (field.getKey().equals("thread") && field.getValue().isObject()) {
                 throw Refusals.unsupportedThread(Refusals.OPENAI);
             }
+            if (field.getKey().equals("thread") && Json.present(field.getValue()) && !field.getValue().isBoolean()) {
+                // neither a thread nor "no thread" (null, false): not dropped as if it were nothing
+                throw Refusals.malformed("thread", "must be an object");
+            }
         }
     }
 

@@ -125,6 +125,28 @@ class RequestRulesTest {
                 .has("thread")).isFalse();
         assertThat(toOpenAi("{'model':'m','max_tokens':5,'thread':false,'messages':[{'role':'user','content':'x'}]}")
                 .has("thread")).isFalse();
+        // neither: refused, not dropped
+        ProxyError malformed = catchThrowableOfType(ProxyError.class, () -> toOpenAi("{'model':'m','max_tokens':5,"
+                + "'thread':5,'messages':[{'role':'user','content':'x'}]}"));
+        assertThat(malformed.code()).isEqualTo("schema_validation_failed");
+        assertThat(malformed.param()).isEqualTo("thread");
+    }
+
+    @Test
+    void anImageWithoutItsMediaTypeOrDataIsRefusedNotSentAsNull() {
+        // it went as data:null;base64,null (towards OpenAI) and as an empty media type (towards Anthropic)
+        ProxyError noData = catchThrowableOfType(ProxyError.class, () -> toOpenAi("{'model':'m','max_tokens':5,"
+                + "'messages':[{'role':'user','content':[{'type':'image','source':{'type':'base64'}}]}]}"));
+        assertThat(noData.code()).isEqualTo("schema_validation_failed");
+        assertThat(noData.param()).isEqualTo("messages[0].content[0].source.media_type");
+        ProxyError emptyData = catchThrowableOfType(ProxyError.class, () -> toOpenAi("{'model':'m','max_tokens':5,"
+                + "'messages':[{'role':'user','content':[{'type':'image','source':{'type':'base64',"
+                + "'media_type':'image/png','data':''}}]}]}"));
+        assertThat(emptyData.param()).isEqualTo("messages[0].content[0].source.data");
+        ProxyError noMediaType = catchThrowableOfType(ProxyError.class, () -> toAnthropic("{'model':'m','messages':"
+                + "[{'role':'user','content':[{'type':'image_url','image_url':{'url':'data:;base64,'}}]}]}"));
+        assertThat(noMediaType.code()).isEqualTo("schema_validation_failed");
+        assertThat(noMediaType.param()).isEqualTo("messages[0].content[0].image_url.url");
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
