@@ -36,6 +36,13 @@ final class BodyStage implements Stage {
             return Step.fail(ProxyError.of(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
                     "Content type '" + request.getHeader("content-type") + "' is not supported; send application/json."));
         }
+        String coding = request.getHeader("content-encoding");
+        if (coding != null && !coding.isBlank() && !coding.trim().equalsIgnoreCase("identity")) {
+            // the body is read and checked as it arrives: a coded one would be refused as broken JSON, and a plain one
+            // labelled coded would reach the backend labelled so
+            return Step.fail(ProxyError.of(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content encoding '" + coding
+                    + "' is not supported; send the body without a content-encoding."));
+        }
         boolean buildTree = validate || exchange.account().settles();
         return BodyReader.read(request, limit).map(read -> {
             exchange.body(BodyScanner.scan(read.bytes(), read.length(), buildTree));

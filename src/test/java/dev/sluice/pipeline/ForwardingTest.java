@@ -2,10 +2,12 @@ package dev.sluice.pipeline;
 
 import static dev.sluice.testing.Api.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
@@ -16,6 +18,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -132,6 +135,26 @@ class ForwardingTest {
                 .body("error.code", equalTo("unsupported_media_type"))
                 .body("error.origin", equalTo("router"));
         assertThat(backends.get("a").requestCount() + backends.get("b").requestCount()).isZero();
+    }
+
+    @Test
+    void refusesACodedBodyWith415BeforeAnyBackendIsCalled() throws Exception {
+        java.io.ByteArrayOutputStream gzipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(gzipped)) {
+            gzip.write(Api.chat("chat").getBytes(StandardCharsets.UTF_8));
+        }
+        // a gzipped body (refused as broken JSON before), and a plain one labelled gzip (forwarded labelled so)
+        for (byte[] body : List.of(gzipped.toByteArray(), Api.chat("chat").getBytes(StandardCharsets.UTF_8))) {
+            given().header("authorization", "Bearer " + ProxyProfile.KEY).contentType("application/json")
+                    .header("content-encoding", "gzip").body(body).post("/v1/chat/completions")
+                    .then().statusCode(415).body("error.code", equalTo("unsupported_media_type"))
+                    .body("error.message", containsString("content-encoding"));
+        }
+        assertThat(backends.get("a").requestCount() + backends.get("b").requestCount()).isZero();
+        // identity is no coding
+        given().header("authorization", "Bearer " + ProxyProfile.KEY).contentType("application/json")
+                .header("content-encoding", "identity").body(Api.chat("chat")).post("/v1/chat/completions")
+                .then().statusCode(200);
     }
 
     @Test
