@@ -45,8 +45,9 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
             + "transfer-encoding, which could smuggle another request; it is refused.";
     static final String OBSOLETE_LINE_FOLDING = "The request folds a header over several lines (obsolete line "
             + "folding), which is refused.";
-    static final String TRANSFER_ENCODING_NOT_CHUNKED = "The request's transfer-encoding does not end in chunked, "
-            + "so its length cannot be known; it is refused.";
+    static final String TRANSFER_ENCODING_NOT_CHUNKED = "The request's transfer-encoding is not chunked alone: a body "
+            + "that does not end in chunked has no known length, and one coded otherwise as well would not be read as "
+            + "sent; it is refused.";
     static final String SEVERAL_CONTENT_LENGTHS = "The request has more than one content-length.";
     static final String MALFORMED_CHUNKS = "The request body's chunked encoding is malformed.";
     static final String MALFORMED_REQUEST = "The request could not be read as HTTP/1.1.";
@@ -330,10 +331,25 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
+    /**
+     * Whether the transfer codings are {@code chunked} alone (once): the body is read as the bytes the chunks carry,
+     * so another coding under it ({@code gzip, chunked}) would be taken for plain bytes, and chunked twice is not
+     * allowed (RFC 9112 §6.1).
+     */
     private static boolean endsInChunked(List<String> transferEncodings) {
-        String last = transferEncodings.get(transferEncodings.size() - 1);
-        int comma = last.lastIndexOf(',');
-        return last.substring(comma + 1).trim().equalsIgnoreCase("chunked");
+        int codings = 0;
+        for (String value : transferEncodings) {
+            for (String coding : value.split(",")) {
+                String name = coding.trim();
+                if (name.isEmpty()) {
+                    continue;
+                }
+                if (!name.equalsIgnoreCase("chunked") || ++codings > 1) {
+                    return false;
+                }
+            }
+        }
+        return codings == 1;
     }
 
     /**

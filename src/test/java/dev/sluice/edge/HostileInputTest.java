@@ -127,6 +127,21 @@ class HostileInputTest {
         assertNothingReachedABackend();
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"gzip, chunked", "chunked, chunked", "identity, chunked"})
+    void aTransferEncodingOtherThanChunkedAloneIsRefused(String codings) {
+        // gzip under chunked was read as plain bytes; chunked twice is not allowed
+        try (RawHttp client = connect()) {
+            client.send(head("te-" + codings.length(), "Transfer-Encoding: " + codings) + chunked(CHAT));
+
+            List<RawHttp.Answer> answers = client.readAll(3);
+
+            assertThat(answers).hasSize(1);
+            assertBadRequest(answers.get(0), "client_te-" + codings.length());
+        }
+        assertNothingReachedABackend();
+    }
+
     @Test
     void obsoleteLineFoldingIsRefused() {
         try (RawHttp client = connect()) {
