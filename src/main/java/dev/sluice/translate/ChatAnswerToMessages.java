@@ -32,9 +32,12 @@ final class ChatAnswerToMessages {
         if (calls != null && calls.isArray()) {
             for (JsonNode call : calls) {
                 JsonNode function = call.path("function");
+                String id = Json.text(call.get("id"));
+                String name = Json.text(function.get("name"));
                 content.addObject().put("type", "tool_use")
-                        .put("id", Json.text(call.get("id")))
-                        .put("name", Json.text(function.get("name")))
+                        // a call without an id gets one, as in a stream: the client sends it back with the result
+                        .put("id", id == null || id.isEmpty() ? Ids.toolUse() : id)
+                        .put("name", name == null ? "" : name)
                         .set("input", ToolArguments.toInput(function.get("arguments")));
             }
         }

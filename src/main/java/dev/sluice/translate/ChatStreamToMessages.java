@@ -30,6 +30,13 @@ final class ChatStreamToMessages extends StreamTranslator {
     private int openBlock = -1;
     private boolean openIsText;
     private ToolCall openCall;
+    /**
+     * A tool call whose first delta came without its name (OpenAI's stream allows the name in a later delta, and
+     * some servers send it so): its block waits for the name, its arguments kept until then. Opened with an empty
+     * name only if something else must be sent first.
+     */
+    private ToolCall namelessCall;
+    private StringBuilder namelessArguments;
     private String finishReason;
     private String stopSequence;
     private boolean refused;
@@ -122,23 +129,54 @@ final class ChatStreamToMessages extends StreamTranslator {
         int index = delta.path("index").canConvertToInt() ? delta.get("index").intValue()
                 : openCall != null ? openCall.index() : calls.size();
         ToolCall call = calls.get(index);
+        String name = Json.text(function.get("name"));
+        boolean named = name != null && !name.isEmpty();
         if (call == null || (id != null && !id.equals(call.id()))) {
             closeBlock();
             call = new ToolCall(index, id != null ? id : Ids.toolUse());
             calls.put(index, call);
-            String name = Json.text(function.get("name"));
-            ObjectNode block = Json.object().put("type", "tool_use").put("id", call.id()).put("name", name != null ? name : "");
-            block.set("input", Json.object());
-            openBlock(block, false);
-            openCall = call;
+            if (named) {
+                openToolBlock(call, name);
+            } else {
+                namelessCall = call;
+                namelessArguments = new StringBuilder();
+            }
+        } else if (call == namelessCall) {
+            if (named) {
+                openToolBlock(call, name);
+            }
         } else if (call != openCall) {
             throw new UnreadableStream("arguments for a tool call whose block was already closed");
         }
         String arguments = Json.text(function.get("arguments"));
         if (arguments != null && !arguments.isEmpty()) {
-            ObjectNode json = Json.object().put("type", "input_json_delta").put("partial_json", arguments);
-            send("content_block_delta", Json.object().put("type", "content_block_delta").put("index", openBlock).set("delta", json));
+            if (call == namelessCall) {
+                namelessArguments.append(arguments);
+            } else {
+                arguments(arguments);
+            }
         }
+    }
+
+    /** Opens a tool call's block, with the arguments it was given before its name (if any). */
+    private void openToolBlock(ToolCall call, String name) {
+        ObjectNode block = Json.object().put("type", "tool_use").put("id", call.id()).put("name", name);
+        block.set("input", Json.object());
+        openBlock(block, false);
+        openCall = call;
+        if (call == namelessCall) {
+            String kept = namelessArguments.toString();
+            namelessCall = null;
+            namelessArguments = null;
+            if (!kept.isEmpty()) {
+                arguments(kept);
+            }
+        }
+    }
+
+    private void arguments(String partialJson) {
+        ObjectNode json = Json.object().put("type", "input_json_delta").put("partial_json", partialJson);
+        send("content_block_delta", Json.object().put("type", "content_block_delta").put("index", openBlock).set("delta", json));
     }
 
     private void start() {
@@ -167,6 +205,10 @@ final class ChatStreamToMessages extends StreamTranslator {
     }
 
     private void closeBlock() {
+        if (namelessCall != null) {
+            // the name never came before something else had to be sent: the block goes as it is
+            openToolBlock(namelessCall, "");
+        }
         if (openBlock < 0) {
             return;
         }

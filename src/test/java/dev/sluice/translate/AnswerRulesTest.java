@@ -41,6 +41,18 @@ class AnswerRulesTest {
     }
 
     @Test
+    void aToolCallWithoutAnIdGetsOneAsInAStream() {
+        // it went as "id": null, and the client's tool result naming it was then refused
+        JsonNode answer = messagesAnswer("{'choices':[{'message':{'content':null,'tool_calls':[{'type':'function',"
+                + "'function':{'name':'Read','arguments':'{}'}},{'id':'','type':'function','function':{'name':'Bash',"
+                + "'arguments':'{}'}}]},'finish_reason':'tool_calls'}]}");
+
+        assertThat(answer.at("/content/0/id").asText()).matches("toolu_[0-9A-Za-z]{24}");
+        assertThat(answer.at("/content/1/id").asText()).matches("toolu_[0-9A-Za-z]{24}");
+        assertThat(answer.at("/content/0/name").asText()).isEqualTo("Read");
+    }
+
+    @Test
     void stopIsStopSequenceOnlyWhenTheBackendNamesTheSequence() {
         JsonNode named = messagesAnswer("{'choices':[{'message':{'content':'x'},'finish_reason':'stop','stop_reason':'END'}]}");
         JsonNode tokenId = messagesAnswer("{'choices':[{'message':{'content':'x'},'finish_reason':'stop','stop_reason':128001}]}");

@@ -165,10 +165,49 @@ class StreamTranslatorTest {
     }
 
     @Test
+    void aToolCallWhoseNameComesInALaterDeltaIsOpenedWithItsName() {
+        // allowed by OpenAI's stream, and sent so by some servers: the block said "name":"" and Claude Code found no
+        // such tool
+        StreamTranslator translator = messagesClient();
+
+        translator.accept(bytes("data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
+                + "\"type\":\"function\",\"function\":{\"arguments\":\"{\\\"path\\\":\"}}]}}]}\n\n"
+                + "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"Read\"}}]}}]}\n\n"
+                + "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":"
+                + "\"\\\"a.txt\\\"}\"}}]}}]}\n\n"
+                + "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+                + "data: [DONE]\n\n"));
+
+        String out = String.join("", written);
+        assertThat(out).containsOnlyOnce("event: content_block_start")
+                .contains("\"id\":\"call_1\",\"name\":\"Read\"")
+                .doesNotContain("\"name\":\"\"");
+        // the arguments that came before the name, then the rest, in order
+        assertThat(out.indexOf("\"partial_json\":\"{\\\"path\\\":\"")).isPositive()
+                .isLessThan(out.indexOf("\"partial_json\":\"\\\"a.txt\\\"}\""));
+        assertThat(out.indexOf("content_block_start")).isLessThan(out.indexOf("\"partial_json\""));
+    }
+
+    @Test
+    void aToolCallWhoseNameNeverComesGoesWithAnEmptyNameAndItsArguments() {
+        StreamTranslator translator = messagesClient();
+
+        translator.accept(bytes("data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
+                + "\"function\":{\"arguments\":\"{}\"}}]}}]}\n\n"
+                + "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+                + "data: [DONE]\n\n"));
+
+        String out = String.join("", written);
+        assertThat(out).containsOnlyOnce("event: content_block_start").contains("\"id\":\"call_1\",\"name\":\"\"")
+                .contains("\"partial_json\":\"{}\"").containsOnlyOnce("event: content_block_stop")
+                .contains("event: message_stop");
+    }
+
+    @Test
     void aToolCallWhoseIdIsRepeatedInEveryDeltaIsOneCall() {
         StreamTranslator translator = messagesClient();
         String delta = "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
-                + "\"function\":{\"arguments\":\"%s\"}}]}}]}\n\n";
+                + "\"function\":{\"name\":\"f\",\"arguments\":\"%s\"}}]}}]}\n\n";
 
         translator.accept(bytes(String.format(delta, "{\\\"a\\\":") + String.format(delta, "1}")));
 
