@@ -194,6 +194,11 @@ final class BackendCall {
                             + body.cause().getMessage() + ")."));
                     return;
                 }
+                if (overloadedAnswer(backend, body.result())) {
+                    promise.tryFail(UpstreamFailure.http(529, retryAfterSeconds(response.getHeader("retry-after")),
+                            body.result()));
+                    return;
+                }
                 try {
                     promise.tryComplete(new Response(request, response, outgoing.answer(model, body.result()), true, null, watchdog));
                 } catch (OutgoingRequest.InvalidAnswer unreadable) {
@@ -209,6 +214,14 @@ final class BackendCall {
         response.handler(chunk -> {
             response.pause();
             response.handler(null);
+            if (overloadedAnswer(backend, chunk)) {
+                // nothing has reached the client: counted as the 529 it is, retried or fallen back from
+                if (promise.tryFail(UpstreamFailure.http(529, retryAfterSeconds(response.getHeader("retry-after")),
+                        chunk))) {
+                    request.reset();
+                }
+                return;
+            }
             promise.tryComplete(new Response(request, response, chunk, false, null, watchdog));
         });
         response.endHandler(end -> promise.tryFail(emptyAnswer(response)));
@@ -281,6 +294,31 @@ final class BackendCall {
     static boolean isEventStream(HttpClientResponse response) {
         String contentType = response.getHeader("content-type");
         return contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).contains("text/event-stream");
+    }
+
+    private static final byte[] ERROR_OBJECT = "{\"type\":\"error\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /**
+     * A successful status whose JSON body is Anthropic's error object for an overload (contract §9: it counts as a
+     * 529 whatever its status). Only a body that starts as an error object is looked into: an answer is never one.
+     */
+    private static boolean overloadedAnswer(Backend backend, Buffer body) {
+        if (backend.protocol() != Protocol.ANTHROPIC || body == null) {
+            return false;
+        }
+        int at = 0;
+        while (at < body.length() && Character.isWhitespace(body.getByte(at))) {
+            at++;
+        }
+        if (body.length() - at < ERROR_OBJECT.length) {
+            return false;
+        }
+        for (int i = 0; i < ERROR_OBJECT.length; i++) {
+            if (body.getByte(at + i) != ERROR_OBJECT[i]) {
+                return false;
+            }
+        }
+        return overloaded(backend, body);
     }
 
     /** An Anthropic backend's {@code overloaded_error} (sent with 529, and sometimes with other statuses). */

@@ -256,6 +256,27 @@ class FaultToleranceTest {
     }
 
     @Test
+    void anAnthropicOverloadedErrorSentWithA200CountsAsA529() {
+        // contract §9: whatever its status; it went to the client as a 200 (untranslated) or a 502 (translated)
+        backends.get("d").reply(Replies.json(200,
+                "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
+
+        anthropic(ProxyProfile.KEY).body("{\"model\":\"claude\",\"max_tokens\":16,\"messages\":[]}")
+                .post("/v1/messages")
+                .then().statusCode(429)
+                .body("type", equalTo("error"))
+                .body("error.code", equalTo("rate_limit_exceeded"));
+        openai(ProxyProfile.KEY).body("{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                .post("/v1/chat/completions")
+                .then().statusCode(429)
+                .body("error.code", equalTo("rate_limit_exceeded"));
+        // an answer is never taken for one
+        backends.get("d").reply(Replies.json(200, Replies.ANTHROPIC_MESSAGE.replace("Hello!", "overloaded_error")));
+        anthropic(ProxyProfile.KEY).body("{\"model\":\"claude\",\"max_tokens\":16,\"messages\":[]}")
+                .post("/v1/messages").then().statusCode(200);
+    }
+
+    @Test
     void relaysAGzipCodedAnswerAsItCame() {
         backends.get("a").reply(Replies.gzippedWhenAccepted(200, Replies.CHAT_COMPLETION));
         backends.get("b").reply(Replies.gzippedWhenAccepted(200, Replies.CHAT_COMPLETION));
