@@ -88,6 +88,16 @@ final class Finish {
             clientGone(exchange, attempts, upstreamNanos);
             return;
         }
+        if (upstream != null && upstream.answeredBy() != null && exchange.outgoing() != null) {
+            // a fallback of the client's own protocol may have answered a translated model's request: its error is
+            // not a translated one
+            dev.sluice.translate.Translation translation = exchange.outgoing().translation(upstream.answeredBy());
+            if (translation == null) {
+                exchange.response().headers().remove(dev.sluice.translate.Translation.HEADER);
+            } else {
+                exchange.response().headers().set(dev.sluice.translate.Translation.HEADER, translation.headerValue());
+            }
+        }
         Outcome outcome = new Outcome(error.status(), error.code(), error.origin(), null, null, attempts, upstreamNanos,
                 false, false);
         finish(exchange, outcome, () -> writeError(exchange, error));

@@ -330,7 +330,7 @@ public final class Route {
             ended(backend, start);
             failedNanos += System.nanoTime() - start;
             complete(new UpstreamResult.Failed(ProviderErrors.from(response.response().statusCode(),
-                    response.errorBody()), List.copyOf(attempts), failedNanos, false, started));
+                    response.errorBody()), List.copyOf(attempts), failedNanos, false, started, model));
             return;
         }
         UpstreamAnswer answer = new UpstreamAnswer(model, backend, response.request(), response.response(),
@@ -469,7 +469,8 @@ public final class Route {
             ended(backend, flight.startNanos);
             listener.hedged(requested.name(), HEDGE_FAILED);
             complete(new UpstreamResult.Failed(ProviderErrors.from(response.response().statusCode(),
-                    response.errorBody()), hedgedAttempts(), System.nanoTime() - startNanos, false, started));
+                    response.errorBody()), hedgedAttempts(), System.nanoTime() - startNanos, false, started,
+                    flight.model));
             return;
         }
         listener.hedged(requested.name(), HEDGE_WON);

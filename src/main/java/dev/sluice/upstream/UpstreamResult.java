@@ -34,8 +34,13 @@ public sealed interface UpstreamResult {
      * its attempts).
      *
      * @param cancelled true when the proxy itself stopped forwarding (the client went away, shutdown)
+     * @param answeredBy the model whose backend answered the error (its own 4xx), or null when the proxy made it
      */
-    record Failed(ProxyError error, List<Attempt> attempts, long failedAttemptsNanos, boolean cancelled, int started)
-            implements UpstreamResult {
+    record Failed(ProxyError error, List<Attempt> attempts, long failedAttemptsNanos, boolean cancelled, int started,
+            dev.sluice.routing.ModelRoute answeredBy) implements UpstreamResult {
+
+        Failed(ProxyError error, List<Attempt> attempts, long failedAttemptsNanos, boolean cancelled, int started) {
+            this(error, attempts, failedAttemptsNanos, cancelled, started, null);
+        }
     }
 }

@@ -79,6 +79,26 @@ class TranslationEndToEndTest {
     }
 
     @Test
+    void anErrorOfAnUntranslatedFallbackIsNotSaidToBeTranslated() {
+        // the Anthropic model overloaded; its OpenAI fallback (chat) refuses the request as the client sent it
+        backends.get("d").reply(Replies.json(529, "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+                + "\"message\":\"Overloaded\"}}"));
+        backends.get("a").reply(Replies.json(400, "{\"error\":{\"message\":\"bad\",\"type\":\"invalid_request_error\"}}"));
+        backends.get("b").reply(Replies.json(400, "{\"error\":{\"message\":\"bad\",\"type\":\"invalid_request_error\"}}"));
+
+        var answer = openai(ProxyProfile.KEY).body(CHAT.replace("\"claude\"", "\"claude-or-chat\""))
+                .post("/v1/chat/completions").then().statusCode(400).body("error.message", equalTo("bad")).extract();
+
+        assertThat(answer.header("x-sluice-translated")).isNull();
+        assertThat(backends.get("d").requestCount()).isEqualTo(1);
+        // the Anthropic model's own 4xx is a translated one
+        backends.get("d").reply(Replies.json(400, "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+                + "\"message\":\"no\"}}"));
+        openai(ProxyProfile.KEY).body(CHAT.replace("\"claude\"", "\"claude-or-chat\"")).post("/v1/chat/completions")
+                .then().statusCode(400).header("x-sluice-translated", "openai-to-anthropic");
+    }
+
+    @Test
     void anOpenAiClientGetsAChatCompletionFromAnAnthropicModel() {
         // given
         backends.get("d").reply(Replies.json(200, Replies.ANTHROPIC_MESSAGE));

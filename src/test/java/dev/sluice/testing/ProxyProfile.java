@@ -72,6 +72,11 @@ public class ProxyProfile implements QuarkusTestProfile {
         config.put("sluice.models.claude.backends[0].name", "d");
         config.put("sluice.models.claude.backends[0].url", BackendsResource.url("d"));
         config.put("sluice.models.claude.backends[0].api-key", "backend-secret-d");
+        // an Anthropic model falling back to an OpenAI one (chat)
+        config.put("sluice.models.claude-or-chat.protocol", "anthropic");
+        config.put("sluice.models.claude-or-chat.backends[0].name", "d-or-chat");
+        config.put("sluice.models.claude-or-chat.backends[0].url", BackendsResource.url("d"));
+        config.put("sluice.models.claude-or-chat.fallbacks[0]", "chat");
         // fallbacks
         model(config, "primary", null, "e");
         config.put("sluice.models.primary.fallbacks[0]", "secondary");
