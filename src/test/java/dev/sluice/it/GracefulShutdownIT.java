@@ -3,6 +3,7 @@ package dev.sluice.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.ClientCalls;
 import dev.sluice.testing.Replies;
 import dev.sluice.testing.SluiceProcess;
 import dev.sluice.testing.TestBackend;
@@ -64,7 +65,7 @@ class GracefulShutdownIT {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
                 .setPort(sluice.port()).setURI("/v1/chat/completions")
                 .putHeader("authorization", "Bearer sk-acme").putHeader("content-type", "application/json");
-        client.request(options).compose(request -> request.send(STREAM)).onSuccess(response -> {
+        ClientCalls.send(client, options, STREAM, response -> {
             response.handler(chunk -> {
                 received.append(chunk.toString());
                 firstChunk.complete(null);

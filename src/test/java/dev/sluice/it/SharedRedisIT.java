@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.ClientCalls;
 import dev.sluice.testing.Concurrent;
 import dev.sluice.testing.Replies;
 import dev.sluice.testing.SluiceProcess;
@@ -93,8 +94,7 @@ class SharedRedisIT {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
                 .setPort(instance.port()).setURI("/v1/chat/completions")
                 .putHeader("authorization", "Bearer " + key).putHeader("content-type", "application/json");
-        client.request(options).compose(request -> request.send(STREAM))
-                .onSuccess(response -> response.handler(chunk -> firstChunk.complete(null)))
+        ClientCalls.send(client, options, STREAM, response -> response.handler(chunk -> firstChunk.complete(null)))
                 .onFailure(firstChunk::completeExceptionally);
         return firstChunk;
     }

@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.hasKey;
 
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.ClientCalls;
 import dev.sluice.testing.Concurrent;
 import dev.sluice.testing.FixedWindows;
 import dev.sluice.testing.InjectBackends;
@@ -78,8 +79,8 @@ abstract class AdmissionEndToEnd {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(proxy.getHost())
                 .setPort(proxy.getPort()).setURI("/v1/chat/completions")
                 .putHeader("authorization", "Bearer " + key(account)).putHeader("content-type", "application/json");
-        client.request(options).compose(request -> request.send(CHAT.replace("}]}", "}],\"stream\":true}")))
-                .onSuccess(response -> response.handler(chunk -> firstChunk.complete(null)))
+        ClientCalls.send(client, options, CHAT.replace("}]}", "}],\"stream\":true}"),
+                response -> response.handler(chunk -> firstChunk.complete(null)))
                 .onFailure(firstChunk::completeExceptionally);
         return firstChunk;
     }
@@ -143,8 +144,8 @@ abstract class AdmissionEndToEnd {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(proxy.getHost())
                 .setPort(proxy.getPort()).setURI("/v1/chat/completions")
                 .putHeader("authorization", "Bearer " + key("conc")).putHeader("content-type", "application/json");
-        client.request(options).compose(request -> request.send(CHAT.replace("}]}", "}],\"stream\":true}")))
-                .onSuccess(response -> response.handler(chunk -> streaming.complete(response.request().connection())));
+        ClientCalls.send(client, options, CHAT.replace("}]}", "}],\"stream\":true}"),
+                response -> response.handler(chunk -> streaming.complete(response.request().connection())));
         io.vertx.core.http.HttpConnection connection = streaming.get(5, TimeUnit.SECONDS);
         assertThat(usage("conc").getInt("concurrency.in_flight")).as("the stream holds a slot").isEqualTo(1);
 
@@ -196,8 +197,8 @@ abstract class AdmissionEndToEnd {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(proxy.getHost())
                 .setPort(proxy.getPort()).setURI("/v1/chat/completions")
                 .putHeader("authorization", "Bearer " + key("serial")).putHeader("content-type", "application/json");
-        client.request(options).compose(request -> request.send(CHAT.replace("}]}", "}],\"stream\":true}")))
-                .onSuccess(response -> {
+        ClientCalls.send(client, options, CHAT.replace("}]}", "}],\"stream\":true}"),
+                response -> {
                     response.handler(chunk -> {
                         if (chunk.toString().contains("[DONE]")) {
                             finalEvent.complete(null);
@@ -238,15 +239,14 @@ abstract class AdmissionEndToEnd {
             io.vertx.core.Future<Void> chain = io.vertx.core.Future.succeededFuture();
             for (int i = 0; i < 60; i++) {
                 String body = i % 4 == 0 ? stream : CHAT;
-                chain = chain.compose(previous -> sequential.request(new RequestOptions().setMethod(HttpMethod.POST)
-                        .setHost(proxy.getHost()).setPort(proxy.getPort()).setURI("/v1/chat/completions")
-                        .putHeader("authorization", "Bearer " + key("serial"))
-                        .putHeader("content-type", "application/json"))
-                        .compose(request -> request.send(body))
-                        .compose(response -> response.body().map(read -> {
-                            statuses.add(response.statusCode());
+                chain = chain.compose(previous -> ClientCalls.read(sequential, new RequestOptions()
+                        .setMethod(HttpMethod.POST).setHost(proxy.getHost()).setPort(proxy.getPort())
+                        .setURI("/v1/chat/completions").putHeader("authorization", "Bearer " + key("serial"))
+                        .putHeader("content-type", "application/json"), body)
+                        .map(answered -> {
+                            statuses.add(answered.status());
                             return null;
-                        })));
+                        }));
             }
             chain.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } finally {

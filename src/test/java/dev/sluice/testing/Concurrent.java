@@ -30,15 +30,14 @@ public final class Concurrent {
                 RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
                         .setURI(path).putHeader("authorization", "Bearer " + key)
                         .putHeader("content-type", "application/json");
-                answers.add(client.request(options).compose(request -> request.send(body))
-                        .compose(response -> response.body().map(buffer -> {
-                            String text = buffer.toString();
-                            String code = null;
-                            if (response.statusCode() >= 400) {
-                                code = new JsonObject(text).getJsonObject("error").getString("code");
-                            }
-                            return new Answer(response.statusCode(), code, text);
-                        })));
+                answers.add(ClientCalls.read(client, options, body).map(answered -> {
+                    String text = answered.body().toString();
+                    String code = null;
+                    if (answered.status() >= 400) {
+                        code = new JsonObject(text).getJsonObject("error").getString("code");
+                    }
+                    return new Answer(answered.status(), code, text);
+                }));
             }
             List<Answer> results = new ArrayList<>();
             for (Future<Answer> answer : answers) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.ClientCalls;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.ProxyProfile;
 import dev.sluice.testing.Replies;
@@ -79,17 +80,12 @@ class StreamingTest {
         for (int i = 0; i + 1 < headers.length; i += 2) {
             options.putHeader(headers[i], headers[i + 1]);
         }
-        client.request(options).compose(request -> request.send(body)).onComplete(answered -> {
-            if (answered.failed()) {
-                done.completeExceptionally(answered.cause());
-                return;
-            }
-            HttpClientResponse response = answered.result();
+        ClientCalls.send(client, options, body, response -> {
             response.handler(chunk -> chunks.add(new Chunk((System.nanoTime() - start) / 1_000_000, chunk.toString())));
             response.endHandler(end -> done.complete(new Streamed(response.statusCode(),
                     response.getHeader("content-type"), chunks, 0)));
             response.exceptionHandler(done::completeExceptionally);
-        });
+        }).onFailure(done::completeExceptionally);
         return done.get(10, TimeUnit.SECONDS);
     }
 
@@ -214,7 +210,7 @@ class StreamingTest {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(proxy.getHost())
                 .setPort(proxy.getPort()).setURI("/v1/chat/completions")
                 .putHeader("authorization", "Bearer " + ProxyProfile.KEY);
-        client.request(options).compose(request -> request.send(STREAM)).onSuccess(response -> response.handler(chunk -> {
+        ClientCalls.send(client, options, STREAM, response -> response.handler(chunk -> {
             if (!firstChunk.isDone()) {
                 firstChunk.complete(null);
                 response.request().connection().close();
@@ -244,7 +240,7 @@ class StreamingTest {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(proxy.getHost())
                 .setPort(proxy.getPort()).setURI("/v1/chat/completions")
                 .putHeader("authorization", "Bearer " + ProxyProfile.KEY);
-        client.request(options).compose(request -> request.send(STREAM)).onSuccess(response -> {
+        ClientCalls.send(client, options, STREAM, response -> {
             response.pause();
             response.handler(chunk -> received.addAndGet(chunk.length()));
             response.endHandler(end -> ended.complete(null));
