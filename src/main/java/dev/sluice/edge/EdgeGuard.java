@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.value.registry.ValueRegistry;
@@ -22,6 +23,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.ObservesAsync;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,8 +32,8 @@ import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
- * Puts a {@link ConnectionGuard} first on every connection the proxy's HTTP server accepts (contract §12: strict
- * framing, {@code sluice.client-timeout}).
+ * Puts a {@link ConnectionGuard} first on every connection the proxy's HTTP server and its management interface
+ * accept (contract §12: strict framing, {@code sluice.client-timeout}).
  *
  * <p>Neither Quarkus nor Vert.x lets an application take part in a connection's set-up: Quarkus builds the server
  * and its options, and Vert.x builds each connection's pipeline. So once the server listens, a handler is added to its
@@ -39,7 +42,7 @@ import org.jboss.logging.Logger;
  * is logged, and readiness stays DOWN ({@link EdgeGuardHealthCheck}) rather than serving unguarded.
  */
 @ApplicationScoped
-@RegisterForReflection(targets = TCPServerBase.class)
+@RegisterForReflection(targets = {TCPServerBase.class, HttpServerImpl.class})
 public class EdgeGuard {
 
     private static final Logger LOGGER = Logger.getLogger(EdgeGuard.class);
@@ -54,7 +57,16 @@ public class EdgeGuard {
     @Inject
     ValueRegistry registry;
 
+    @ConfigProperty(name = "quarkus.management.enabled", defaultValue = "false")
+    boolean managementEnabled;
+
+    /** How long the management interface is waited for: 100 times 100 ms. */
+    private static final int MANAGEMENT_WAITS = 100;
+    private static final long MANAGEMENT_WAIT_MILLIS = 100;
+
     private volatile boolean installed;
+    private boolean failedOnce;
+    private volatile boolean managementInstalled;
 
     /** Stops start-up on a timeout that is not positive, naming the key. */
     void validate(@Observes StartupEvent event) {
@@ -69,9 +81,37 @@ public class EdgeGuard {
         }
     }
 
-    /** Quarkus' main HTTP server listens: guard its connections. */
+    /** Quarkus' main HTTP server listens: guard its connections, and the management interface's. */
     void install(@ObservesAsync HttpServerStart started) {
-        install(registry.get(HttpServer.HTTP_SERVER).getPort(), started.options());
+        HttpServer server = registry.get(HttpServer.HTTP_SERVER);
+        guarded(install(server.getPort(), started.options()));
+        guardManagement(MANAGEMENT_WAITS);
+    }
+
+    /**
+     * The management interface (health, metrics, the admin API) reads requests from whoever reaches its port: the
+     * same framing and timeout apply there (contract §12), answered by {@link ManagementRejectionRoute}. Quarkus
+     * starts it beside the main server and announces neither: it is looked for until it listens.
+     */
+    private void guardManagement(int waitsLeft) {
+        int port = managementPort();
+        try {
+            List<HttpServerImpl> servers = port > 0 ? listeningServers(port) : List.of();
+            if (servers.isEmpty()) {
+                if (waitsLeft > 0) {
+                    vertx.setTimer(MANAGEMENT_WAIT_MILLIS, tick -> guardManagement(waitsLeft - 1));
+                } else if (managementEnabled) {
+                    LOGGER.errorf("The connection guard could not be installed on the management interface: it was "
+                            + "not listening after %d s", MANAGEMENT_WAITS * MANAGEMENT_WAIT_MILLIS / 1000);
+                }
+                return;
+            }
+            Field options = HttpServerImpl.class.getDeclaredField("options");
+            options.setAccessible(true);
+            managementInstalled = install(port, (HttpServerOptions) options.get(servers.get(0)));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOGGER.errorf(e, "The connection guard could not be installed on the management port %d", port);
+        }
     }
 
     /**
@@ -79,10 +119,27 @@ public class EdgeGuard {
      * the guard can only see TLS records, so it closes connections that send nothing, and leaves the rest to Vert.x.
      */
     void install(@ObservesAsync HttpsServerStart started) {
-        install(registry.get(HttpServer.HTTP_SERVER).getSecurePort(), started.options());
+        guarded(install(registry.get(HttpServer.HTTP_SERVER).getSecurePort(), started.options()));
     }
 
-    private void install(int port, HttpServerOptions options) {
+    /**
+     * The management interface's port: Quarkus publishes the one it listens on only when it chose it (a configured
+     * port of 0, as under test); otherwise it is the configured one.
+     */
+    private int managementPort() {
+        Integer chosen = registry.getOrDefault(HttpServer.MANAGEMENT_PORT, null);
+        if (chosen == null) {
+            chosen = registry.getOrDefault(HttpServer.MANAGEMENT_TEST_PORT, null);
+        }
+        if (chosen != null) {
+            return chosen;
+        }
+        String key = LaunchMode.current() == LaunchMode.TEST ? "quarkus.management.test-port" : "quarkus.management.port";
+        return ConfigProvider.getConfig().getOptionalValue(key, Integer.class).orElse(-1);
+    }
+
+    /** Guards every connection the server on {@code port} accepts; false (logged) when that cannot be done. */
+    private boolean install(int port, HttpServerOptions options) {
         try {
             List<Channel> channels = listeningChannels(port);
             if (channels.isEmpty()) {
@@ -96,31 +153,51 @@ public class EdgeGuard {
                     channel.pipeline().addFirst(ACCEPTOR_NAME, acceptor);
                 }
             }
-            installed = true;
             LOGGER.debugf("connection guard installed on %s (client-timeout %s)", channels, config.clientTimeout());
+            return true;
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOGGER.errorf(e, "The HTTP connection guard (strict request framing, sluice.client-timeout) could not be "
-                    + "installed; readiness stays DOWN");
+                    + "installed on port %d; readiness stays DOWN", port);
+            return false;
         }
+    }
+
+    /** The proxy's port (HTTP, and HTTPS when served) is guarded once each install succeeded; one failure is enough. */
+    private synchronized void guarded(boolean succeeded) {
+        failedOnce |= !succeeded;
+        installed = succeeded && !failedOnce;
     }
 
     boolean installed() {
         return installed;
     }
 
+    /** True once the management interface's connections are guarded too. */
+    boolean managementInstalled() {
+        return managementInstalled;
+    }
+
     Duration clientTimeout() {
         return config.clientTimeout();
     }
 
-    /** The listening channels of the server on this port (the management interface's is another). */
+    /** The Vert.x servers listening on this port (one per port: Vert.x shares it among the verticles' servers). */
+    private List<HttpServerImpl> listeningServers(int port) {
+        List<HttpServerImpl> servers = new ArrayList<>();
+        for (HttpServerImpl server : ((VertxInternal) vertx).sharedHttpServers().values()) {
+            if (server.actualPort() == port) {
+                servers.add(server);
+            }
+        }
+        return servers;
+    }
+
+    /** The listening channels of the server on this port. */
     private List<Channel> listeningChannels(int port) throws ReflectiveOperationException {
         Field bindFuture = TCPServerBase.class.getDeclaredField("bindFuture");
         bindFuture.setAccessible(true);
         List<Channel> channels = new ArrayList<>();
-        for (HttpServerImpl server : ((VertxInternal) vertx).sharedHttpServers().values()) {
-            if (server.actualPort() != port) {
-                continue;
-            }
+        for (HttpServerImpl server : listeningServers(port)) {
             @SuppressWarnings("unchecked")
             Future<Channel> bound = (Future<Channel>) bindFuture.get(server);
             if (bound != null && bound.succeeded() && bound.result() != null) {

@@ -6,7 +6,10 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Readiness is DOWN until every connection to the proxy's port is guarded ({@link EdgeGuard}). */
+/**
+ * Readiness is DOWN until every connection to the proxy's port is guarded ({@link EdgeGuard}); {@code management} says
+ * whether the management interface's are too (an error is logged when they cannot be; the proxy still serves).
+ */
 @Readiness
 @ApplicationScoped
 public class EdgeGuardHealthCheck implements HealthCheck {
@@ -17,6 +20,7 @@ public class EdgeGuardHealthCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         return HealthCheckResponse.named("connection-guard").status(guard.installed())
-                .withData("client-timeout", guard.clientTimeout().toString()).build();
+                .withData("client-timeout", guard.clientTimeout().toString())
+                .withData("management", guard.managementInstalled()).build();
     }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.edge;
 
+import dev.sluice.error.ErrorCode;
 import io.netty.handler.codec.DecoderResult;
 
 /**
@@ -43,6 +44,15 @@ final class FramingRejection extends DecoderResult {
     /** 400, 414 or 431. */
     int status() {
         return status;
+    }
+
+    /** The catalogue's code for the status: 414 {@code uri_too_long}, 431 {@code request_header_fields_too_large}. */
+    ErrorCode errorCode() {
+        return switch (status) {
+            case 414 -> ErrorCode.URI_TOO_LONG;
+            case 431 -> ErrorCode.REQUEST_HEADER_FIELDS_TOO_LARGE;
+            default -> ErrorCode.BAD_REQUEST;
+        };
     }
 
     /** One sentence for the envelope's message. */

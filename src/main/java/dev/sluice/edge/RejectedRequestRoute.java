@@ -1,6 +1,5 @@
 package dev.sluice.edge;
 
-import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ProxyError;
 import dev.sluice.pipeline.RequestPipeline;
 import io.vertx.core.http.HttpServerRequest;
@@ -35,13 +34,8 @@ public class RejectedRequestRoute {
             context.next();
             return;
         }
-        ErrorCode code = switch (rejection.status()) {
-            case 414 -> ErrorCode.URI_TOO_LONG;
-            case 431 -> ErrorCode.REQUEST_HEADER_FIELDS_TOO_LARGE;
-            default -> ErrorCode.BAD_REQUEST;
-        };
         // counted and logged as every answer is (sluice_requests_total, the access log): an operator sees them
         pipeline.refuse(request, rejection.clientMethod(), rejection.clientPath(),
-                ProxyError.of(code, rejection.reason()).header("connection", "close"));
+                ProxyError.of(rejection.errorCode(), rejection.reason()).header("connection", "close"));
     }
 }
