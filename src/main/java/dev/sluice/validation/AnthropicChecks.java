@@ -42,8 +42,18 @@ final class AnthropicChecks {
         ToolFindings findings = new ToolFindings();
         Set<String> declared = tools(body, findings);
         toolChoice(body, declared, findings);
-        messages(messages, findings);
+        messages(messages, continuesThread(body), findings);
         findings.throwFirst();
+    }
+
+    /**
+     * True when the request continues a message thread ({@code thread: {type: "continue", previous_message_id}}, the
+     * Anthropic SDK's tool runner's default): it then carries only the new turns, and the {@code tool_use} a
+     * {@code tool_result} answers lives in the thread the backend keeps.
+     */
+    private static boolean continuesThread(ObjectNode body) {
+        JsonNode thread = body.get("thread");
+        return thread != null && thread.isObject() && "continue".equals(thread.path("type").asText(null));
     }
 
     private static void parameters(ObjectNode body) {
@@ -144,7 +154,8 @@ final class AnthropicChecks {
         }
     }
 
-    private static void messages(ArrayNode messages, ToolFindings findings) {
+    /** Checks the turns; whether a tool_result answers an earlier tool_use only when they hold the whole history. */
+    private static void messages(ArrayNode messages, boolean partOfAThread, ToolFindings findings) {
         Set<String> issued = null;
         for (int i = 0; i < messages.size(); i++) {
             ObjectNode message = Fields.element(messages, i, "messages");
@@ -166,13 +177,14 @@ final class AnthropicChecks {
             for (int j = 0; j < content.size(); j++) {
                 ObjectNode block = Fields.element((ArrayNode) content, j, at + ".content");
                 String blockAt = at + ".content[" + j + "]";
-                issued = block(block, blockAt, issued, findings);
+                issued = block(block, blockAt, issued, !partOfAThread, findings);
             }
         }
     }
 
     /** Checks one content block; answers the set of tool_use ids issued so far. */
-    private static Set<String> block(ObjectNode block, String at, Set<String> issued, ToolFindings findings) {
+    private static Set<String> block(ObjectNode block, String at, Set<String> issued, boolean wholeHistory,
+            ToolFindings findings) {
         switch (requiredString(block, "type", at)) {
             case "text" -> requiredString(block, "text", at);
             case "image", "document" -> requiredObject(block, "source", at);
@@ -189,7 +201,7 @@ final class AnthropicChecks {
                 return ids;
             }
             case "tool_result" -> {
-                toolResult(block, at, issued, findings);
+                toolResult(block, at, issued, wholeHistory, findings);
                 JsonNode content = block.get("content");
                 if (present(content) && !content.isTextual()) {
                     if (!content.isArray()) {
@@ -197,7 +209,7 @@ final class AnthropicChecks {
                     }
                     for (int k = 0; k < content.size(); k++) {
                         ObjectNode inner = Fields.element((ArrayNode) content, k, at + ".content");
-                        block(inner, at + ".content[" + k + "]", issued, findings);
+                        block(inner, at + ".content[" + k + "]", issued, wholeHistory, findings);
                     }
                 }
                 Fields.bool(block, "is_error", at);
@@ -210,8 +222,9 @@ final class AnthropicChecks {
     }
 
     /** A {@code tool_result} block answers a {@code tool_use} block issued earlier in the conversation. */
-    private static void toolResult(ObjectNode block, String at, Set<String> issued, ToolFindings findings) {
-        findings.answer(block.get("tool_use_id"), at + ".tool_use_id", issued, true,
+    private static void toolResult(ObjectNode block, String at, Set<String> issued, boolean wholeHistory,
+            ToolFindings findings) {
+        findings.answer(block.get("tool_use_id"), at + ".tool_use_id", issued, wholeHistory,
                 at + " is a tool_result without a tool_use_id naming the tool_use it answers.",
                 "tool_use block of an earlier message");
     }

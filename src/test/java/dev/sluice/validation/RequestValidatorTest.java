@@ -99,6 +99,24 @@ class RequestValidatorTest {
     }
 
     @Test
+    void aMessageThreadsContinuationDoesNotJudgeToolUseIdsThatLiveInTheThread() {
+        // the Anthropic SDK's tool runner's second turn: only the new user turn, its tool_use kept by the backend
+        String result = "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\","
+                + "\"tool_use_id\":\"toolu_abc\",\"content\":\"sunny\"}]}]";
+        assertThat(check(Endpoint.MESSAGES, "{\"model\":\"claude-200k\",\"max_tokens\":5," + result
+                + ",\"thread\":{\"type\":\"continue\",\"previous_message_id\":\"msg_1\"}}")).isNull();
+        // a thread just created, or none, holds no earlier turn: the id must come from the request
+        assertThat(check(Endpoint.MESSAGES, "{\"model\":\"claude-200k\",\"max_tokens\":5," + result
+                + ",\"thread\":{\"type\":\"create\"}}").code()).isEqualTo("orphan_tool_message");
+        assertThat(check(Endpoint.MESSAGES, "{\"model\":\"claude-200k\",\"max_tokens\":5," + result + "}").code())
+                .isEqualTo("orphan_tool_message");
+        // an id that is there but empty is still refused
+        assertThat(check(Endpoint.MESSAGES, "{\"model\":\"claude-200k\",\"max_tokens\":5,\"messages\":[{\"role\":"
+                + "\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"\"}]}],\"thread\":{\"type\":"
+                + "\"continue\",\"previous_message_id\":\"msg_1\"}}").code()).isEqualTo("missing_tool_call_id");
+    }
+
+    @Test
     void unknownFieldsPartTypesAndBlockTypesPass() {
         assertThat(check(Endpoint.CHAT_COMPLETIONS, "{\"model\":\"large-128k\",\"x_vendor\":{\"a\":1},\"messages\":[{\"role\":"
                 + "\"user\",\"content\":[{\"type\":\"video_url\",\"video_url\":{\"url\":\"https://x\"}}]}]}")).isNull();
