@@ -538,11 +538,19 @@ public final class Admission {
         }
     }
 
+    /** The sentence of a {@code concurrency_limit_exceeded}, in the account's number. */
+    static String concurrencyMessage(long limit) {
+        if (limit == 0) {
+            return "This account's concurrency limit is 0: it may have no request in flight.";
+        }
+        return "This account already has " + limit + (limit == 1 ? " request" : " requests") + " in flight, its limit.";
+    }
+
     private ProxyError refusal(AccountLimits limits, Decision decision, Reservation reservation, long now) {
         Snapshot snapshot = decision.snapshot();
         ProxyError error = switch (decision.refusedBy()) {
             case CONCURRENCY -> ProxyError.of(ErrorCode.CONCURRENCY_LIMIT_EXCEEDED,
-                    "This account already has " + limits.concurrency() + " requests in flight, its limit.")
+                    concurrencyMessage(limits.concurrency()))
                     .with("concurrency_limit", limits.concurrency())
                     .header("x-should-retry", "true");
             case QUOTA -> {

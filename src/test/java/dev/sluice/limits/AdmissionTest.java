@@ -133,6 +133,14 @@ class AdmissionTest {
     }
 
     @Test
+    void theConcurrencyRefusalSpeaksOfTheLimitInItsNumber() {
+        assertThat(Admission.concurrencyMessage(1)).isEqualTo("This account already has 1 request in flight, its limit.");
+        assertThat(Admission.concurrencyMessage(4)).isEqualTo("This account already has 4 requests in flight, its limit.");
+        assertThat(Admission.concurrencyMessage(0))
+                .isEqualTo("This account's concurrency limit is 0: it may have no request in flight.");
+    }
+
+    @Test
     void anUnlimitedAccountIsAdmittedWithoutAskingTheStore() throws Exception {
         AccountLimits unlimited = new AccountLimits("free", null, null, null, 3_600_000, null, null, null, null);
 
