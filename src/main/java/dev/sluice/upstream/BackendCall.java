@@ -162,6 +162,29 @@ final class BackendCall {
     private static void onResponse(HttpClientRequest request, HttpClientResponse response, Promise<Response> promise,
             OutgoingRequest outgoing, ModelRoute model, Backend backend, IdleWatchdog watchdog) {
         int status = response.statusCode();
+        if (status < 200) {
+            // an interim answer (102 Processing…) that Vert.x took for the final one (it waits through 100 and 103
+            // only): the backend's real answer is still to come on this connection, which must then serve no other
+            // request. The attempt fails as an unreadable answer.
+            promise.tryFail(UpstreamFailure.invalidAnswer(status,
+                    "The backend answered " + status + ", an interim status the proxy does not wait through."));
+            request.connection().close();
+            return;
+        }
+        if (status >= 300 && status < 400) {
+            // a redirect (an http backend URL that moved to https, a gateway's trailing slash) is not followed: its
+            // Location is the backend's network, not the client's. A failure like any other status (not retried)
+            readErrorBody(response).onComplete(body -> promise.tryFail(UpstreamFailure.http(status, 0,
+                    body.succeeded() ? body.result() : null)));
+            if (status == 304) {
+                closeAfterAnswer(request, response);
+            }
+            return;
+        }
+        if (status == 204) {
+            // no body may follow a 204: a backend that sends one anyway would have it read as the next answer
+            closeAfterAnswer(request, response);
+        }
         if (status >= 500 || status == 408 || status == 429) {
             long retryAfter = retryAfterSeconds(response.getHeader("retry-after"));
             readErrorBody(response).onComplete(body -> promise.tryFail(UpstreamFailure.http(
@@ -226,6 +249,11 @@ final class BackendCall {
         });
         response.endHandler(end -> promise.tryFail(emptyAnswer(response)));
         response.exceptionHandler(failure -> promise.tryFail(classify(failure)));
+    }
+
+    /** Closes the backend's connection once this answer is over, so that bytes after it are read as no answer. */
+    private static void closeAfterAnswer(HttpClientRequest request, HttpClientResponse response) {
+        response.end().onComplete(over -> request.connection().close());
     }
 
     /**

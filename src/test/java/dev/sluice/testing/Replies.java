@@ -1,6 +1,7 @@
 package dev.sluice.testing;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -142,6 +143,25 @@ public final class Replies {
             io.netty.channel.Channel channel = ((io.vertx.core.net.impl.ConnectionBase) request.connection()).channel();
             channel.config().setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
             channel.close();
+        };
+    }
+
+    /**
+     * Writes {@code bytes} straight to the connection, past the server's HTTP encoder: answers Vert.x's server API
+     * cannot write (an interim {@code 102 Processing}, a body after a {@code 304}).
+     */
+    public static void writeRaw(HttpServerRequest request, String bytes) {
+        io.netty.channel.Channel channel = ((io.vertx.core.net.impl.ConnectionBase) request.connection()).channel();
+        channel.pipeline().firstContext().writeAndFlush(
+                io.netty.buffer.Unpooled.copiedBuffer(bytes, java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+
+    /** {@code 102 Processing}, then after {@code delayMillis} the final 200: a chat completion saying {@code text}. */
+    public static TestBackend.Reply processingThen(long delayMillis, String text) {
+        return (request, received, response) -> {
+            writeRaw(request, "HTTP/1.1 102 Processing\r\n\r\n");
+            TestBackend.vertx().setTimer(delayMillis, t -> response.putHeader("content-type", "application/json")
+                    .end(chatCompletionSaying(text)));
         };
     }
 
