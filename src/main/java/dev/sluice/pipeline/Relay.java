@@ -1,5 +1,6 @@
 package dev.sluice.pipeline;
 
+import dev.sluice.api.Endpoint;
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ErrorEnvelope;
 import dev.sluice.error.Origin;
@@ -61,6 +62,8 @@ final class Relay {
     private final TranslatedRequest translated;
     /** Turns the backend's events into the client's, for a translated stream; null otherwise. */
     private StreamTranslator translator;
+    /** For an untranslated stream of an API whose streams end with a final line; null otherwise. */
+    private final StopReasonWatch stopReasons;
 
     private IdleWatchdog idle;
     /** Bytes of a body with a declared length still to come; -1 for chunked answers. */
@@ -90,6 +93,9 @@ final class Relay {
         String contentType = answer.response().getHeader("content-type");
         this.eventStream = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("text/event-stream");
         this.translated = exchange.outgoing().translatedFor(answer.model());
+        Endpoint endpoint = exchange.endpoint();
+        this.stopReasons = eventStream && translated == null && (endpoint == Endpoint.CHAT_COMPLETIONS
+                || endpoint == Endpoint.COMPLETIONS || endpoint == Endpoint.MESSAGES) ? new StopReasonWatch() : null;
     }
 
     void start() {
@@ -133,7 +139,7 @@ final class Relay {
             return;
         }
         if (answer.ended()) {
-            complete(null, true);
+            backendEnded();
             return;
         }
         idle = answer.watchdog();
@@ -161,7 +167,7 @@ final class Relay {
                 });
             }
         });
-        from.endHandler(end -> complete(null, true));
+        from.endHandler(end -> backendEnded());
         // the response's end future, not an exception handler: it also holds a break that came after the first chunk
         // and before this relay took the response over (the backend call's handler no longer listened then)
         from.end().onFailure(failure -> backendStopped(failure, "The backend's stream broke off before it was complete."));
@@ -196,6 +202,9 @@ final class Relay {
     private boolean write(Buffer chunk) {
         if (usage != null) {
             usage.accept(chunk);
+        }
+        if (stopReasons != null) {
+            stopReasons.accept(chunk);
         }
         if (remaining > 0) {
             remaining -= chunk.length();
@@ -303,6 +312,20 @@ final class Relay {
             }
         }
         return false;
+    }
+
+    /**
+     * The backend ended its answer. An untranslated stream that neither sent its final line nor said why its answer
+     * stopped was cut short, however cleanly: the client is told so with the error event of a broken stream (contract
+     * §6.4), as a translated one is by its translator.
+     */
+    private void backendEnded() {
+        if (stopReasons != null && !finalEventSent && !finalEventHeld && !stopReasons.seen()) {
+            failMidStream(new IllegalStateException("the stream ended before its final event"),
+                    "The backend's stream ended before the answer was complete.");
+            return;
+        }
+        complete(null, true);
     }
 
     /** The backend's answer is complete: the slot is released, then the last bytes and the end go to the client. */

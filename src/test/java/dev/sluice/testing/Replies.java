@@ -365,9 +365,12 @@ public final class Replies {
         }
     }
 
+    /** The stream's final line, after a firehose's bytes. */
+    public static final String FIREHOSE_END = "\n\ndata: [DONE]\n\n";
+
     /**
      * Writes {@code total} bytes of event stream as fast as the connection takes them, pausing whenever its write
-     * queue is full; {@code written} counts what was handed to the socket so far.
+     * queue is full, then {@link #FIREHOSE_END}; {@code written} counts what was handed to the socket so far.
      */
     public static TestBackend.Reply firehose(long total, java.util.concurrent.atomic.AtomicLong written) {
         return (request, received, response) -> {
@@ -386,7 +389,7 @@ public final class Replies {
             return;
         }
         if (written.get() >= total) {
-            response.end();
+            response.end(FIREHOSE_END);
         } else {
             response.drainHandler(v -> pump(response, total, written));
         }

@@ -175,6 +175,66 @@ class StreamingTest {
         }
     }
 
+    /** Answers {@code events} as one event stream, then ends it cleanly. */
+    private static TestBackend.Reply streamOf(String... events) {
+        return (request, received, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            for (String event : events) {
+                response.write(event);
+            }
+            TestBackend.vertx().setTimer(20, t -> response.end());
+        };
+    }
+
+    @Test
+    void aStreamTheBackendEndsCleanlyBeforeItsAnswerIsOverEndsWithAnErrorEvent() throws Exception {
+        backends.get("a").reply(streamOf(Replies.chunk(0).toString()));
+        backends.get("b").reply(streamOf(Replies.chunk(0).toString()));
+
+        Streamed streamed = post("/v1/chat/completions", STREAM);
+
+        assertThat(streamed.status()).isEqualTo(200);
+        String body = streamed.body();
+        assertThat(body).startsWith(Replies.chunk(0).toString());
+        String data = body.substring(body.indexOf("event: error\ndata: ") + "event: error\ndata: ".length()).trim();
+        JsonObject error = new JsonObject(data).getJsonObject("error");
+        assertThat(error.getString("code")).isEqualTo("backend_stream_error");
+        assertThat(error.getString("message")).isEqualTo("The backend's stream ended before the answer was complete.");
+    }
+
+    @Test
+    void aStreamWithoutItsDoneLineIsWholeOnceItsFinishReasonCame() throws Exception {
+        String last = "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                + "\"delta\":{},\"finish_reason\": \"stop\"}]}\n\n";
+        backends.get("a").reply(streamOf(Replies.chunk(0).toString(), last));
+        backends.get("b").reply(streamOf(Replies.chunk(0).toString(), last));
+
+        Streamed streamed = post("/v1/chat/completions", STREAM);
+
+        assertThat(streamed.body()).isEqualTo(Replies.chunk(0) + last);
+    }
+
+    @Test
+    void anAnthropicStreamEndedBeforeItsStopReasonEndsWithTheAnthropicErrorEvent() throws Exception {
+        String start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
+                + "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"stop_reason\":null,"
+                + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n";
+        String delta = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                + "\"delta\":{\"type\":\"text_delta\",\"text\":\"hel\"}}\n\n";
+        String stop = "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+                + "\"end_turn\"},\"usage\":{\"output_tokens\":2}}\n\n";
+        String request = "{\"model\":\"claude\",\"stream\":true,\"max_tokens\":5,\"messages\":[]}";
+
+        backends.get("d").reply(streamOf(start, delta));
+        String cut = post("/v1/messages", request).body();
+        backends.get("d").reply(streamOf(start, delta, stop));
+        String whole = post("/v1/messages", request).body();
+
+        assertThat(cut).startsWith(start + delta).contains("event: error\ndata: {\"type\":\"error\"")
+                .contains("backend_stream_error");
+        assertThat(whole).isEqualTo(start + delta + stop);
+    }
+
     @Test
     void anIdleGapLongerThanTheIdleTimeoutBreaksTheStream() throws Exception {
         backends.get("a").reply(Replies.sseStalling(2));
@@ -256,7 +316,7 @@ class StreamingTest {
         assertThat(writtenWhilePaused).isLessThan(48L * 1024 * 1024);
         response.resume();
         ended.get(30, TimeUnit.SECONDS);
-        assertThat(received.get()).isEqualTo(total);
+        assertThat(received.get()).isEqualTo(total + Replies.FIREHOSE_END.length());
     }
 
 
