@@ -85,7 +85,8 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
                     .description("Requests in flight per account").register(registry);
         }
         otherInFlight = new AtomicInteger();
-        if (inFlightAccounts > 0 && accounts.size() > inFlightAccounts) {
+        // always there: accounts made at run time (admin API) or by a reload, and those past the first, count in it
+        if (inFlightAccounts > 0) {
             Gauge.builder("sluice.inflight", otherInFlight, AtomicInteger::get).tag("account", "other")
                     .description("Requests in flight per account").register(registry);
         }

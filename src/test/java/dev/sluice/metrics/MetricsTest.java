@@ -71,6 +71,39 @@ class MetricsTest {
     }
 
     @Test
+    void anAccountMadeAtRunTimeCountsInTheOtherInFlightSeries() throws Exception {
+        // given an account and a key made through the admin API, and a backend that holds the answer
+        String account = "runtime-" + System.nanoTime();
+        Api.given().header("authorization", "Bearer " + ProxyProfile.ADMIN_KEY).body("{}")
+                .put("/admin/v1/accounts/" + account).then().statusCode(200);
+        String key = Api.given().header("authorization", "Bearer " + ProxyProfile.ADMIN_KEY)
+                .body("{\"account\":\"" + account + "\"}").post("/admin/v1/keys").then().statusCode(201)
+                .extract().jsonPath().getString("key");
+        java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
+        for (String name : new String[] {"a", "b"}) {
+            backends.get(name).reply(Replies.gated(gate, Replies.json(200, Replies.CHAT_COMPLETION)));
+        }
+        double before = Scrape.now().value("sluice_inflight", "account", "other");
+        int requestsBefore = backends.get("a").requestCount() + backends.get("b").requestCount();
+
+        // when one of its requests is in flight
+        java.util.concurrent.CompletableFuture<Integer> answered = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> openai(key).body(CHAT).post("/v1/chat/completions").statusCode());
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (backends.get("a").requestCount() + backends.get("b").requestCount() == requestsBefore
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        double during = Scrape.now().value("sluice_inflight", "account", "other");
+        gate.complete(null);
+
+        // then it is counted as other, and no longer once answered
+        assertThat(answered.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(during - before).isEqualTo(1);
+        assertThat(Scrape.now().value("sluice_inflight", "account", "other")).isEqualTo(before);
+    }
+
+    @Test
     void foldsUnknownModelsAndCountsTheProxysOwnErrors() {
         Scrape before = Scrape.now();
         openai(ProxyProfile.KEY).body("{\"model\":\"no-such-model-" + System.nanoTime() + "\",\"messages\":[]}")
