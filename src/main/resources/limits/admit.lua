@@ -72,7 +72,8 @@ local function admit(now, lease, expiry, reserve, cost)
   if tokens >= 0 and tokens_used + reserve > tokens then
     return refused(4, 0)
   end
-  if initial_credits >= 0 and credits < cost then
+  -- what costs nothing (a model without a price) is admitted even to an account whose settlement went below zero
+  if initial_credits >= 0 and cost > 0 and credits < cost then
     return refused(5, 0)
   end
 

@@ -96,7 +96,8 @@ public final class LocalLimitStore implements LimitStore {
                 waitMillis = (long) Math.ceil(tat - now - tolerance);
             } else if (limits.tokensPerMinute() != null && tokensUsed + reservation.tokens() > limits.tokensPerMinute()) {
                 refusing = Limit.TOKENS;
-            } else if (limits.credits() != null && credits < reservation.costMicros()) {
+            } else if (limits.credits() != null && reservation.costMicros() > 0 && credits < reservation.costMicros()) {
+                // what costs nothing is admitted even to an account whose settlement went below zero
                 refusing = Limit.CREDITS;
             }
             if (refusing != null) {

@@ -194,6 +194,20 @@ abstract class LimitStoreContract {
     }
 
     @Test
+    void anAccountInDebtIsStillAdmittedForWhatCostsNothing() {
+        // given an account whose settlement took its balance below zero (only settlement may)
+        AccountLimits limits = account(null, null, null, null, null, 1.0);
+        Decision first = admit(limits, T0, 0, 100_000);
+        await(store().release(leaseOf(limits, first, T0, 0, 100_000), 0, 1_500_000));
+        assertThat(usage(limits, T0).creditsMicros()).isEqualTo(-500_000);
+
+        // a free model (no price: no cost to reserve) is admitted, a priced one is not
+        assertThat(admit(limits, T0, 0, 0).admitted()).isTrue();
+        assertThat(admit(limits, T0, 0, 1).refusedBy()).isEqualTo(Limit.CREDITS);
+        assertThat(usage(limits, T0).creditsMicros()).isEqualTo(-500_000);
+    }
+
+    @Test
     void aForgottenAccountStartsAfreshButKeepsTheSlotsOfItsRequestsInFlight() {
         AccountLimits limits = account(5, 2L, 1.0, 2.0, 1000L, 1.0);
         Decision running = admit(limits, T0, 400, 300_000);
