@@ -294,6 +294,10 @@ public class AdminService {
             throw invalid("amount", "'amount' must be between -" + (long) Credits.MAX_CREDITS + " and "
                     + (long) Credits.MAX_CREDITS + ".");
         }
+        if (Credits.toMicros(amount) == 0) {
+            // it would change nothing, yet give an account without a balance one of 0: every priced request refused
+            throw invalid("amount", "'amount' must be at least 0.000001 credits, to add or to take.");
+        }
         boolean newBalance = limits.credits() == null;
         AccountLimits withBalance = newBalance ? limits.withCredits(0) : limits;
         return admission.topUp(withBalance, Credits.toMicros(amount)).compose(topUp -> {

@@ -346,6 +346,15 @@ abstract class AdminApiContract {
         error(admin().body("{}").post("/admin/v1/accounts/adminfile/credits"), 422, "schema_validation_failed", "amount");
         error(admin().body("{\"amount\":\"5\"}").post("/admin/v1/accounts/adminfile/credits"), 422,
                 "schema_validation_failed", "amount");
+        // an amount of nothing (or less than a micro-credit) is refused: it would meter an account that has no balance
+        String unmetered = "cr0-" + System.nanoTime();
+        admin().body("{}").put("/admin/v1/accounts/" + unmetered).then().statusCode(200);
+        error(admin().body("{\"amount\":0}").post("/admin/v1/accounts/" + unmetered + "/credits"), 422,
+                "schema_validation_failed", "amount");
+        error(admin().body("{\"amount\":0.0000001}").post("/admin/v1/accounts/" + unmetered + "/credits"), 422,
+                "schema_validation_failed", "amount");
+        String unmeteredKey = createKey("{\"account\":\"" + unmetered + "\"}").getString("key");
+        assertThat(openai(unmeteredKey).body(PRICED).post("/v1/chat/completions").statusCode()).isEqualTo(200);
     }
 
     @Test
