@@ -83,6 +83,12 @@ public final class Admission {
          * request's event loop.
          */
         private Lease onRedis;
+        /**
+         * For a slot Redis granted: whether the local store holds it too (Redis failed while the request ran), and
+         * whether the request ended. Guarded by the ticket's monitor: Redis may fail on any event loop.
+         */
+        private volatile boolean heldLocally;
+        private boolean slotEnded;
 
         private Ticket(Lease lease, Map<String, String> headers, UsageTap usage) {
             this.lease = lease;
@@ -125,7 +131,14 @@ public final class Admission {
     private final java.util.concurrent.atomic.AtomicInteger pendingReleases = new java.util.concurrent.atomic.AtomicInteger();
     /** Running requests whose slot the local store gave while Redis did not answer, until Redis counts them too. */
     private final Set<Ticket> slotsOnlyHere = ConcurrentHashMap.newKeySet();
+    /**
+     * Running requests whose slot Redis granted ({@code redis-failure: local} only): held in the local store too when
+     * Redis fails, so that the in-instance limits the instance falls back to count them.
+     */
+    private final Set<Ticket> slotsOnRedis = ConcurrentHashMap.newKeySet();
     private volatile boolean redisDown;
+    /** Whether the local store holds the slots of {@link #slotsOnRedis}, since the local store last decided. */
+    private volatile boolean redisSlotsHeldLocally;
     private int consecutiveTimeouts;
     private long probeTimer = -1;
 
@@ -220,11 +233,12 @@ public final class Admission {
                 // admitted without a store (redis-failure: open): nothing to release
                 return FREE_TICKET;
             }
-            if (decision.store() == redis && limits.credits() != null) {
-                // the local store decides from the balance Redis reported last while Redis is down (else from the
-                // file's, without Redis' top-ups and spending); kept as it goes, not copied when Redis fails: a copy
-                // then would wipe out the reservations of requests the local store admitted on a late answer
-                local.seedCredits(limits.account(), decision.snapshot().creditsMicros());
+            if (decision.store() == redis && (limits.credits() != null || limits.requestsPerWindow() != null
+                    || limits.tokensPerMinute() != null)) {
+                // the local store decides from the counts Redis reported last while Redis is down (else from the
+                // file's balance and from zero); kept as it goes, not copied when Redis fails: a copy then would
+                // wipe out the reservations of requests the local store admitted on a late answer
+                local.follow(limits, decision.snapshot(), now);
             }
             if (!decision.admitted()) {
                 return Future.failedFuture(refusal(limits, decision, reservation, now));
@@ -237,6 +251,8 @@ public final class Admission {
                 keepRenewing(ticket);
                 if (decision.store() == local && redis != null) {
                     keepForRedis(ticket);
+                } else if (decision.store() == redis && policy == RedisFailure.LOCAL) {
+                    slotsOnRedis.add(ticket);
                 }
             }
             return Future.succeededFuture(ticket);
@@ -261,7 +277,14 @@ public final class Admission {
 
     private Future<Decision> whileRedisDown(AccountLimits limits, Reservation reservation, long now) {
         return switch (policy) {
-            case LOCAL -> local.admit(limits, reservation, now, leaseMillis);
+            case LOCAL -> {
+                if (!redisSlotsHeldLocally) {
+                    // the first decision of the local store since Redis last answered (an outage, or one late answer)
+                    redisSlotsHeldLocally = true;
+                    holdRedisSlotsLocally();
+                }
+                yield local.admit(limits, reservation, now, leaseMillis);
+            }
             case OPEN -> Future.succeededFuture(new Decision(null, new Snapshot(0, 0, 0, 0, 0), 0, null));
             case CLOSED -> Future.failedFuture(ProxyError.of(ErrorCode.LIMIT_STORE_UNAVAILABLE,
                     "The limit store is unavailable; the request was not admitted.").header("Retry-After", "1"));
@@ -284,6 +307,15 @@ public final class Admission {
         ticket.released = true;
         if (ticket.renewal != null) {
             ticket.renewal.cancel();
+        }
+        if (lease.store() == redis && policy == RedisFailure.LOCAL && lease.limits().concurrency() != null) {
+            slotsOnRedis.remove(ticket);
+            synchronized (ticket) {
+                ticket.slotEnded = true;
+                if (ticket.heldLocally) {
+                    local.dropSlot(lease.limits().account(), lease.id());
+                }
+            }
         }
         if (ticket.loop != null) {
             slotsOnlyHere.remove(ticket);
@@ -343,6 +375,9 @@ public final class Admission {
         ticket.renewal = renewals.schedule(() -> {
             if (!ticket.released) {
                 renew(ticket.lease);
+                if (ticket.heldLocally && redisDown) {
+                    local.holdSlot(ticket.lease.limits().account(), ticket.lease.id(), clock.getAsLong() + leaseMillis);
+                }
                 if (ticket.onRedis != null) {
                     renew(ticket.onRedis);
                 } else if (ticket.loop != null && !redisDown) {
@@ -364,6 +399,22 @@ public final class Admission {
     private void keepForRedis(Ticket ticket) {
         ticket.loop = vertx.getOrCreateContext();
         slotsOnlyHere.add(ticket);
+    }
+
+    /**
+     * Takes the slot of every running request that Redis admitted in the local store as well, as admission falls back
+     * to it: the account's limit then counts the requests this instance already serves (not the other instances').
+     */
+    private void holdRedisSlotsLocally() {
+        long expiresAt = clock.getAsLong() + leaseMillis;
+        for (Ticket ticket : slotsOnRedis) {
+            synchronized (ticket) {
+                if (!ticket.slotEnded) {
+                    ticket.heldLocally = true;
+                    local.holdSlot(ticket.lease.limits().account(), ticket.lease.id(), expiresAt);
+                }
+            }
+        }
     }
 
     /** Takes the slot of every request admitted by the local store while Redis did not answer on Redis as well. */
@@ -513,6 +564,10 @@ public final class Admission {
     }
 
     private void redisAnswered() {
+        if (redisSlotsHeldLocally) {
+            // the next fallback holds the slots Redis granted since then too
+            redisSlotsHeldLocally = false;
+        }
         if (consecutiveTimeouts != 0) {
             synchronized (this) {
                 consecutiveTimeouts = 0;
@@ -528,6 +583,7 @@ public final class Admission {
             }
             boolean wasDown = redisDown;
             redisDown = false;
+            redisSlotsHeldLocally = false;
             if (probeTimer >= 0) {
                 vertx.cancelTimer(probeTimer);
                 probeTimer = -1;

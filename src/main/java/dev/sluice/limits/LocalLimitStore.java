@@ -195,14 +195,46 @@ public final class LocalLimitStore implements LimitStore {
     }
 
     /**
-     * Sets the account's balance to what the shared store reported, so that admission falling back to this store
-     * during a Redis outage starts from it (the balance it would otherwise start from is the file's, without the
-     * top-ups and the spending Redis holds).
+     * Follows what the shared store reported to one admission, so that admission falling back to this store during a
+     * Redis outage goes on from the shared counts rather than from zero: the credit balance (the file's would lack the
+     * top-ups and the spending Redis holds), and the quota window's and the token minute's counts, which only grow
+     * within their window (the higher of the two stands: this store may have counted requests of its own since).
      */
-    public void seedCredits(String account, long micros) {
+    public void follow(AccountLimits limits, Snapshot shared, long now) {
+        AccountState state = state(limits.account());
+        synchronized (state) {
+            if (limits.credits() != null) {
+                state.creditsMicros = shared.creditsMicros();
+            }
+            if (limits.requestsPerWindow() != null) {
+                state.quotaUsed = Math.max(state.quotaUsed(limits, now), shared.quotaUsed());
+            }
+            if (limits.tokensPerMinute() != null) {
+                state.tokensUsed = Math.max(state.tokensUsed(now), shared.tokensUsed());
+            }
+        }
+    }
+
+    /**
+     * Holds a concurrency slot that another store granted (a request this instance serves through Redis), until
+     * {@code expiresAtMillis} or {@link #dropSlot}: falling back to this store while Redis does not answer, the
+     * account's requests already running here count against its limit.
+     */
+    public void holdSlot(String account, String leaseId, long expiresAtMillis) {
         AccountState state = state(account);
         synchronized (state) {
-            state.creditsMicros = micros;
+            state.leases.merge(leaseId, expiresAtMillis, Math::max);
+            state.earliestExpiry = Math.min(state.earliestExpiry, expiresAtMillis);
+        }
+    }
+
+    /** Lets go of a slot taken by {@link #holdSlot}; nothing reserved with it is settled here. */
+    public void dropSlot(String account, String leaseId) {
+        AccountState state = accounts.get(account);
+        if (state != null) {
+            synchronized (state) {
+                state.leases.remove(leaseId);
+            }
         }
     }
 

@@ -264,6 +264,59 @@ class AdmissionTest {
     }
 
     @Test
+    void fallingBackTheInstancesRequestsRunningThroughTheStoreCountAgainstTheLocalLimit() throws Exception {
+        // given two requests of an account of concurrency 2 running through the shared store
+        Admission admission = admission("local", "10m");
+        AccountLimits limits = concurrency(2);
+        Admission.Ticket first = await(admission.admit(limits, "r1", 0, 0));
+        Admission.Ticket second = await(admission.admit(limits, "r2", 0, 0));
+        assertThat(first.lease().store()).isSameAs(shared);
+
+        // when the store stops answering
+        shared.failWith = new IllegalStateException("Connection refused");
+
+        // then the local store the instance falls back to counts them: a third request is refused
+        ProxyError refused = refusal(admission.admit(limits, "l1", 0, 0));
+        assertThat(refused.code()).isEqualTo("concurrency_limit_exceeded");
+        assertThat(admission.mode()).isEqualTo(Admission.Mode.DEGRADED);
+
+        // and when one of them ends, its slot is free in the local store too
+        await(admission.release(first, true, null));
+        Admission.Ticket local = await(admission.admit(limits, "l2", 0, 0));
+        assertThat(local.lease().store()).isSameAs(this.local);
+        assertThat(refusal(admission.admit(limits, "l3", 0, 0)).code()).isEqualTo("concurrency_limit_exceeded");
+        await(admission.release(second, true, null));
+        await(admission.release(local, true, null));
+        assertThat(await(local(limits)).snapshot().inFlight()).isZero();
+    }
+
+    @Test
+    void fallingBackTheQuotaAndTokensGoOnFromTheCountsTheStoreReportedLast() throws Exception {
+        // given an account of 3 requests an hour and 1,000 tokens a minute that used 2 and 600 through the store
+        AccountLimits limits = new AccountLimits("metered", null, null, 3L, 3_600_000, null, null, 1000L, null);
+        Admission admission = admission("local", "10m");
+        await(admission.release(await(admission.admit(limits, "q1", 300, 0)), true, null));
+        await(admission.release(await(admission.admit(limits, "q2", 300, 0)), true, null));
+
+        // when the store stops answering
+        shared.failWith = new IllegalStateException("Connection refused");
+
+        // then the local store does not start from zero: 500 more tokens pass the minute's limit, and the third
+        // request is the quota's last
+        ProxyError tokens = refusal(admission.admit(limits, "l1", 500, 0));
+        assertThat(tokens.code()).isEqualTo("rate_limit_exceeded");
+        assertThat(tokens.fields().get("limit")).isEqualTo("tokens");
+        Admission.Ticket third = await(admission.admit(limits, "l2", 100, 0));
+        assertThat(third.lease().store()).isSameAs(local);
+        ProxyError quota = refusal(admission.admit(limits, "l3", 0, 0));
+        assertThat(quota.code()).isEqualTo("request_quota_exceeded");
+    }
+
+    private Future<Decision> local(AccountLimits limits) {
+        return local.usage(limits, System.currentTimeMillis(), 1000);
+    }
+
+    @Test
     void whileTheStoreIsDownCreditsAreCheckedAgainstTheBalanceItReportedLast() throws Exception {
         // given: an account of 1 credit in the file, topped up to 5.7 in the shared store, seen there at 5.6
         AccountLimits paying = new AccountLimits("paying", null, null, null, 3_600_000, null, null, null, 1.0);

@@ -64,6 +64,37 @@ class RedisFailureLocalTest extends RedisFailureEndToEnd {
         chat().then().statusCode(200);
     }
 
+    @Test
+    void requestsRunningThroughRedisWhenItFailsCountAgainstTheInstancesLimits() throws Exception {
+        // given: the account's whole concurrency (10) running through Redis
+        assertThat(awaitAdmissionsOnRedis()).isPositive();
+        backends.get("r").reply(Replies.delayed(8_000, Replies.json(200, Replies.CHAT_COMPLETION)));
+        try {
+            int before = backends.get("r").requestCount();
+            List<CompletableFuture<Response>> inFlight = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                inFlight.add(CompletableFuture.supplyAsync(RedisFailureEndToEnd::chat));
+            }
+            awaitUntil(() -> backends.get("r").requestCount() == before + 10 && slotsInRedis() == 10);
+
+            // when Redis goes away
+            redis.kill();
+
+            // then the instance's own limits count the ten: an eleventh is refused, not admitted beside them
+            Response eleventh = chat();
+            eleventh.then().statusCode(429).header("x-should-retry", "true")
+                    .body("error.code", org.hamcrest.Matchers.equalTo("concurrency_limit_exceeded"));
+            assertThat(backends.get("r").requestCount()).isEqualTo(before + 10);
+            for (CompletableFuture<Response> request : inFlight) {
+                assertThat(request.get(15, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+        } finally {
+            backends.resetAll();
+        }
+        // and their end frees those slots: the instance admits again while Redis is still away
+        chat().then().statusCode(200);
+    }
+
     private long slotsInRedis() {
         try (RespClient client = redis.client()) {
             return client.number("ZCARD", "sluice:{failover}:inflight");

@@ -85,9 +85,11 @@ public final class TestRedis implements AutoCloseable {
         signal("STOP");
     }
 
-    /** Lets a frozen server run again (SIGCONT). */
+    /** Lets a frozen server run again (SIGCONT); nothing to do when it was killed. */
     public void thaw() {
-        signal("CONT");
+        if (process != null) {
+            signal("CONT");
+        }
     }
 
     private void signal(String name) {
