@@ -75,6 +75,13 @@ public class AdminRoutes {
                     : ProxyError.of(ErrorCode.HTTP_401, "An admin key is required (Authorization: Bearer)."));
             return;
         }
+        String allowed = allowedMethods(request.path());
+        if (allowed != null && !allows(allowed, request.method().name())) {
+            // answered here rather than by RESTEasy, whose automatic OPTIONS lists methods these paths refuse
+            answer(context, ProxyError.of(ErrorCode.METHOD_NOT_ALLOWED,
+                    request.path() + " does not accept " + request.method() + ".").header("allow", allowed));
+            return;
+        }
         long declared = BodyReader.declaredLength(request);
         if (declared > MAX_BODY) {
             // refused here, in the envelope: past the REST layer's own limit its 413 has no body at all
@@ -102,6 +109,33 @@ public class AdminRoutes {
         response.setStatusCode(error.status()).putHeader("content-type", "application/json");
         error.headers().forEach(response::putHeader);
         response.end(ErrorEnvelope.render(error, context.get(REQUEST_ID), false));
+    }
+
+    /** The methods a path of the admin API answers (its {@code Allow}), or null for a path it does not serve. */
+    static String allowedMethods(String path) {
+        String trimmed = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
+        if (trimmed.equals("/admin/v1/keys")) {
+            return "GET, HEAD, POST";
+        }
+        if (KEY.matcher(trimmed).matches()) {
+            return "GET, HEAD, DELETE";
+        }
+        if (CREDITS.matcher(trimmed).matches()) {
+            return "POST";
+        }
+        if (ACCOUNT.matcher(trimmed).matches()) {
+            return "GET, HEAD, PUT, DELETE";
+        }
+        return null;
+    }
+
+    private static boolean allows(String allowed, String method) {
+        for (String each : allowed.split(", ")) {
+            if (each.equals(method)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The operation label: one of the admin API's eight calls, or {@code unknown} (bounded). */

@@ -59,8 +59,8 @@ abstract class AdminApiContract {
         return openai(key).body(CHAT).post("/v1/chat/completions").statusCode();
     }
 
-    static void error(Response response, int status, String code, String param) {
-        response.then().statusCode(status).contentType("application/json")
+    static io.restassured.response.ValidatableResponse error(Response response, int status, String code, String param) {
+        return response.then().statusCode(status).contentType("application/json")
                 .header("x-request-id", matchesPattern(REQUEST_ID))
                 .body("error.code", equalTo(code)).body("error.param", equalTo(param))
                 .body("error.origin", equalTo("router"))
@@ -112,6 +112,21 @@ abstract class AdminApiContract {
         error(admin().get("/admin/v2/keys"), 404, "not_found", null);
         error(admin().patch("/admin/v1/keys"), 405, "method_not_allowed", null);
         admin().header("x-request-id", "abc").get("/admin/v1/nothing").then().header("x-request-id", "client_abc");
+    }
+
+    @Test
+    void aMethodAPathRefusesIsNotListedAsAllowed() {
+        // OPTIONS is not served: it says, as every 405 does, what the path answers
+        error(admin().options("/admin/v1/keys"), 405, "method_not_allowed", null).header("allow", "GET, HEAD, POST");
+        error(admin().delete("/admin/v1/keys"), 405, "method_not_allowed", null).header("allow", "GET, HEAD, POST");
+        error(admin().options("/admin/v1/keys/key_000000000000"), 405, "method_not_allowed", null)
+                .header("allow", "GET, HEAD, DELETE");
+        error(admin().post("/admin/v1/accounts/acme"), 405, "method_not_allowed", null)
+                .header("allow", "GET, HEAD, PUT, DELETE");
+        error(admin().get("/admin/v1/accounts/acme/credits"), 405, "method_not_allowed", null).header("allow", "POST");
+        // and the methods listed are answered
+        admin().head("/admin/v1/keys").then().statusCode(200);
+        admin().head("/admin/v1/accounts/acme").then().statusCode(200);
     }
 
     @Test
