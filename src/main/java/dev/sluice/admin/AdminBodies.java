@@ -42,14 +42,14 @@ final class AdminBodies {
                     "Content type '" + contentType + "' is not supported; send application/json.");
         }
         String body = utf8(bytes);
+        if (body == null || body.isBlank()) {
+            throw ProxyError.of(ErrorCode.INVALID_JSON, "The body is empty; send a JSON object.");
+        }
         Object parsed;
         try {
-            parsed = body == null || body.isBlank() ? null : io.vertx.core.json.Json.decodeValue(body);
+            parsed = io.vertx.core.json.Json.decodeValue(body);
         } catch (DecodeException e) {
             throw ProxyError.of(ErrorCode.INVALID_JSON, "The body is not valid JSON.");
-        }
-        if (parsed == null) {
-            throw ProxyError.of(ErrorCode.INVALID_JSON, "The body is empty; send a JSON object.");
         }
         if (!(parsed instanceof JsonObject object)) {
             throw invalid(null, "The body must be a JSON object.");
@@ -109,6 +109,10 @@ final class AdminBodies {
         }
         if (value instanceof Integer || value instanceof Long) {
             return ((Number) value).longValue();
+        }
+        if (value instanceof java.math.BigInteger) {
+            // a whole number past a long's range: the field's own bounds are far below it
+            throw invalid(field, "'" + field + "' is out of range.");
         }
         throw invalid(field, "'" + field + "' must be an integer.");
     }

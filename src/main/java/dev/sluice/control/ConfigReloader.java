@@ -144,7 +144,7 @@ public final class ConfigReloader {
             CorsPolicy.check(config.cors(), problems); // applied at restart only, but refused now rather than then
             checkPlansOfRuntimeAccounts(setup, control.generation().runtime(), problems);
         } catch (RuntimeException invalid) {
-            reject(Objects.requireNonNullElse(invalid.getMessage(), invalid.getClass().getSimpleName()));
+            reject(ConfigProblems.describe(invalid));
             return;
         }
         if (!problems.list().isEmpty()) {

@@ -317,6 +317,11 @@ abstract class AdminApiContract {
         error(admin().urlEncodingEnabled(false).body("{}").put("/admin/v1/accounts/b%7Ba%7Dd"), 422, "schema_validation_failed", "account");
         error(admin().body("nope").put("/admin/v1/accounts/bad"), 400, "invalid_json", null);
         error(admin().body(notUtf8("{\"plan\":\"\u00ff\"}")).put("/admin/v1/accounts/bad"), 400, "invalid_json", null);
+        // a whole number past any bound is said to be out of range, not "must be an integer"; null is JSON, not an object
+        error(admin().body("{\"concurrency\":99999999999999999999}").put("/admin/v1/accounts/bad"), 422,
+                "schema_validation_failed", "concurrency").body("error.message", equalTo("'concurrency' is out of range."));
+        error(admin().body("null").put("/admin/v1/accounts/bad"), 422, "schema_validation_failed", null)
+                .body("error.message", equalTo("The body must be a JSON object."));
         // values past what the counters and headers can hold (they answered 500, or overflowed in the headers)
         for (String window : List.of("99999999999999999d", "9999999999999h", "3651d")) {
             error(admin().body("{\"window\":\"" + window + "\"}").put("/admin/v1/accounts/bad"), 422,
