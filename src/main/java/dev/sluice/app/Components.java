@@ -19,6 +19,7 @@ import dev.sluice.pipeline.InFlight;
 import dev.sluice.routing.RetryBudget;
 import dev.sluice.upstream.Breakers;
 import dev.sluice.upstream.Forwarder;
+import dev.sluice.upstream.HealthChecks;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
@@ -59,6 +60,7 @@ public class Components {
     private final Admission admission;
     private final ProxyMetrics metrics;
     private final Forwarder forwarder;
+    private final HealthChecks healthChecks;
     private final DemoBackend demo;
     private final Duration shutdownGrace;
 
@@ -99,6 +101,8 @@ public class Components {
         shutdownGrace = config.shutdownGrace();
 
         control = new ControlPlane(file, metrics::backends);
+        healthChecks = new HealthChecks(vertx, () -> control.generation().catalog(), forwarder);
+        healthChecks.start();
         controlMetrics = new ControlMetrics(registry);
         runtime = redisLimits != null
                 ? new RedisControlStore(redis.get(), vertx, control, config.admin().syncInterval().toMillis(),
@@ -189,6 +193,7 @@ public class Components {
             reloader.stop();
         }
         runtime.close();
+        healthChecks.stop();
         forwarder.close();
         if (demo != null) {
             demo.stop();

@@ -233,6 +233,32 @@ public interface SluiceConfig {
 
         /** TLS towards this backend (contract §11); absent: verified like every https backend. */
         Optional<BackendTls> tls();
+
+        /** An active health check (contract §6.1: optional); absent: the circuit breaker alone decides. */
+        Optional<HealthCheck> healthCheck();
+    }
+
+    /**
+     * A GET the proxy sends the backend every {@code interval}: a 2xx within {@code timeout} passes, anything else
+     * fails. {@code failure-threshold} failures in a row mark the backend down (skipped like an open breaker),
+     * {@code success-threshold} passes in a row mark it up again. The names are Kubernetes probes'.
+     */
+    interface HealthCheck {
+        /** Appended to the backend's URL, as a request's path is ({@code /health} for vLLM and TGI). */
+        @WithDefault("/health")
+        String path();
+
+        @WithDefault("10s")
+        Duration interval();
+
+        /** Absent: 2s, or the interval when that is shorter. */
+        Optional<Duration> timeout();
+
+        @WithDefault("2")
+        int failureThreshold();
+
+        @WithDefault("1")
+        int successThreshold();
     }
 
     interface BackendTls {

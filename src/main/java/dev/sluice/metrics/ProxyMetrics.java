@@ -105,6 +105,11 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
             circuitGauges.add(Gauge.builder("sluice.circuit.state", backend, ProxyMetrics::circuitValue)
                     .tag("backend", backend.name()).tag("model", backend.model())
                     .description("Circuit breaker per backend: 0 closed, 1 half-open, 2 open").register(registry));
+            if (backend.probe() != null) {
+                circuitGauges.add(Gauge.builder("sluice.backend.healthy", backend, checked -> checked.healthy() ? 1 : 0)
+                        .tag("backend", backend.name()).tag("model", backend.model())
+                        .description("Active health check per backend that has one: 1 up, 0 down").register(registry));
+            }
         }
     }
 

@@ -32,10 +32,15 @@ public final class Backend {
     private volatile CircuitBreakerState breakerState = CircuitBreakerState.CLOSED;
     private volatile long openedAtNanos;
     private volatile boolean healthy = true;
+    /** The active health check, or null without one. */
+    private final HealthProbe probe;
+    /** Checks failed (passed) in a row; touched only by the health checker, one check at a time. */
+    private int failuresInARow;
+    private int passesInARow;
     private Guard guard;
 
     Backend(String name, String model, Protocol protocol, boolean ssl, String host, int port, String basePath, int weight,
-            String apiKey, long breakerDelayNanos, boolean insecureTls, Object breakerSettings) {
+            String apiKey, long breakerDelayNanos, boolean insecureTls, Object breakerSettings, HealthProbe probe) {
         this.name = name;
         this.model = model;
         this.protocol = protocol;
@@ -47,11 +52,12 @@ public final class Backend {
         this.apiKey = apiKey;
         this.breakerDelayNanos = breakerDelayNanos;
         this.insecureTls = insecureTls;
+        this.probe = probe;
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         this.namedByAddress = NetUtil.isValidIpV4Address(bare) || NetUtil.isValidIpV6Address(bare);
         // the breaker's settings hold its delay too
         this.definition = java.util.Arrays.asList(name, model, protocol, ssl, host, port, basePath, weight, apiKey,
-                insecureTls, breakerSettings);
+                insecureTls, breakerSettings, probe);
     }
 
     /**
@@ -96,6 +102,39 @@ public final class Backend {
 
     public void healthy(boolean healthy) {
         this.healthy = healthy;
+    }
+
+    /** False while its active health check says the backend is down (always true without one). */
+    public boolean healthy() {
+        return healthy;
+    }
+
+    /** The active health check, or null when the backend has none. */
+    public HealthProbe probe() {
+        return probe;
+    }
+
+    /**
+     * Counts one health check's outcome; returns true when it changed the backend's health (the threshold of failures
+     * or of passes in a row was reached). A backend starts up: traffic flows before its first check.
+     */
+    public boolean checked(boolean passed) {
+        if (passed) {
+            failuresInARow = 0;
+            passesInARow++;
+            if (!healthy && passesInARow >= probe.successThreshold()) {
+                healthy = true;
+                return true;
+            }
+        } else {
+            passesInARow = 0;
+            failuresInARow++;
+            if (healthy && failuresInARow >= probe.failureThreshold()) {
+                healthy = false;
+                return true;
+            }
+        }
+        return false;
     }
 
     public String name() {

@@ -165,14 +165,44 @@ public final class Catalog {
         if (insecure && !ssl) {
             problems.add(path + ".tls.insecure", "applies to https backends only ('" + config.url() + "')");
         }
+        HealthProbe probe = config.healthCheck().map(check -> probe(path + ".health-check", check, problems)).orElse(null);
         Backend backend = new Backend(name, model, protocol, ssl, uri.getHost(), port, basePath, Math.max(1, config.weight()),
                 apiKey, breaker.delay().toNanos(), insecure && ssl,
-                List.of(breaker.requestVolume(), breaker.failureRatio(), breaker.delay()));
+                List.of(breaker.requestVolume(), breaker.failureRatio(), breaker.delay()), probe);
         if (running != null && running.sameDefinition(backend)) {
             return running;
         }
         backend.guard(breakers.create(backend, breaker));
         return backend;
+    }
+
+    private static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofSeconds(2);
+
+    /** A path from the root, a check at least every 100 ms that may not outlast its interval, thresholds from 1. */
+    private static HealthProbe probe(String path, SluiceConfig.HealthCheck config, ConfigProblems problems) {
+        String probePath = config.path().trim();
+        if (!probePath.startsWith("/") || probePath.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+            problems.add(path + ".path", "must start with / and hold no space or control character (was '"
+                    + config.path() + "')");
+        }
+        if (config.interval().toMillis() < 100) {
+            problems.add(path + ".interval", "must be at least 100ms (was " + config.interval() + ")");
+        }
+        Duration timeout = config.timeout().orElse(DEFAULT_PROBE_TIMEOUT.compareTo(config.interval()) > 0
+                ? config.interval() : DEFAULT_PROBE_TIMEOUT);
+        if (timeout.toMillis() < 1) {
+            problems.add(path + ".timeout", "must be positive (was " + timeout + ")");
+        } else if (config.timeout().isPresent() && timeout.compareTo(config.interval()) > 0) {
+            problems.add(path + ".timeout", "must not be longer than the interval (" + config.interval() + ")");
+        }
+        if (config.failureThreshold() < 1) {
+            problems.add(path + ".failure-threshold", "must be at least 1");
+        }
+        if (config.successThreshold() < 1) {
+            problems.add(path + ".success-threshold", "must be at least 1");
+        }
+        return new HealthProbe(probePath, config.interval(), timeout, Math.max(1, config.failureThreshold()),
+                Math.max(1, config.successThreshold()));
     }
 
     /** {@code after} is required and not negative (0s is race mode); more than one attempt may be in flight. */

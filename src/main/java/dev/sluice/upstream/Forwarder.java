@@ -81,6 +81,11 @@ public final class Forwarder {
         return clients.close();
     }
 
+    /** The clients that reach the backends, which the health checks share. */
+    UpstreamClients clients() {
+        return clients;
+    }
+
     /**
      * Starts forwarding {@code request} for {@code model} (then its fallbacks). Call on the client's event loop.
      *

@@ -179,6 +179,60 @@ class CatalogTest {
     }
 
     @Test
+    void readsAHealthCheckWithItsDefaultsAndNamesEachBadSetting() {
+        SluiceConfig config = config("sluice.models.m.backends[0].url", "http://h:1",
+                "sluice.models.m.backends[0].health-check.path", "/health",
+                "sluice.models.m.backends[1].url", "http://h:2",
+                "sluice.models.m.backends[1].health-check.path", "/v1/models",
+                "sluice.models.m.backends[1].health-check.interval", "500ms",
+                "sluice.models.m.backends[1].health-check.failure-threshold", "3",
+                "sluice.models.m.backends[2].url", "http://h:3");
+        ConfigProblems problems = new ConfigProblems();
+        Catalog catalog = Catalog.build(config.models(), config.upstream(), problems, (backend, breaker) -> null);
+
+        assertThat(problems.list()).isEmpty();
+        assertThat(catalog.model("m").backends()).extracting(Backend::probe).containsExactly(
+                new HealthProbe("/health", Duration.ofSeconds(10), Duration.ofSeconds(2), 2, 1),
+                new HealthProbe("/v1/models", Duration.ofMillis(500), Duration.ofMillis(500), 3, 1), null);
+
+        assertThat(problemsOf(config("sluice.models.m.backends[0].url", "http://h:1",
+                "sluice.models.m.backends[0].health-check.path", "health",
+                "sluice.models.m.backends[0].health-check.interval", "50ms",
+                "sluice.models.m.backends[0].health-check.timeout", "1s",
+                "sluice.models.m.backends[0].health-check.failure-threshold", "0",
+                "sluice.models.m.backends[0].health-check.success-threshold", "0")).list()).containsExactly(
+                "sluice.models.m.backends[0].health-check.path: must start with / and hold no space or control "
+                        + "character (was 'health')",
+                "sluice.models.m.backends[0].health-check.interval: must be at least 100ms (was PT0.05S)",
+                "sluice.models.m.backends[0].health-check.timeout: must not be longer than the interval (PT0.05S)",
+                "sluice.models.m.backends[0].health-check.failure-threshold: must be at least 1",
+                "sluice.models.m.backends[0].health-check.success-threshold: must be at least 1");
+    }
+
+    @Test
+    void aBackendCountsItsHealthChecksInARow() {
+        SluiceConfig config = config("sluice.models.m.backends[0].url", "http://h:1",
+                "sluice.models.m.backends[0].health-check.failure-threshold", "2",
+                "sluice.models.m.backends[0].health-check.success-threshold", "2");
+        Backend backend = Catalog.build(config.models(), config.upstream(), new ConfigProblems(), (b, breaker) -> null)
+                .model("m").backends().get(0);
+
+        // one failure between passes does not mark it down; two in a row do
+        assertThat(backend.checked(false)).isFalse();
+        assertThat(backend.checked(true)).isFalse();
+        assertThat(backend.checked(false)).isFalse();
+        assertThat(backend.available(System.nanoTime())).isTrue();
+        assertThat(backend.checked(false)).isTrue();
+        assertThat(backend.available(System.nanoTime())).isFalse();
+        // and it takes two passes in a row to come back
+        assertThat(backend.checked(true)).isFalse();
+        assertThat(backend.checked(false)).isFalse();
+        assertThat(backend.checked(true)).isFalse();
+        assertThat(backend.checked(true)).isTrue();
+        assertThat(backend.healthy()).isTrue();
+    }
+
+    @Test
     void readsHedgeAndAutoWithTheirDefaults() {
         SluiceConfig config = config("sluice.models.m.backends[0].url", "http://h:1",
                 "sluice.models.m.hedge.after", "250ms", "sluice.models.m.auto", "true",
