@@ -310,7 +310,9 @@ public final class ConfigReloader {
         for (String name : names) {
             if (restartOnly(name) && !Objects.equals(before.getConfigValue(name).getValue(),
                     after.getConfigValue(name).getValue())) {
-                changed.add(name);
+                // a list is read both whole and by index (sluice.cors.origins, sluice.cors.origins[0]): named once
+                int index = name.indexOf('[');
+                changed.add(index < 0 ? name : name.substring(0, index));
             }
         }
         return changed;

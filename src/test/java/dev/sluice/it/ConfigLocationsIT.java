@@ -73,6 +73,44 @@ class ConfigLocationsIT {
     }
 
     @Test
+    void emptyListsInTheSecondFileReplaceTheFirstFilesAsAListWould() throws Exception {
+        // given sluice.yaml with a key and the admin API, and a keys.yaml that says "none" of either
+        Path keys = Files.createTempDirectory("sluice-locations").resolve("keys.yaml");
+        Files.writeString(keys, """
+                sluice:
+                  keys: []
+                  admin:
+                    keys: []
+                """);
+        try (SluiceProcess replaced = SluiceProcess.start("locations-empty", """
+                sluice:
+                  accounts:
+                    acme: {}
+                  keys:
+                    - {key: sk-main, account: acme}
+                  admin:
+                    keys:
+                      - key: admin-main
+                  models:
+                    chat:
+                      backends:
+                        - {name: loc, url: "%s"}
+                """.formatted("http://127.0.0.1:" + backends.get("loc").port()),
+                Map.of("QUARKUS_CONFIG_LOCATIONS", keys.toString()))) {
+            HttpClient client = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + replaced.port();
+
+            // then neither is left: the key answers 401, the admin API 404
+            HttpResponse<String> models = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/models"))
+                    .header("authorization", "Bearer sk-main").GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> admin = client.send(HttpRequest.newBuilder(URI.create(base + "/admin/v1/keys"))
+                    .header("authorization", "Bearer admin-main").GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(models.statusCode()).as(models.body()).isEqualTo(401);
+            assertThat(admin.statusCode()).as(admin.body()).isEqualTo(404);
+        }
+    }
+
+    @Test
     void emptyListsOfKeysMeanNoneAndTheAdminApiIsOff() throws Exception {
         HttpResponse<String> admin = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + sluice.port() + "/admin/v1/keys"))
