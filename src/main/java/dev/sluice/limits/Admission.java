@@ -90,6 +90,9 @@ public final class Admission {
         private volatile boolean heldLocally;
         private boolean slotEnded;
 
+        /** The quota window the request was counted in, to take it back out of ({@link #release}). */
+        private long quotaWindowStart;
+
         private Ticket(Lease lease, Map<String, String> headers, UsageTap usage) {
             this.lease = lease;
             this.headers = headers;
@@ -247,6 +250,9 @@ public final class Admission {
                     decision.store());
             Ticket ticket = new Ticket(lease, RateLimitHeaders.admitted(limits, decision.snapshot(), now),
                     limits.settles() ? new UsageTap() : null);
+            if (limits.requestsPerWindow() != null) {
+                ticket.quotaWindowStart = limits.quotaWindowStart(now);
+            }
             if (limits.concurrency() != null) {
                 keepRenewing(ticket);
                 if (decision.store() == local && redis != null) {
@@ -298,8 +304,10 @@ public final class Admission {
      * logged, and the lease expires by itself within {@code lease}). Call once, on the request's event loop.
      *
      * @param answered true when the backend's answer started to reach the client
+     * @param uncounted true when no backend took the request (none could be tried or connected to): it is also
+     *     taken back out of its quota window
      */
-    public Future<Void> release(Ticket ticket, boolean answered, Price servedPrice) {
+    public Future<Void> release(Ticket ticket, boolean answered, Price servedPrice, boolean uncounted) {
         Lease lease = ticket.lease;
         if (lease == null || ticket.released) {
             return Future.succeededFuture();
@@ -342,7 +350,10 @@ public final class Admission {
         // sent even while Redis is marked down: it costs no client anything, and if Redis answers, the slot and the
         // settlement are not lost (otherwise the lease expires by itself within `lease`)
         pendingReleases.incrementAndGet();
-        return lease.store().release(lease, actualTokens, actualCost).onComplete(done -> pendingReleases.decrementAndGet())
+        Future<Void> released = uncounted && !answered && lease.limits().requestsPerWindow() != null
+                ? lease.store().releaseUncounted(lease, ticket.quotaWindowStart)
+                : lease.store().release(lease, actualTokens, actualCost);
+        return released.onComplete(done -> pendingReleases.decrementAndGet())
                 .recover(failure -> {
                     boolean onRedis = lease.store() == redis;
                     if (onRedis) {

@@ -17,6 +17,12 @@ public interface LimitStore {
     Future<Void> release(Lease lease, long actualTokens, long actualCostMicros);
 
     /**
+     * Frees the slot, refunds every reservation and takes the request back out of the quota window that started at
+     * {@code quotaWindowStart}: a request the proxy failed before any backend took it.
+     */
+    Future<Void> releaseUncounted(Lease lease, long quotaWindowStart);
+
+    /**
      * Extends a running request's slot to {@code expiresAtMillis}, taking it again when the store no longer holds it
      * (lost in a failover, or never granted here: a slot the local store gave while Redis did not answer). Never
      * called after the lease's release.

@@ -145,11 +145,33 @@ public final class LocalLimitStore implements LimitStore {
         AccountState state = state(lease.limits().account());
         synchronized (state) {
             state.leases.remove(lease.id());
-            if (lease.limits().tokensPerMinute() != null && state.tokenWindowStart == lease.tokenWindowStart()) {
-                state.tokensUsed += actualTokens - lease.reservedTokens();
+            settle(state, lease, actualTokens, actualCostMicros);
+        }
+        return Future.succeededFuture();
+    }
+
+    /** Settles the lease's reservations to what was used. Under the state's monitor. */
+    private static void settle(AccountState state, Lease lease, long actualTokens, long actualCostMicros) {
+        if (lease.limits().tokensPerMinute() != null && state.tokenWindowStart == lease.tokenWindowStart()) {
+            state.tokensUsed += actualTokens - lease.reservedTokens();
+        }
+        if (lease.limits().credits() != null && state.creditsMicros != null) {
+            state.creditsMicros += lease.reservedCostMicros() - actualCostMicros;
+        }
+    }
+
+    @Override
+    public Future<Void> releaseUncounted(Lease lease, long quotaWindowStart) {
+        AccountState state = state(lease.limits().account());
+        synchronized (state) {
+            boolean held = state.leases.remove(lease.id()) != null;
+            if (lease.limits().concurrency() != null && !held) {
+                return Future.succeededFuture(); // released already: settled once, as Redis does
             }
-            if (lease.limits().credits() != null && state.creditsMicros != null) {
-                state.creditsMicros += lease.reservedCostMicros() - actualCostMicros;
+            settle(state, lease, 0, 0);
+            if (lease.limits().requestsPerWindow() != null && state.quotaWindowStart == quotaWindowStart
+                    && state.quotaUsed > 0) {
+                state.quotaUsed--;
             }
         }
         return Future.succeededFuture();

@@ -263,6 +263,15 @@ public final class RedisLimitStore implements LimitStore {
         return releases.add(new Release(lease, actualTokens, actualCostMicros));
     }
 
+    @Override
+    public Future<Void> releaseUncounted(Lease lease, long quotaWindowStart) {
+        // rare (a request no backend took): sent alone, with its quota window, as an admission taken back is
+        long window = lease.limits().requestsPerWindow() != null ? quotaWindowStart : -1;
+        Release nothingUsed = new Release(lease, 0, 0);
+        return bounded(releaseCall(List.of(nothingUsed), window), null).onFailure(failure -> keepForRetry(
+                new UnsentRelease(nothingUsed, window, System.nanoTime()), failure)).mapEmpty();
+    }
+
     /** Sends releases of one account and token minute as one script call; failed ones are kept for a retry. */
     private Future<List<Void>> sendReleases(List<Release> batch) {
         return bounded(releaseCall(batch, -1), null).onFailure(failure -> {

@@ -55,11 +55,16 @@ final class Finish {
      * event loop.
      */
     Future<Void> release(Exchange exchange, boolean answered, ModelRoute served) {
+        return release(exchange, answered, served, false);
+    }
+
+    /** The same, {@code uncounted}: the request is also taken back out of its quota window (it reached no backend). */
+    private Future<Void> release(Exchange exchange, boolean answered, ModelRoute served, boolean uncounted) {
         Admission.Ticket ticket = exchange.ticket();
         if (ticket == null || ticket.lease() == null) {
             return NOTHING_HELD;
         }
-        Future<Void> released = admission.release(ticket, answered, served == null ? null : served.price());
+        Future<Void> released = admission.release(ticket, answered, served == null ? null : served.price(), uncounted);
         return released.isComplete() ? released : onContext(exchange, released);
     }
 
@@ -68,7 +73,7 @@ final class Finish {
         if (!exchange.markFinished()) {
             return;
         }
-        Future<Void> released = release(exchange, outcome.answered(), outcome.served());
+        Future<Void> released = release(exchange, outcome.answered(), outcome.served(), outcome.reachedNoBackend());
         if (released.isComplete()) {
             complete(exchange, outcome, lastWrite);
         } else {

@@ -1,5 +1,6 @@
 package dev.sluice.pipeline;
 
+import dev.sluice.error.ErrorCode;
 import dev.sluice.error.Origin;
 import dev.sluice.routing.ModelRoute;
 import dev.sluice.upstream.Attempt;
@@ -17,4 +18,31 @@ import java.util.List;
  */
 record Outcome(int status, String code, Origin origin, ModelRoute served, String backend, List<Attempt> attempts,
         long upstreamNanos, boolean answered, boolean streaming) {
+
+    /**
+     * True when the proxy failed the request without any backend taking it: none could be tried
+     * ({@code no_healthy_backends}, {@code model_router_error}) or no connection to any could be had (a connection
+     * that broke after the request went out does not count: the backend may have worked on it). Such a request is
+     * taken back out of its account's quota window, as its tokens and credits are refunded.
+     */
+    boolean reachedNoBackend() {
+        if (answered) {
+            return false;
+        }
+        ErrorCode failed = switch (code) {
+            case "no_healthy_backends" -> ErrorCode.NO_HEALTHY_BACKENDS;
+            case "model_router_error" -> ErrorCode.MODEL_ROUTER_ERROR;
+            case "backend_connect_error" -> ErrorCode.BACKEND_CONNECT_ERROR;
+            default -> null;
+        };
+        if (failed == null || failed.status() != status) {
+            return false;
+        }
+        for (Attempt attempt : attempts) {
+            if (!attempt.unconnected()) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -3,8 +3,12 @@ package dev.sluice.upstream;
 import dev.sluice.error.ErrorCode;
 import io.vertx.core.json.JsonObject;
 
-/** One backend tried for a request, as listed in the {@code attempts} field of routing errors. */
-public record Attempt(String backend, String model, String code, Integer status, long durationMs) {
+/**
+ * One backend tried for a request, as listed in the {@code attempts} field of routing errors.
+ *
+ * @param unconnected true when no connection to the backend could be had (not listed: settlement reads it)
+ */
+public record Attempt(String backend, String model, String code, Integer status, long durationMs, boolean unconnected) {
 
     /** The attempt code of a failure: {@code backend_connect_error}, {@code backend_timeout}, {@code http_NNN}. */
     static String codeOf(UpstreamFailure failure) {

@@ -77,7 +77,7 @@ final class BackendCall {
                 .setConnectTimeout(model.upstream().connectTimeout().toMillis());
         client.request(options).onComplete(connected -> {
             if (connected.failed()) {
-                promise.fail(UpstreamFailure.connect(connected.cause()));
+                promise.fail(UpstreamFailure.unconnected(connected.cause()));
                 return;
             }
             HttpClientRequest request = connected.result();

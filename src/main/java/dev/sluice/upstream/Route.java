@@ -565,7 +565,7 @@ public final class Route {
             }
             other.givenUp = true;
             other.attempt = new Attempt(other.backend.name(), other.model.upstreamModel(), CANCELLED, null,
-                    (now - other.startNanos) / 1_000_000);
+                    (now - other.startNanos) / 1_000_000, false);
             listener.hedged(requested.name(), HEDGE_CANCELLED);
             LOGGER.debugf("request_id=%s backend=%s hedged attempt cancelled", request.requestId(),
                     other.backend.name());
@@ -602,7 +602,7 @@ public final class Route {
     private static Attempt attemptOf(ModelRoute model, Backend backend, long start, UpstreamFailure failure) {
         long durationMs = (System.nanoTime() - start) / 1_000_000;
         return new Attempt(backend.name(), model.upstreamModel(), Attempt.codeOf(failure),
-                failure.status() > 0 ? failure.status() : null, durationMs);
+                failure.status() > 0 ? failure.status() : null, durationMs, failure.unconnected());
     }
 
     private void noteFailure(Backend backend, UpstreamFailure failure) {

@@ -27,17 +27,35 @@ public final class UpstreamFailure extends RuntimeException {
     private final int status;
     private final long retryAfterSeconds;
     private final Buffer body;
+    /** True when no connection to the backend was had: nothing of the request reached it. */
+    private final boolean unconnected;
 
     private UpstreamFailure(Kind kind, int status, long retryAfterSeconds, Buffer body, String message) {
+        this(kind, status, retryAfterSeconds, body, message, false);
+    }
+
+    private UpstreamFailure(Kind kind, int status, long retryAfterSeconds, Buffer body, String message,
+            boolean unconnected) {
         super(message, null, false, false);
         this.kind = kind;
         this.status = status;
         this.retryAfterSeconds = retryAfterSeconds;
         this.body = body;
+        this.unconnected = unconnected;
     }
 
+    /** A connection that broke (reset, closed) before the response: the backend may have read the request. */
     public static UpstreamFailure connect(Throwable cause) {
         return new UpstreamFailure(Kind.CONNECT, 0, 0, null, String.valueOf(cause.getMessage()));
+    }
+
+    /** No connection could be had (refused, unreachable, TLS refused): the backend got nothing. */
+    public static UpstreamFailure unconnected(Throwable cause) {
+        return new UpstreamFailure(Kind.CONNECT, 0, 0, null, String.valueOf(cause.getMessage()), true);
+    }
+
+    public boolean unconnected() {
+        return unconnected;
     }
 
     public static UpstreamFailure cancelled() {

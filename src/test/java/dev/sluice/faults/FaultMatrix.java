@@ -345,7 +345,12 @@ final class FaultMatrix {
          */
         TAKEN_BACK,
         /** Redis restarted (empty) under the request: nothing to compare but that it holds no slot. */
-        LOST
+        LOST,
+        /**
+         * No backend took the request (no connection to any could be had): it is taken back out of the quota and its
+         * credits are given back, as if it had not been admitted.
+         */
+        UNCOUNTED
     }
 
     /**
@@ -552,7 +557,8 @@ final class FaultMatrix {
             cells.add(new Cell(Fault.STALL_AFTER_HEADERS, body, Expected.error(504, "server_error", "backend_timeout")
                     .attempts(1, "backend_timeout").answeredWith(200).upstreamCancelled()));
             cells.add(new Cell(Fault.BACKEND_REFUSAL, body, Expected.error(502, "server_error", "backend_connect_error")
-                    .attempts(2, "backend_connect_error").retried("backend_connect_error").backendRequests(0)));
+                    .attempts(2, "backend_connect_error").retried("backend_connect_error").backendRequests(0)
+                    .counters(Counters.UNCOUNTED)));
             cells.add(new Cell(Fault.RESET_BEFORE_FIRST_BYTE, body,
                     Expected.error(502, "server_error", "backend_connect_error")
                             .attempts(2, "backend_connect_error").retried("backend_connect_error")));

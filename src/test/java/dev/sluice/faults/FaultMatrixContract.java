@@ -43,7 +43,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <li>nothing is left in flight: not in the proxy ({@link InFlight}), not on a backend's in-flight count, not in
  * {@code sluice_inflight{account}}, not in the account's concurrency count;</li>
  * <li>the account's counters moved exactly as §4.2 says: the request counted once in the quota (an admitted request
- * is counted whatever its backend did; only a refused one is not), its credit reservation settled to its usage, to
+ * is counted whatever its backend did; a refused one is not, nor one no backend could be connected to), its credit
+ * reservation settled to its usage, to
  * the estimate, or given back, with nothing left reserved;</li>
  * <li>{@code sluice_requests_total}, {@code sluice_retries_total}, {@code sluice_limit_decisions_total} and
  * {@code sluice_limit_store_errors_total} moved by exactly this request;</li>
@@ -327,6 +328,11 @@ abstract class FaultMatrixContract {
         }
         assertThat(after.windowEnd()).as("the quota window the counters were read in").isEqualTo(before.windowEnd());
         long quotaBase = before.quotaUsed();
+        if (expected.counters == Counters.UNCOUNTED) {
+            assertThat(after.quotaUsed()).as("quota used: a request no backend took is taken back").isEqualTo(quotaBase);
+            assertThat(after.creditsMicros()).as("credits of a request no backend took").isEqualTo(before.creditsMicros());
+            return;
+        }
         if (expected.counters == Counters.TAKEN_BACK) {
             assertThat(after.quotaUsed()).as("Redis' quota after the late admission was taken back").isEqualTo(quotaBase);
             assertThat(after.creditsMicros()).as("Redis' credits after the late admission was taken back")

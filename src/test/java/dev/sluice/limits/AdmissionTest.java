@@ -55,6 +55,11 @@ class AdmissionTest {
         }
 
         @Override
+        public Future<Void> releaseUncounted(Lease lease, long quotaWindowStart) {
+            return failWith != null ? Future.failedFuture(failWith) : counters.releaseUncounted(lease, quotaWindowStart);
+        }
+
+        @Override
         public Future<Void> renew(Lease lease, long expiresAtMillis) {
             renewals.incrementAndGet();
             return failWith != null ? Future.failedFuture(failWith) : counters.renew(lease, expiresAtMillis);
@@ -159,7 +164,7 @@ class AdmissionTest {
 
         // when
         ProxyError refused = refusal(admission.admit(concurrency(1), "l2", 0, 0));
-        await(admission.release(first, true, Price.FREE));
+        await(admission.release(first, true, Price.FREE, false));
         Admission.Ticket afterRelease = await(admission.admit(concurrency(1), "l3", 0, 0));
 
         // then
@@ -179,7 +184,7 @@ class AdmissionTest {
         // when
         Thread.sleep(2_300);
         int whileRunning = shared.renewals.get();
-        await(admission.release(ticket, true, Price.FREE));
+        await(admission.release(ticket, true, Price.FREE, false));
         Thread.sleep(1_200);
 
         // then
@@ -198,10 +203,10 @@ class AdmissionTest {
         answered.usage().accept(Buffer.buffer("{\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":8}}"));
 
         // when
-        await(admission.release(answered, true, new Price(1.0, 1.0)));
-        await(admission.release(withoutUsage, true, new Price(1.0, 1.0)));
-        await(admission.release(notAnswered, false, new Price(1.0, 1.0)));
-        await(admission.release(answered, true, new Price(1.0, 1.0))); // a second release does nothing
+        await(admission.release(answered, true, new Price(1.0, 1.0), false));
+        await(admission.release(withoutUsage, true, new Price(1.0, 1.0), false));
+        await(admission.release(notAnswered, false, new Price(1.0, 1.0), false));
+        await(admission.release(answered, true, new Price(1.0, 1.0), false)); // a second release does nothing
 
         // then: real usage, the estimate, nothing
         assertThat(shared.releases).extracting(r -> r[0] + "/" + r[1])
@@ -232,7 +237,7 @@ class AdmissionTest {
             Thread.sleep(10);
         }
         assertThat(admission.mode()).isEqualTo(Admission.Mode.REDIS);
-        await(admission.release(degraded, true, null));
+        await(admission.release(degraded, true, null, false));
         assertThat(await(admission.admit(concurrency(1), "l3", 0, 0)).lease().store()).isSameAs(shared);
     }
 
@@ -258,7 +263,7 @@ class AdmissionTest {
         assertThat(refusal(admission.admit(limits, "l2", 0, 0)).code()).isEqualTo("concurrency_limit_exceeded");
 
         // and the request's end frees the slot in both stores
-        await(admission.release(duringOutage, true, null));
+        await(admission.release(duringOutage, true, null, false));
         assertThat(inFlightOnShared(limits)).isZero();
         assertThat(await(admission.admit(limits, "l3", 0, 0)).lease().store()).isSameAs(shared);
     }
@@ -281,12 +286,12 @@ class AdmissionTest {
         assertThat(admission.mode()).isEqualTo(Admission.Mode.DEGRADED);
 
         // and when one of them ends, its slot is free in the local store too
-        await(admission.release(first, true, null));
+        await(admission.release(first, true, null, false));
         Admission.Ticket local = await(admission.admit(limits, "l2", 0, 0));
         assertThat(local.lease().store()).isSameAs(this.local);
         assertThat(refusal(admission.admit(limits, "l3", 0, 0)).code()).isEqualTo("concurrency_limit_exceeded");
-        await(admission.release(second, true, null));
-        await(admission.release(local, true, null));
+        await(admission.release(second, true, null, false));
+        await(admission.release(local, true, null, false));
         assertThat(await(local(limits)).snapshot().inFlight()).isZero();
     }
 
@@ -295,8 +300,8 @@ class AdmissionTest {
         // given an account of 3 requests an hour and 1,000 tokens a minute that used 2 and 600 through the store
         AccountLimits limits = new AccountLimits("metered", null, null, 3L, 3_600_000, null, null, 1000L, null);
         Admission admission = admission("local", "10m");
-        await(admission.release(await(admission.admit(limits, "q1", 300, 0)), true, null));
-        await(admission.release(await(admission.admit(limits, "q2", 300, 0)), true, null));
+        await(admission.release(await(admission.admit(limits, "q1", 300, 0)), true, null, false));
+        await(admission.release(await(admission.admit(limits, "q2", 300, 0)), true, null, false));
 
         // when the store stops answering
         shared.failWith = new IllegalStateException("Connection refused");

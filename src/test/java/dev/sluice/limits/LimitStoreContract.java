@@ -77,6 +77,28 @@ abstract class LimitStoreContract {
     }
 
     @Test
+    void aRequestNoBackendTookIsTakenBackOutOfItsQuotaWindowOnce() {
+        // given an account of 2 requests a window, 500 tokens a minute and 1 credit, with one request running
+        AccountLimits limits = account(2, 2L, null, null, 500L, 1.0);
+        admit(limits, T0, 300, 400_000);
+        Lease failed = leaseOf(limits, null, T0, 300, 400_000);
+
+        // when it ends without any backend having taken it
+        await(store().releaseUncounted(failed, limits.quotaWindowStart(T0)));
+        await(store().releaseUncounted(failed, limits.quotaWindowStart(T0))); // sent again: settles once
+
+        // then it holds nothing: no slot, no quota, no tokens, no credits
+        Snapshot after = usage(limits, T0);
+        assertThat(after.inFlight()).isZero();
+        assertThat(after.quotaUsed()).isZero();
+        assertThat(after.tokensUsed()).isZero();
+        assertThat(after.creditsMicros()).isEqualTo(1_000_000);
+        assertThat(admit(limits, T0).admitted()).isTrue();
+        assertThat(admit(limits, T0).admitted()).isTrue();
+        assertThat(admit(limits, T0).refusedBy()).isEqualTo(Limit.CONCURRENCY);
+    }
+
+    @Test
     void aSlotOfAnInstanceThatDiedFreesItselfWhenItsLeaseEnds() {
         AccountLimits limits = account(1, null, null, null, null, null);
         assertThat(admit(limits, T0).admitted()).isTrue();
