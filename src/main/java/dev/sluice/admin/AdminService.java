@@ -107,7 +107,7 @@ public class AdminService {
         long expiresAt = expiresAt(AdminBodies.string(request, "expires_at", false), now);
         String secret = secret();
         RuntimeKey key = new RuntimeKey(id(), KeyRing.sha256(secret), account, name, models, protocols, now, expiresAt);
-        return stored(store.createKey(key)).map(created -> key.toJson().put("key", secret));
+        return stored(store.createKey(key)).map(created -> key.toJson().put("source", "runtime").put("key", secret));
     }
 
     private static long expiresAt(String text, long now) {
@@ -136,7 +136,7 @@ public class AdminService {
         JsonArray data = new JsonArray();
         for (RuntimeKey key : control.generation().runtime().keys().values()) {
             if (account == null || account.equals(key.account())) {
-                data.add(key.toJson());
+                data.add(key.toJson().put("source", "runtime"));
             }
         }
         return new JsonObject().put("object", "list").put("data", data);

@@ -138,6 +138,7 @@ abstract class AdminApiContract {
         assertThat(secret).matches(SECRET);
         assertThat(id).matches("^key_[0-9a-f]{12}$");
         assertThat(created.getString("object")).isEqualTo("key");
+        assertThat(created.getString("source")).isEqualTo("runtime"); // as GET of one key says it
         assertThat(created.getString("account")).isEqualTo("acme");
         assertThat(created.getString("name")).isEqualTo("ci");
         assertThat(created.getList("models")).containsExactly("chat");
@@ -153,7 +154,8 @@ abstract class AdminApiContract {
                 .body("$", not(hasKey("key"))).body("$", not(hasKey("sha256")));
         List<Map<String, Object>> listed = admin().queryParam("account", "acme").get("/admin/v1/keys").then()
                 .statusCode(200).body("object", equalTo("list")).extract().jsonPath().getList("data");
-        assertThat(listed).anySatisfy(key -> assertThat(key).containsEntry("id", id).doesNotContainKeys("key", "sha256"));
+        assertThat(listed).anySatisfy(key -> assertThat(key).containsEntry("id", id).containsEntry("source", "runtime")
+                .doesNotContainKeys("key", "sha256"));
         assertThat(admin().get("/admin/v1/keys").asString()).doesNotContain(secret).doesNotContain(sha256(secret));
         // an empty filter (an unset variable in a script) names no account: refused, not every key
         error(admin().get("/admin/v1/keys?account="), 422, "schema_validation_failed", "account");
