@@ -237,7 +237,7 @@ public final class Admission {
                 return FREE_TICKET;
             }
             if (decision.store() == redis && (limits.credits() != null || limits.requestsPerWindow() != null
-                    || limits.tokensPerMinute() != null)) {
+                    || limits.tokensPerMinute() != null || limits.rate() != null)) {
                 // the local store decides from the counts Redis reported last while Redis is down (else from the
                 // file's balance and from zero); kept as it goes, not copied when Redis fails: a copy then would
                 // wipe out the reservations of requests the local store admitted on a late answer

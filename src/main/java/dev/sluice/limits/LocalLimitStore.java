@@ -219,8 +219,10 @@ public final class LocalLimitStore implements LimitStore {
     /**
      * Follows what the shared store reported to one admission, so that admission falling back to this store during a
      * Redis outage goes on from the shared counts rather than from zero: the credit balance (the file's would lack the
-     * top-ups and the spending Redis holds), and the quota window's and the token minute's counts, which only grow
-     * within their window (the higher of the two stands: this store may have counted requests of its own since).
+     * top-ups and the spending Redis holds), the quota window's and the token minute's counts, which only grow
+     * within their window (the higher of the two stands: this store may have counted requests of its own since), and
+     * the rate's theoretical arrival time, from the requests the rate had left (to within one request, on the side
+     * of refusing).
      */
     public void follow(AccountLimits limits, Snapshot shared, long now) {
         AccountState state = state(limits.account());
@@ -233,6 +235,14 @@ public final class LocalLimitStore implements LimitStore {
             }
             if (limits.tokensPerMinute() != null) {
                 state.tokensUsed = Math.max(state.tokensUsed(now), shared.tokensUsed());
+            }
+            if (limits.rate() != null) {
+                double interval = limits.rateIntervalMillis();
+                double tolerance = limits.rateToleranceMillis();
+                // rateRemaining r means tolerance - (tat - now) lies in [(r - 1) interval, r interval): the low end
+                double tat = shared.rateRemaining() > 0 ? now + tolerance - (shared.rateRemaining() - 1) * interval
+                        : now + tolerance + interval;
+                state.tat = Math.max(state.tat, tat);
             }
         }
     }

@@ -317,6 +317,24 @@ class AdmissionTest {
         assertThat(quota.code()).isEqualTo("request_quota_exceeded");
     }
 
+    @Test
+    void fallingBackTheRateGoesOnFromWhatTheStoreReportedLeft() throws Exception {
+        // given an account of 1 request a second with a burst of 3 that spent its burst through the store
+        AccountLimits limits = new AccountLimits("rated", null, null, null, 3_600_000, 1.0, 3.0, null, null);
+        Admission admission = admission("local", "10m");
+        for (int i = 0; i < 3; i++) {
+            assertThat(await(admission.admit(limits, "r" + i, 0, 0)).lease().store()).isSameAs(shared);
+        }
+
+        // when the store stops answering
+        shared.failWith = new IllegalStateException("Connection refused");
+
+        // then the local store does not hand out a fresh burst: the fourth request is refused by the rate
+        ProxyError refused = refusal(admission.admit(limits, "l1", 0, 0));
+        assertThat(refused.code()).isEqualTo("rate_limit_exceeded");
+        assertThat(refused.fields().get("limit")).isEqualTo("requests");
+    }
+
     private Future<Decision> local(AccountLimits limits) {
         return local.usage(limits, System.currentTimeMillis(), 1000);
     }
