@@ -96,6 +96,8 @@ public final class RedisControlStore implements ControlStore {
     private final RedisDeadline deadline;
 
     private long appliedVersion = -1;
+    /** Whether this instance has read the version key: once it has, its absence means Redis lost Sluice's data. */
+    private boolean versionSeen;
     private boolean syncing;
     private boolean syncAgain;
     private Promise<Void> syncDone;
@@ -263,6 +265,10 @@ public final class RedisControlStore implements ControlStore {
         }
     }
 
+    public static final String EMPTIED = "Redis answers without Sluice's data (it restarted without persistence, lost its "
+            + "writes in a failover, or was flushed): credit balances start again from the configuration's credits, "
+            + "and quota windows and token minutes from zero. Give Redis persistence (appendonly yes) to keep them";
+
     /**
      * Versions only grow, so a lower one means Redis lost what this instance had applied: a restart without
      * persistence, a failover that lost the last writes, a FLUSHALL. Whatever was created at run time and is not in
@@ -272,7 +278,8 @@ public final class RedisControlStore implements ControlStore {
         RuntimeState had = control.generation().runtime();
         LOGGER.warnf("The runtime keys and accounts in Redis went back from version %d to %d (Redis restarted without "
                 + "persistence, lost writes in a failover, or was flushed): %d of %d keys and %d of %d accounts created "
-                + "with the admin API remain, and only they are served", before, now.version(), now.keys().size(),
+                + "with the admin API remain, and only they are served; credit balances and request counts may be lost "
+                + "too", before, now.version(), now.keys().size(),
                 had.keys().size(), now.accounts().size(), had.accounts().size());
     }
 
@@ -282,8 +289,20 @@ public final class RedisControlStore implements ControlStore {
         bounded(redis.send(Request.cmd(Command.GET).arg(VERSION))).onSuccess(version -> {
             long current = version == null ? 0 : version.toLong();
             boolean stale;
+            boolean emptied;
             synchronized (this) {
                 stale = current != appliedVersion;
+                emptied = version == null && versionSeen && appliedVersion <= 0;
+                versionSeen |= version != null;
+            }
+            if (version == null) {
+                // set (to 0, what its absence reads as) so that a Redis that loses everything is told apart from one
+                // that never had anything: the key is gone only then
+                bounded(redis.send(Request.cmd(Command.SET).arg(VERSION).arg("0").arg("NX")));
+            }
+            if (emptied) {
+                // with runtime keys or accounts, the version going back says so (warnWentBack)
+                LOGGER.warn(EMPTIED);
             }
             if (stale) {
                 sync();

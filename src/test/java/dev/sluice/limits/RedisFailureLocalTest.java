@@ -95,6 +95,25 @@ class RedisFailureLocalTest extends RedisFailureEndToEnd {
         chat().then().statusCode(200);
     }
 
+    @Test
+    void aRedisThatComesBackEmptyIsWarnedAbout() throws Exception {
+        // given Redis holds Sluice's version mark (set by the instance's check when absent)
+        awaitUntil(() -> {
+            try (RespClient client = redis.client()) {
+                return client.number("EXISTS", "sluice:{control}:version") == 1;
+            }
+        });
+        try (dev.sluice.testing.ErrorLog log = dev.sluice.testing.ErrorLog.warnings()) {
+            // when it restarts without persistence
+            redis.kill();
+            redis.startProcess();
+
+            // then the instance says what was lost, once it reads Redis again
+            awaitUntil(() -> log.lines().stream()
+                    .anyMatch(line -> line.contains(dev.sluice.control.RedisControlStore.EMPTIED)));
+        }
+    }
+
     private long slotsInRedis() {
         try (RespClient client = redis.client()) {
             return client.number("ZCARD", "sluice:{failover}:inflight");
