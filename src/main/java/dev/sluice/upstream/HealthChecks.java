@@ -75,7 +75,9 @@ public final class HealthChecks {
             long next = due.getOrDefault(backend, now);
             if (next - now <= 0 && !checking.contains(backend)) {
                 check(backend, probe);
-                next = now + probe.interval().toNanos();
+                // up to a tenth early, at random: instances started together drift apart instead of checking in step
+                long interval = probe.interval().toNanos();
+                next = now + interval - java.util.concurrent.ThreadLocalRandom.current().nextLong(interval / 10 + 1);
             }
             seen.put(backend, next);
             if (next - wake < 0) {
