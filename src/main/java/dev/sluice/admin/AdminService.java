@@ -8,7 +8,7 @@ import dev.sluice.config.ConfigProblems;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.control.ControlPlane;
 import dev.sluice.control.ControlStore;
-import dev.sluice.control.Durations;
+import dev.sluice.config.Durations;
 import dev.sluice.control.Generation;
 import dev.sluice.control.RuntimeAccount;
 import dev.sluice.control.RuntimeKey;

@@ -78,6 +78,7 @@ public class Components {
         } else {
             demo = null;
         }
+        ConfigReloader.warnOfMissingLocations(ConfigProvider.getConfig());
         SluiceConfigFile.Declared declaredEmpty = demo != null ? SluiceConfigFile.Declared.NONE
                 : SluiceConfigFile.declaredEmpty(SluiceConfigFile.files(org.eclipse.microprofile.config.ConfigProvider.getConfig()));
         FileSetup file = FileSetup.build(config, effective, declaredEmpty, problems, Breakers::smallRye);

@@ -27,8 +27,9 @@ public class SluiceConfigFile implements ConfigSourceProvider {
 
     /**
      * The accounts and plans the file declares with nothing in them ({@code acme: {}} or {@code acme:}): a valid
-     * account (or plan) with every limit unlimited (contract §4.2). Configuration sources drop empty maps, so the
-     * mapping never sees them; they are read from the file itself.
+     * account (or plan) with every limit unlimited (contract §4.2); and the backends whose {@code health-check} is
+     * declared so, a check with every default. Configuration sources drop empty maps, so the mapping never sees them;
+     * they are read from the file itself.
      */
     public static Declared declaredEmpty(Path path) {
         if (path == null || !Files.isReadable(path)) {
@@ -80,14 +81,37 @@ public class SluiceConfigFile implements ConfigSourceProvider {
         if (!(sluice instanceof java.util.Map<?, ?> group)) {
             return Declared.NONE;
         }
-        return new Declared(emptyNames(group.get("accounts")), emptyNames(group.get("plans")));
+        return new Declared(emptyNames(group.get("accounts")), emptyNames(group.get("plans")),
+                emptyHealthChecks(group.get("models")));
+    }
+
+    /** {@code model/index} of each backend declaring {@code health-check: {}} (or {@code health-check:}). */
+    private static java.util.Set<String> emptyHealthChecks(Object models) {
+        java.util.Set<String> backends = new java.util.TreeSet<>();
+        if (models instanceof java.util.Map<?, ?> byName) {
+            byName.forEach((model, definition) -> {
+                if (definition instanceof java.util.Map<?, ?> map && map.get("backends") instanceof List<?> list) {
+                    for (int i = 0; i < list.size(); i++) {
+                        if (list.get(i) instanceof java.util.Map<?, ?> backend && backend.containsKey("health-check")
+                                && isEmpty(backend.get("health-check"))) {
+                            backends.add(Declared.backend(String.valueOf(model), i));
+                        }
+                    }
+                }
+            });
+        }
+        return backends;
+    }
+
+    private static boolean isEmpty(Object value) {
+        return value == null || value instanceof java.util.Map<?, ?> inner && inner.isEmpty();
     }
 
     private static java.util.Set<String> emptyNames(Object entries) {
         java.util.Set<String> names = new java.util.TreeSet<>();
         if (entries instanceof java.util.Map<?, ?> map) {
             map.forEach((name, value) -> {
-                if (value == null || value instanceof java.util.Map<?, ?> inner && inner.isEmpty()) {
+                if (isEmpty(value)) {
                     names.add(String.valueOf(name));
                 }
             });
@@ -95,20 +119,32 @@ public class SluiceConfigFile implements ConfigSourceProvider {
         return names;
     }
 
-    /** Names declared with nothing in them. */
-    public record Declared(java.util.Set<String> emptyAccounts, java.util.Set<String> emptyPlans) {
-        public static final Declared NONE = new Declared(java.util.Set.of(), java.util.Set.of());
+    /**
+     * What is declared with nothing in it: accounts and plans by name, backends' health checks as
+     * {@link #backend model/index}.
+     */
+    public record Declared(java.util.Set<String> emptyAccounts, java.util.Set<String> emptyPlans,
+            java.util.Set<String> emptyHealthChecks) {
+        public static final Declared NONE = new Declared(java.util.Set.of(), java.util.Set.of(), java.util.Set.of());
 
-        /** The names either declares. */
+        /** How {@link #emptyHealthChecks} names the backend at {@code index} of {@code model}'s list. */
+        public static String backend(String model, int index) {
+            return model + "/" + index;
+        }
+
+        /** What either declares. */
         public Declared and(Declared other) {
-            if (other.emptyAccounts.isEmpty() && other.emptyPlans.isEmpty()) {
+            if (other.equals(NONE)) {
                 return this;
             }
-            java.util.Set<String> accounts = new java.util.TreeSet<>(emptyAccounts);
-            accounts.addAll(other.emptyAccounts);
-            java.util.Set<String> plans = new java.util.TreeSet<>(emptyPlans);
-            plans.addAll(other.emptyPlans);
-            return new Declared(accounts, plans);
+            return new Declared(union(emptyAccounts, other.emptyAccounts), union(emptyPlans, other.emptyPlans),
+                    union(emptyHealthChecks, other.emptyHealthChecks));
+        }
+
+        private static java.util.Set<String> union(java.util.Set<String> one, java.util.Set<String> other) {
+            java.util.Set<String> all = new java.util.TreeSet<>(one);
+            all.addAll(other);
+            return all;
         }
     }
 

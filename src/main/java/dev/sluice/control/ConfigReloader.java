@@ -64,6 +64,8 @@ public final class ConfigReloader {
     private final List<Path> files;
     private final AtomicBoolean checking = new AtomicBoolean();
     private byte[][] seen;
+    /** Checks in a row that found a watched file unreadable. */
+    private int unreadableChecks;
     /**
      * The configuration the process started with, which restart-only settings keep until a restart; null until the
      * files first change, when it is built from their first bytes. Compared with each change, not with the last
@@ -156,6 +158,7 @@ public final class ConfigReloader {
             LOGGER.warnf("Configuration reload: %s changed; ignored until restart", String.join(", ", ignored));
         }
         warnOfNewInsecureBackends(control.generation().catalog(), setup.catalog());
+        noteBackendsNoLongerDown(control.generation().catalog(), setup.catalog());
         control.file(setup);
         metrics.reloaded("applied");
         LOGGER.infof("Configuration reloaded from %s: %d models, generation %d", files, setup.catalog().models().size(),
@@ -240,6 +243,19 @@ public final class ConfigReloader {
                 .filter(warning -> !known.contains(warning)).forEach(LOGGER::warn);
     }
 
+    /**
+     * A backend its health check had marked down that the reload serves again (its check removed, or its URL
+     * changed) is logged, as a check that passes again is.
+     */
+    private static void noteBackendsNoLongerDown(Catalog before, Catalog after) {
+        Set<String> down = new java.util.HashSet<>();
+        before.backends().stream().filter(backend -> !backend.healthy())
+                .forEach(backend -> down.add(backend.model() + "/" + backend.name()));
+        after.backends().stream().filter(backend -> backend.healthy() && down.contains(backend.model() + "/" + backend.name()))
+                .forEach(backend -> LOGGER.infof("Backend %s of model %s is served again: the reload %s", backend.name(),
+                        backend.model(), backend.probe() == null ? "removed its health check" : "changed its URL"));
+    }
+
     /** The configuration of the files' bytes read at start, to tell which settings a change would need a restart for. */
     private SmallRyeConfig startedWith(byte[][] contents) {
         try {
@@ -254,18 +270,52 @@ public final class ConfigReloader {
         LOGGER.errorf("Configuration reload refused, the running configuration stays: %s", problems);
     }
 
-    /** Every watched file's bytes, or null when one cannot be read right now (being replaced): tried again later. */
+    /**
+     * Every watched file's bytes, or null when one cannot be read right now: tried again at the next check. A file
+     * being replaced is unreadable for an instant; one still unreadable at the next check (deleted, its permissions
+     * changed) is warned about once, and its return noted.
+     */
     private byte[][] read() {
         byte[][] contents = new byte[files.size()][];
         for (int i = 0; i < files.size(); i++) {
             try {
                 contents[i] = Files.readAllBytes(files.get(i));
             } catch (IOException e) {
-                LOGGER.debugf("Configuration file %s unreadable for now: %s", files.get(i), e.getMessage());
+                String why = e instanceof java.nio.file.NoSuchFileException ? "it is gone" : e.toString();
+                if (++unreadableChecks == 2) {
+                    LOGGER.warnf("Configuration file %s cannot be read (%s): the running configuration stays, and "
+                            + "changes are applied again once it can be", files.get(i), why);
+                } else {
+                    LOGGER.debugf("Configuration file %s unreadable for now: %s", files.get(i), why);
+                }
                 return null;
             }
         }
+        if (unreadableChecks >= 2) {
+            LOGGER.infof("Configuration files %s can be read again", files);
+        }
+        unreadableChecks = 0;
         return contents;
+    }
+
+    /**
+     * Each location of {@code quarkus.config.locations} that names nothing: the configuration skips it without a
+     * word, so a misspelt path or an unmounted volume would go unnoticed (and is not watched either).
+     */
+    public static void warnOfMissingLocations(org.eclipse.microprofile.config.Config config) {
+        missingLocations(config).forEach(location -> LOGGER.warnf("quarkus.config.locations names %s, which does not "
+                + "exist: nothing is read from it, nor watched (a restart reads it once it does)", location));
+    }
+
+    static List<String> missingLocations(org.eclipse.microprofile.config.Config config) {
+        List<String> missing = new ArrayList<>();
+        config.getOptionalValues("quarkus.config.locations", String.class).orElse(List.of()).forEach(entry -> {
+            String path = entry.startsWith("file:") ? entry.substring("file:".length()) : entry;
+            if (!path.contains(":") && !Files.exists(Path.of(path))) {
+                missing.add(entry);
+            }
+        });
+        return missing;
     }
 
     /** The application's configuration sources, with each watched file's source read from {@code contents}. */

@@ -1,5 +1,6 @@
 package dev.sluice.control;
 
+import dev.sluice.config.Durations;
 import dev.sluice.config.SluiceConfig;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;

@@ -88,7 +88,7 @@ public class CorsPolicy {
             }
         }
         if (cors.maxAge().isNegative()) {
-            problems.add("sluice.cors.max-age", "must not be negative (was " + cors.maxAge() + ")");
+            problems.add("sluice.cors.max-age", "must not be negative (was " + dev.sluice.config.Durations.format(cors.maxAge()) + ")");
         }
         return new Origins(any, Set.copyOf(exact), List.copyOf(patterns));
     }

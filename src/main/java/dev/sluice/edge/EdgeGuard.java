@@ -77,7 +77,7 @@ public class EdgeGuard {
 
     static void check(Duration clientTimeout, ConfigProblems problems) {
         if (clientTimeout.isNegative() || clientTimeout.isZero()) {
-            problems.add("sluice.client-timeout", "must be positive (was " + clientTimeout + ")");
+            problems.add("sluice.client-timeout", "must be positive (was " + dev.sluice.config.Durations.format(clientTimeout) + ")");
         }
     }
 

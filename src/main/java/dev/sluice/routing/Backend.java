@@ -68,6 +68,11 @@ public final class Backend {
         return definition.equals(other.definition);
     }
 
+    /** Whether {@code other} is reached at the same URL as this backend. */
+    boolean sameAddress(Backend other) {
+        return ssl == other.ssl && host.equals(other.host) && port == other.port && basePath.equals(other.basePath);
+    }
+
     void guard(Guard guard) {
         this.guard = guard;
     }

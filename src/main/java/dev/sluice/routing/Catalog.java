@@ -1,7 +1,9 @@
 package dev.sluice.routing;
 
 import dev.sluice.config.ConfigProblems;
+import dev.sluice.config.Durations;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.config.SluiceConfigFile;
 import dev.sluice.config.CaBundle;
 import io.smallrye.faulttolerance.api.Guard;
 import java.net.URI;
@@ -67,6 +69,16 @@ public final class Catalog {
      */
     public static Catalog build(Map<String, SluiceConfig.Model> modelConfigs, SluiceConfig.Upstream upstream,
             ConfigProblems problems, BreakerFactory breakers, Catalog previous) {
+        return build(modelConfigs, upstream, problems, breakers, previous, Set.of());
+    }
+
+    /**
+     * As {@link #build(Map, SluiceConfig.Upstream, ConfigProblems, BreakerFactory, Catalog)}, with the backends
+     * whose file declares {@code health-check: {}} ({@code model/index}, which the mapping cannot see): each gets a
+     * check with every default.
+     */
+    public static Catalog build(Map<String, SluiceConfig.Model> modelConfigs, SluiceConfig.Upstream upstream,
+            ConfigProblems problems, BreakerFactory breakers, Catalog previous, Set<String> emptyHealthChecks) {
         Map<String, Backend> running = new java.util.HashMap<>();
         if (previous != null) {
             previous.backends().forEach(backend -> running.put(backend.model() + "/" + backend.name(), backend));
@@ -95,8 +107,11 @@ public final class Catalog {
                 if (!backendNames.add(backendName)) {
                     problems.add(backendPath + ".name", "backend name '" + backendName + "' is used twice in this model");
                 }
-                Backend backend = backend(backendName, name, protocol, backendConfig, backendPath, breaker, problems,
-                        breakers, running.get(name + "/" + backendName));
+                boolean checkDeclaredEmpty = emptyHealthChecks.contains(SluiceConfigFile.Declared.backend(name, i));
+                java.util.Optional<SluiceConfig.HealthCheck> check = backendConfig.healthCheck()
+                        .or(() -> checkDeclaredEmpty ? java.util.Optional.of(DEFAULT_CHECK) : java.util.Optional.empty());
+                Backend backend = backend(backendName, name, protocol, backendConfig, check, backendPath, breaker,
+                        problems, breakers, running.get(name + "/" + backendName));
                 if (backend != null) {
                     backends.add(backend);
                 }
@@ -133,8 +148,9 @@ public final class Catalog {
         return new Catalog(models);
     }
 
-    private static Backend backend(String name, String model, Protocol protocol, SluiceConfig.Backend config, String path,
-            SluiceConfig.CircuitBreaker breaker, ConfigProblems problems, BreakerFactory breakers, Backend running) {
+    private static Backend backend(String name, String model, Protocol protocol, SluiceConfig.Backend config,
+            java.util.Optional<SluiceConfig.HealthCheck> healthCheck, String path, SluiceConfig.CircuitBreaker breaker,
+            ConfigProblems problems, BreakerFactory breakers, Backend running) {
         URI uri;
         try {
             uri = URI.create(config.url().trim());
@@ -165,18 +181,50 @@ public final class Catalog {
         if (insecure && !ssl) {
             problems.add(path + ".tls.insecure", "applies to https backends only ('" + config.url() + "')");
         }
-        HealthProbe probe = config.healthCheck().map(check -> probe(path + ".health-check", check, problems)).orElse(null);
+        HealthProbe probe = healthCheck.map(check -> probe(path + ".health-check", check, problems)).orElse(null);
         Backend backend = new Backend(name, model, protocol, ssl, uri.getHost(), port, basePath, Math.max(1, config.weight()),
                 apiKey, breaker.delay().toNanos(), insecure && ssl,
                 List.of(breaker.requestVolume(), breaker.failureRatio(), breaker.delay()), probe);
         if (running != null && running.sameDefinition(backend)) {
             return running;
         }
+        if (running != null && !running.healthy() && probe != null && running.sameAddress(backend)) {
+            // changed, yet checked at the same address: down until its check passes, which is sent at once
+            backend.healthy(false);
+        }
         backend.guard(breakers.create(backend, breaker));
         return backend;
     }
 
     private static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofSeconds(2);
+
+    /** {@code health-check: {}}: every setting its {@code @WithDefault} (a test holds the two together). */
+    static final SluiceConfig.HealthCheck DEFAULT_CHECK = new SluiceConfig.HealthCheck() {
+        @Override
+        public String path() {
+            return "/health";
+        }
+
+        @Override
+        public Duration interval() {
+            return Duration.ofSeconds(10);
+        }
+
+        @Override
+        public java.util.Optional<Duration> timeout() {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public int failureThreshold() {
+            return 2;
+        }
+
+        @Override
+        public int successThreshold() {
+            return 1;
+        }
+    };
 
     /** A path from the root, a check at least every 100 ms that may not outlast its interval, thresholds from 1. */
     private static HealthProbe probe(String path, SluiceConfig.HealthCheck config, ConfigProblems problems) {
@@ -186,14 +234,14 @@ public final class Catalog {
                     + config.path() + "')");
         }
         if (config.interval().toMillis() < 100) {
-            problems.add(path + ".interval", "must be at least 100ms (was " + config.interval() + ")");
+            problems.add(path + ".interval", "must be at least 100ms (was " + Durations.format(config.interval()) + ")");
         }
         Duration timeout = config.timeout().orElse(DEFAULT_PROBE_TIMEOUT.compareTo(config.interval()) > 0
                 ? config.interval() : DEFAULT_PROBE_TIMEOUT);
         if (timeout.toMillis() < 1) {
-            problems.add(path + ".timeout", "must be positive (was " + timeout + ")");
+            problems.add(path + ".timeout", "must be positive (was " + Durations.format(timeout) + ")");
         } else if (config.timeout().isPresent() && timeout.compareTo(config.interval()) > 0) {
-            problems.add(path + ".timeout", "must not be longer than the interval (" + config.interval() + ")");
+            problems.add(path + ".timeout", "must not be longer than the interval (" + Durations.format(config.interval()) + ")");
         }
         if (config.failureThreshold() < 1) {
             problems.add(path + ".failure-threshold", "must be at least 1");
@@ -212,7 +260,7 @@ public final class Catalog {
             problems.add(path + ".after", "is required (a duration; 0s races every candidate at once)");
             after = Duration.ZERO;
         } else if (after.isNegative()) {
-            problems.add(path + ".after", "must not be negative (was " + after + ")");
+            problems.add(path + ".after", "must not be negative (was " + Durations.format(after) + ")");
         }
         if (config.maxAttempts() < 2) {
             problems.add(path + ".max-attempts", "must be at least 2 (leave hedge out for one attempt at a time)");
@@ -310,7 +358,7 @@ public final class Catalog {
 
     private static void checkTimeout(String path, Duration value, ConfigProblems problems) {
         if (value.isNegative() || value.isZero()) {
-            problems.add(path, "must be positive (was " + value + ")");
+            problems.add(path, "must be positive (was " + Durations.format(value) + ")");
         }
     }
 

@@ -4,6 +4,7 @@ import dev.sluice.routing.Backend;
 import dev.sluice.routing.Catalog;
 import dev.sluice.routing.HealthProbe;
 import dev.sluice.routing.Protocol;
+import dev.sluice.translate.Translation;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -105,8 +106,12 @@ public final class HealthChecks {
         clients.clientFor(backend).request(options).onFailure(outcome::tryFail).onSuccess(request -> {
             sent[0] = request;
             request.exceptionHandler(failure -> outcome.tryFail(failure));
+            // what a request would carry: a backend behind a gateway may want its key on every path, and Anthropic's
+            // API refuses a request without its version header
+            if (backend.protocol() == Protocol.ANTHROPIC) {
+                request.headers().set("anthropic-version", Translation.ANTHROPIC_VERSION);
+            }
             if (backend.apiKey() != null) {
-                // what a request would carry: a backend behind a gateway may want its key on every path
                 request.headers().set(backend.protocol() == Protocol.ANTHROPIC ? "x-api-key" : "authorization",
                         backend.protocol() == Protocol.ANTHROPIC ? backend.apiKey() : "Bearer " + backend.apiKey());
             }
@@ -126,8 +131,9 @@ public final class HealthChecks {
                     LOGGER.infof("Backend %s of model %s is up again: its health check passed (%s)", backend.name(),
                             backend.model(), why);
                 } else {
-                    LOGGER.warnf("Backend %s of model %s is down: its health check failed %d times in a row (last: %s)",
-                            backend.name(), backend.model(), probe.failureThreshold(), why);
+                    LOGGER.warnf("Backend %s of model %s is down: its health check failed %s (last: %s)",
+                            backend.name(), backend.model(), probe.failureThreshold() == 1 ? "once"
+                                    : probe.failureThreshold() + " times in a row", why);
                 }
             }
         });

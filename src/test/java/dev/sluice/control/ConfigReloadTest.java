@@ -12,6 +12,7 @@ import dev.sluice.testing.BackendsResource;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.Replies;
 import dev.sluice.testing.Scrape;
+import dev.sluice.testing.TestBackend;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -415,5 +416,80 @@ class ConfigReloadTest {
         assertThat(chat(secret, "alpha")).isEqualTo(401);
         given().header("authorization", "Bearer " + ADMIN_KEY).get("/admin/v1/keys?account=former").then()
                 .statusCode(200).body("data.size()", equalTo(0));
+    }
+
+    @Test
+    @Order(11)
+    void aBackendItsCheckMarkedDownStaysDownThroughAReloadThatChangesTheCheck() throws Exception {
+        String probed = """
+                    probed:
+                      backends:
+                        - {name: r2, url: "${test.backend.r2}", health-check: %s}
+                """;
+        TestBackend.Reply chat = Replies.json(200, Replies.CHAT_COMPLETION);
+        boolean[] failing = {true};
+        backends.get("r2").reply((request, body, response) -> (request.path().endsWith("/health")
+                ? Replies.status(failing[0] ? 503 : 200, "{}") : chat).answer(request, body, response));
+        try {
+            // given: a check declared {}, its every default; it is sent at once, to /health
+            ConfigMap.swap(file(List.of("alpha"), OTHER_KEY, probed.formatted("{}")));
+            within10s(() -> backends.get("r2").received().stream()
+                    .anyMatch(received -> received.uri().equals("/health") && received.method().equals("GET")));
+            // and: a quicker check that marks r2 down
+            ConfigMap.edit(file(List.of("alpha"), OTHER_KEY,
+                    probed.formatted("{interval: 100ms, failure-threshold: 1}")));
+            within10s(() -> Scrape.now().value("sluice_backend_healthy", "backend", "r2") == 0.0);
+
+            // when: a reload changes its check, not its URL
+            double applied = Scrape.now().value("sluice_config_reloads_total", "result", "applied");
+            ConfigMap.edit(file(List.of("alpha"), OTHER_KEY,
+                    probed.formatted("{interval: 150ms, failure-threshold: 1}")));
+            within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "applied") == applied + 1);
+
+            // then: it stays down (not served) until its check passes again
+            assertThat(Scrape.now().value("sluice_backend_healthy", "backend", "r2")).isEqualTo(0.0);
+            openai("sk-reload-other").body(CHAT.formatted("probed")).post("/v1/chat/completions").then()
+                    .statusCode(503).body("error.code", equalTo("no_healthy_backends"));
+            failing[0] = false;
+            within10s(() -> chat("sk-reload-other", "probed") == 200);
+
+            // and: down again, a reload that removes the check serves it, and says so
+            failing[0] = true;
+            within10s(() -> Scrape.now().value("sluice_backend_healthy", "backend", "r2") == 0.0);
+            ConfigMap.edit(file(List.of("alpha"), OTHER_KEY, probed.formatted("null").replace(", health-check: null", "")));
+            within10s(() -> chat("sk-reload-other", "probed") == 200);
+            assertThat(Files.readString(LOG))
+                    .contains("Backend r2 of model probed is served again: the reload removed its health check");
+        } finally {
+            backends.get("r2").reset();
+        }
+    }
+
+    @Test
+    @Order(12)
+    void aWatchedFileThatGoesAwayIsWarnedAboutAndTheRunningConfigurationStays() throws Exception {
+        Path link = ConfigMap.dir.resolve("sluice.yaml");
+        Path target = Files.readSymbolicLink(link);
+        within10s(() -> chat("sk-reload-other", "alpha") == 200);
+
+        // when the file is deleted (a volume unmounted, a path removed by hand)
+        Files.delete(link);
+        try {
+            // then it is warned about, and requests are served as before
+            within10s(() -> logContains("sluice.yaml cannot be read (it is gone): the running configuration stays"));
+            assertThat(chat("sk-reload-other", "alpha")).isEqualTo(200);
+        } finally {
+            Files.createSymbolicLink(link, target);
+        }
+        // and its return is noted
+        within10s(() -> logContains("can be read again"));
+    }
+
+    private static boolean logContains(String text) {
+        try {
+            return Files.readString(LOG).contains(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -17,7 +17,7 @@ class ClientTimeoutConfigTest {
         EdgeGuard.check(Duration.ZERO, zero);
         EdgeGuard.check(Duration.ofSeconds(30), positive);
 
-        assertThat(zero.list()).containsExactly("sluice.client-timeout: must be positive (was PT0S)");
+        assertThat(zero.list()).containsExactly("sluice.client-timeout: must be positive (was 0s)");
         assertThat(positive.list()).isEmpty();
     }
 }

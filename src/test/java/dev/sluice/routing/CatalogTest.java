@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.config.ConfigProblems;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.config.SluiceConfigFile;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.runtime.configuration.MemorySizeConverter;
@@ -87,8 +88,8 @@ class CatalogTest {
         SluiceConfig config = config("sluice.upstream.connect-timeout", "-1s",
                 "sluice.models.m.backends[0].url", "http://h:1", "sluice.models.m.upstream.idle-timeout", "-5s");
         assertThat(problemsOf(config).list()).containsExactlyInAnyOrder(
-                "sluice.upstream.connect-timeout: must be positive (was PT-1S)",
-                "sluice.models.m.upstream.idle-timeout: must be positive (was PT-5S)");
+                "sluice.upstream.connect-timeout: must be positive (was -1s)",
+                "sluice.models.m.upstream.idle-timeout: must be positive (was -5s)");
     }
 
     @Test
@@ -128,7 +129,7 @@ class CatalogTest {
                 "sluice.upstream.circuit-breaker.failure-ratio: must be greater than 0 and at most 1",
                 "sluice.models.m.upstream.circuit-breaker.failure-ratio: must be greater than 0 and at most 1",
                 "sluice.models.m.upstream.circuit-breaker.request-volume: must be at least 1",
-                "sluice.models.m.upstream.circuit-breaker.delay: must be positive (was PT-1S)");
+                "sluice.models.m.upstream.circuit-breaker.delay: must be positive (was -1s)");
     }
 
     @Test
@@ -203,10 +204,53 @@ class CatalogTest {
                 "sluice.models.m.backends[0].health-check.success-threshold", "0")).list()).containsExactly(
                 "sluice.models.m.backends[0].health-check.path: must start with / and hold no space or control "
                         + "character (was 'health')",
-                "sluice.models.m.backends[0].health-check.interval: must be at least 100ms (was PT0.05S)",
-                "sluice.models.m.backends[0].health-check.timeout: must not be longer than the interval (PT0.05S)",
+                "sluice.models.m.backends[0].health-check.interval: must be at least 100ms (was 50ms)",
+                "sluice.models.m.backends[0].health-check.timeout: must not be longer than the interval (50ms)",
                 "sluice.models.m.backends[0].health-check.failure-threshold: must be at least 1",
                 "sluice.models.m.backends[0].health-check.success-threshold: must be at least 1");
+    }
+
+    @Test
+    void aHealthCheckDeclaredWithNothingInItChecksWithEveryDefault(@TempDir Path dir) throws Exception {
+        // given: the natural way to say "check it, the usual way", which the configuration sources drop
+        Path file = Files.writeString(dir.resolve("sluice.yaml"), """
+                sluice:
+                  models:
+                    m:
+                      backends:
+                        - {url: "http://h:1", health-check: {}}
+                        - {url: "http://h:2"}
+                        - url: http://h:3
+                          health-check:
+                """);
+        SluiceConfig config = config("sluice.models.m.backends[0].url", "http://h:1",
+                "sluice.models.m.backends[1].url", "http://h:2", "sluice.models.m.backends[2].url", "http://h:3");
+        ConfigProblems problems = new ConfigProblems();
+
+        // when
+        SluiceConfigFile.Declared declared = SluiceConfigFile.declaredEmpty(file);
+        Catalog catalog = Catalog.build(config.models(), config.upstream(), problems, (backend, breaker) -> null, null,
+                declared.emptyHealthChecks());
+
+        // then
+        assertThat(problems.list()).isEmpty();
+        HealthProbe defaults = new HealthProbe("/health", Duration.ofSeconds(10), Duration.ofSeconds(2), 2, 1);
+        assertThat(catalog.model("m").backends()).extracting(Backend::probe).containsExactly(defaults, null, defaults);
+    }
+
+    @Test
+    void theDefaultsOfACheckDeclaredEmptyAreTheMappingsDefaults() throws Exception {
+        for (java.lang.reflect.Method setting : SluiceConfig.HealthCheck.class.getDeclaredMethods()) {
+            Object value = setting.invoke(Catalog.DEFAULT_CHECK);
+            io.smallrye.config.WithDefault declared = setting.getAnnotation(io.smallrye.config.WithDefault.class);
+            if (declared == null) {
+                assertThat(value).as(setting.getName()).isEqualTo(java.util.Optional.empty());
+            } else if (value instanceof Duration duration) {
+                assertThat(duration).as(setting.getName()).isEqualTo(new DurationConverter().convert(declared.value()));
+            } else {
+                assertThat(String.valueOf(value)).as(setting.getName()).isEqualTo(declared.value());
+            }
+        }
     }
 
     @Test
@@ -261,7 +305,7 @@ class CatalogTest {
                 "sluice.models.c.hedge.max-attempts", "1");
         assertThat(problemsOf(config).list()).containsExactlyInAnyOrder(
                 "sluice.models.a.hedge.after: is required (a duration; 0s races every candidate at once)",
-                "sluice.models.b.hedge.after: must not be negative (was PT-1S)",
+                "sluice.models.b.hedge.after: must not be negative (was -1s)",
                 "sluice.models.c.hedge.max-attempts: must be at least 2 (leave hedge out for one attempt at a time)");
     }
 }

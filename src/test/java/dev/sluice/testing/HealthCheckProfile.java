@@ -13,7 +13,7 @@ public class HealthCheckProfile implements QuarkusTestProfile {
 
     @Override
     public java.util.List<TestResourceEntry> testResources() {
-        return java.util.List.of(BackendsResource.of("h1", "h2", "h3", "h4"));
+        return java.util.List.of(BackendsResource.of("h1", "h2", "h3", "h4", "h5"));
     }
 
     @Override
@@ -31,6 +31,10 @@ public class HealthCheckProfile implements QuarkusTestProfile {
         config.put("sluice.models.lonely.fallbacks[0]", "refuge");
         ProxyProfile.model(config, "refuge", null, "h4");
         ProxyProfile.model(config, "chat", null, "h4"); // what the profile's keys name
+        ProxyProfile.model(config, "claude", null, "h5");
+        config.put("sluice.models.claude.protocol", "anthropic");
+        config.put("sluice.models.claude.backends[0].api-key", "bk-h5");
+        check(config, "claude", 0);
         return config;
     }
 

@@ -34,7 +34,7 @@ class HealthCheckTest {
     @BeforeEach
     @AfterEach
     void healthyAgain() throws Exception {
-        for (String name : List.of("h1", "h2", "h3", "h4")) {
+        for (String name : List.of("h1", "h2", "h3", "h4", "h5")) {
             backends.get(name).reset();
         }
         within5s(() -> "up".equals(health("checked", "h1")) && "up".equals(health("checked", "h2"))
@@ -72,6 +72,19 @@ class HealthCheckTest {
         // about every 150 ms, not back to back
         long gapMillis = (checks.get(2).arrivedNanos() - checks.get(1).arrivedNanos()) / 1_000_000;
         assertThat(gapMillis).isBetween(100L, 1_000L);
+    }
+
+    @Test
+    void anAnthropicBackendsCheckCarriesItsKeyAndTheApiVersion() throws Exception {
+        backends.get("h5").awaitRequests(2, java.time.Duration.ofSeconds(5));
+
+        // what Anthropic's API asks of every request, GET /v1/models included
+        assertThat(backends.get("h5").received()).filteredOn(received -> received.uri().equals("/health"))
+                .isNotEmpty().allSatisfy(check -> {
+                    assertThat(check.header("x-api-key")).isEqualTo("bk-h5");
+                    assertThat(check.header("anthropic-version")).isEqualTo("2023-06-01");
+                    assertThat(check.header("authorization")).isNull();
+                });
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.sluice.control;
+package dev.sluice.config;
 
 import io.quarkus.runtime.configuration.DurationConverter;
 import java.time.Duration;
@@ -20,6 +20,9 @@ public final class Durations {
 
     /** The shortest of {@code 1d}, {@code 1h}, {@code 1m}, {@code 1s}, {@code 1ms} that says the duration exactly. */
     public static String format(Duration duration) {
+        if (duration.getNano() % 1_000_000 != 0) {
+            return duration.toString(); // finer than a millisecond: ISO-8601 says it exactly
+        }
         long millis = duration.toMillis();
         if (millis % 86_400_000 == 0 && millis > 0) {
             return millis / 86_400_000 + "d";
