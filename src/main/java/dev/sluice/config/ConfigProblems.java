@@ -24,6 +24,9 @@ public final class ConfigProblems {
             + "threw an Exception whilst being converted (?:[\\w.$]+(?:Exception|Error): )?(?:SRCFG\\d+: )?(.*)", Pattern.DOTALL);
     private static final Pattern REQUIRED = Pattern.compile(
             "The config property (\\S+) is required but it could not be found in any config source");
+    private static final Pattern EMPTY = Pattern.compile(
+            "The config property (\\S+) is defined as the empty String \\(\"\"\\) which the following Converter "
+                    + "considered to be null.*", Pattern.DOTALL);
     private static final Pattern UNKNOWN = Pattern.compile("(\\S+) in .* does not map to any root");
     private static final Pattern NOISE = Pattern.compile("(?:[\\w$]+\\.)+[\\w$]*(?:Exception|Error): |SRCFG\\d+: ");
 
@@ -51,6 +54,8 @@ public final class ConfigProblems {
                         + (reason.isEmpty() ? "" : ": " + reason));
             } else if ((matcher = REQUIRED.matcher(plain)).matches()) {
                 described.add(matcher.group(1) + ": is required");
+            } else if ((matcher = EMPTY.matcher(plain)).matches()) {
+                described.add(matcher.group(1) + ": is empty (give it a value, or leave it out for its default)");
             } else if ((matcher = UNKNOWN.matcher(plain)).matches()) {
                 described.add(matcher.group(1) + ": is not a setting (a misspelt key?)");
             } else {

@@ -39,6 +39,15 @@ class ConfigProblemsTest {
     }
 
     @Test
+    void anEmptyValueIsNamedAsSuch() {
+        RuntimeException failure = failureOf(Map.of("sluice.models.m.backends[0].url", "http://h:1",
+                "sluice.models.m.backends[0].health-check.path", ""));
+
+        assertThat(ConfigProblems.describe(failure)).isEqualTo("sluice.models.m.backends[0].health-check.path: is empty "
+                + "(give it a value, or leave it out for its default)");
+    }
+
+    @Test
     void anyOtherFailureIsItsMessage() {
         assertThat(ConfigProblems.describe(new IllegalStateException("sluice.models.x.backends: must not be empty")))
                 .isEqualTo("sluice.models.x.backends: must not be empty");
