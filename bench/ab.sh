@@ -9,6 +9,8 @@
 # An argument is a build's directory, optionally followed (in the same argument) by JVM options added to the image's.
 # Sluice runs with bench/run.sh's `defaults` configuration (access log and checks on, an account without limits) and the
 # image's JVM options, on 127.0.0.1:18400 in front of the shared harness's mock on :18000 (started here if absent).
+# AB_CONFIG=FILE runs both with that configuration instead (bench/run.sh writes its passes' into its output directory,
+# config-defaults-redis.yaml for instance; a Redis it names must be running).
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SHARED="${SHARED:-$HERE/../../shared/bench}"
@@ -30,6 +32,7 @@ sluice:
       backends:
         - {name: mock, url: http://127.0.0.1:18000}
 YAML
+[ -n "${AB_CONFIG:-}" ] && cp "$AB_CONFIG" "$WORK/config.yaml"
 MOCK=
 if ! curl -s -o /dev/null http://127.0.0.1:18000/; then
   (cd "$SHARED" && exec setsid node mock-backend.js >"$WORK/mock.log" 2>&1 </dev/null) & MOCK=$!
