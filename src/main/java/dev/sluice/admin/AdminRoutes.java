@@ -67,7 +67,7 @@ public class AdminRoutes {
             answer(context, notFound(request));
             return;
         }
-        String presented = KeyRing.bearer(request.getHeader("authorization"));
+        String presented = KeyRing.presentedAdminKey(request.headers());
         if (!adminKeys.matches(presented)) {
             // an API key answers 403 however it is sent (Authorization or x-api-key)
             answer(context, generation.authenticate(request.headers()) != null

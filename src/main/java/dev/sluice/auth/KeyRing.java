@@ -130,14 +130,54 @@ public final class KeyRing {
         return java.util.Collections.unmodifiableCollection(byPrefix.values());
     }
 
-    /** The key as presented, from {@code authorization} ({@code Bearer …}) or else {@code x-api-key}; null if none. */
+    /**
+     * The key as presented, from {@code authorization} ({@code Bearer …}) or else {@code x-api-key}; null if none, or
+     * when the header it comes from is sent more than once with different values ({@link #conflicting}).
+     */
     public static String presentedKey(MultiMap headers) {
-        String authorization = headers.get("authorization");
+        String authorization = only(headers, "authorization");
         if (authorization != null) {
-            return bearer(authorization);
+            return authorization == CONFLICT ? null : bearer(authorization);
         }
-        String apiKey = headers.get("x-api-key");
-        return apiKey == null || apiKey.isBlank() ? null : apiKey.trim();
+        String apiKey = only(headers, "x-api-key");
+        return apiKey == null || apiKey == CONFLICT || apiKey.isBlank() ? null : apiKey.trim();
+    }
+
+    /**
+     * The header a key would be read from when the request sends it more than once with different values, or null.
+     * Which of two keys the client meant is not for the proxy to guess (one account or another would be charged):
+     * the request is refused as a malformed key would be.
+     */
+    public static String conflicting(MultiMap headers) {
+        String authorization = only(headers, "authorization");
+        if (authorization != null) {
+            return authorization == CONFLICT ? "authorization" : null;
+        }
+        return only(headers, "x-api-key") == CONFLICT ? "x-api-key" : null;
+    }
+
+    /** A header's value sent more than once, not all alike (compared by identity). */
+    private static final String CONFLICT = new String("conflicting values");
+
+    /** The header's value, the same however often it is sent; {@link #CONFLICT} when they differ; null if absent. */
+    private static String only(MultiMap headers, String name) {
+        String first = headers.get(name);
+        if (first == null) {
+            return null;
+        }
+        java.util.List<String> all = headers.getAll(name);
+        for (int i = 1; i < all.size(); i++) {
+            if (!all.get(i).trim().equals(first.trim())) {
+                return CONFLICT;
+            }
+        }
+        return first;
+    }
+
+    /** The admin key presented in {@code Authorization: Bearer …}, or null (absent, malformed, sent twice unlike). */
+    public static String presentedAdminKey(MultiMap headers) {
+        String authorization = only(headers, "authorization");
+        return authorization == CONFLICT ? null : bearer(authorization);
     }
 
     /** The token of an {@code Authorization: Bearer …} value, or null when it is none. */

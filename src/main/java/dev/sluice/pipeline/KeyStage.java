@@ -1,6 +1,7 @@
 package dev.sluice.pipeline;
 
 import dev.sluice.auth.ApiKey;
+import dev.sluice.auth.KeyRing;
 import dev.sluice.control.Generation;
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ProxyError;
@@ -28,8 +29,10 @@ final class KeyStage implements Stage {
         ApiKey key = generation.authenticate(exchange.request().headers());
         AccountLimits account = key == null ? null : generation.account(key.account());
         if (account == null) {
-            return Step.fail(ProxyError.of(ErrorCode.HTTP_401,
-                    "A valid API key is required (Authorization: Bearer or x-api-key)."));
+            String twice = key == null ? KeyRing.conflicting(exchange.request().headers()) : null;
+            return Step.fail(ProxyError.of(ErrorCode.HTTP_401, twice != null
+                    ? "The " + twice + " header was sent more than once with different values; send one API key."
+                    : "A valid API key is required (Authorization: Bearer or x-api-key)."));
         }
         if (!key.allows(exchange.endpoint().protocol())) {
             return Step.fail(ProxyError.of(ErrorCode.HTTP_403,

@@ -71,6 +71,8 @@ abstract class AdminApiContract {
     void everyRequestNeedsAnAdminKeyAndApiKeysAreRefused() {
         error(given().get("/admin/v1/keys"), 401, "http_401", null);
         error(given().header("authorization", "Bearer sk-nobody").get("/admin/v1/keys"), 401, "http_401", null);
+        // the admin key beside another: not guessed between
+        error(admin().header("authorization", "Bearer sk-nobody").get("/admin/v1/keys"), 401, "http_401", null);
         error(openai(ProxyProfile.KEY).get("/admin/v1/keys"), 403, "http_403", null);
         error(Api.anthropic(ProxyProfile.KEY).get("/admin/v1/keys"), 403, "http_403", null);
         // and an admin key is no API key

@@ -35,4 +35,28 @@ class KeyRingTest {
             throw new IllegalStateException(e);
         }
     }
+
+    @Test
+    void aKeyHeaderSentTwiceIsOneKeyWhenAlikeAndNoneWhenNot() {
+        io.vertx.core.MultiMap same = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+                .add("Authorization", "Bearer sk-a").add("authorization", "Bearer sk-a ");
+        io.vertx.core.MultiMap unlike = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+                .add("authorization", "Bearer sk-a").add("authorization", "Bearer sk-b").add("x-api-key", "sk-a");
+        io.vertx.core.MultiMap apiKeys = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+                .add("x-api-key", "sk-a").add("x-api-key", "sk-b");
+        io.vertx.core.MultiMap both = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+                .add("authorization", "Bearer sk-a").add("x-api-key", "sk-b");
+
+        assertThat(KeyRing.presentedKey(same)).isEqualTo("sk-a");
+        assertThat(KeyRing.conflicting(same)).isNull();
+        assertThat(KeyRing.presentedKey(unlike)).isNull();
+        assertThat(KeyRing.conflicting(unlike)).isEqualTo("authorization");
+        assertThat(KeyRing.presentedKey(apiKeys)).isNull();
+        assertThat(KeyRing.conflicting(apiKeys)).isEqualTo("x-api-key");
+        // authorization wins over x-api-key (contract §2): one key each is no conflict
+        assertThat(KeyRing.presentedKey(both)).isEqualTo("sk-a");
+        assertThat(KeyRing.conflicting(both)).isNull();
+        assertThat(KeyRing.presentedAdminKey(unlike)).isNull();
+        assertThat(KeyRing.presentedAdminKey(same)).isEqualTo("sk-a");
+    }
 }

@@ -193,6 +193,17 @@ class ForwardingTest {
                 .then().statusCode(401);
         given().header("authorization", "Bearer nope").body("{\"model\":\"chat\"}").post("/v1/chat/completions")
                 .then().statusCode(401);
+        // two different keys in one header: which account to charge is not guessed
+        given().header("authorization", "Bearer " + ProxyProfile.KEY).header("authorization", "Bearer sk-other")
+                .body("{\"model\":\"chat\"}").post("/v1/chat/completions")
+                .then().statusCode(401).body("error.type", equalTo("authentication_error"))
+                .body("error.code", equalTo("http_401")).header("x-request-id", org.hamcrest.Matchers.startsWith("req_"))
+                .body("error.message", equalTo("The authorization header was sent more than once with different "
+                        + "values; send one API key."));
+        given().header("x-api-key", ProxyProfile.KEY).header("x-api-key", "sk-other")
+                .body("{\"model\":\"chat\"}").post("/v1/chat/completions")
+                .then().statusCode(401).body("error.code", equalTo("http_401"))
+                .body("error.message", org.hamcrest.Matchers.startsWith("The x-api-key header was sent more than once"));
         given().header("x-api-key", ProxyProfile.OPENAI_ONLY_KEY).body("{\"model\":\"claude\",\"max_tokens\":1,"
                 + "\"messages\":[]}").post("/v1/messages")
                 .then().statusCode(403).body("type", equalTo("error")).body("error.code", equalTo("http_403"));
