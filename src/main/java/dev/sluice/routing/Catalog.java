@@ -38,7 +38,10 @@ public final class Catalog {
         return name == null ? null : models.get(name);
     }
 
-    /** Every model in configuration order. */
+    /**
+     * Every model, by name in ascending order: what {@code /v1/models} and {@code available_models} list. (The
+     * configuration's map keeps no order of the file's.)
+     */
     public Collection<ModelRoute> models() {
         return models.values();
     }
@@ -85,7 +88,7 @@ public final class Catalog {
         }
         checkUpstream("sluice.upstream", upstream, problems);
         Map<String, ModelRoute> models = new LinkedHashMap<>();
-        for (Map.Entry<String, SluiceConfig.Model> entry : modelConfigs.entrySet()) {
+        for (Map.Entry<String, SluiceConfig.Model> entry : new java.util.TreeMap<>(modelConfigs).entrySet()) {
             String name = entry.getKey();
             SluiceConfig.Model config = entry.getValue();
             String path = "sluice.models." + name;

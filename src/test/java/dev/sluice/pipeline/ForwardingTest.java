@@ -177,6 +177,9 @@ class ForwardingTest {
                 .then().statusCode(200).body("object", equalTo("list"))
                 .body("data.id", org.hamcrest.Matchers.hasItems("chat", "prefixed", "claude", "primary"))
                 .body("data[0].object", equalTo("model")).body("data[0].owned_by", equalTo("sluice"));
+        List<String> listed = given().header("authorization", "Bearer " + ProxyProfile.KEY).get("/v1/models")
+                .jsonPath().getList("data.id");
+        assertThat(listed).isSorted();
         given().header("authorization", "Bearer " + ProxyProfile.LIMITED_KEY).get("/v1/models")
                 .then().statusCode(200).body("data.id", org.hamcrest.Matchers.contains("chat"));
         given().header("x-api-key", ProxyProfile.ANTHROPIC_ONLY_KEY).get("/v1/models")

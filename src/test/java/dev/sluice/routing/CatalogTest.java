@@ -180,6 +180,18 @@ class CatalogTest {
     }
 
     @Test
+    void modelsAreListedByName() {
+        SluiceConfig config = config("sluice.models.zeta.backends[0].url", "http://h:1",
+                "sluice.models.\"meta-llama/Llama-3.1-8B\".backends[0].url", "http://h:2",
+                "sluice.models.alpha.backends[0].url", "http://h:3", "sluice.models.mid.backends[0].url", "http://h:4");
+
+        Catalog catalog = Catalog.build(config.models(), config.upstream(), new ConfigProblems(), (backend, breaker) -> null);
+
+        assertThat(catalog.models()).extracting(ModelRoute::name)
+                .containsExactly("alpha", "meta-llama/Llama-3.1-8B", "mid", "zeta");
+    }
+
+    @Test
     void readsAHealthCheckWithItsDefaultsAndNamesEachBadSetting() {
         SluiceConfig config = config("sluice.models.m.backends[0].url", "http://h:1",
                 "sluice.models.m.backends[0].health-check.path", "/health",
