@@ -36,7 +36,7 @@ final class Relay {
     private static final Logger LOGGER = Logger.getLogger(Relay.class);
     /** The attempts started, on every answer for a model with {@code hedge} (contract §6.6). */
     static final String ATTEMPTS_HEADER = "x-sluice-attempts";
-    /** The model that answered a request whose model the proxy chose (contract §6.7). */
+    /** The model that answered a request whose model the proxy chose (contract §6.7), or a fallback. */
     static final String MODEL_HEADER = "x-sluice-model";
     /**
      * The lines that end an OpenAI stream and an Anthropic one (with and without the optional space of SSE): once one
@@ -121,7 +121,8 @@ final class Relay {
         if (exchange.model().hedge() != null) {
             to.headers().set(ATTEMPTS_HEADER, Integer.toString(attemptsStarted));
         }
-        if (exchange.candidates() != null) {
+        if (exchange.candidates() != null || answer.model() != exchange.model()) {
+            // the client may not have had the model it asked for: a fallback's answer says which one it is
             to.headers().set(MODEL_HEADER, answer.model().name());
         }
         started = true;

@@ -121,8 +121,11 @@ class HealthCheckTest {
         // then lonely's only backend is skipped: its fallback answers, and h3 is not tried
         long before = chatsReceived(backends.get("h3"));
         openai(ProxyProfile.KEY).body("{\"model\":\"lonely\",\"messages\":[]}").post("/v1/chat/completions")
-                .then().statusCode(200);
+                .then().statusCode(200).header("x-sluice-model", equalTo("refuge"));
         assertThat(chatsReceived(backends.get("h4"))).isEqualTo(1);
+        // the model asked for answering itself says nothing more
+        openai(ProxyProfile.KEY).body("{\"model\":\"refuge\",\"messages\":[]}").post("/v1/chat/completions")
+                .then().statusCode(200).header("x-sluice-model", org.hamcrest.Matchers.nullValue());
         assertThat(chatsReceived(backends.get("h3"))).isEqualTo(before);
     }
 
