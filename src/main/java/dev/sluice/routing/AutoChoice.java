@@ -56,7 +56,11 @@ public final class AutoChoice {
             String message = filtered.isEmpty()
                     ? "No model can be chosen automatically: this key has no model with auto: true on this endpoint."
                     : "No model can be chosen automatically: every candidate was filtered out (see filtered).";
-            return ProxyError.of(ErrorCode.MODEL_ROUTER_ERROR, message).with("filtered", list);
+            // only a candidate down for now may come back; a request too long, or with a parameter no candidate
+            // takes, fails the same way however often it is sent (the SDKs retry a 503 unless told not to)
+            boolean mayPass = filtered.stream().anyMatch(entry -> entry.reason().equals(UNHEALTHY));
+            return ProxyError.of(ErrorCode.MODEL_ROUTER_ERROR, message).with("filtered", list)
+                    .header("x-should-retry", Boolean.toString(mayPass));
         }
     }
 

@@ -652,8 +652,11 @@ public final class Route {
             error = ProxyError.of(ErrorCode.INVALID_PROVIDER_RESPONSE,
                     "The backend for model '" + asked + "' answered with a body that cannot be read.");
         } else if (lastFailure.kind() == UpstreamFailure.Kind.CONNECT) {
-            error = ProxyError.of(ErrorCode.BACKEND_CONNECT_ERROR,
-                    "The backend for model '" + asked + "' could not be reached.");
+            // a connection had, then closed or reset before any answer, is a connect error too (a pooled connection
+            // the backend closed looks the same), but the message does not say the backend was not reached
+            error = ProxyError.of(ErrorCode.BACKEND_CONNECT_ERROR, lastFailure.unconnected()
+                    ? "The backend for model '" + asked + "' could not be reached."
+                    : "The backend for model '" + asked + "' closed the connection before answering.");
         } else {
             error = ProxyError.of(ErrorCode.BACKEND_HTTP_ERROR,
                     "The backend for model '" + asked + "' failed with HTTP " + lastFailure.status() + ".");

@@ -176,6 +176,13 @@ class AutoChoiceTest {
         assertThat(error.code()).isEqualTo("model_router_error");
         assertThat(((JsonArray) error.fields().get("filtered")).getJsonObject(1))
                 .isEqualTo(new JsonObject().put("model", "down").put("reason", "unhealthy"));
+        // a candidate down for now may come back: the SDKs may retry
+        assertThat(error.headers()).containsEntry("x-should-retry", "true");
+
+        // none down: the same request would fail alike however often it is sent
+        ProxyError deterministic = new AutoChoice.NoneLeft(List.of(new AutoChoice.Filtered("tight", "context_window"),
+                new AutoChoice.Filtered("strict", "unsupported_parameter"))).error();
+        assertThat(deterministic.headers()).containsEntry("x-should-retry", "false");
     }
 
     @Test

@@ -67,7 +67,8 @@ class FaultToleranceTest {
                 .body("error.attempts[0].model", equalTo("unreachable"))
                 .body("error.attempts[0].code", equalTo("backend_connect_error"))
                 .body("error.attempts[0].status", nullValue())
-                .body("error.attempts[0].duration_ms", greaterThanOrEqualTo(0));
+                .body("error.attempts[0].duration_ms", greaterThanOrEqualTo(0))
+                .body("error.message", equalTo("The backend for model 'unreachable' could not be reached."));
     }
 
     @Test
@@ -347,7 +348,9 @@ class FaultToleranceTest {
         backends.get("b").reply(Replies.reset());
         openai(ProxyProfile.KEY).body(CHAT).post("/v1/chat/completions")
                 .then().statusCode(502).body("error.code", equalTo("backend_connect_error"))
-                .body("error.attempts", hasSize(2));
+                .body("error.attempts", hasSize(2))
+                // the backends got the request: the message does not say they could not be reached
+                .body("error.message", org.hamcrest.Matchers.endsWith("closed the connection before answering."));
     }
 
     @Test
