@@ -106,12 +106,14 @@ final class RedisProcess {
     }
 
     /**
-     * A free loopback port whose cluster bus port ({@code port + 10000}) is free too.
+     * A free loopback port whose cluster bus port ({@code port + 10000}) is free too, both below the kernel's ephemeral
+     * range: a bus port inside it could be taken by any outgoing connection before the node binds it (CI saw a node
+     * exit on "Could not create server TCP listening socket" for a bus port in the 39000s).
      */
     static int freePortWithBus() {
-        for (int attempt = 0; attempt < 100; attempt++) {
+        for (int attempt = 0; attempt < 1_000; attempt++) {
             int port = TestPorts.free();
-            if (port + 10_000 > 65_535) {
+            if (port + 10_000 >= TestPorts.firstEphemeral()) {
                 continue;
             }
             try (ServerSocket bus = new ServerSocket(port + 10_000)) {

@@ -80,6 +80,11 @@ public final class TestPorts {
     private static final int BELOW_EPHEMERAL_COUNT = firstEphemeralPort() - BELOW_EPHEMERAL_FIRST;
     private static final java.util.Random RANDOM = new java.security.SecureRandom();
 
+    /** The first port of the kernel's ephemeral range (32768 unless it says otherwise). */
+    public static int firstEphemeral() {
+        return BELOW_EPHEMERAL_FIRST + BELOW_EPHEMERAL_COUNT;
+    }
+
     private static int firstEphemeralPort() {
         try {
             String range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
