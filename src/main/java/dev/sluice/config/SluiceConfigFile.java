@@ -65,14 +65,34 @@ public class SluiceConfigFile implements ConfigSourceProvider {
         if (sluice != null) {
             files.add(sluice.toAbsolutePath());
         }
-        config.getOptionalValues("quarkus.config.locations", String.class).orElse(List.of()).forEach(entry -> {
-            String path = entry.startsWith("file:") ? entry.substring("file:".length()) : entry;
-            Path file = Path.of(path).toAbsolutePath();
-            if (Files.isRegularFile(file) && !files.contains(file)) {
+        locations(config).forEach(entry -> {
+            Path file = localPath(entry);
+            if (file != null && Files.isRegularFile(file) && !files.contains(file)) {
                 files.add(file);
             }
         });
         return List.copyOf(files);
+    }
+
+    /**
+     * Each entry of {@code quarkus.config.locations} naming a file or directory that does not exist: the configuration
+     * skips it without a word, so a misspelt path or an unmounted volume would go unnoticed.
+     */
+    public static List<String> missingLocations(org.eclipse.microprofile.config.Config config) {
+        return locations(config).stream().filter(entry -> {
+            Path path = localPath(entry);
+            return path != null && !Files.exists(path);
+        }).toList();
+    }
+
+    private static List<String> locations(org.eclipse.microprofile.config.Config config) {
+        return config.getOptionalValues("quarkus.config.locations", String.class).orElse(List.of());
+    }
+
+    /** The absolute path a location names ({@code file:} or none), or null for another scheme ({@code classpath:}). */
+    private static Path localPath(String entry) {
+        String path = entry.startsWith("file:") ? entry.substring("file:".length()) : entry;
+        return path.contains(":") ? null : Path.of(path).toAbsolutePath();
     }
 
     /** {@link #declaredEmpty(Path)} of a file already loaded as YAML (its root, null when empty). */

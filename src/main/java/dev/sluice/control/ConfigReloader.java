@@ -298,24 +298,10 @@ public final class ConfigReloader {
         return contents;
     }
 
-    /**
-     * Each location of {@code quarkus.config.locations} that names nothing: the configuration skips it without a
-     * word, so a misspelt path or an unmounted volume would go unnoticed (and is not watched either).
-     */
+    /** Warns of each {@code quarkus.config.locations} entry that names nothing: it is neither read nor watched. */
     public static void warnOfMissingLocations(org.eclipse.microprofile.config.Config config) {
-        missingLocations(config).forEach(location -> LOGGER.warnf("quarkus.config.locations names %s, which does not "
-                + "exist: nothing is read from it, nor watched (a restart reads it once it does)", location));
-    }
-
-    static List<String> missingLocations(org.eclipse.microprofile.config.Config config) {
-        List<String> missing = new ArrayList<>();
-        config.getOptionalValues("quarkus.config.locations", String.class).orElse(List.of()).forEach(entry -> {
-            String path = entry.startsWith("file:") ? entry.substring("file:".length()) : entry;
-            if (!path.contains(":") && !Files.exists(Path.of(path))) {
-                missing.add(entry);
-            }
-        });
-        return missing;
+        SluiceConfigFile.missingLocations(config).forEach(location -> LOGGER.warnf("quarkus.config.locations names %s, "
+                + "which does not exist: nothing is read from it, nor watched (a restart reads it once it does)", location));
     }
 
     /** The application's configuration sources, with each watched file's source read from {@code contents}. */

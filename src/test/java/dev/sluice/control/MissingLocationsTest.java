@@ -20,6 +20,6 @@ class MissingLocationsTest {
         var config = new SmallRyeConfigBuilder().withSources(new PropertiesConfigSource(Map.of(
                 "quarkus.config.locations", keys + ",file:" + missing + "," + dir), "test", 100)).build();
 
-        assertThat(ConfigReloader.missingLocations(config)).containsExactly("file:" + missing);
+        assertThat(dev.sluice.config.SluiceConfigFile.missingLocations(config)).containsExactly("file:" + missing);
     }
 }
