@@ -34,6 +34,7 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -63,6 +64,9 @@ public class Components {
     private final HealthChecks healthChecks;
     private final DemoBackend demo;
     private final Duration shutdownGrace;
+    private final RedisLimitStore redisLimits;
+    /** The limit store's Redis client (not Quarkus' bean), closed with it; null without the Redis store. */
+    private Redis storeClient;
 
     Components(SluiceConfig config, Vertx vertx, Instance<Redis> redis, RedisClientOptions redisOptions,
             MeterRegistry registry, @ConfigProperty(name = "quarkus.otel.sdk.disabled", defaultValue = "true") boolean tracingDisabled) {
@@ -85,12 +89,19 @@ public class Components {
         Admission.check(config.limits(), config.controlPlaneRate(), problems);
         problems.throwIfAny();
 
-        RedisLimitStore redisLimits = config.limits().store() == SluiceConfig.Store.REDIS
-                ? new RedisLimitStore(redis.get(), redisOptions.clientFactory(vertx), vertx,
-                        config.limits().redisTimeout().toMillis()) : null;
-        if (redisLimits != null) {
+        RedisLimitStore redisLimits = null;
+        if (config.limits().store() == SluiceConfig.Store.REDIS) {
+            Redis quarkusClient = redis.get(); // creating it hands Quarkus' options to RedisClientOptions
+            Supplier<Redis> sameOptions = redisOptions.clientFactory(vertx);
+            // a client of the store's own, not Quarkus' bean: that one is wrapped (for observability), and the Vert.x
+            // client's Cluster utilities (scripts loaded on every master, readiness asking every master, the slot
+            // table's timer) take only the client itself; with the wrapper the store took a Cluster for one server
+            storeClient = sameOptions.get();
+            redisLimits = new RedisLimitStore(storeClient != null ? storeClient : quarkusClient, sameOptions, vertx,
+                    config.limits().redisTimeout().toMillis());
             warmUp(redisLimits);
         }
+        this.redisLimits = redisLimits;
         Admission[] admitting = new Admission[1];
         metrics = new ProxyMetrics(registry, file.catalog(), List.copyOf(file.accounts().names()),
                 config.metrics().inflightAccounts(), () -> admitting[0] != null && admitting[0].degraded());
@@ -196,6 +207,12 @@ public class Components {
         runtime.close();
         healthChecks.stop();
         forwarder.close();
+        if (redisLimits != null) {
+            redisLimits.close();
+        }
+        if (storeClient != null) {
+            storeClient.close();
+        }
         if (demo != null) {
             demo.stop();
         }

@@ -56,7 +56,10 @@ import org.jboss.logging.Logger;
  * reservations and its request count;
  * <li>a release that fails is sent again every {@value #RETRY_MILLIS} ms until Redis answers it, for a lease that
  * holds a slot. Every release of such a lease settles only if it still held its slot: a release that timed out may
- * still run, before or after its copy (they may go on two connections), and only the first to run settles.
+ * still run, before or after its copy (they may go on two connections), and only the first to run settles;
+ * <li>a release that Redis answered is kept for a few seconds ({@link ReleaseJournal}), and sent again when Redis
+ * turns out to answer from another server than before (its {@code run_id}, asked every {@value #SERVER_CHECK_MILLIS}
+ * ms; every master's, with a Cluster): what the old primary took and had not yet replicated is lost with it.
  * </ul>
  */
 public final class RedisLimitStore implements LimitStore {
@@ -67,6 +70,14 @@ public final class RedisLimitStore implements LimitStore {
     /** How long a failed release is kept: past the default lease its slot has freed itself. */
     private static final long RETRY_FOR_MILLIS = TimeUnit.MINUTES.toMillis(10);
     private static final int MAX_UNSENT_RELEASES = 100_000;
+    /** How often the store asks which server answers, to notice a failover or a restart (see {@link ReleaseJournal}). */
+    static final long SERVER_CHECK_MILLIS = 1_000;
+    /**
+     * How long an answered release is kept after a check found the same server still answering: longer than a
+     * replica's lag, and than a requested Sentinel failover's time from the replica's promotion to the switch notice.
+     */
+    static final long KEEP_RELEASES_MILLIS = 5_000;
+    private static final int MAX_JOURNAL_BATCHES = 100_000;
     /** Numbers per request in the admission script's answer. */
     private static final int ANSWER_LENGTH = 7;
 
@@ -84,6 +95,12 @@ public final class RedisLimitStore implements LimitStore {
     private final AtomicInteger unsentCount = new AtomicInteger();
     private final AtomicBoolean retrying = new AtomicBoolean();
     private final PerLimits<LimitArgs> limitArgs = new PerLimits<>(LimitArgs::of);
+    private final ReleaseJournal journal = new ReleaseJournal(MAX_JOURNAL_BATCHES);
+    private final AtomicBoolean watchingServer = new AtomicBoolean();
+    /** The answering servers' {@code run_id}s, sorted, comma-separated; null until first asked. */
+    private volatile String serverIdentity;
+    private volatile long serverCheckTimer = -1;
+    private volatile boolean closed;
 
     /**
      * @param redis the Quarkus Redis client, of any {@code quarkus.redis.client-type}; its Cluster slot table is kept
@@ -268,18 +285,24 @@ public final class RedisLimitStore implements LimitStore {
         // rare (a request no backend took): sent alone, with its quota window, as an admission taken back is
         long window = lease.limits().requestsPerWindow() != null ? quotaWindowStart : -1;
         Release nothingUsed = new Release(lease, 0, 0);
-        return bounded(releaseCall(List.of(nothingUsed), window), null).onFailure(failure -> keepForRetry(
+        return journaled(List.of(nothingUsed), window).onFailure(failure -> keepForRetry(
                 new UnsentRelease(nothingUsed, window, System.nanoTime()), failure)).mapEmpty();
     }
 
     /** Sends releases of one account and token minute as one script call; failed ones are kept for a retry. */
     private Future<List<Void>> sendReleases(List<Release> batch) {
-        return bounded(releaseCall(batch, -1), null).onFailure(failure -> {
+        return journaled(batch, -1).onFailure(failure -> {
             long now = System.nanoTime();
             for (Release release : batch) {
                 keepForRetry(new UnsentRelease(release, -1, now), failure);
             }
         }).map(applied -> Collections.nCopies(batch.size(), null));
+    }
+
+    /** Sends releases (see {@link #releaseCall}), bounded by the timeout; once Redis answered, keeps them a while. */
+    private Future<Response> journaled(List<Release> batch, long uncountWindow) {
+        return bounded(releaseCall(batch, uncountWindow), null)
+                .onSuccess(answered -> journal.add(batch, uncountWindow, System.nanoTime()));
     }
 
     /**
@@ -319,7 +342,7 @@ public final class RedisLimitStore implements LimitStore {
         LOGGER.debugf("Redis admitted lease %s of account %s after redis-timeout; taking it back", lease.id(),
                 lease.limits().account());
         Release nothingUsed = new Release(lease, 0, 0);
-        bounded(releaseCall(List.of(nothingUsed), window), null).onFailure(failure -> keepForRetry(
+        journaled(List.of(nothingUsed), window).onFailure(failure -> keepForRetry(
                 new UnsentRelease(nothingUsed, window, System.nanoTime()), failure));
     }
 
@@ -380,7 +403,7 @@ public final class RedisLimitStore implements LimitStore {
         if (System.nanoTime() - pending.sinceNanos() > TimeUnit.MILLISECONDS.toNanos(RETRY_FOR_MILLIS)) {
             return Future.succeededFuture(); // its lease has expired: the slot freed itself
         }
-        return bounded(releaseCall(List.of(pending.release()), pending.uncountWindow()), null)
+        return journaled(List.of(pending.release()), pending.uncountWindow())
                 .<Void>mapEmpty().onFailure(failure -> {
                     if (transientFailure(failure)) {
                         unsentCount.incrementAndGet();
@@ -455,6 +478,9 @@ public final class RedisLimitStore implements LimitStore {
      * not bounded by the admission timeout.
      */
     public Future<Void> warmUp() {
+        if (watchingServer.compareAndSet(false, true)) {
+            serverCheckTimer = vertx.setTimer(SERVER_CHECK_MILLIS, id -> checkServer());
+        }
         Future<?> loads = link.open();
         for (Script script : new Script[] {admit, release, renew, usage, topUp}) {
             loads = loads.compose(ok -> link.sendToEveryMaster(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.body())));
@@ -483,8 +509,88 @@ public final class RedisLimitStore implements LimitStore {
         });
     }
 
+    /**
+     * Asks which server answers ({@code INFO server}: its {@code run_id}; every master's with a Cluster). When that
+     * changed, the releases Redis answered in the last seconds are sent again; otherwise those answered well before
+     * this check are forgotten. A failed check changes nothing: the next one tells.
+     */
+    private void checkServer() {
+        if (closed) {
+            return;
+        }
+        long asked = System.nanoTime();
+        bounded(link.sendToEveryMaster(Request.cmd(Command.INFO).arg("server")), null).onComplete(answered -> {
+            if (answered.succeeded()) {
+                String identity = runIds(answered.result());
+                String before = serverIdentity;
+                if (identity != null) {
+                    serverIdentity = identity;
+                }
+                if (identity != null && before != null && !before.equals(identity)) {
+                    sendJournalAgain();
+                } else {
+                    journal.forgetBefore(asked - TimeUnit.MILLISECONDS.toNanos(KEEP_RELEASES_MILLIS));
+                }
+            } else if (answered.cause() instanceof Response && !transientFailure(answered.cause())) {
+                // NOPERM (an ACL without INFO) or an unknown command: asking again would only fail again
+                LOGGER.warnf("Redis refused INFO (%s): a failover will not be noticed, and a release the old primary"
+                        + " took and lost leaves its slot taken until its lease expires", answered.cause().getMessage());
+                return;
+            }
+            if (!closed) {
+                serverCheckTimer = vertx.setTimer(SERVER_CHECK_MILLIS, id -> checkServer());
+            }
+        });
+    }
+
+    /** The replies' {@code run_id}s, sorted and comma-separated; null when a reply names none. */
+    static String runIds(List<Response> replies) {
+        List<String> ids = new ArrayList<>(replies.size());
+        for (Response reply : replies) {
+            String info = reply.toString();
+            int at = info.indexOf("run_id:");
+            if (at < 0) {
+                return null;
+            }
+            int end = at + "run_id:".length();
+            while (end < info.length() && !Character.isWhitespace(info.charAt(end))) {
+                end++;
+            }
+            ids.add(info.substring(at + "run_id:".length(), end));
+        }
+        Collections.sort(ids);
+        return String.join(",", ids);
+    }
+
+    /** Sends every kept release again, to the server that answers now; one that fails is kept for a retry. */
+    private void sendJournalAgain() {
+        List<ReleaseJournal.Batch> batches = journal.takeAll();
+        int releases = 0;
+        for (ReleaseJournal.Batch batch : batches) {
+            releases += batch.releases().size();
+        }
+        LOGGER.infof("Redis answers from another server than before (a failover or a restart): the %d release(s) it"
+                + " answered in the last seconds are sent again, so that none the old server lost keeps a slot taken",
+                releases);
+        long now = System.nanoTime();
+        for (ReleaseJournal.Batch batch : batches) {
+            journaled(batch.releases(), batch.uncountWindow()).onFailure(failure -> {
+                for (Release release : batch.releases()) {
+                    keepForRetry(new UnsentRelease(release, batch.uncountWindow(), now), failure);
+                }
+            });
+        }
+    }
+
+    /** The answering servers' identity as last checked, null before the first check (tests). */
+    String serverIdentity() {
+        return serverIdentity;
+    }
+
     /** Closes the kept connections (tests; in the application the Redis client closes with Quarkus). */
     public void close() {
+        closed = true;
+        vertx.cancelTimer(serverCheckTimer);
         link.close();
     }
 

@@ -64,7 +64,9 @@ class ClusterAdmissionTest {
         Map<String, Integer> commands = histogram(monitor.commands());
         monitor.close();
         assertThat(commands).containsEntry("evalsha", 2);
-        assertThat(commands.keySet()).isSubsetOf("evalsha", "hello", "cluster slots");
+        // and the limit store's check of which servers answer (one INFO per second on every master)
+        assertThat(commands.keySet()).isSubsetOf("evalsha", "hello", "cluster slots", "info");
+        assertThat(commands.getOrDefault("info", 0)).isLessThanOrEqualTo(1);
         // background readings of the slot table (the limit store's timer, the control plane's once-a-second
         // version check through the cluster client) may land on any master, at most about once a second: never one
         // per admission

@@ -3,6 +3,7 @@ package dev.sluice.limits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testing.RespClient;
+import dev.sluice.testing.TcpForwarder;
 import dev.sluice.testing.TestRedis;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -40,6 +41,62 @@ class RedisLimitStoreTest extends LimitStoreContract {
     @Override
     LimitStore store() {
         return store;
+    }
+
+    /**
+     * A failover that loses the last writes: the request ends and the old server takes its release, but the server
+     * that answers from then on is a copy made while the request ran (a replica promoted before the release reached
+     * it). The release is sent again to it, so that the slot is not taken for the rest of its lease.
+     */
+    @Test
+    void aReleaseTheOldServerTookAndLostIsSentAgainWhenAnotherServerAnswers() throws Exception {
+        try (TestRedis replacement = TestRedis.start(); TcpForwarder address = TcpForwarder.to(server.port())) {
+            Redis viaAddress = Redis.createClient(vertx, new RedisOptions()
+                    .setConnectionString("redis://127.0.0.1:" + address.port()));
+            RedisLimitStore failingOver = new RedisLimitStore(viaAddress, null, vertx, 2_000);
+            try {
+                // given: a request of an account of concurrency 1 and credits runs; the store knows which server answers
+                await(failingOver.warmUp());
+                AccountLimits limits = account(1, null, null, null, null, 10.0);
+                assertThat(await(failingOver.admit(limits, new Reservation("ending", 0, 1_000_000), T0, LEASE))
+                        .admitted()).isTrue();
+                Lease lease = new Lease(limits, "ending", 0, AccountLimits.tokenWindowStart(T0), 1_000_000, failingOver);
+                awaitTrue(() -> failingOver.serverIdentity() != null, "the first check of the server");
+                String inflight = RedisLimitStore.Keys.inflight(limits.account());
+                String credits = RedisLimitStore.Keys.credits(limits.account());
+                try (RespClient copy = replacement.client(); RespClient old = server.client()) {
+                    copy.command("REPLICAOF", "127.0.0.1", Integer.toString(server.port()));
+                    awaitTrue(() -> copy.number("ZCARD", inflight) == 1, "the copy holding the slot");
+                    copy.command("REPLICAOF", "NO", "ONE");
+
+                    // when: the request ends on the old server, then the address leads to the copy
+                    await(failingOver.release(lease, 0, 400_000));
+                    assertThat(old.number("ZCARD", inflight)).isZero();
+                    assertThat(copy.number("ZCARD", inflight)).isEqualTo(1);
+                    address.switchTo(replacement.port());
+
+                    // then: the copy frees the slot too, and refunds the credits once
+                    awaitTrue(() -> copy.number("ZCARD", inflight) == 0, "the slot freed on the server now answering");
+                    assertThat(Long.parseLong(String.valueOf(copy.command("GET", credits)))).isEqualTo(9_600_000L);
+                    assertThat(Long.parseLong(String.valueOf(old.command("GET", credits)))).isEqualTo(9_600_000L);
+                    assertThat(await(failingOver.admit(limits, new Reservation("next", 0, 0), T0, LEASE)).admitted())
+                            .isTrue();
+                }
+            } finally {
+                failingOver.close();
+                viaAddress.close();
+            }
+        }
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("waited 10 s for " + what);
+            }
+            Thread.sleep(50);
+        }
     }
 
     @Test

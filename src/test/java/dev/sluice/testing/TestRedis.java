@@ -21,6 +21,8 @@ public final class TestRedis implements AutoCloseable {
 
     private final int port;
     private Process process;
+    /** The running server's working directory, removed when it is killed. */
+    private Path dir;
 
     private TestRedis(int port) {
         this.port = port;
@@ -46,8 +48,12 @@ public final class TestRedis implements AutoCloseable {
             return;
         }
         try {
+            // a directory of its own for each start: a server made a replica writes the primary's data there as
+            // dump.rdb, which any server started later in the same directory would load
+            dir = Files.createTempDirectory("sluice-redis");
             List<String> command = new ArrayList<>(List.of(binary().toString(), "--port", Integer.toString(port),
-                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"));
+                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no",
+                    "--dir", dir.toString()));
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -77,6 +83,17 @@ public final class TestRedis implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             process = null;
+        }
+        if (dir != null) {
+            try (var files = Files.list(dir)) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    Files.deleteIfExists(file);
+                }
+                Files.deleteIfExists(dir);
+            } catch (IOException leftInTmp) {
+                // a temporary directory: left for the system to clean
+            }
+            dir = null;
         }
     }
 
