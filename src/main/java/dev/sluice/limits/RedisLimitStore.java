@@ -18,7 +18,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -96,6 +98,8 @@ public final class RedisLimitStore implements LimitStore {
     private final AtomicBoolean retrying = new AtomicBoolean();
     private final PerLimits<LimitArgs> limitArgs = new PerLimits<>(LimitArgs::of);
     private final ReleaseJournal journal = new ReleaseJournal(MAX_JOURNAL_BATCHES);
+    /** Renewals sent and not yet over, by lease id (see {@link #renew}). */
+    private final Map<String, PendingRenewal> renewing = new ConcurrentHashMap<>();
     private final AtomicBoolean watchingServer = new AtomicBoolean();
     /** The answering servers' {@code run_id}s, sorted, comma-separated; null until first asked. */
     private volatile String serverIdentity;
@@ -277,12 +281,14 @@ public final class RedisLimitStore implements LimitStore {
 
     @Override
     public Future<Void> release(Lease lease, long actualTokens, long actualCostMicros) {
+        noteReleased(lease);
         return releases.add(new Release(lease, actualTokens, actualCostMicros));
     }
 
     @Override
     public Future<Void> releaseUncounted(Lease lease, long quotaWindowStart) {
         // rare (a request no backend took): sent alone, with its quota window, as an admission taken back is
+        noteReleased(lease);
         long window = lease.limits().requestsPerWindow() != null ? quotaWindowStart : -1;
         Release nothingUsed = new Release(lease, 0, 0);
         return journaled(List.of(nothingUsed), window).onFailure(failure -> keepForRetry(
@@ -427,10 +433,57 @@ public final class RedisLimitStore implements LimitStore {
         return false;
     }
 
+    /**
+     * Renews a running request's slot (takes it again if Redis lost it). A renewal still unanswered when its request
+     * ends may run after the release: the Cluster client sends a command again by itself for seconds while the cluster
+     * is down ({@code CLUSTERDOWN}, {@code TRYAGAIN}), past the caller's timeout and past a release sent meanwhile, and
+     * it would take the slot again for the rest of its lease. So a release sent while a renewal of its lease is on its
+     * way is noted, and once that renewal is over the slot is freed again (settling nothing: the release settled).
+     */
     @Override
     public Future<Void> renew(Lease lease, long expiresAtMillis) {
-        return bounded(eval(renew, new String[] {Keys.inflight(lease.limits().account())},
-                new String[] {lease.id(), Long.toString(expiresAtMillis)}), null).mapEmpty();
+        String id = lease.id();
+        renewing.compute(id, (key, pending) -> pending == null ? new PendingRenewal() : pending.oneMore());
+        Future<Response> call = eval(renew, new String[] {Keys.inflight(lease.limits().account())},
+                new String[] {id, Long.toString(expiresAtMillis)});
+        call.onComplete(over -> {
+            boolean[] releasedMeanwhile = new boolean[1];
+            renewing.computeIfPresent(id, (key, pending) -> {
+                if (--pending.inFlight > 0) {
+                    return pending;
+                }
+                releasedMeanwhile[0] = pending.released;
+                return null;
+            });
+            if (releasedMeanwhile[0]) {
+                // what the release settled stays settled: a slot-only release (used as reserved) moves no counter
+                Release slotOnly = new Release(lease, lease.reservedTokens(), lease.reservedCostMicros());
+                journaled(List.of(slotOnly), -1).onFailure(failure -> keepForRetry(
+                        new UnsentRelease(slotOnly, -1, System.nanoTime()), failure));
+            }
+        });
+        return bounded(call, null).mapEmpty();
+    }
+
+    /** Renewals of one lease sent and not yet over, and whether the lease was released meanwhile. */
+    private static final class PendingRenewal {
+        int inFlight = 1;
+        boolean released;
+
+        PendingRenewal oneMore() {
+            inFlight++;
+            return this;
+        }
+    }
+
+    /** Notes a release of a lease whose renewal is on its way (see {@link #renew}). */
+    private void noteReleased(Lease lease) {
+        if (!renewing.isEmpty()) {
+            renewing.computeIfPresent(lease.id(), (key, pending) -> {
+                pending.released = true;
+                return pending;
+            });
+        }
     }
 
     @Override

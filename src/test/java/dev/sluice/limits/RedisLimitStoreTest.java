@@ -8,7 +8,11 @@ import dev.sluice.testing.TestRedis;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
+import io.vertx.core.Promise;
+import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -85,6 +89,151 @@ class RedisLimitStoreTest extends LimitStoreContract {
             } finally {
                 failingOver.close();
                 viaAddress.close();
+            }
+        }
+    }
+
+    /**
+     * A renewal that the caller gave up on and that runs after its request's release, as the Cluster client's own
+     * retries send one while the cluster is down: the slot is freed again, the release's settlement stands.
+     */
+    @Test
+    void aRenewalThatRunsAfterItsRequestsReleaseDoesNotKeepTheSlot() throws Exception {
+        HoldingRedis holding = new HoldingRedis(client);
+        RedisLimitStore late = new RedisLimitStore(holding, null, vertx, 300);
+        try (RespClient redis = server.client()) {
+            // given: a running request of an account of concurrency 1 and credits
+            AccountLimits limits = account(1, null, null, null, null, 10.0);
+            assertThat(await(late.admit(limits, new Reservation("renewed", 0, 1_000_000), T0, LEASE)).admitted())
+                    .isTrue();
+            Lease lease = new Lease(limits, "renewed", 0, AccountLimits.tokenWindowStart(T0), 1_000_000, late);
+            String inflight = RedisLimitStore.Keys.inflight(limits.account());
+            String credits = RedisLimitStore.Keys.credits(limits.account());
+
+            // when: its renewal is held back by the client past the caller's timeout, the request ends, and then the
+            // renewal runs
+            holding.holding = true;
+            Future<Void> renewal = late.renew(lease, T0 + 3 * LEASE);
+            holding.holding = false;
+            assertThat(renewal.toCompletionStage().toCompletableFuture()
+                    .handle((ok, failure) -> failure).get(5, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
+            await(late.release(lease, 0, 400_000));
+            assertThat(redis.number("ZCARD", inflight)).isZero();
+            holding.sendHeld();
+
+            // then: the slot is free again, and the credits were refunded once
+            awaitTrue(() -> redis.number("ZCARD", inflight) == 0 && holding.held.isEmpty(),
+                    "the slot freed after the late renewal");
+            assertThat(Long.parseLong(String.valueOf(redis.command("GET", credits)))).isEqualTo(9_600_000L);
+            assertThat(await(late.admit(limits, new Reservation("next", 0, 0), T0, LEASE)).admitted()).isTrue();
+        } finally {
+            late.close();
+        }
+    }
+
+    /** A client whose connections hold back the commands sent while {@code holding}, until {@link #sendHeld}. */
+    static final class HoldingRedis implements Redis {
+        final Redis delegate;
+        final List<Runnable> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile boolean holding;
+
+        HoldingRedis(Redis delegate) {
+            this.delegate = delegate;
+        }
+
+        void sendHeld() {
+            for (Runnable command : held) {
+                command.run();
+                held.remove(command);
+            }
+        }
+
+        @Override
+        public Future<RedisConnection> connect() {
+            return delegate.connect().map(Holding::new);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+
+        @Override
+        public Future<Response> send(Request request) {
+            return delegate.send(request);
+        }
+
+        @Override
+        public Future<List<Response>> batch(List<Request> requests) {
+            return delegate.batch(requests);
+        }
+
+        private final class Holding implements RedisConnection {
+            private final RedisConnection connection;
+
+            Holding(RedisConnection connection) {
+                this.connection = connection;
+            }
+
+            @Override
+            public Future<Response> send(Request request) {
+                if (!holding) {
+                    return connection.send(request);
+                }
+                Promise<Response> answered = Promise.promise();
+                held.add(() -> connection.send(request).onComplete(answered));
+                return answered.future();
+            }
+
+            @Override
+            public Future<List<Response>> batch(List<Request> requests) {
+                return connection.batch(requests);
+            }
+
+            @Override
+            public Future<Void> close() {
+                return connection.close();
+            }
+
+            @Override
+            public boolean pendingQueueFull() {
+                return connection.pendingQueueFull();
+            }
+
+            @Override
+            public RedisConnection exceptionHandler(io.vertx.core.Handler<Throwable> handler) {
+                connection.exceptionHandler(handler);
+                return this;
+            }
+
+            @Override
+            public RedisConnection handler(io.vertx.core.Handler<Response> handler) {
+                connection.handler(handler);
+                return this;
+            }
+
+            @Override
+            public RedisConnection pause() {
+                connection.pause();
+                return this;
+            }
+
+            @Override
+            public RedisConnection resume() {
+                connection.resume();
+                return this;
+            }
+
+            @Override
+            public RedisConnection fetch(long amount) {
+                connection.fetch(amount);
+                return this;
+            }
+
+            @Override
+            public RedisConnection endHandler(io.vertx.core.Handler<Void> handler) {
+                connection.endHandler(handler);
+                return this;
             }
         }
     }
