@@ -99,8 +99,8 @@ public class Components {
             storeClient = sameOptions.get();
             redisLimits = new RedisLimitStore(storeClient != null ? storeClient : quarkusClient, sameOptions, vertx,
                     config.limits().redisTimeout().toMillis());
-            warmUp(redisLimits);
         }
+        boolean redisAnswered = redisLimits == null || warmUp(redisLimits);
         this.redisLimits = redisLimits;
         Admission[] admitting = new Admission[1];
         metrics = new ProxyMetrics(registry, file.catalog(), List.copyOf(file.accounts().names()),
@@ -108,6 +108,9 @@ public class Components {
         admission = new Admission(vertx, redisLimits, new LocalLimitStore(), config.limits(), System::currentTimeMillis,
                 config.topupUrl().orElse(null), config.controlPlaneRate(), metrics);
         admitting[0] = admission;
+        if (!redisAnswered) {
+            admission.redisUnreachableAtStart();
+        }
         forwarder = new Forwarder(vertx, file.catalog(), config.upstream(),
                 new RetryBudget(config.upstream().retryBudget(), System::nanoTime), metrics, !tracingDisabled);
         shutdownGrace = config.shutdownGrace();
@@ -143,14 +146,20 @@ public class Components {
         }
     }
 
-    /** Connects to Redis and loads the scripts before the first request; an unreachable Redis does not stop start-up. */
-    private static void warmUp(RedisLimitStore store) {
+    /**
+     * Connects to Redis and loads the scripts before the first request; an unreachable Redis does not stop start-up.
+     *
+     * @return whether Redis answered
+     */
+    private static boolean warmUp(RedisLimitStore store) {
         try {
             store.warmUp().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
             LOGGER.info("Limits are kept in Redis; admission scripts loaded");
+            return true;
         } catch (Exception e) {
             LOGGER.warnf("Redis did not answer at start-up (%s); admission follows sluice.limits.redis-failure until it does",
                     e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+            return false;
         }
     }
 

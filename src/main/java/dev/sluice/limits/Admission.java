@@ -552,6 +552,24 @@ public final class Admission {
     }
 
     /**
+     * Redis did not answer at start-up (the caller logged it): admission follows the failure policy from the first
+     * request and readiness says so at once, until the probe reaches Redis. Without this the instance counted itself
+     * on Redis until a call failed twice: a {@code rediss://} URL to a server without TLS, which never completes a
+     * handshake, showed {@code "mode": "redis"} in readiness for seconds while nothing reached Redis.
+     */
+    public void redisUnreachableAtStart() {
+        if (redis == null) {
+            return;
+        }
+        synchronized (this) {
+            redisDown = true;
+            if (probeTimer < 0) {
+                probeTimer = vertx.setPeriodic(probeMillis, id -> redis.ping().onSuccess(ok -> redisUp()));
+            }
+        }
+    }
+
+    /**
      * Counts a failed Redis call. A refused or broken connection marks Redis down at once; timeouts only when two
      * come in a row, so that one slow answer (a cold connection, a pause) costs one fallback decision, not a switch
      * of the whole instance to the failure policy.
