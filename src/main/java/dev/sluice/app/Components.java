@@ -100,7 +100,7 @@ public class Components {
             redisLimits = new RedisLimitStore(storeClient != null ? storeClient : quarkusClient, sameOptions, vertx,
                     config.limits().redisTimeout().toMillis());
         }
-        boolean redisAnswered = redisLimits == null || warmUp(redisLimits);
+        boolean redisAnswered = redisLimits == null || warmUp(redisLimits, redisOptions);
         this.redisLimits = redisLimits;
         Admission[] admitting = new Admission[1];
         metrics = new ProxyMetrics(registry, file.catalog(), List.copyOf(file.accounts().names()),
@@ -151,14 +151,15 @@ public class Components {
      *
      * @return whether Redis answered
      */
-    private static boolean warmUp(RedisLimitStore store) {
+    private static boolean warmUp(RedisLimitStore store, RedisClientOptions options) {
         try {
             store.warmUp().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
             LOGGER.info("Limits are kept in Redis; admission scripts loaded");
             return true;
         } catch (Exception e) {
-            LOGGER.warnf("Redis did not answer at start-up (%s); admission follows sluice.limits.redis-failure until it does",
-                    e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+            String failure = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+            LOGGER.warnf("Redis did not answer at start-up (%s%s); admission follows sluice.limits.redis-failure until it"
+                    + " does", failure, options.hintFor(failure));
             return false;
         }
     }

@@ -5,6 +5,7 @@ import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.redis.runtime.client.VertxRedisClientFactory;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
 import jakarta.inject.Singleton;
 import java.net.URI;
@@ -77,6 +78,25 @@ public class RedisClientOptions implements RedisOptionsCustomizer {
             }
         }
         return null;
+    }
+
+    /**
+     * A hint to add to a start-up failure's message when the configuration explains it, else an empty string: a
+     * master name the sentinels do not know, or a {@code rediss://} URL to a server that never completes the handshake.
+     */
+    String hintFor(String failure) {
+        RedisOptions options = defaultClient;
+        if (options == null || failure == null) {
+            return "";
+        }
+        if (options.getType() == RedisClientType.SENTINEL && failure.contains("No such master")) {
+            return "; the sentinels know no primary named '" + options.getMasterName() + "' (quarkus.redis.master-name)";
+        }
+        boolean tls = options.getEndpoints().stream().anyMatch(url -> url.regionMatches(true, 0, "rediss:", 0, 7));
+        if (tls && failure.contains("did not accept a connection")) {
+            return "; the URL asks for TLS (rediss://): a server without TLS never completes that handshake";
+        }
+        return "";
     }
 
     /** The URL with whatever stands between its scheme and its last {@code @} (a user, a password) masked. */

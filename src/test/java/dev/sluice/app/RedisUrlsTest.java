@@ -51,4 +51,22 @@ class RedisUrlsTest {
         assertThatThrownBy(() -> new RedisClientOptions().customize("sessions", options))
                 .hasMessageStartingWith("Invalid Sluice configuration: quarkus.redis.sessions.hosts: ");
     }
+
+    @Test
+    void aStartUpFailureThatTheConfigurationExplainsGetsAHint() {
+        RedisClientOptions sentinel = new RedisClientOptions();
+        sentinel.customize("<default>", new RedisOptions().setType(io.vertx.redis.client.RedisClientType.SENTINEL)
+                .setEndpoints(List.of("redis://sentinel:26379")).setMasterName("mymastr"));
+        assertThat(sentinel.hintFor("Cannot connect to any of the provided endpoints - ERR [0] No such master with that"
+                + " name")).isEqualTo("; the sentinels know no primary named 'mymastr' (quarkus.redis.master-name)");
+        assertThat(sentinel.hintFor("Connection refused")).isEmpty();
+
+        RedisClientOptions tls = new RedisClientOptions();
+        tls.customize("<default>", new RedisOptions().setEndpoints(List.of("rediss://redis:6379")));
+        assertThat(tls.hintFor("Redis did not accept a connection within 2000 ms"))
+                .isEqualTo("; the URL asks for TLS (rediss://): a server without TLS never completes that handshake");
+        RedisClientOptions plain = new RedisClientOptions();
+        plain.customize("<default>", new RedisOptions().setEndpoints(List.of("redis://redis:6379")));
+        assertThat(plain.hintFor("Redis did not accept a connection within 2000 ms")).isEmpty();
+    }
 }
