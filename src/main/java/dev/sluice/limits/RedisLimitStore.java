@@ -59,9 +59,11 @@ import org.jboss.logging.Logger;
  * <li>a release that fails is sent again every {@value #RETRY_MILLIS} ms until Redis answers it, for a lease that
  * holds a slot. Every release of such a lease settles only if it still held its slot: a release that timed out may
  * still run, before or after its copy (they may go on two connections), and only the first to run settles;
- * <li>a release that Redis answered is kept for a few seconds ({@link ReleaseJournal}), and sent again when Redis
- * turns out to answer from another server than before (its {@code run_id}, asked every {@value #SERVER_CHECK_MILLIS}
- * ms; every master's, with a Cluster): what the old primary took and had not yet replicated is lost with it.
+ * <li>a release that Redis answered is kept until the replicas have copied it ({@link ReleaseJournal},
+ * {@link ReplicaProgress}), and sent again when Redis
+ * turns out to answer from another server than before (its {@code run_id} in {@code INFO}, asked every
+ * {@value #SERVER_CHECK_MILLIS} ms; every master's, with a Cluster): what the old primary took and had not yet
+ * replicated is lost with it. Only while Redis has replicas: a lone server has nothing to fail over to.
  * </ul>
  */
 public final class RedisLimitStore implements LimitStore {
@@ -74,12 +76,9 @@ public final class RedisLimitStore implements LimitStore {
     private static final int MAX_UNSENT_RELEASES = 100_000;
     /** How often the store asks which server answers, to notice a failover or a restart (see {@link ReleaseJournal}). */
     static final long SERVER_CHECK_MILLIS = 1_000;
-    /**
-     * How long an answered release is kept after a check found the same server still answering: longer than a
-     * replica's lag, and than a requested Sentinel failover's time from the replica's promotion to the switch notice.
-     */
-    static final long KEEP_RELEASES_MILLIS = 5_000;
     private static final int MAX_JOURNAL_BATCHES = 100_000;
+    /** How long releases are still kept after the last check that saw a replica. */
+    static final long JOURNAL_AFTER_REPLICA_MILLIS = 60_000;
     /** Numbers per request in the admission script's answer. */
     private static final int ANSWER_LENGTH = 7;
 
@@ -101,6 +100,15 @@ public final class RedisLimitStore implements LimitStore {
     /** Renewals sent and not yet over, by lease id (see {@link #renew}). */
     private final Map<String, PendingRenewal> renewing = new ConcurrentHashMap<>();
     private final AtomicBoolean watchingServer = new AtomicBoolean();
+    /**
+     * Whether answered releases are kept: only while a server that answers has had a replica in the last minute (a
+     * Sentinel's primary, a Cluster master with replicas). A lone server has nothing to fail over to, and keeping every release for seconds
+     * cost the Redis path a tenth of its CPU in the benchmark (the kept objects live through many young collections).
+     */
+    private volatile boolean journaling;
+    /** How far the replicas copied: what the journal may forget (the check's only). */
+    private final ReplicaProgress replicas = new ReplicaProgress(
+            TimeUnit.MILLISECONDS.toNanos(JOURNAL_AFTER_REPLICA_MILLIS));
     /** The answering servers' {@code run_id}s, sorted, comma-separated; null until first asked. */
     private volatile String serverIdentity;
     private volatile long serverCheckTimer = -1;
@@ -307,8 +315,9 @@ public final class RedisLimitStore implements LimitStore {
 
     /** Sends releases (see {@link #releaseCall}), bounded by the timeout; once Redis answered, keeps them a while. */
     private Future<Response> journaled(List<Release> batch, long uncountWindow) {
-        return bounded(releaseCall(batch, uncountWindow), null)
-                .onSuccess(answered -> journal.add(batch, uncountWindow, System.nanoTime()));
+        Future<Response> call = bounded(releaseCall(batch, uncountWindow), null);
+        // decided as it is sent: without replicas not even a handler is added (the release path runs per request)
+        return journaling ? call.onSuccess(answered -> journal.add(batch, uncountWindow, System.nanoTime())) : call;
     }
 
     /**
@@ -563,7 +572,8 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     /**
-     * Asks which server answers ({@code INFO server}: its {@code run_id}; every master's with a Cluster). When that
+     * Asks which server answers ({@code INFO}: its {@code run_id}, and whether it has replicas; every master's with a
+     * Cluster). When that
      * changed, the releases Redis answered in the last seconds are sent again; otherwise those answered well before
      * this check are forgotten. A failed check changes nothing: the next one tells.
      */
@@ -572,8 +582,12 @@ public final class RedisLimitStore implements LimitStore {
             return;
         }
         long asked = System.nanoTime();
-        bounded(link.sendToEveryMaster(Request.cmd(Command.INFO).arg("server")), null).onComplete(answered -> {
+        bounded(link.sendToEveryMaster(Request.cmd(Command.INFO)), null).onComplete(answered -> {
             if (answered.succeeded()) {
+                List<String> infos = new ArrayList<>();
+                for (Response reply : answered.result()) {
+                    infos.add(reply.toString());
+                }
                 String identity = runIds(answered.result());
                 String before = serverIdentity;
                 if (identity != null) {
@@ -581,8 +595,14 @@ public final class RedisLimitStore implements LimitStore {
                 }
                 if (identity != null && before != null && !before.equals(identity)) {
                     sendJournalAgain();
-                } else {
-                    journal.forgetBefore(asked - TimeUnit.MILLISECONDS.toNanos(KEEP_RELEASES_MILLIS));
+                }
+                if (replicas.observe(infos, asked)) {
+                    journaling = replicas.replicated();
+                    if (!journaling) {
+                        journal.takeAll();
+                    } else if (replicas.safeKnown()) {
+                        journal.forgetBefore(replicas.safeBeforeNanos());
+                    }
                 }
             } else if (answered.cause() instanceof Response && !transientFailure(answered.cause())) {
                 // NOPERM (an ACL without INFO) or an unknown command: asking again would only fail again
@@ -633,6 +653,11 @@ public final class RedisLimitStore implements LimitStore {
                 }
             });
         }
+    }
+
+    /** Whether answered releases are being kept (tests). */
+    boolean journaling() {
+        return journaling;
     }
 
     /** The answering servers' identity as last checked, null before the first check (tests). */

@@ -71,6 +71,7 @@ class RedisLimitStoreTest extends LimitStoreContract {
                 try (RespClient copy = replacement.client(); RespClient old = server.client()) {
                     copy.command("REPLICAOF", "127.0.0.1", Integer.toString(server.port()));
                     awaitTrue(() -> copy.number("ZCARD", inflight) == 1, "the copy holding the slot");
+                    awaitTrue(failingOver::journaling, "the store seeing a replica");
                     copy.command("REPLICAOF", "NO", "ONE");
 
                     // when: the request ends on the old server, then the address leads to the copy
@@ -90,6 +91,19 @@ class RedisLimitStoreTest extends LimitStoreContract {
                 failingOver.close();
                 viaAddress.close();
             }
+        }
+    }
+
+    /** A lone server has nothing to fail over to: releases are not kept for a replay (they cost the Redis path CPU). */
+    @Test
+    void aServerWithoutReplicasKeepsNoReleases() throws Exception {
+        RedisLimitStore lone = new RedisLimitStore(client, null, vertx, 2_000);
+        try {
+            await(lone.warmUp());
+            awaitTrue(() -> lone.serverIdentity() != null, "the first check of the server");
+            assertThat(lone.journaling()).isFalse();
+        } finally {
+            lone.close();
         }
     }
 
