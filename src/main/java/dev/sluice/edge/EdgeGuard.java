@@ -29,6 +29,7 @@ import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -60,7 +61,7 @@ public class EdgeGuard {
     @ConfigProperty(name = "quarkus.management.enabled", defaultValue = "false")
     boolean managementEnabled;
 
-    /** How long the management interface is waited for: 100 times 100 ms. */
+    /** How long the management interface (and the proxy's chosen port) is waited for: 100 times 100 ms. */
     private static final int MANAGEMENT_WAITS = 100;
     private static final long MANAGEMENT_WAIT_MILLIS = 100;
 
@@ -83,9 +84,21 @@ public class EdgeGuard {
 
     /** Quarkus' main HTTP server listens: guard its connections, and the management interface's. */
     void install(@ObservesAsync HttpServerStart started) {
-        HttpServer server = registry.get(HttpServer.HTTP_SERVER);
-        guarded(install(server.getPort(), started.options()));
+        guardProxyPort(() -> registry.get(HttpServer.HTTP_SERVER).getPort(), started.options(), MANAGEMENT_WAITS);
         guardManagement(MANAGEMENT_WAITS);
+    }
+
+    /**
+     * Guards the proxy's port once Quarkus publishes it: the start event may come before the port it chose (a
+     * configured 0) is known, and a packaged run once read -1 there, left the port unguarded and readiness DOWN.
+     */
+    private void guardProxyPort(IntSupplier port, HttpServerOptions options, int waitsLeft) {
+        int known = port.getAsInt();
+        if (known <= 0 && waitsLeft > 0) {
+            vertx.setTimer(MANAGEMENT_WAIT_MILLIS, tick -> guardProxyPort(port, options, waitsLeft - 1));
+            return;
+        }
+        guarded(install(known, options));
     }
 
     /**
@@ -119,7 +132,7 @@ public class EdgeGuard {
      * the guard can only see TLS records, so it closes connections that send nothing, and leaves the rest to Vert.x.
      */
     void install(@ObservesAsync HttpsServerStart started) {
-        guarded(install(registry.get(HttpServer.HTTP_SERVER).getSecurePort(), started.options()));
+        guardProxyPort(() -> registry.get(HttpServer.HTTP_SERVER).getSecurePort(), started.options(), MANAGEMENT_WAITS);
     }
 
     /**
