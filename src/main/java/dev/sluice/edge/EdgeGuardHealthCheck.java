@@ -20,7 +20,7 @@ public class EdgeGuardHealthCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         return HealthCheckResponse.named("connection-guard").status(guard.installed())
-                .withData("client-timeout", guard.clientTimeout().toString())
+                .withData("client-timeout", dev.sluice.config.Durations.format(guard.clientTimeout()))
                 .withData("management", guard.managementInstalled()).build();
     }
 }

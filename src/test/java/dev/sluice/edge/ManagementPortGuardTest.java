@@ -32,6 +32,8 @@ class ManagementPortGuardTest {
         String ready = Management.given().get("/q/health/ready").then().statusCode(200).extract().asString();
 
         assertThat(ready).contains("\"management\": true");
+        // the timeout as the configuration writes it (ProxyProfile: 2s), not ISO-8601's PT2S
+        assertThat(ready).contains("\"client-timeout\": \"2s\"");
     }
 
     @Test
