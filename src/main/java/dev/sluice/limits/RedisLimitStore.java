@@ -102,8 +102,9 @@ public final class RedisLimitStore implements LimitStore {
     private final AtomicBoolean watchingServer = new AtomicBoolean();
     /**
      * Whether answered releases are kept: only while a server that answers has had a replica in the last minute (a
-     * Sentinel's primary, a Cluster master with replicas). A lone server has nothing to fail over to, and keeping every release for seconds
-     * cost the Redis path a tenth of its CPU in the benchmark (the kept objects live through many young collections).
+     * Sentinel's primary, a Cluster master with replicas). A lone server has nothing to fail over to, and keeping
+     * every release for seconds cost the Redis path a tenth of its CPU in the benchmark (the kept objects live through
+     * many young collections).
      */
     private volatile boolean journaling;
     /** How far the replicas copied: what the journal may forget (the check's only). */
@@ -313,7 +314,10 @@ public final class RedisLimitStore implements LimitStore {
         }).map(applied -> Collections.nCopies(batch.size(), null));
     }
 
-    /** Sends releases (see {@link #releaseCall}), bounded by the timeout; once Redis answered, keeps them a while. */
+    /**
+     * Sends releases (see {@link #releaseCall}), bounded by the timeout; once Redis answered, keeps them until its
+     * replicas copied them, when it has any.
+     */
     private Future<Response> journaled(List<Release> batch, long uncountWindow) {
         Future<Response> call = bounded(releaseCall(batch, uncountWindow), null);
         // decided as it is sent: without replicas not even a handler is added (the release path runs per request)
@@ -572,10 +576,9 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     /**
-     * Asks which server answers ({@code INFO}: its {@code run_id}, and whether it has replicas; every master's with a
-     * Cluster). When that
-     * changed, the releases Redis answered in the last seconds are sent again; otherwise those answered well before
-     * this check are forgotten. A failed check changes nothing: the next one tells.
+     * Asks which server answers ({@code INFO}: its {@code run_id}, and how far its replicas copied; every master's with
+     * a Cluster). When the server changed, the kept releases are sent again; otherwise those the replicas copied are
+     * forgotten ({@link ReplicaProgress}). A failed check changes nothing: the next one tells.
      */
     private void checkServer() {
         if (closed) {
@@ -588,7 +591,7 @@ public final class RedisLimitStore implements LimitStore {
                 for (Response reply : answered.result()) {
                     infos.add(reply.toString());
                 }
-                String identity = runIds(answered.result());
+                String identity = runIds(infos);
                 String before = serverIdentity;
                 if (identity != null) {
                     serverIdentity = identity;
@@ -617,19 +620,14 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     /** The replies' {@code run_id}s, sorted and comma-separated; null when a reply names none. */
-    static String runIds(List<Response> replies) {
-        List<String> ids = new ArrayList<>(replies.size());
-        for (Response reply : replies) {
-            String info = reply.toString();
-            int at = info.indexOf("run_id:");
-            if (at < 0) {
+    static String runIds(List<String> infos) {
+        List<String> ids = new ArrayList<>(infos.size());
+        for (String info : infos) {
+            String id = ReplicaProgress.field(info, "run_id:");
+            if (id == null) {
                 return null;
             }
-            int end = at + "run_id:".length();
-            while (end < info.length() && !Character.isWhitespace(info.charAt(end))) {
-                end++;
-            }
-            ids.add(info.substring(at + "run_id:".length(), end));
+            ids.add(id);
         }
         Collections.sort(ids);
         return String.join(",", ids);
