@@ -67,10 +67,10 @@ class ClusterAdmissionTest {
         // and the limit store's check of which servers answer (one INFO per second on every master)
         assertThat(commands.keySet()).isSubsetOf("evalsha", "hello", "cluster slots", "info");
         assertThat(commands.getOrDefault("info", 0)).isLessThanOrEqualTo(1);
-        // background readings of the slot table (the limit store's timer, the control plane's once-a-second
-        // version check through the cluster client) may land on any master, at most about once a second: never one
-        // per admission
-        assertThat(commands.getOrDefault("cluster slots", 0)).isLessThanOrEqualTo(1);
+        // background readings of the slot table may land on any master, at most once a second per cluster client:
+        // the limit store's own client and the one the control plane's version check goes through (Quarkus' bean),
+        // so at most two in this window of well under a second, and never one per admission
+        assertThat(commands.getOrDefault("cluster slots", 0)).isLessThanOrEqualTo(2);
         try (RespClient node = cluster.client(owner)) {
             assertThat(node.number("GET", quotaKey)).isEqualTo(6);
             assertThat(node.number("ZCARD", INFLIGHT)).isZero();
