@@ -746,8 +746,9 @@ scenario_cpu_profile() {
 scenario_alloc_profile() {
   async_profile alloc-profile "event=alloc,alloc=$ALLOC_PROFILE_INTERVAL" collapsed,total
 }
-# async-profiler attached to Sluice with its defaults under wrk, CPU_WARMUP s then CPU_SECS s measured; NAME is the
-# scenario (its directory and summary), START the profiler's event options, OUTPUT its collapsed output's options
+# async-profiler attached to Sluice with its defaults under wrk, CPU_WARMUP s then CPU_SECS s measured (the account of
+# PROFILE_STORE: none, local or redis); NAME is the scenario (its directory and summary), START the profiler's event
+# options, OUTPUT its collapsed output's options
 async_profile() {
   local name=$1 start=$2 output=$3
   local dir="$OUT/$name" group artifact version jar lib jattach url="http://127.0.0.1:$SLUICE_PORT/v1/chat/completions"
@@ -765,7 +766,8 @@ async_profile() {
   log "scenario $name: load average $(loadavg)"
   echo "load average before: $(loadavg)" >"$dir/load.txt"
   local saved=$ACCESS_LOG; ACCESS_LOG=true
-  write_config "$dir/config.yaml" true none
+  write_config "$dir/config.yaml" true "$PROFILE_STORE"
+  [ "$PROFILE_STORE" = redis ] && start_redis "$dir"
   start_mock "$dir"
   # DebugNonSafepoints: samples land on the frame that ran, not on the nearest safepoint
   start_sluice "$dir/config.yaml" "$dir" "-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints"

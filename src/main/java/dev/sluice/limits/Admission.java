@@ -9,11 +9,11 @@ import dev.sluice.eventloop.Timer;
 import dev.sluice.routing.Price;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -68,10 +68,13 @@ public final class Admission {
      * its slot while it runs. Confined to the request's event loop.
      */
     public static final class Ticket {
-        private static final Ticket FREE = new Ticket(null, Map.of(), null);
+        private static final Ticket FREE = new Ticket(null, null, null, 0, null);
 
         private final Lease lease;
-        private final Map<String, String> headers;
+        /** What the RateLimit headers are written from (null limits: none), when the answer's headers are made. */
+        private final AccountLimits limits;
+        private final Snapshot snapshot;
+        private final long admittedAt;
         private final UsageTap usage;
         private Timer renewal;
         private boolean released;
@@ -93,9 +96,11 @@ public final class Admission {
         /** The quota window the request was counted in, to take it back out of ({@link #release}). */
         private long quotaWindowStart;
 
-        private Ticket(Lease lease, Map<String, String> headers, UsageTap usage) {
+        private Ticket(Lease lease, AccountLimits limits, Snapshot snapshot, long admittedAt, UsageTap usage) {
             this.lease = lease;
-            this.headers = headers;
+            this.limits = limits;
+            this.snapshot = snapshot;
+            this.admittedAt = admittedAt;
             this.usage = usage;
         }
 
@@ -103,9 +108,14 @@ public final class Admission {
             return lease;
         }
 
-        /** Headers every answer to this request carries (RateLimit-*). */
-        public Map<String, String> headers() {
-            return headers;
+        /**
+         * Adds the headers every answer to this request carries (RateLimit-*) to a new response's headers, straight
+         * into them (no map in between: this runs for every admitted request).
+         */
+        public void writeHeaders(MultiMap headers) {
+            if (limits != null) {
+                RateLimitHeaders.admitted(limits, snapshot, admittedAt, headers::add);
+            }
         }
 
         /** Reads the real usage from the answer's bytes on their way through, or null when nothing is settled. */
@@ -248,7 +258,7 @@ public final class Admission {
             }
             Lease lease = new Lease(limits, leaseId, tokens, AccountLimits.tokenWindowStart(now), costMicros,
                     decision.store());
-            Ticket ticket = new Ticket(lease, RateLimitHeaders.admitted(limits, decision.snapshot(), now),
+            Ticket ticket = new Ticket(lease, limits, decision.snapshot(), now,
                     limits.settles() ? new UsageTap() : null);
             if (limits.requestsPerWindow() != null) {
                 ticket.quotaWindowStart = limits.quotaWindowStart(now);

@@ -2,6 +2,7 @@ package dev.sluice.limits;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * The rate-limit headers of contract §4.3: the legacy {@code RateLimit-Limit/Remaining/Reset} trio (of the request
@@ -15,16 +16,22 @@ public final class RateLimitHeaders {
     private RateLimitHeaders() {
     }
 
-    /** Headers of an admitted request. */
+    /** Headers of an admitted request, in a map (their order kept). */
     public static Map<String, String> admitted(AccountLimits limits, Snapshot snapshot, long now) {
         Map<String, String> headers = new LinkedHashMap<>();
-        if (limits.requestsPerWindow() != null) {
-            headers.put("RateLimit-Limit", Long.toString(limits.requestsPerWindow()));
-            headers.put("RateLimit-Remaining", Long.toString(Math.max(0, limits.requestsPerWindow() - snapshot.quotaUsed())));
-            headers.put("RateLimit-Reset", Long.toString(secondsToQuotaEnd(limits, now)));
-        }
-        structured(headers, limits, snapshot, null, 0, now);
+        admitted(limits, snapshot, now, headers::put);
         return headers;
+    }
+
+    /** Headers of an admitted request, handed one by one to {@code header} (a response's headers: no map between). */
+    public static void admitted(AccountLimits limits, Snapshot snapshot, long now, BiConsumer<String, String> header) {
+        if (limits.requestsPerWindow() != null) {
+            header.accept("RateLimit-Limit", Long.toString(limits.requestsPerWindow()));
+            header.accept("RateLimit-Remaining",
+                    Long.toString(Math.max(0, limits.requestsPerWindow() - snapshot.quotaUsed())));
+            header.accept("RateLimit-Reset", Long.toString(secondsToQuotaEnd(limits, now)));
+        }
+        structured(header, limits, snapshot, null, 0, now);
     }
 
     /** Headers of a request refused by {@code limit}; {@link #retryAfterSeconds} goes into Retry-After. */
@@ -36,7 +43,7 @@ public final class RateLimitHeaders {
         headers.put("RateLimit-Limit", Long.toString(limitValue(limits, limit)));
         headers.put("RateLimit-Remaining", "0");
         headers.put("RateLimit-Reset", Long.toString(retryAfter));
-        structured(headers, limits, snapshot, limit, waitMillis, now);
+        structured(headers::put, limits, snapshot, limit, waitMillis, now);
         return headers;
     }
 
@@ -61,7 +68,7 @@ public final class RateLimitHeaders {
         };
     }
 
-    private static void structured(Map<String, String> headers, AccountLimits limits, Snapshot snapshot, Limit refusing,
+    private static void structured(BiConsumer<String, String> header, AccountLimits limits, Snapshot snapshot, Limit refusing,
             long waitMillis, long now) {
         String policy = policy(limits);
         if (policy.isEmpty()) {
@@ -92,8 +99,8 @@ public final class RateLimitHeaders {
                 state.append(";t=1");
             }
         }
-        headers.put("RateLimit-Policy", policy);
-        headers.put("RateLimit", state.toString());
+        header.accept("RateLimit-Policy", policy);
+        header.accept("RateLimit", state.toString());
     }
 
     /**

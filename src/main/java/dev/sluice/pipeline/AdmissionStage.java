@@ -30,11 +30,11 @@ final class AdmissionStage implements Stage {
         long tokens = account.tokensPerMinute() != null ? exchange.promptTokens() + answerTokens : 0;
         long cost = account.credits() != null
                 ? Credits.toMicrosCeil(model.price().cost(exchange.promptTokens(), answerTokens)) : 0;
-        String leaseId = exchange.requestId() + "/" + Long.toHexString(System.nanoTime());
+        // an account without limits takes no lease, so it gets no lease id either (the plain path builds no string)
+        String leaseId = account.unlimited() ? null : exchange.requestId() + "/" + Long.toHexString(System.nanoTime());
         return admission.admit(account, leaseId, tokens, cost).map(ticket -> {
             exchange.ticket(ticket);
-            // added, not set: the response is new, nothing to replace
-            ticket.headers().forEach(exchange.response().headers()::add);
+            ticket.writeHeaders(exchange.response().headers());
             return Step.NEXT.result();
         });
     }

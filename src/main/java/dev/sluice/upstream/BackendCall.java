@@ -237,6 +237,9 @@ final class BackendCall {
         response.handler(chunk -> {
             response.pause();
             response.handler(null);
+            // with a first chunk the answer is not empty: the relay takes the end over, or an answer whose first
+            // chunk was the whole of it ends before the relay listens (and must not build a failure for nothing)
+            response.endHandler(null);
             if (overloadedAnswer(backend, chunk)) {
                 // nothing has reached the client: counted as the 529 it is, retried or fallen back from
                 if (promise.tryFail(UpstreamFailure.http(529, retryAfterSeconds(response.getHeader("retry-after")),
