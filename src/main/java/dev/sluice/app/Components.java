@@ -14,6 +14,7 @@ import dev.sluice.demo.DemoBackend;
 import dev.sluice.limits.Admission;
 import dev.sluice.limits.LocalLimitStore;
 import dev.sluice.limits.RedisLimitStore;
+import dev.sluice.limits.SentinelView;
 import dev.sluice.metrics.ProxyMetrics;
 import dev.sluice.pipeline.InFlight;
 import dev.sluice.routing.RetryBudget;
@@ -99,6 +100,8 @@ public class Components {
             storeClient = sameOptions.get();
             redisLimits = new RedisLimitStore(storeClient != null ? storeClient : quarkusClient, sameOptions, vertx,
                     config.limits().redisTimeout().toMillis());
+            // with Sentinel, the store checks that its connections follow the Sentinels' primary after a failover
+            redisLimits.followSentinels(SentinelView.of(vertx, redisOptions.options()));
         }
         boolean redisAnswered = redisLimits == null || warmUp(redisLimits, redisOptions);
         this.redisLimits = redisLimits;

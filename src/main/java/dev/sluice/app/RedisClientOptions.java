@@ -112,6 +112,12 @@ public class RedisClientOptions implements RedisOptionsCustomizer {
 
     private static final String EXPECTED = "redis://host:port, rediss://host:port (TLS) or unix:///path/to/socket";
 
+    /** A copy of the default client's options, or null while Quarkus has not created that client. */
+    RedisOptions options() {
+        RedisOptions options = defaultClient;
+        return options == null ? null : new RedisOptions(options);
+    }
+
     /**
      * Makes new clients with the default client's options; each call answers null while Quarkus has not created the
      * default client (it does so lazily, at its first use), and callers then use that one client.

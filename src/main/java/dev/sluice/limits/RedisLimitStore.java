@@ -76,6 +76,8 @@ public final class RedisLimitStore implements LimitStore {
     private static final int MAX_UNSENT_RELEASES = 100_000;
     /** How often the store asks which server answers, to notice a failover or a restart (see {@link ReleaseJournal}). */
     static final long SERVER_CHECK_MILLIS = 1_000;
+    /** How long after a failover the check keeps moving connections to the Sentinels' primary. */
+    static final long FOLLOW_SWITCH_MILLIS = 60_000;
     private static final int MAX_JOURNAL_BATCHES = 100_000;
     /** How long releases are still kept after the last check that saw a replica. */
     static final long JOURNAL_AFTER_REPLICA_MILLIS = 60_000;
@@ -114,6 +116,14 @@ public final class RedisLimitStore implements LimitStore {
     private volatile String serverIdentity;
     private volatile long serverCheckTimer = -1;
     private volatile boolean closed;
+    /** The Sentinels, asked at each check which primary they name; null unless {@link #followSentinels}. */
+    private volatile SentinelView sentinels;
+    /** The newest Sentinel configuration epoch seen, -1 before one; the check's only (one check at a time). */
+    private long sentinelEpoch = -1;
+    /** Until when (System.nanoTime) connections on another server than the Sentinels' primary are replaced. */
+    private long followingSwitchUntil;
+    /** The configuration epoch whose move of the connections was logged at INFO. */
+    private long epochReported = -1;
 
     /**
      * @param redis the Quarkus Redis client, of any {@code quarkus.redis.client-type}; its Cluster slot table is kept
@@ -607,16 +617,25 @@ public final class RedisLimitStore implements LimitStore {
                         journal.forgetBefore(replicas.safeBeforeNanos());
                     }
                 }
+                SentinelView view = sentinels;
+                if (view != null) {
+                    compareWithSentinels(view).onComplete(compared -> nextCheck());
+                    return;
+                }
             } else if (answered.cause() instanceof Response && !transientFailure(answered.cause())) {
                 // NOPERM (an ACL without INFO) or an unknown command: asking again would only fail again
                 LOGGER.warnf("Redis refused INFO (%s): a failover will not be noticed, and a release the old primary"
                         + " took and lost leaves its slot taken until its lease expires", answered.cause().getMessage());
                 return;
             }
-            if (!closed) {
-                serverCheckTimer = vertx.setTimer(SERVER_CHECK_MILLIS, id -> checkServer());
-            }
+            nextCheck();
         });
+    }
+
+    private void nextCheck() {
+        if (!closed) {
+            serverCheckTimer = vertx.setTimer(SERVER_CHECK_MILLIS, id -> checkServer());
+        }
     }
 
     /** The replies' {@code run_id}s, sorted and comma-separated; null when a reply names none. */
@@ -631,6 +650,46 @@ public final class RedisLimitStore implements LimitStore {
         }
         Collections.sort(ids);
         return String.join(",", ids);
+    }
+
+    /**
+     * Has each check also ask the Sentinels which primary they name (a Sentinel set-up's store; closed with it). After
+     * a failover (their configuration epoch rose), connections that still answer from another server are replaced,
+     * for up to {@value #FOLLOW_SWITCH_MILLIS} ms: the old primary of a requested failover takes writes until the
+     * Sentinels demote it, about 10 s, and loses them then, and the client's own reconnection on the switch notice
+     * can land there again. Only after an epoch rise: a sentinel reads a restarted primary's new run_id only every
+     * 10 s, and a mismatch then means nothing.
+     */
+    public void followSentinels(SentinelView view) {
+        this.sentinels = view;
+    }
+
+    /** Moves connections still on another server than the Sentinels' primary; see {@link #followSentinels}. */
+    private Future<Void> compareWithSentinels(SentinelView view) {
+        return view.primary().compose(primary -> {
+            if (primary == null) {
+                return Future.succeededFuture();
+            }
+            long now = System.nanoTime();
+            if (sentinelEpoch >= 0 && primary.epoch() > sentinelEpoch) {
+                followingSwitchUntil = now + TimeUnit.MILLISECONDS.toNanos(FOLLOW_SWITCH_MILLIS);
+            }
+            sentinelEpoch = Math.max(sentinelEpoch, primary.epoch());
+            if (now - followingSwitchUntil >= 0 || primary.runId() == null) {
+                return Future.succeededFuture();
+            }
+            return link.replaceThoseNotOn(primary.runId(), "the Sentinels name another primary").map(replaced -> {
+                if (replaced > 0) {
+                    // said once per failover; again at DEBUG while a reconnection still lands on the old primary
+                    LOGGER.logf(primary.epoch() > epochReported ? Logger.Level.INFO : Logger.Level.DEBUG,
+                            "%d Redis connection(s) still answered from another server than the primary the Sentinels"
+                            + " name since configuration epoch %d, %s (run_id %s): replaced", replaced,
+                            primary.epoch(), primary.address(), primary.runId());
+                    epochReported = primary.epoch();
+                }
+                return null;
+            });
+        });
     }
 
     /** Sends every kept release again, to the server that answers now; one that fails is kept for a retry. */
@@ -668,6 +727,10 @@ public final class RedisLimitStore implements LimitStore {
         closed = true;
         vertx.cancelTimer(serverCheckTimer);
         link.close();
+        SentinelView view = sentinels;
+        if (view != null) {
+            view.close();
+        }
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.impl.VertxInternal;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisCluster;
 import io.vertx.redis.client.RedisConnection;
@@ -117,6 +118,42 @@ final class RedisLink {
 
     boolean cluster() {
         return cluster;
+    }
+
+    /**
+     * Replaces each kept connection that answers from another server than {@code runId}, as if it had broken: after a
+     * failover, a connection may still be on the old primary while the others moved (each follows the switch notice on
+     * its own). Asks each working connection {@code INFO server}; commands on a replaced one wait for its replacement,
+     * within their callers' timeouts.
+     *
+     * @return how many connections were replaced
+     */
+    Future<Integer> replaceThoseNotOn(String runId, String why) {
+        List<Future<Boolean>> asked = new ArrayList<>();
+        for (Slot slot : slots) {
+            RedisConnection connection = slot.current();
+            if (connection == null || !slot.working()) {
+                continue;
+            }
+            asked.add(connection.send(Request.cmd(Command.INFO).arg("server")).map(info -> {
+                String answering = ReplicaProgress.field(info.toString(), "run_id:");
+                if (answering == null || answering.equals(runId)) {
+                    return false;
+                }
+                LOGGER.debugf("Redis connection %d answers from server %s: %s", slot.index, answering, why);
+                slot.broke(connection, why);
+                return true;
+            }).otherwise(false));
+        }
+        return Future.join(asked).map(all -> {
+            int replaced = 0;
+            for (int i = 0; i < all.size(); i++) {
+                if (Boolean.TRUE.equals(all.resultAt(i))) {
+                    replaced++;
+                }
+            }
+            return replaced;
+        });
     }
 
     /**

@@ -103,6 +103,21 @@ public final class TestRedisSentinel implements AutoCloseable {
         return server;
     }
 
+    /**
+     * Sets every sentinel's hello period (Redis 7's {@code SENTINEL DEBUG PUBLISH-PERIOD}; 500 ms in this set-up, 2 s in
+     * Redis' default): an old primary that still says it is one is made a replica after four of them, and sentinels
+     * learn a new configuration from each other at that pace.
+     */
+    public void publishPeriod(int millis) {
+        for (RedisProcess sentinel : sentinels) {
+            if (sentinel.alive()) {
+                try (RespClient client = sentinel.client()) {
+                    client.command("SENTINEL", "DEBUG", "PUBLISH-PERIOD", Integer.toString(millis));
+                }
+            }
+        }
+    }
+
     /** The sentinels, for {@code quarkus.redis.hosts}. */
     public String hosts() {
         return hosts(sentinels.stream().map(RedisProcess::port).toList());
