@@ -14,6 +14,8 @@ import dev.sluice.upstream.UpstreamAnswer;
 import dev.sluice.upstream.UpstreamFailure;
 import dev.sluice.upstream.UpstreamResult;
 import dev.sluice.wire.Headers;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
@@ -32,6 +34,12 @@ import org.jboss.logging.Logger;
  * event loop of the client's connection.
  */
 final class Relay {
+
+    /**
+     * No listener for a write to the client: a write with one allocates a promise, and Netty then a channel promise
+     * and a promise combiner, for every chunk; a failed write is seen as the client's connection closing.
+     */
+    private static final Handler<AsyncResult<Void>> NO_LISTENER = null;
 
     private static final Logger LOGGER = Logger.getLogger(Relay.class);
     /** The attempts started, on every answer for a model with {@code hedge} (contract §6.6). */
@@ -188,7 +196,7 @@ final class Relay {
         }
         to.headers().set(Translation.HEADER, translation.headerValue());
         if (eventStream) {
-            translator = translated.streamTranslator(exchange.requestId(), to::write);
+            translator = translated.streamTranslator(exchange.requestId(), chunk -> to.write(chunk, NO_LISTENER));
         } else if (answer.firstChunk() != null) {
             to.headers().set("content-length", Integer.toString(answer.firstChunk().length()));
         }
@@ -249,7 +257,7 @@ final class Relay {
      */
     private boolean pass(Buffer chunk) {
         if (translator == null) {
-            exchange.response().write(chunk);
+            exchange.response().write(chunk, NO_LISTENER);
             return false;
         }
         translator.accept(chunk);
@@ -349,10 +357,12 @@ final class Relay {
         boolean failed = translator != null && translator.failed();
         end(failed ? ErrorCode.BACKEND_STREAM_ERROR.status() : answer.response().statusCode(),
                 failed ? ErrorCode.BACKEND_STREAM_ERROR.code() : "ok", failed ? Origin.ROUTER : Origin.PROVIDER, true, () -> {
+            // one write for the last bytes and the end (as one HTTP message when the answer fits in one chunk)
             if (lastChunk != null) {
-                to.write(lastChunk);
+                to.end(lastChunk, NO_LISTENER);
+            } else {
+                to.end(NO_LISTENER);
             }
-            to.end();
         });
     }
 
