@@ -140,17 +140,7 @@ class SentinelLimitStoreTest extends LimitStoreContract {
             failover(sentinels::forceFailover, false, "requested failover", (newPrimary, agreed) -> {
                 // then: within 3 s of the sentinels agreeing, the deaf client's admissions are counted on the new
                 // primary (without the check, the old primary counted them until its demotion, 8 s after the switch)
-                boolean moved = false;
-                int attempt = 0;
-                while (!moved && System.nanoTime() - agreed < 3_000_000_000L) {
-                    long before = quotaOn(newPrimary, counted);
-                    Decision decision = result(watching.admit(counted, new Reservation("after-" + attempt++, 0, 0), T0,
-                            LEASE));
-                    moved = decision != null && decision.admitted() && quotaOn(newPrimary, counted) == before + 1;
-                    if (!moved) {
-                        Thread.sleep(50);
-                    }
-                }
+                boolean moved = anAdmissionCountsOn(newPrimary, watching, counted, "after-", agreed + 3_000_000_000L);
                 System.out.printf("sentinel, requested failover, a client deaf to the switch notice: on the new primary"
                         + " %d ms after the sentinels agreed%n", (System.nanoTime() - agreed) / 1_000_000);
                 assertThat(moved).as("an admission counted on the new primary within 3 s of the failover").isTrue();
@@ -225,19 +215,7 @@ class SentinelLimitStoreTest extends LimitStoreContract {
 
         // then: back on Redis within 5 s of the sentinels switching (a probe's ping, then an admission that the new
         // primary counts; one the old primary took before its demotion is lost with it)
-        boolean back = false;
-        int attempt = 0;
-        while (!back && System.nanoTime() - settled < 5_000_000_000L) {
-            if (succeeds(shortTimeout.ping())) {
-                long before = quotaOn(newPrimary, ending);
-                Decision decision = result(shortTimeout.admit(ending, new Reservation("back-" + attempt++, 0, 0), T0,
-                        LEASE));
-                back = decision != null && decision.admitted() && quotaOn(newPrimary, ending) == before + 1;
-            }
-            if (!back) {
-                Thread.sleep(50);
-            }
-        }
+        boolean back = anAdmissionCountsOn(newPrimary, shortTimeout, ending, "back-", settled + 5_000_000_000L);
         long recoveredMillis = (System.nanoTime() - settled) / 1_000_000;
         assertThat(back).as("an admission on the new primary within 5 s of the failover").isTrue();
         if (!crashed) {
@@ -257,6 +235,25 @@ class SentinelLimitStoreTest extends LimitStoreContract {
         assertThat(inFlight(other)).isEqualTo(3);
         assertThat(quotaCount(other)).isEqualTo(3);
         shortTimeout.close();
+    }
+
+    /**
+     * Whether an admission through {@code store} is counted on {@code primary} before {@code deadlineNanos} (once the
+     * store answers a ping; admissions it takes elsewhere meanwhile are lost with that server).
+     */
+    private static boolean anAdmissionCountsOn(int primary, RedisLimitStore store, AccountLimits limits, String ids,
+            long deadlineNanos) throws InterruptedException {
+        for (int attempt = 0; System.nanoTime() < deadlineNanos; attempt++) {
+            if (succeeds(store.ping())) {
+                long before = quotaOn(primary, limits);
+                Decision decision = result(store.admit(limits, new Reservation(ids + attempt, 0, 0), T0, LEASE));
+                if (decision != null && decision.admitted() && quotaOn(primary, limits) == before + 1) {
+                    return true;
+                }
+            }
+            Thread.sleep(50);
+        }
+        return false;
     }
 
     /** The Sentinels' answer read as the limit store reads it (the client speaks RESP3 to them: a map). */
