@@ -678,7 +678,9 @@ public final class RedisLimitStore implements LimitStore {
             if (now - followingSwitchUntil >= 0 || primary.runId() == null) {
                 return Future.succeededFuture();
             }
-            return link.replaceThoseNotOn(primary.runId(), "the Sentinels name another primary").map(replaced -> {
+            Future<Integer> replacing = link.replaceThoseNotOn(primary.runId(), "the Sentinels name another primary");
+            // bounded like every command of the check: a Redis that stops answering must not stop the checks
+            return bounded(replacing, null).map(replaced -> {
                 if (replaced > 0) {
                     // said once per failover; again at DEBUG while a reconnection still lands on the old primary
                     LOGGER.logf(primary.epoch() > epochReported ? Logger.Level.INFO : Logger.Level.DEBUG,
