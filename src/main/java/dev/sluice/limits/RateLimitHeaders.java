@@ -16,13 +16,6 @@ public final class RateLimitHeaders {
     private RateLimitHeaders() {
     }
 
-    /** Headers of an admitted request, in a map (their order kept). */
-    public static Map<String, String> admitted(AccountLimits limits, Snapshot snapshot, long now) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        admitted(limits, snapshot, now, headers::put);
-        return headers;
-    }
-
     /** Headers of an admitted request, handed one by one to {@code header} (a response's headers: no map between). */
     public static void admitted(AccountLimits limits, Snapshot snapshot, long now, BiConsumer<String, String> header) {
         if (limits.requestsPerWindow() != null) {

@@ -16,9 +16,16 @@ class RateLimitHeadersTest {
     static final String POLICY = "\"quota\";q=100;w=3600, \"rate\";q=5;w=1, \"tokens\";q=1000;w=60, "
             + "\"concurrency\";q=4;qu=\"concurrent-requests\"";
 
+    /** An admitted request's headers as the response gets them, in their order. */
+    static Map<String, String> admitted(AccountLimits limits, Snapshot snapshot, long now) {
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        RateLimitHeaders.admitted(limits, snapshot, now, headers::put);
+        return headers;
+    }
+
     @Test
     void anAdmittedRequestGetsTheQuotaTrioAndOneMemberPerLimit() {
-        Map<String, String> headers = RateLimitHeaders.admitted(EVERY_LIMIT, USED, NOW);
+        Map<String, String> headers = admitted(EVERY_LIMIT, USED, NOW);
 
         assertThat(headers).containsExactly(
                 Map.entry("RateLimit-Limit", "100"),
@@ -50,7 +57,7 @@ class RateLimitHeadersTest {
     @Test
     void anAccountWithoutLimitsGetsNone() {
         AccountLimits none = new AccountLimits("free", "pro", null, null, 3_600_000, null, null, null, null);
-        assertThat(RateLimitHeaders.admitted(none, new Snapshot(0, 0, 0, 0, 0), NOW)).isEmpty();
+        assertThat(admitted(none, new Snapshot(0, 0, 0, 0, 0), NOW)).isEmpty();
     }
 
     @Test
