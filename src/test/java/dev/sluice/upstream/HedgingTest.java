@@ -42,9 +42,10 @@ class HedgingTest {
     /**
      * Arrivals are stamped at the backends: a first attempt that had to open a connection while the hedge reused a
      * pooled one arrives that much later, so the gap between arrivals may fall short of {@code after} by as much.
-     * (That the timer fires at {@code after} exactly is RouteTest's, with a hand-driven clock.)
+     * (That the timer fires at {@code after} exactly is RouteTest's, with a hand-driven clock.) Under a loaded
+     * {@code .ci/run} that connection took 39 ms once; a hedge started without waiting would arrive within a few ms.
      */
-    private static final long CONNECT_SLACK_MILLIS = 30;
+    private static final long CONNECT_SLACK_MILLIS = 100;
 
     @InjectBackends
     Backends backends;
