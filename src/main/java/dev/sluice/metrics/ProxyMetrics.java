@@ -50,7 +50,8 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
     }
 
     private final MeterRegistry registry;
-    private final List<Gauge> circuitGauges = new java.util.ArrayList<>();
+    /** Each backend's gauges by {@code model/name}; touched under this object's lock. */
+    private final Map<String, BackendGauges> backendGauges = new java.util.HashMap<>();
     /** Providers may send any string as their error code: only so many distinct ones get a series of their own. */
     private static final int MAX_PROVIDER_CODES = 64;
 
@@ -97,19 +98,51 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
                 .register(registry);
     }
 
-    /** The circuit gauges of the catalogue's backends, in place of the previous catalogue's (a reload). */
+    /**
+     * The gauges of the catalogue's backends, in place of the previous catalogue's (a reload). A backend the reload
+     * keeps by name keeps its series, now reading the new catalogue's backend: a scrape during a reload never finds
+     * the series missing.
+     */
     public synchronized void backends(Catalog catalog) {
-        circuitGauges.forEach(registry::remove);
-        circuitGauges.clear();
+        Map<String, BackendGauges> kept = new java.util.HashMap<>();
         for (Backend backend : catalog.backends()) {
-            circuitGauges.add(Gauge.builder("sluice.circuit.state", backend, ProxyMetrics::circuitValue)
-                    .tag("backend", backend.name()).tag("model", backend.model())
-                    .description("Circuit breaker per backend: 0 closed, 1 half-open, 2 open").register(registry));
-            if (backend.probe() != null) {
-                circuitGauges.add(Gauge.builder("sluice.backend.healthy", backend, checked -> checked.healthy() ? 1 : 0)
-                        .tag("backend", backend.name()).tag("model", backend.model())
-                        .description("Active health check per backend that has one: 1 up, 0 down").register(registry));
+            String key = backend.model() + "/" + backend.name();
+            BackendGauges gauges = backendGauges.remove(key);
+            if (gauges == null) {
+                gauges = new BackendGauges(backend);
+                gauges.circuit = Gauge.builder("sluice.circuit.state", gauges, held -> circuitValue(held.backend))
+                        .strongReference(true).tag("backend", backend.name()).tag("model", backend.model())
+                        .description("Circuit breaker per backend: 0 closed, 1 half-open, 2 open").register(registry);
             }
+            gauges.backend = backend;
+            if (backend.probe() != null && gauges.healthy == null) {
+                gauges.healthy = Gauge.builder("sluice.backend.healthy", gauges, held -> held.backend.healthy() ? 1 : 0)
+                        .strongReference(true).tag("backend", backend.name()).tag("model", backend.model())
+                        .description("Active health check per backend that has one: 1 up, 0 down").register(registry);
+            } else if (backend.probe() == null && gauges.healthy != null) {
+                registry.remove(gauges.healthy);
+                gauges.healthy = null;
+            }
+            kept.put(key, gauges);
+        }
+        for (BackendGauges removed : backendGauges.values()) {
+            registry.remove(removed.circuit);
+            if (removed.healthy != null) {
+                registry.remove(removed.healthy);
+            }
+        }
+        backendGauges.clear();
+        backendGauges.putAll(kept);
+    }
+
+    /** One backend's gauges, and the backend of the current catalogue they read. */
+    private static final class BackendGauges {
+        volatile Backend backend;
+        Gauge circuit;
+        Gauge healthy;
+
+        BackendGauges(Backend backend) {
+            this.backend = backend;
         }
     }
 
