@@ -9,6 +9,8 @@
 # An argument is a build's directory, optionally followed (in the same argument) by JVM options added to the image's.
 # Sluice runs with bench/run.sh's `defaults` configuration (access log and checks on, an account without limits) and the
 # image's JVM options, on 127.0.0.1:18400 in front of the shared harness's mock on :18000 (started here if absent).
+# AB_RATE=N adds a fixed-rate pass after the closed loop, as bench/run.sh's `defaults` runs it (hey, AB_RATE_CONNS=16
+# connections ticking together, AB_RATE_SECS=10): its p50 and p99, for changes to the tail at half of the saturation.
 # AB_CONFIG=FILE runs both with that configuration instead (bench/run.sh writes its passes' into its output directory,
 # config-defaults-redis.yaml for instance; a Redis it names must be running).
 set -uo pipefail
@@ -62,6 +64,15 @@ for round in $(seq "${ROUNDS:-2}"); do
     awk -v n="$name" -v r="$round" -v rps="$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-$file-$round.txt")" \
         -v cpu=$((cpu1 - cpu0)) -v jit=$((jit1 - jit0)) -v hz="$(getconf CLK_TCK)" -v req="$requests" -v mb="$allocated_mb" \
         'BEGIN {printf "%s round %s: %s req/s, %.1f us CPU/request (%.1f without the compiler threads), %.2f KB allocated/request\n", n, r, rps, cpu / hz * 1e6 / req, (cpu - jit) / hz * 1e6 / req, mb * 1024 / req}'
+    if [ "${AB_RATE:-0}" -gt 0 ]; then
+      conns=${AB_RATE_CONNS:-16}
+      hey -z "${AB_RATE_SECS:-10}s" -c "$conns" -q $(( (AB_RATE + conns - 1) / conns )) -m POST -T application/json \
+        -D "$SHARED/body.json" -H 'authorization: Bearer sk-mock' http://127.0.0.1:18400/v1/chat/completions \
+        >"$WORK/hey-$file-$round.txt" 2>&1
+      awk -v n="$name" -v r="$round" -v rate="$AB_RATE" '/Requests\/sec:/ {rps = $2} $1 == "50%" {p50 = $3 * 1000}
+        $1 == "99%" {p99 = $3 * 1000} END {printf "%s round %s at %s req/s: %.0f req/s served, p50 %.2f ms, p99 %.2f ms\n", n, r, rate, rps, p50, p99}' \
+        "$WORK/hey-$file-$round.txt"
+    fi
     kill "$pid"; wait "$pid" 2>/dev/null
   done
 done

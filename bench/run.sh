@@ -34,7 +34,8 @@
 #   defaults    Sluice as users run it (access log on, checks on, an account without limits) vs direct and nginx,
 #               with the latency pass at half of Sluice's saturation rate and the SSE pass; then the same with the
 #               access log off, and with every limit on the local store and on Redis: the performance targets
-#               (bench/README.md) are judged from these four runs, the streams scenario and the startup one
+#               (bench/README.md) are judged from these four runs, the streams scenario and the startup one (the
+#               access log's on the access-log scenario's pairs when the same run has them)
 #   jmh         the JMH micro-benchmarks (./mvnw -Pjmh), not in the default list (about 7 minutes)
 #   hedge       a backend with a heavy-tailed latency (5% of answers after 500 ms, the rest after 20 ms) through Sluice
 #               without and with hedge.after near its p95: p50/p99/p99.9 and the extra backend requests; not in the
@@ -330,7 +331,8 @@ scenario_plain() {
 # The performance targets are judged on Sluice as users run it: access log on, request checks on. Four harness runs
 # (about 5 minutes): defaults vs direct and nginx (with the fixed-rate pass at half of Sluice's own saturation rate,
 # measured first, and the SSE pass), then Sluice alone with the access log off, with every limit on the local store
-# and with every limit on Redis.
+# and with every limit on Redis. The access log's one on/off pair here swings by ±10 µs between runs; a run that also
+# has the access-log scenario judges that target on its pairs' median instead.
 # wrk_latency BODY URL SECS: one closed-loop pass (wrk, CONNS connections, bench/latency.lua posting BODY with the
 # bench key); wrk's output, with its TAILS line, on stdout
 wrk_latency() {

@@ -74,6 +74,29 @@ if (streams) {
   targets.push(['RSS within 20% of its baseline 60 s after', `${Number.isFinite(at60) ? `${at60} MiB 60 s after, ` : ''}${after} MiB ${streams.after_secs} s after (baseline ${base}, peak ${peak}); ${streams.rss_after_gc_mib} MiB after a full GC, live heap ${streams.live_heap_mib} MiB`,
     verdict(judged <= base * 1.2)]);
 }
+// access-log: pairs of passes with the access log on and off, in turn (the access-log scenario); when the run has
+// them, the access log's target is judged on their median rather than on the defaults scenario's one pair
+const accessLog = read(p('access-log', 'access-log.txt')).trim();
+const accessLogPairs = (() => {
+  if (!accessLog) return [];
+  const passes = accessLog.split('\n').filter((l) => l.startsWith('ACCESS_LOG ')).map((l) =>
+    Object.fromEntries(l.split(/\s+/).slice(1).filter((w) => w.includes('=')).map((w) => w.split('='))));
+  return [...new Set(passes.map((o) => o.pair))].map((pair) => {
+    const on = passes.find((o) => o.pair === pair && o.log === 'true');
+    const off = passes.find((o) => o.pair === pair && o.log === 'false');
+    const group = (o, g) => num(o && o[`${g}_us`]);
+    return { pair, on: num(on && on.cpu_us_per_req), off: num(off && off.cpu_us_per_req),
+      onLoops: group(on, 'loops'), offLoops: group(off, 'loops'), writer: group(on, 'writer'),
+      onJit: group(on, 'jit'), offJit: group(off, 'jit') };
+  }).filter((x) => x.on > 0 && x.off > 0);
+})();
+const medianOf = (values) => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return sorted.length ? (sorted.length % 2 ? sorted[(sorted.length - 1) / 2]
+    : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2) : NaN;
+};
+const accessLogMedian = medianOf(accessLogPairs.map((x) => x.on - x.off));
+
 // the performance targets, on Sluice with its defaults (the defaults scenario: access log on, checks on)
 const defaults = harness('defaults');
 if (defaults && defaults.sut && defaults.sut.status === 'ok' && defaults.nginx && defaults.nginx.status === 'ok') {
@@ -93,7 +116,13 @@ if (defaults && defaults.sut && defaults.sut.status === 'ok' && defaults.nginx &
   const nolog = harness('defaults-nolog');
   if (nolog && nolog.sut && nolog.sut.status === 'ok') {
     const d = cpu - num(nolog.sut.srv_cpu_us_per_req);
-    targets.push(['access log ≤ 3 µs CPU/request', `${s.srv_cpu_us_per_req} µs on vs ${nolog.sut.srv_cpu_us_per_req} µs off = ${f(d, 1)} µs`, verdict(d <= 3)]);
+    const single = `${s.srv_cpu_us_per_req} µs on vs ${nolog.sut.srv_cpu_us_per_req} µs off = ${f(d, 1)} µs`;
+    if (Number.isFinite(accessLogMedian)) {
+      targets.push(['access log ≤ 3 µs CPU/request', `median of ${accessLogPairs.length} on/off pairs (access-log, below): ` +
+        `${f(accessLogMedian, 1)} µs; the defaults pass's one pair: ${single}`, verdict(accessLogMedian <= 3)]);
+    } else {
+      targets.push(['access log ≤ 3 µs CPU/request', `${single} (one pair; \`access-log\` in the same run judges on the median of three)`, verdict(d <= 3)]);
+    }
   }
   for (const [name, store, max] of [['defaults-local', 'local store', 1.2], ['defaults-redis', 'Redis', 1.5]]) {
     const h = harness(name);
@@ -152,25 +181,8 @@ if (tails) {
   out += '\n';
 }
 
-// access-log: pairs of passes with the access log on and off, in turn; the target is judged on their median
-const accessLog = read(p('access-log', 'access-log.txt')).trim();
 if (accessLog) {
-  const passes = accessLog.split('\n').filter((l) => l.startsWith('ACCESS_LOG ')).map((l) =>
-    Object.fromEntries(l.split(/\s+/).slice(1).filter((w) => w.includes('=')).map((w) => w.split('='))));
-  const pairs = [...new Set(passes.map((o) => o.pair))].map((pair) => {
-    const on = passes.find((o) => o.pair === pair && o.log === 'true');
-    const off = passes.find((o) => o.pair === pair && o.log === 'false');
-    const group = (o, g) => num(o && o[`${g}_us`]);
-    return { pair, on: num(on && on.cpu_us_per_req), off: num(off && off.cpu_us_per_req),
-      onLoops: group(on, 'loops'), offLoops: group(off, 'loops'), writer: group(on, 'writer'),
-      onJit: group(on, 'jit'), offJit: group(off, 'jit') };
-  }).filter((x) => x.on > 0 && x.off > 0);
-  const medianOf = (values) => {
-    const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-    return sorted.length ? (sorted.length % 2 ? sorted[(sorted.length - 1) / 2]
-      : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2) : NaN;
-  };
-  const median = medianOf(pairs.map((x) => x.on - x.off));
+  const pairs = accessLogPairs, median = accessLogMedian;
   // per thread group (cpu_pass with THREAD_GROUPS=1): the writer's own CPU, and the difference without the JIT's
   // compiler threads, whose work in a pass depends on what the process ran before it, not on the log
   const grouped = pairs.filter((x) => Number.isFinite(x.onJit) && Number.isFinite(x.offJit));
