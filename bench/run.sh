@@ -529,7 +529,7 @@ scenario_streams() {
   local dir="$OUT/streams"
   mkdir -p "$dir"
   local need=$((2 * STREAMS + 1000))
-  [ "$(ulimit -n)" -ge "$need" ] || log "streams: open files limit $(ulimit -n) < $need; Sluice may run out of sockets"
+  [ "$(ulimit -n)" -ge "$need" ] || log "streams: open files limit $(ulimit -n) < $need; Sluice closes client connections past half of it (sluice.max-client-connections), which the streams count as errors"
   log "scenario streams: $STREAMS streams, load average $(loadavg)"
   echo "load average before: $(loadavg)" >"$dir/load.txt"
   write_config "$dir/config.yaml" true none

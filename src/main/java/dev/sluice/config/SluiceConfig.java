@@ -66,6 +66,13 @@ public interface SluiceConfig {
     @WithDefault("30s")
     Duration clientTimeout();
 
+    /**
+     * Client connections the proxy's port holds at once; one more is closed as soon as it is accepted. Unset: half
+     * of what the process' open-file limit leaves after a reserve, since each connection may hold a backend connection
+     * too, so that the process never runs out of file descriptors (it could then not even load a class).
+     */
+    OptionalInt maxClientConnections();
+
     /** The admin API (contract §10.1): served under {@code /admin/v1} only when it lists at least one key. */
     Admin admin();
 

@@ -2,6 +2,9 @@ package dev.sluice.edge;
 
 import dev.sluice.config.ConfigProblems;
 import dev.sluice.config.SluiceConfig;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,6 +32,7 @@ import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.function.IntSupplier;
 import org.jboss.logging.Logger;
 
@@ -58,6 +62,12 @@ public class EdgeGuard {
     @Inject
     ValueRegistry registry;
 
+    @Inject
+    MeterRegistry meters;
+
+    /** The proxy's port's client connections (HTTP and HTTPS together); the management interface is not capped. */
+    private ClientConnections clientConnections;
+
     @ConfigProperty(name = "quarkus.management.enabled", defaultValue = "false")
     boolean managementEnabled;
 
@@ -69,16 +79,42 @@ public class EdgeGuard {
     private boolean failedOnce;
     private volatile boolean managementInstalled;
 
-    /** Stops start-up on a timeout that is not positive, naming the key. */
+    /** Stops start-up on a timeout that is not positive or a connection cap below 1, naming the key. */
     void validate(@Observes StartupEvent event) {
         ConfigProblems problems = new ConfigProblems();
         check(config.clientTimeout(), problems);
+        check(config.maxClientConnections(), problems);
         problems.throwIfAny();
+        clientConnections();
+    }
+
+    /** Made once, by whichever comes first: the start-up event or the proxy's server listening. */
+    private synchronized ClientConnections clientConnections() {
+        if (clientConnections == null) {
+            ClientConnections counted = ClientConnections.of(config.maxClientConnections(), ClientConnections.openFileLimit());
+            LOGGER.debugf("at most %d client connections at once", counted.max());
+            Gauge.builder("sluice.client.connections", counted, ClientConnections::open).strongReference(true)
+                    .description("Client connections open on the proxy's port").register(meters);
+            Gauge.builder("sluice.client.connections.max", counted, ClientConnections::max).strongReference(true)
+                    .description("The most client connections the proxy's port holds (sluice.max-client-connections)")
+                    .register(meters);
+            FunctionCounter.builder("sluice.client.connections.refused", counted, ClientConnections::refused)
+                    .description("Client connections closed as soon as accepted: sluice.max-client-connections were open")
+                    .register(meters);
+            clientConnections = counted;
+        }
+        return clientConnections;
     }
 
     static void check(Duration clientTimeout, ConfigProblems problems) {
         if (clientTimeout.isNegative() || clientTimeout.isZero()) {
             problems.add("sluice.client-timeout", "must be positive (was " + dev.sluice.config.Durations.format(clientTimeout) + ")");
+        }
+    }
+
+    static void check(OptionalInt maxClientConnections, ConfigProblems problems) {
+        if (maxClientConnections.isPresent() && maxClientConnections.getAsInt() < 1) {
+            problems.add("sluice.max-client-connections", "must be at least 1 (was " + maxClientConnections.getAsInt() + ")");
         }
     }
 
@@ -98,7 +134,7 @@ public class EdgeGuard {
             vertx.setTimer(MANAGEMENT_WAIT_MILLIS, tick -> guardProxyPort(port, options, waitsLeft - 1));
             return;
         }
-        guarded(install(known, options));
+        guarded(install(known, options, clientConnections()));
     }
 
     /**
@@ -121,7 +157,7 @@ public class EdgeGuard {
             }
             Field options = HttpServerImpl.class.getDeclaredField("options");
             options.setAccessible(true);
-            managementInstalled = install(port, (HttpServerOptions) options.get(servers.get(0)));
+            managementInstalled = install(port, (HttpServerOptions) options.get(servers.get(0)), null);
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOGGER.errorf(e, "The connection guard could not be installed on the management port %d", port);
         }
@@ -151,14 +187,17 @@ public class EdgeGuard {
         return ConfigProvider.getConfig().getOptionalValue(key, Integer.class).orElse(-1);
     }
 
-    /** Guards every connection the server on {@code port} accepts; false (logged) when that cannot be done. */
-    private boolean install(int port, HttpServerOptions options) {
+    /**
+     * Guards every connection the server on {@code port} accepts, counted in {@code connections} unless null; false
+     * (logged) when that cannot be done.
+     */
+    private boolean install(int port, HttpServerOptions options, ClientConnections connections) {
         try {
             List<Channel> channels = listeningChannels(port);
             if (channels.isEmpty()) {
                 throw new IllegalStateException("no listening channel found for port " + port);
             }
-            AcceptedConnections acceptor = new AcceptedConnections(config.clientTimeout().toNanos(), options);
+            AcceptedConnections acceptor = new AcceptedConnections(config.clientTimeout().toNanos(), options, connections);
             for (Channel channel : channels) {
                 if (channel.pipeline().get(ACCEPTOR_NAME) != null) {
                     channel.pipeline().replace(ACCEPTOR_NAME, ACCEPTOR_NAME, acceptor);
@@ -220,20 +259,33 @@ public class EdgeGuard {
         return channels;
     }
 
-    /** Added to a listening channel: puts a fresh {@link ConnectionGuard} first on each accepted connection. */
+    /**
+     * Added to a listening channel: closes an accepted connection past the cap at once (before Vert.x registers it:
+     * nothing else is spent on it), and puts a fresh {@link ConnectionGuard} first on each other one.
+     */
     @ChannelHandler.Sharable
     static final class AcceptedConnections extends ChannelInboundHandlerAdapter {
         private final long timeoutNanos;
         private final HttpServerOptions options;
+        /** Null where connections are not capped (the management interface). */
+        private final ClientConnections connections;
 
-        AcceptedConnections(long timeoutNanos, HttpServerOptions options) {
+        AcceptedConnections(long timeoutNanos, HttpServerOptions options, ClientConnections connections) {
             this.timeoutNanos = timeoutNanos;
             this.options = options;
+            this.connections = connections;
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object message) {
             if (message instanceof Channel accepted) {
+                if (connections != null) {
+                    if (!connections.admit()) {
+                        accepted.unsafe().closeForcibly(); // as Netty's own acceptor closes one it cannot register
+                        return;
+                    }
+                    accepted.closeFuture().addListener(closed -> connections.closed());
+                }
                 accepted.pipeline().addFirst(ConnectionGuard.NAME, new ConnectionGuard(timeoutNanos, options));
             }
             ctx.fireChannelRead(message);

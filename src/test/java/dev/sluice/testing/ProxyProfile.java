@@ -217,7 +217,7 @@ public class ProxyProfile implements QuarkusTestProfile {
         model(config, "priced-claude", null, "l");
     }
 
-    static void keys(Map<String, String> config) {
+    public static void keys(Map<String, String> config) {
         config.put("sluice.keys[0].key", KEY);
         config.put("sluice.keys[0].account", "acme");
         config.put("sluice.keys[1].key", OPENAI_ONLY_KEY);
@@ -231,7 +231,7 @@ public class ProxyProfile implements QuarkusTestProfile {
         config.put("sluice.keys[3].models[0]", "chat");
     }
 
-    static void model(Map<String, String> config, String model, String upstreamModel, String... backends) {
+    public static void model(Map<String, String> config, String model, String upstreamModel, String... backends) {
         if (upstreamModel != null) {
             config.put("sluice.models." + model + ".upstream-model", upstreamModel);
         }
