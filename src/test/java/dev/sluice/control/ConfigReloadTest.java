@@ -134,13 +134,6 @@ class ConfigReloadTest {
                 + "  models:\n    alpha:\n      backends:\n        - {name: r1, url: \"${test.backend.r1}\"}\n";
     }
 
-    /** r2's health gauge; NaN while it has none (a missing series would otherwise read as 0: down). */
-    static double healthOfR2() {
-        Scrape scrape = Scrape.now();
-        return scrape.has("sluice_backend_healthy", "backend", "r2")
-                ? scrape.value("sluice_backend_healthy", "backend", "r2") : Double.NaN;
-    }
-
     static final String CHAT = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
     @InjectBackends
@@ -374,8 +367,7 @@ class ConfigReloadTest {
 
             // and: a backend whose breaker settings change is a new backend, with a closed breaker
             ConfigMap.edit(file(List.of("alpha"), OTHER_KEY, flaky.replace("delay: 60s", "delay: 30s")));
-            within10s(() -> Scrape.now().has("sluice_circuit_state", "backend", "r2")
-                    && Scrape.now().value("sluice_circuit_state", "backend", "r2") == 0.0);
+            within10s(() -> Scrape.now().gauge("sluice_circuit_state", "backend", "r2") == 0.0);
         } finally {
             backends.get("r2").reset();
         }
@@ -449,7 +441,7 @@ class ConfigReloadTest {
             // and: a quicker check that marks r2 down
             ConfigMap.edit(file(List.of("alpha"), OTHER_KEY,
                     probed.formatted("{interval: 100ms, failure-threshold: 1}")));
-            within10s(() -> healthOfR2() == 0.0);
+            within10s(() -> Scrape.now().gauge("sluice_backend_healthy", "backend", "r2") == 0.0);
 
             // when: a reload changes its check, not its URL
             double applied = Scrape.now().value("sluice_config_reloads_total", "result", "applied");
@@ -458,7 +450,7 @@ class ConfigReloadTest {
             within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "applied") == applied + 1);
 
             // then: it stays down (not served) until its check passes again
-            assertThat(healthOfR2()).isEqualTo(0.0);
+            assertThat(Scrape.now().gauge("sluice_backend_healthy", "backend", "r2")).isEqualTo(0.0);
             openai("sk-reload-other").body(CHAT.formatted("probed")).post("/v1/chat/completions").then()
                     .statusCode(503).body("error.code", equalTo("no_healthy_backends"));
             failing[0] = false;
@@ -466,7 +458,7 @@ class ConfigReloadTest {
 
             // and: down again, a reload that removes the check serves it, and says so
             failing[0] = true;
-            within10s(() -> healthOfR2() == 0.0);
+            within10s(() -> Scrape.now().gauge("sluice_backend_healthy", "backend", "r2") == 0.0);
             ConfigMap.edit(file(List.of("alpha"), OTHER_KEY, probed.formatted("null").replace(", health-check: null", "")));
             within10s(() -> chat("sk-reload-other", "probed") == 200);
             assertThat(Files.readString(LOG))

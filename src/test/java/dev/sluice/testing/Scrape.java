@@ -50,6 +50,14 @@ public final class Scrape {
         return sum;
     }
 
+    /**
+     * A gauge's value, NaN when no series matches: {@link #value} sums, so it reads a missing series as 0, which a
+     * test waiting for a gauge of 0 (down, closed) must not take for the value.
+     */
+    public double gauge(String name, String... labels) {
+        return has(name, labels) ? value(name, labels) : Double.NaN;
+    }
+
     public boolean has(String name, String... labels) {
         for (String key : series.keySet()) {
             if (key.equals(name) || key.startsWith(name + "{")) {
