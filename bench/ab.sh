@@ -11,6 +11,7 @@
 # image's JVM options, on 127.0.0.1:18400 in front of the shared harness's mock on :18000 (started here if absent).
 # AB_RATE=N adds a fixed-rate pass after the closed loop, as bench/run.sh's `defaults` runs it (hey, AB_RATE_CONNS=16
 # connections ticking together, AB_RATE_SECS=10): its p50 and p99, for changes to the tail at half of the saturation.
+# AB_BODY=FILE sends that body instead of the harness's chat body (bench/bodies.js writes a 100 KB conversation).
 # AB_CONFIG=FILE runs both with that configuration instead (bench/run.sh writes its passes' into its output directory,
 # config-defaults-redis.yaml for instance; a Redis it names must be running).
 set -uo pipefail
@@ -40,7 +41,8 @@ if ! curl -s -o /dev/null http://127.0.0.1:18000/; then
   (cd "$SHARED" && exec setsid node mock-backend.js >"$WORK/mock.log" 2>&1 </dev/null) & MOCK=$!
   sleep 1
 fi
-load() { BODY_FILE="$SHARED/body.json" wrk -t1 -c32 -d"$1"s -s "$SHARED/post.lua" http://127.0.0.1:18400/v1/chat/completions; }
+BODY="${AB_BODY:-$SHARED/body.json}"
+load() { BODY_FILE="$BODY" wrk -t1 -c32 -d"$1"s -s "$SHARED/post.lua" http://127.0.0.1:18400/v1/chat/completions; }
 . "$HERE/threads.sh"
 # CPU ticks of the JIT's compiler threads
 jit_ticks() { thread_group_ticks "$1" | sed -E 's/.*jit=([0-9]+).*/\1/'; }
@@ -67,7 +69,7 @@ for round in $(seq "${ROUNDS:-2}"); do
     if [ "${AB_RATE:-0}" -gt 0 ]; then
       conns=${AB_RATE_CONNS:-16}
       hey -z "${AB_RATE_SECS:-10}s" -c "$conns" -q $(( (AB_RATE + conns - 1) / conns )) -m POST -T application/json \
-        -D "$SHARED/body.json" -H 'authorization: Bearer sk-mock' http://127.0.0.1:18400/v1/chat/completions \
+        -D "$BODY" -H 'authorization: Bearer sk-mock' http://127.0.0.1:18400/v1/chat/completions \
         >"$WORK/hey-$file-$round.txt" 2>&1
       awk -v n="$name" -v r="$round" -v rate="$AB_RATE" '/Requests\/sec:/ {rps = $2} $1 == "50%" {p50 = $3 * 1000}
         $1 == "99%" {p99 = $3 * 1000} END {printf "%s round %s at %s req/s: %.0f req/s served, p50 %.2f ms, p99 %.2f ms\n", n, r, rate, rps, p50, p99}' \

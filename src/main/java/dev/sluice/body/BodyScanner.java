@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.base.ParserBase;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -33,7 +34,18 @@ public final class BodyScanner {
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
             .build();
 
+    /**
+     * A string longer than this many bytes stays as the body's bytes in the tree ({@link LazyTextNode}) until read:
+     * the text of messages, mostly. Shorter ones (names, roles, types, which the checks read) are decoded at once.
+     */
+    static final int DECODED_AT_MOST = 64;
+
     private BodyScanner() {
+    }
+
+    /** A parser of {@code bytes[offset, offset + length)} with the scan's limits. */
+    static JsonParser parser(byte[] bytes, int offset, int length) throws IOException {
+        return FACTORY.createParser(bytes, offset, length);
     }
 
     /**
@@ -53,7 +65,7 @@ public final class BodyScanner {
             throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not valid UTF-8 (at byte " + invalid
                     + "); JSON is UTF-8.");
         }
-        try (JsonParser parser = FACTORY.createParser(bytes, 0, length)) {
+        try (JsonParser parser = parser(bytes, 0, length)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
                 throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is empty; a JSON object is expected.");
@@ -80,7 +92,9 @@ public final class BodyScanner {
             int seenNames = 0;
             String badBudget = null;
 
+            JsonNode previous = null;
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                ended(previous, parser);
                 String field = parser.currentName();
                 JsonToken value = parser.nextToken();
                 switch (field) {
@@ -132,7 +146,8 @@ public final class BodyScanner {
                     }
                 }
                 if (tree != null) {
-                    if (tree.replace(field, node(parser, value)) != null) {
+                    previous = node(parser, value, bytes, length);
+                    if (tree.replace(field, previous) != null) {
                         // the checks read the last one; a backend's parser may read the first
                         throw twice(field);
                     }
@@ -143,6 +158,7 @@ public final class BodyScanner {
             if (parser.currentToken() != JsonToken.END_OBJECT) {
                 throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not valid JSON.");
             }
+            ended(previous, parser);
             requireEnd(parser);
             if (modelToken == null) {
                 throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED, "The request body must name a \"model\".", "model");
@@ -192,9 +208,10 @@ public final class BodyScanner {
      * The value that starts at the parser's current {@code token}, read to its end, as a tree node: the nodes
      * {@code ObjectMapper.readTree} gives (but a repeated name is refused; integers as int, long or big integer
      * nodes; other numbers as doubles), without the deserialisation context and deserialiser lookup that each of its
-     * calls makes. The parser bounds the recursion ({@link #MAX_NESTING}).
+     * calls makes; long strings are left undecoded ({@link #text}). The parser bounds the recursion
+     * ({@link #MAX_NESTING}).
      */
-    private static JsonNode node(JsonParser parser, JsonToken token) throws IOException {
+    private static JsonNode node(JsonParser parser, JsonToken token, byte[] bytes, int length) throws IOException {
         JsonNodeFactory nodes = NODES;
         if (token == null) {
             throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not valid JSON.");
@@ -202,9 +219,12 @@ public final class BodyScanner {
         return switch (token) {
             case START_OBJECT -> {
                 ObjectNode object = nodes.objectNode();
+                JsonNode previous = null;
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    ended(previous, parser);
                     String name = parser.currentName();
-                    if (object.replace(name, node(parser, parser.nextToken())) != null) {
+                    previous = node(parser, parser.nextToken(), bytes, length);
+                    if (object.replace(name, previous) != null) {
                         throw ProxyError.of(ErrorCode.INVALID_JSON, "An object in the request body names \"" + name
                                 + "\" twice; parsers differ on which one counts.");
                     }
@@ -212,17 +232,22 @@ public final class BodyScanner {
                 if (parser.currentToken() != JsonToken.END_OBJECT) {
                     throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not valid JSON.");
                 }
+                ended(previous, parser);
                 yield object;
             }
             case START_ARRAY -> {
                 ArrayNode array = nodes.arrayNode();
+                JsonNode previous = null;
                 JsonToken element;
                 while ((element = parser.nextToken()) != JsonToken.END_ARRAY) {
-                    array.add(node(parser, element));
+                    ended(previous, parser);
+                    previous = node(parser, element, bytes, length);
+                    array.add(previous);
                 }
+                ended(previous, parser);
                 yield array;
             }
-            case VALUE_STRING -> nodes.textNode(parser.getText());
+            case VALUE_STRING -> text(parser, bytes, length);
             case VALUE_NUMBER_INT -> switch (parser.getNumberType()) {
                 case INT -> nodes.numberNode(parser.getIntValue());
                 case LONG -> nodes.numberNode(parser.getLongValue());
@@ -235,6 +260,29 @@ public final class BodyScanner {
             case VALUE_NULL -> nodes.nullNode();
             default -> throw ProxyError.of(ErrorCode.INVALID_JSON, "The request body is not valid JSON.");
         };
+    }
+
+    /**
+     * The string at the parser's current token: decoded when short, else a {@link LazyTextNode} over its bytes. Only
+     * the first {@value #DECODED_AT_MOST} bytes are looked at here; the parser then skips the rest without decoding
+     * it (still checking its control characters and escapes), and the node learns its end from the next token
+     * ({@link #ended}).
+     */
+    private static JsonNode text(JsonParser parser, byte[] bytes, int length) throws IOException {
+        // Jackson's byte parser counts a string token's offset from just after its opening quote
+        int open = parser instanceof ParserBase base ? (int) base.getTokenCharacterOffset() - 1 : -1;
+        if (open >= 0 && open < length && bytes[open] == '"'
+                && JsonStrings.closingQuote(bytes, open + 1, Math.min(length, open + 2 + DECODED_AT_MOST)) < 0) {
+            return new LazyTextNode(bytes, open + 1);
+        }
+        return NODES.textNode(parser.getText());
+    }
+
+    /** Tells a lazy string that the parser has gone past it, and so where it ends: before the current token. */
+    private static void ended(JsonNode value, JsonParser parser) {
+        if (value instanceof LazyTextNode lazy) {
+            lazy.endsBefore((int) parser.currentTokenLocation().getByteOffset());
+        }
     }
 
     private static void requireEnd(JsonParser parser) throws IOException {

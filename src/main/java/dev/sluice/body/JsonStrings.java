@@ -1,6 +1,9 @@
 package dev.sluice.body;
 
-/** JSON string quoting for the few values Sluice writes into bodies it otherwise relays untouched. */
+/**
+ * JSON string quoting for the few values Sluice writes into bodies it otherwise relays untouched, and the search for a
+ * string's end in a body's bytes.
+ */
 public final class JsonStrings {
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -29,5 +32,21 @@ public final class JsonStrings {
             }
         }
         return out.append('"').toString();
+    }
+
+    /**
+     * The closing quote of the JSON string whose content starts at {@code from} (just after its opening quote), looked
+     * for in {@code bytes[from, limit)} and stepping over escapes; -1 when it is not there.
+     */
+    static int closingQuote(byte[] bytes, int from, int limit) {
+        int i = from;
+        while (i < limit) {
+            byte b = bytes[i];
+            if (b == '"') {
+                return i;
+            }
+            i += b == '\\' ? 2 : 1;
+        }
+        return -1;
     }
 }

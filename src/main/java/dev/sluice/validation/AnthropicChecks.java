@@ -5,6 +5,7 @@ import static dev.sluice.validation.Fields.present;
 import static dev.sluice.validation.Fields.quote;
 import static dev.sluice.validation.Fields.required;
 import static dev.sluice.validation.Fields.requiredObject;
+import static dev.sluice.validation.Fields.requireString;
 import static dev.sluice.validation.Fields.requiredString;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -99,7 +100,7 @@ final class AnthropicChecks {
             if (!"text".equals(requiredString(block, "type", at))) {
                 throw Fields.schema(at + ".type", at + ".type must be \"text\".");
             }
-            requiredString(block, "text", at);
+            requireString(block, "text", at);
         }
     }
 
@@ -186,12 +187,12 @@ final class AnthropicChecks {
     private static Set<String> block(ObjectNode block, String at, Set<String> issued, boolean wholeHistory,
             ToolFindings findings) {
         switch (requiredString(block, "type", at)) {
-            case "text" -> requiredString(block, "text", at);
+            case "text" -> requireString(block, "text", at);
             case "image", "document" -> requiredObject(block, "source", at);
-            case "thinking" -> requiredString(block, "thinking", at);
+            case "thinking" -> requireString(block, "thinking", at);
             case "tool_use", "server_tool_use", "mcp_tool_use" -> {
                 String id = requiredString(block, "id", at);
-                requiredString(block, "name", at);
+                requireString(block, "name", at);
                 if (!present(block.get("input"))) {
                     throw required(at + ".input");
                 }

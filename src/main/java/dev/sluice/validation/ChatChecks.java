@@ -5,6 +5,7 @@ import static dev.sluice.validation.Fields.present;
 import static dev.sluice.validation.Fields.quote;
 import static dev.sluice.validation.Fields.required;
 import static dev.sluice.validation.Fields.requiredObject;
+import static dev.sluice.validation.Fields.requireString;
 import static dev.sluice.validation.Fields.requiredString;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -78,7 +79,7 @@ final class ChatChecks {
         String type = requiredString(format, "type", "response_format");
         if ("json_schema".equals(type)) {
             ObjectNode schema = requiredObject(format, "json_schema", "response_format");
-            requiredString(schema, "name", "response_format.json_schema");
+            requireString(schema, "name", "response_format.json_schema");
             Fields.string(schema, "description", "response_format.json_schema");
             Fields.object(schema, "schema", "response_format.json_schema");
             Fields.bool(schema, "strict", "response_format.json_schema");
@@ -139,7 +140,7 @@ final class ChatChecks {
             }
             case "allowed_tools" -> {
                 ObjectNode allowed = requiredObject(object, "allowed_tools", "tool_choice");
-                requiredString(allowed, "mode", "tool_choice.allowed_tools");
+                requireString(allowed, "mode", "tool_choice.allowed_tools");
                 ArrayNode list = Fields.array(allowed, "tools", "tool_choice.allowed_tools");
                 if (list == null) {
                     throw required("tool_choice.allowed_tools.tools");
@@ -229,12 +230,12 @@ final class ChatChecks {
                     issued = toolCalls(message, at, issued);
                     ObjectNode functionCall = Fields.object(message, "function_call", at);
                     if (functionCall != null) {
-                        requiredString(functionCall, "name", at + ".function_call");
-                        requiredString(functionCall, "arguments", at + ".function_call");
+                        requireString(functionCall, "name", at + ".function_call");
+                        requireString(functionCall, "arguments", at + ".function_call");
                     }
                 }
                 case "function" -> {
-                    requiredString(message, "name", at);
+                    requireString(message, "name", at);
                     Fields.string(message, "content", at);
                 }
                 default -> {
@@ -262,17 +263,17 @@ final class ChatChecks {
             ObjectNode part = Fields.element((ArrayNode) content, j, at + ".content");
             String partAt = at + ".content[" + j + "]";
             switch (requiredString(part, "type", partAt)) {
-                case "text" -> requiredString(part, "text", partAt);
-                case "refusal" -> requiredString(part, "refusal", partAt);
+                case "text" -> requireString(part, "text", partAt);
+                case "refusal" -> requireString(part, "refusal", partAt);
                 case "image_url" -> {
                     ObjectNode image = requiredObject(part, "image_url", partAt);
-                    requiredString(image, "url", partAt + ".image_url");
+                    requireString(image, "url", partAt + ".image_url");
                     Fields.string(image, "detail", partAt + ".image_url");
                 }
                 case "input_audio" -> {
                     ObjectNode audio = requiredObject(part, "input_audio", partAt);
-                    requiredString(audio, "data", partAt + ".input_audio");
-                    requiredString(audio, "format", partAt + ".input_audio");
+                    requireString(audio, "data", partAt + ".input_audio");
+                    requireString(audio, "format", partAt + ".input_audio");
                 }
                 case "file" -> {
                     ObjectNode file = requiredObject(part, "file", partAt);
@@ -305,12 +306,12 @@ final class ChatChecks {
             String kind = present(type) ? type.textValue() : "function";
             if ("function".equals(kind)) {
                 ObjectNode function = requiredObject(call, "function", callAt);
-                requiredString(function, "name", callAt + ".function");
-                requiredString(function, "arguments", callAt + ".function");
+                requireString(function, "name", callAt + ".function");
+                requireString(function, "arguments", callAt + ".function");
             } else if ("custom".equals(kind)) {
                 ObjectNode custom = requiredObject(call, "custom", callAt);
-                requiredString(custom, "name", callAt + ".custom");
-                requiredString(custom, "input", callAt + ".custom");
+                requireString(custom, "name", callAt + ".custom");
+                requireString(custom, "input", callAt + ".custom");
             }
             ids.add(id);
         }

@@ -108,6 +108,14 @@ final class Fields {
 
     /** A required string: its text. */
     static String requiredString(ObjectNode object, String field, String parent) {
+        return requireString(object, field, parent).textValue();
+    }
+
+    /**
+     * A required string, its text left unread: a message's text or arguments, an image's data URL, whose type is
+     * checked without decoding them (a long one is still the body's bytes, {@link dev.sluice.body.LazyTextNode}).
+     */
+    static JsonNode requireString(ObjectNode object, String field, String parent) {
         JsonNode value = object.get(field);
         if (!present(value)) {
             throw required(path(parent, field));
@@ -115,7 +123,7 @@ final class Fields {
         if (!value.isTextual()) {
             throw mustBe(path(parent, field), "a string");
         }
-        return value.textValue();
+        return value;
     }
 
     /** A required object. */

@@ -3,6 +3,7 @@ package dev.sluice.validation;
 import static dev.sluice.validation.Fields.mustBe;
 import static dev.sluice.validation.Fields.present;
 import static dev.sluice.validation.Fields.quote;
+import static dev.sluice.validation.Fields.requireString;
 import static dev.sluice.validation.Fields.requiredString;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -153,9 +154,9 @@ final class ResponsesChecks {
                             issued.add(id.textValue());
                         }
                         if ("function_call".equals(type)) {
-                            requiredString(item, "call_id", at);
-                            requiredString(item, "name", at);
-                            requiredString(item, "arguments", at);
+                            requireString(item, "call_id", at);
+                            requireString(item, "name", at);
+                            requireString(item, "arguments", at);
                         }
                     }
                 }
@@ -183,7 +184,7 @@ final class ResponsesChecks {
             String partAt = at + ".content[" + j + "]";
             String type = requiredString(part, "type", partAt);
             if ("input_text".equals(type) || "output_text".equals(type)) {
-                requiredString(part, "text", partAt);
+                requireString(part, "text", partAt);
             }
         }
     }

@@ -71,7 +71,9 @@ class ClientBytesProperties {
         byte[] bytes = request.toString().getBytes(StandardCharsets.UTF_8);
 
         // decimals as written, not rounded to a double: a translated body re-serialises the tree
-        assertThat(BodyScanner.scan(bytes, bytes.length, true).tree()).isEqualTo(EXACT_JSON.readTree(bytes));
+        ObjectNode tree = BodyScanner.scan(bytes, bytes.length, true).tree();
+        assertThat(tree).isEqualTo(EXACT_JSON.readTree(bytes));
+        assertThat(EXACT_JSON.readTree(tree.toString())).isEqualTo(EXACT_JSON.readTree(bytes));
     }
 
     private static void assertReadOrRefused(byte[] body) {
@@ -107,7 +109,7 @@ class ClientBytesProperties {
 
     @Provide
     Arbitrary<String> requests() {
-        Arbitrary<String> text = Arbitraries.strings().ofMaxLength(20).withChars("ab \"\\\n{}[]:,é");
+        Arbitrary<String> text = Arbitraries.strings().ofMaxLength(90).withChars("ab \"\\\n{}[]:,é");
         Arbitrary<JsonNode> value = Arbitraries.oneOf(
                 text.map(t -> JSON.getNodeFactory().textNode(t)),
                 Arbitraries.integers().map(i -> JSON.getNodeFactory().numberNode(i)),
@@ -131,6 +133,11 @@ class ClientBytesProperties {
     private Arbitrary<JsonNode> document(int depth) {
         Arbitrary<JsonNode> scalar = Arbitraries.oneOf(
                 Arbitraries.strings().ofMaxLength(12).withChars("ab \"\\\né\u0001").map(t -> JSON.getNodeFactory().textNode(t)),
+                // past 64 bytes a string stays as the body's bytes until read (LazyTextNode): escapes after them
+                net.jqwik.api.Combinators.combine(Arbitraries.strings().ofMinLength(1).ofMaxLength(3).alpha()
+                                .withCharRange('\u4e00', '\u4e03'), Arbitraries.integers().between(65, 70),
+                        Arbitraries.strings().ofMaxLength(12).withChars("ab \"\\\né\u0001"))
+                        .as((plain, times, mixed) -> JSON.getNodeFactory().textNode(plain.repeat(times) + mixed)),
                 Arbitraries.integers().map(i -> JSON.getNodeFactory().numberNode(i)),
                 Arbitraries.longs().map(l -> JSON.getNodeFactory().numberNode(l)),
                 Arbitraries.bigIntegers().between(java.math.BigInteger.TEN.pow(19), java.math.BigInteger.TEN.pow(30))

@@ -37,6 +37,16 @@ class TokenEstimatorTest {
     }
 
     @Test
+    void countsALongTextAsItsJavaCharacters() {
+        // past 64 bytes the text stays as the body's bytes until the estimate reads it: 30 x ("é" 1 + "😀" 2 + "a" 1)
+        assertThat(tokens(Endpoint.CHAT_COMPLETIONS, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "\u00e9\ud83d\ude00a".repeat(30) + "\"}]}")).isEqualTo(30);
+        // with escapes: 100 newlines, each written as a backslash and an n
+        assertThat(tokens(Endpoint.MESSAGES, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "\\n".repeat(100) + "\"}]}")).isEqualTo(25);
+    }
+
+    @Test
     void countsChatTextPartsToolCallArgumentsAndToolMessages() {
         String body = """
                 {"model":"m","messages":[
