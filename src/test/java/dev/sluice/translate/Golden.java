@@ -78,9 +78,18 @@ final class Golden {
             }
         }
 
+        /**
+         * A client's request as the proxy reads it: the body scan's tree, whose long strings are still the body's bytes
+         * (dev.sluice.body.LazyTextNode) when the translation reads them.
+         */
+        ObjectNode scanned(String file) {
+            byte[] bytes = bytes(file);
+            return dev.sluice.body.BodyScanner.scan(bytes, bytes.length, true).tree();
+        }
+
         /** The client's request translated with the case's model settings (or the defaults). */
         TranslatedRequest translate(String requestFile) {
-            ObjectNode request = has(requestFile) ? (ObjectNode) json(requestFile) : defaultRequest(translation, kind);
+            ObjectNode request = has(requestFile) ? scanned(requestFile) : defaultRequest(translation, kind);
             JsonNode model = has("model.json") ? json("model.json") : MAPPER.createObjectNode();
             JsonNode cap = model.get("max_output_tokens");
             return translation.request(request, model.path("upstream_model").asText("upstream-model"),
