@@ -105,7 +105,7 @@ PROFILE_SECS=${PROFILE_SECS:-30}
 CPU_SECS=${CPU_SECS:-15}; CPU_WARMUP=${CPU_WARMUP:-20}   # the cpu scenario's passes (CPU_STORES, CPU_ACCESS_LOG: knobs)
 TTFT_CONNS=${TTFT_CONNS:-"1 4 16"}; TTFT_SECS=${TTFT_SECS:-8}; TTFT_WARMUP=${TTFT_WARMUP:-30}   # the ttft scenario
 PROFILE_STORE=${PROFILE_STORE:-none}          # none = the plain scenario's account; local or redis = the limits scenarios' one
-PROFILE_BODY=${PROFILE_BODY:-}                # the body cpu-profile and alloc-profile send (the harness's chat body)
+PROFILE_BODY=${PROFILE_BODY:-$SHARED/body.json}  # the body cpu-profile and alloc-profile send
 JMH_ARGS=${JMH_ARGS:-"-f 2 -wi 3 -w 1s -i 3 -r 1s"}
 # the fixed-rate pass of the defaults scenario: thousands of requests per second need several connections (hey
 # paces each connection at RATE/RATE_CONNS)
@@ -774,9 +774,9 @@ async_profile() {
   start_mock "$dir"
   # DebugNonSafepoints: samples land on the frame that ran, not on the nearest safepoint
   start_sluice "$dir/config.yaml" "$dir" "-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints"
-  wrk_latency "${PROFILE_BODY:-$SHARED/body.json}" "$url" "$CPU_WARMUP" >"$dir/wrk-warmup.txt" 2>&1
+  wrk_latency "$PROFILE_BODY" "$url" "$CPU_WARMUP" >"$dir/wrk-warmup.txt" 2>&1
   "$jattach" "$SLUICE_PID" load "$lib" true "start,$start" >"$dir/attach.log" 2>&1
-  wrk_latency "${PROFILE_BODY:-$SHARED/body.json}" "$url" "$CPU_SECS" >"$dir/wrk.txt" 2>&1
+  wrk_latency "$PROFILE_BODY" "$url" "$CPU_SECS" >"$dir/wrk.txt" 2>&1
   "$jattach" "$SLUICE_PID" load "$lib" true "stop,file=$dir/profile.collapsed,$output" >>"$dir/attach.log" 2>&1
   stop_svc sluice
   stop_svc mock

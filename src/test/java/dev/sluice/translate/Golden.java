@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.body.BodyScanner;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -80,11 +81,11 @@ final class Golden {
 
         /**
          * A client's request as the proxy reads it: the body scan's tree, whose long strings are still the body's bytes
-         * (dev.sluice.body.LazyTextNode) when the translation reads them.
+         * ({@link dev.sluice.body.LazyTextNode}) when the translation reads them.
          */
         ObjectNode scanned(String file) {
             byte[] bytes = bytes(file);
-            return dev.sluice.body.BodyScanner.scan(bytes, bytes.length, true).tree();
+            return BodyScanner.scan(bytes, bytes.length, true).tree();
         }
 
         /** The client's request translated with the case's model settings (or the defaults). */
