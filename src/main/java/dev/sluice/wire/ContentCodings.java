@@ -33,35 +33,77 @@ public final class ContentCodings {
         if (acceptEncoding == null) {
             return null;
         }
-        StringBuilder kept = new StringBuilder(acceptEncoding.length());
-        boolean leftOut = false;
+        // every client sends this header: a first pass reads it without allocating, and only a value with a coding
+        // left out is built again
         boolean coding = false;
-        for (String element : acceptEncoding.split(",")) {
-            String item = element.trim();
-            if (item.isEmpty()) {
-                continue; // an empty list element (RFC 9110 §5.6.1)
-            }
-            String name = codingName(item);
-            boolean decodable = name.equalsIgnoreCase("gzip") || name.equalsIgnoreCase("x-gzip")
-                    || name.equalsIgnoreCase("deflate");
-            if (decodable || name.equalsIgnoreCase("identity")) {
-                coding |= decodable;
-                kept.append(kept.isEmpty() ? "" : ", ").append(item);
-            } else {
-                leftOut = true;
-            }
+        boolean leftOut = false;
+        for (int from = 0; from <= acceptEncoding.length(); from = elementEnd(acceptEncoding, from) + 1) {
+            int kind = kind(acceptEncoding, from);
+            coding |= kind == DECODABLE;
+            leftOut |= kind == UNREADABLE;
         }
         if (!coding) {
             return null;
         }
         // the usual value (gzip, deflate) passes as the client wrote it
-        return leftOut ? kept.toString() : acceptEncoding;
+        if (!leftOut) {
+            return acceptEncoding;
+        }
+        StringBuilder kept = new StringBuilder(acceptEncoding.length());
+        for (int from = 0; from <= acceptEncoding.length(); from = elementEnd(acceptEncoding, from) + 1) {
+            int kind = kind(acceptEncoding, from);
+            if (kind == DECODABLE || kind == IDENTITY) {
+                int start = skipSpace(acceptEncoding, from, elementEnd(acceptEncoding, from));
+                kept.append(kept.isEmpty() ? "" : ", ")
+                        .append(acceptEncoding, start, trimEnd(acceptEncoding, start, elementEnd(acceptEncoding, from)));
+            }
+        }
+        return kept.toString();
     }
 
-    /** The coding of a list element, without its parameters ({@code gzip;q=0.8} is {@code gzip}). */
-    private static String codingName(String element) {
-        int semicolon = element.indexOf(';');
-        return (semicolon < 0 ? element : element.substring(0, semicolon)).trim();
+    private static final int EMPTY = 0;
+    private static final int DECODABLE = 1;
+    private static final int IDENTITY = 2;
+    private static final int UNREADABLE = 3;
+
+    /** What the list element starting at {@code from} names, its parameters ({@code gzip;q=0.8}) aside. */
+    private static int kind(String value, int from) {
+        int end = elementEnd(value, from);
+        int start = skipSpace(value, from, end);
+        if (start == end) {
+            return EMPTY; // an empty list element (RFC 9110 §5.6.1)
+        }
+        int semicolon = value.indexOf(';', start);
+        int nameEnd = trimEnd(value, start, semicolon < 0 || semicolon > end ? end : semicolon);
+        if (named(value, start, nameEnd, "gzip") || named(value, start, nameEnd, "x-gzip")
+                || named(value, start, nameEnd, "deflate")) {
+            return DECODABLE;
+        }
+        return named(value, start, nameEnd, "identity") ? IDENTITY : UNREADABLE;
+    }
+
+    private static int elementEnd(String value, int from) {
+        int comma = value.indexOf(',', from);
+        return comma < 0 ? value.length() : comma;
+    }
+
+    /** As {@link String#trim()} counts space: every character up to {@code ' '}. */
+    private static int skipSpace(String value, int from, int end) {
+        while (from < end && value.charAt(from) <= ' ') {
+            from++;
+        }
+        return from;
+    }
+
+    private static int trimEnd(String value, int start, int end) {
+        while (end > start && value.charAt(end - 1) <= ' ') {
+            end--;
+        }
+        return end;
+    }
+
+    private static boolean named(String value, int start, int end, String name) {
+        return end - start == name.length() && value.regionMatches(true, start, name, 0, name.length());
     }
 
     /**
