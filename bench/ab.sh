@@ -42,6 +42,8 @@ if ! curl -s -o /dev/null http://127.0.0.1:18000/; then
   sleep 1
 fi
 BODY="${AB_BODY:-$SHARED/body.json}"
+# CLIENT_HEADERS=FILE: a real client's headers ("k: v|k: v" on one line; bench/openai-sdk-headers.txt) sent as well
+[ -n "${CLIENT_HEADERS:-}" ] && export WRK_HEADERS="$(head -1 "$CLIENT_HEADERS")"
 load() { BODY_FILE="$BODY" wrk -t1 -c32 -d"$1"s -s "$SHARED/post.lua" http://127.0.0.1:18400/v1/chat/completions; }
 . "$HERE/threads.sh"
 # CPU ticks of the JIT's compiler threads

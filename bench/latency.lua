@@ -6,6 +6,14 @@ wrk.body = f:read("*a")
 f:close()
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_KEY") or "sk-mock")
+-- more headers, as a client sends them: WRK_HEADERS="k1: v1|k2: v2" (CLIENT_HEADERS in run.sh and ab.sh)
+local extra = os.getenv("WRK_HEADERS")
+if extra and #extra > 0 then
+  for kv in string.gmatch(extra, "[^|]+") do
+    local k, v = string.match(kv, "^%s*([^:]+):%s*(.-)%s*$")
+    if k then wrk.headers[k] = v end
+  end
+end
 
 local non2xx = 0
 local statuses = {}

@@ -112,6 +112,10 @@ STREAMS_DIRECT=${STREAMS_DIRECT:-1}            # 1 = the same streams against th
 PROFILE_SECS=${PROFILE_SECS:-30}
 CPU_SECS=${CPU_SECS:-15}; CPU_WARMUP=${CPU_WARMUP:-20}   # the cpu scenario's passes (CPU_STORES, CPU_ACCESS_LOG: knobs)
 TTFT_CONNS=${TTFT_CONNS:-"1 4 16"}; TTFT_SECS=${TTFT_SECS:-8}; TTFT_WARMUP=${TTFT_WARMUP:-30}   # the ttft scenario
+# CLIENT_HEADERS=FILE: the headers of a real client ("k: v|k: v" on one line) sent besides the key and the content type
+# by this script's own wrk passes (not the harness's); bench/openai-sdk-headers.txt has the OpenAI Node SDK's
+WRK_CLIENT_HEADERS=""
+[ -n "${CLIENT_HEADERS:-}" ] && WRK_CLIENT_HEADERS=$(head -1 "$CLIENT_HEADERS")
 PROFILE_STORE=${PROFILE_STORE:-none}          # none = the plain scenario's account; local or redis = the limits scenarios' one
 PROFILE_BODY=${PROFILE_BODY:-$SHARED/body.json}  # the body cpu-profile and alloc-profile send
 JMH_ARGS=${JMH_ARGS:-"-f 2 -wi 3 -w 1s -i 3 -r 1s"}
@@ -345,7 +349,7 @@ scenario_plain() {
 # wrk_latency BODY URL SECS: one closed-loop pass (wrk, CONNS connections, bench/latency.lua posting BODY with the
 # bench key); wrk's output, with its TAILS line, on stdout
 wrk_latency() {
-  BODY_FILE="$1" BENCH_KEY="$BENCH_KEY" timeout $(($3 + 30)) \
+  BODY_FILE="$1" BENCH_KEY="$BENCH_KEY" WRK_HEADERS="$WRK_CLIENT_HEADERS" timeout $(($3 + 30)) \
     wrk -t1 -c"$CONNS" -d"${3}s" -s "$BENCH_DIR/latency.lua" "$2"
 }
 saturation() {  # CONFIG -> Sluice's requests/s in a short closed loop (wrk, CONNS connections)
