@@ -20,6 +20,12 @@ import java.util.zip.InflaterInputStream;
  */
 public final class ContentCodings {
 
+    // what an element of an accept-encoding list names
+    private static final int EMPTY = 0;
+    private static final int DECODABLE = 1;
+    private static final int IDENTITY = 2;
+    private static final int UNREADABLE = 3;
+
     private ContentCodings() {
     }
 
@@ -53,18 +59,14 @@ public final class ContentCodings {
         for (int from = 0; from <= acceptEncoding.length(); from = elementEnd(acceptEncoding, from) + 1) {
             int kind = kind(acceptEncoding, from);
             if (kind == DECODABLE || kind == IDENTITY) {
-                int start = skipSpace(acceptEncoding, from, elementEnd(acceptEncoding, from));
+                int end = elementEnd(acceptEncoding, from);
+                int start = skipSpace(acceptEncoding, from, end);
                 kept.append(kept.isEmpty() ? "" : ", ")
-                        .append(acceptEncoding, start, trimEnd(acceptEncoding, start, elementEnd(acceptEncoding, from)));
+                        .append(acceptEncoding, start, trimEnd(acceptEncoding, start, end));
             }
         }
         return kept.toString();
     }
-
-    private static final int EMPTY = 0;
-    private static final int DECODABLE = 1;
-    private static final int IDENTITY = 2;
-    private static final int UNREADABLE = 3;
 
     /** What the list element starting at {@code from} names, its parameters ({@code gzip;q=0.8}) aside. */
     private static int kind(String value, int from) {

@@ -28,8 +28,8 @@ class ContentCodingsProperties {
 
     @Provide
     Arbitrary<String> acceptEncodings() {
-        Arbitrary<String> name = Arbitraries.of("gzip", "GZIP", "x-gzip", "deflate", "Deflate", "identity", "br", "zstd",
-                "*", "", "gzipx", "compress");
+        Arbitrary<String> name = Arbitraries.of("gzip", "GZIP", "x-gzip", "deflate", "Deflate", "identity", "br",
+                "zstd", "*", "", "gzipx", "compress");
         Arbitrary<String> parameter = Arbitraries.of("", ";q=0.8", ";q=0", " ;q=1.0", "; q=0.5");
         Arbitrary<String> space = Arbitraries.of("", "", " ", "  ", "\t");
         Arbitrary<String> element = Combinators.combine(space, name, parameter, space)
