@@ -29,6 +29,10 @@ function kv(file, tag) {  // "TAG k=v k=v" line -> object
   for (const m of line.matchAll(/(\S+?)=("[^"]*"|\S*)/g)) o[m[1]] = m[2];
   return o;
 }
+function tagged(text, tag) {  // every "TAG k=v k=v" line of a text -> objects
+  return text.split('\n').filter((l) => l.startsWith(tag + ' ')).map((l) =>
+    Object.fromEntries(l.split(/\s+/).slice(1).filter((w) => w.includes('=')).map((w) => w.split('='))));
+}
 const num = (v) => (v === undefined || v === null || v === '' || v === '-' ? NaN : parseFloat(v));
 const f = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
 const verdict = (ok) => (ok === null ? 'not measured' : ok ? 'met' : 'missed');
@@ -79,8 +83,7 @@ if (streams) {
 const accessLog = read(p('access-log', 'access-log.txt')).trim();
 const accessLogPairs = (() => {
   if (!accessLog) return [];
-  const passes = accessLog.split('\n').filter((l) => l.startsWith('ACCESS_LOG ')).map((l) =>
-    Object.fromEntries(l.split(/\s+/).slice(1).filter((w) => w.includes('=')).map((w) => w.split('='))));
+  const passes = tagged(accessLog, 'ACCESS_LOG');
   return [...new Set(passes.map((o) => o.pair))].map((pair) => {
     const on = passes.find((o) => o.pair === pair && o.log === 'true');
     const off = passes.find((o) => o.pair === pair && o.log === 'false');
@@ -103,8 +106,7 @@ const accessLogMedian = medianOf(accessLogPairs.map((x) => x.on - x.off));
 const limitRounds = (() => {
   const text = read(p('limit-pairs', 'limit-pairs.txt')).trim();
   if (!text) return [];
-  const passes = text.split('\n').filter((l) => l.startsWith('LIMITS ')).map((l) =>
-    Object.fromEntries(l.split(/\s+/).slice(1).filter((w) => w.includes('=')).map((w) => w.split('='))));
+  const passes = tagged(text, 'LIMITS');
   return [...new Set(passes.map((o) => o.round))].map((round) => {
     const cpu = (store) => num((passes.find((o) => o.round === round && o.store === store) || {}).cpu_us_per_req);
     const errors = passes.filter((o) => o.round === round).reduce((sum, o) => sum + (num(o.errors) || 0) + (num(o.non2xx) || 0), 0);
@@ -249,8 +251,7 @@ if (ttft) {
 // floor: the least proxy on Sluice's stack, nginx and Sluice, each alone under the same wrk load
 const floor = read(p('floor', 'floor.txt')).trim();
 if (floor) {
-  const rows = floor.split('\n').filter(l => l.startsWith('FLOOR ')).map(l =>
-    Object.fromEntries(l.split(/\s+/).slice(1).filter(w => w.includes('=')).map(w => w.split('='))));
+  const rows = tagged(floor, 'FLOOR');
   out += `## floor: what the stack itself costs (bench/floor/FloorProxy.java vs nginx vs Sluice with its defaults; wrk, ` +
     `closed loop, each alone)\n\n${read(p('floor', 'load.txt')).trim().replace(/\n/g, '; ')}\n\n` +
     '| round | proxy | req/s | p50 ms | p99 ms | CPU per request | vs nginx | first chunk p50 / p99 ms (16 streams) |\n' +
