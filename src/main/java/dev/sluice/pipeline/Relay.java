@@ -20,7 +20,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.jboss.logging.Logger;
 
@@ -46,15 +45,6 @@ final class Relay {
     static final String ATTEMPTS_HEADER = "x-sluice-attempts";
     /** The model that answered a request whose model the proxy chose (contract §6.7), or a fallback. */
     static final String MODEL_HEADER = "x-sluice-model";
-    /**
-     * The lines that end an OpenAI stream and an Anthropic one (with and without the optional space of SSE): once one
-     * went out, the answer is complete for the client. Lines, not text: a model may write "[DONE]" in its answer.
-     */
-    private static final byte[][] FINAL_LINES = {
-        "data: [DONE]".getBytes(StandardCharsets.US_ASCII), "data:[DONE]".getBytes(StandardCharsets.US_ASCII),
-        "event: message_stop".getBytes(StandardCharsets.US_ASCII),
-        "event:message_stop".getBytes(StandardCharsets.US_ASCII)};
-
     private final Vertx vertx;
     private final Finish finish;
     private final Exchange exchange;
@@ -72,6 +62,8 @@ final class Relay {
     private StreamTranslator translator;
     /** For an untranslated stream of an API whose streams end with a final line; null otherwise. */
     private final StopReasonWatch stopReasons;
+    /** For an event stream: finds the line that ends it (once it went out, the client's answer is whole). */
+    private final FinalLineWatch finalLine;
 
     private IdleWatchdog idle;
     /** Bytes of a body with a declared length still to come; -1 for chunked answers. */
@@ -79,8 +71,6 @@ final class Relay {
     /** True once the status line is set: from then on the client is being answered and usage settles. */
     private boolean started;
     private boolean ending;
-    /** True when the stream's bytes so far end a line: the next chunk may start with an SSE field. */
-    private boolean atLineStart = true;
     /** True while the stream's final event waits for the account's release before it goes out. */
     private boolean finalEventHeld;
     /** True once the stream's final event went out: whatever the backend does next, the client's answer is whole. */
@@ -104,6 +94,7 @@ final class Relay {
         Endpoint endpoint = exchange.endpoint();
         this.stopReasons = eventStream && translated == null && (endpoint == Endpoint.CHAT_COMPLETIONS
                 || endpoint == Endpoint.COMPLETIONS || endpoint == Endpoint.MESSAGES) ? new StopReasonWatch() : null;
+        this.finalLine = eventStream ? new FinalLineWatch() : null;
     }
 
     void start() {
@@ -223,7 +214,7 @@ final class Relay {
                 return true;
             }
         }
-        boolean finalEvent = eventStream && (holds || translator == null) && endsStream(chunk);
+        boolean finalEvent = finalLine != null && (holds || translator == null) && finalLine.accept(chunk);
         if (finalEvent && holds) {
             // the client has its answer with this event: free the slot before it can send its next request
             answer.response().pause();
@@ -287,49 +278,13 @@ final class Relay {
     }
 
     /**
-     * True when {@code chunk} holds a line that ends the stream ({@link #FINAL_LINES}): at the start of a line, and
-     * ending there (or with the chunk). Call for every chunk of the stream, in order: it follows where lines start.
-     */
-    private boolean endsStream(Buffer chunk) {
-        int length = chunk.length();
-        boolean found = false;
-        for (int i = 0; i < length && !found; i++) {
-            if (i == 0 ? atLineStart : chunk.getByte(i - 1) == '\n') {
-                found = finalLineAt(chunk, i);
-            }
-        }
-        if (length > 0) {
-            atLineStart = chunk.getByte(length - 1) == '\n';
-        }
-        return found;
-    }
-
-    private static boolean finalLineAt(Buffer chunk, int at) {
-        outer:
-        for (byte[] line : FINAL_LINES) {
-            int end = at + line.length;
-            if (end > chunk.length()) {
-                continue;
-            }
-            for (int j = 0; j < line.length; j++) {
-                if (chunk.getByte(at + j) != line[j]) {
-                    continue outer;
-                }
-            }
-            if (end == chunk.length() || chunk.getByte(end) == '\n' || chunk.getByte(end) == '\r') {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
      * The backend ended its answer. An untranslated stream that neither sent its final line nor said why its answer
      * stopped was cut short, however cleanly: the client is told so with the error event of a broken stream (contract
      * §6.4), as a translated one is by its translator.
      */
     private void backendEnded() {
-        if (stopReasons != null && !finalEventSent && !finalEventHeld && !stopReasons.seen()) {
+        if (stopReasons != null && !finalEventSent && !finalEventHeld && !stopReasons.seen()
+                && !finalLine.endedOnFinalLine()) {
             failMidStream(new IllegalStateException("the stream ended before its final event"),
                     "The backend's stream ended before the answer was complete.");
             return;

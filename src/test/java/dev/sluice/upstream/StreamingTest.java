@@ -214,6 +214,45 @@ class StreamingTest {
         assertThat(streamed.body()).isEqualTo(Replies.chunk(0) + last);
     }
 
+    /** An event stream written in {@code parts}, {@code gapMillis} apart (each its own read at the proxy), then ended. */
+    private static TestBackend.Reply streamInParts(long gapMillis, String... parts) {
+        return (request, received, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            writePart(response, parts, 0, gapMillis);
+        };
+    }
+
+    private static void writePart(io.vertx.core.http.HttpServerResponse response, String[] parts, int index,
+            long gapMillis) {
+        if (index == parts.length) {
+            response.end();
+            return;
+        }
+        response.write(parts[index]);
+        TestBackend.vertx().setTimer(gapMillis, t -> writePart(response, parts, index + 1, gapMillis));
+    }
+
+    @Test
+    void aFinalLineSplitAcrossTwoReadsEndsTheStreamWhole() throws Exception {
+        // given: the backend's last line reaches the proxy in two reads, as TCP may cut it anywhere
+        String chunk = Replies.chunk(0).toString();
+        backends.get("a").reply(streamInParts(30, chunk, "data: [DO", "NE]\n", "\n"));
+        backends.get("b").reply(streamInParts(30, chunk, "data: [DO", "NE]\n", "\n"));
+        String start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
+                + "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"stop_reason\":null,"
+                + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n";
+        backends.get("d").reply(streamInParts(30, start, "event: mes", "sage_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+
+        // when
+        String openai = post("/v1/chat/completions", STREAM).body();
+        String anthropic = post("/v1/messages",
+                "{\"model\":\"claude\",\"stream\":true,\"max_tokens\":5,\"messages\":[]}").body();
+
+        // then: the answers as the backends sent them, without an error event after their end
+        assertThat(openai).isEqualTo(chunk + "data: [DONE]\n\n");
+        assertThat(anthropic).isEqualTo(start + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+    }
+
     @Test
     void anAnthropicStreamEndedBeforeItsStopReasonEndsWithTheAnthropicErrorEvent() throws Exception {
         String start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
