@@ -6,12 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.ClientMix;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.PackagedProxyResource;
 import dev.sluice.testing.Replies;
+import dev.sluice.testing.TestBackend;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 import io.restassured.RestAssured;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +26,8 @@ import org.junit.jupiter.api.Test;
  * {@code -Paot} (JDK 25) the launcher runs the jar as the AOT cache's training run ({@code -XX:AOTMode=record}, only
  * for tests without a profile) and writes {@code target/quarkus-app/app.aot} when it stops it. What these tests send
  * is what the cache learns; the other {@code *IT}s start the jar themselves ({@code SluiceProcess}) and train nothing.
+ * The JVM keeps, beside the classes, the profiles of the methods that ran often enough: {@link
+ * #answersEveryRequestOfAMixOfClients} is the load that gives the request path its profiles.
  */
 @QuarkusIntegrationTest
 @WithTestResource(PackagedProxyResource.class)
@@ -96,6 +101,29 @@ class PackagedRequestPathIT {
         // then
         assertThat(events).startsWith("event: message_start\n").contains("\"text\":\"hello\"")
                 .endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+    }
+
+    /**
+     * Thousands of requests, sixteen at a time, from every kind of client in turn (a load generator's bare headers, the
+     * SDKs', curl's; both protocols, JSON and streams): every one answered whole, every one reaching the backend.
+     *
+     * <p>With {@code -Paot} this is the training's load. A handful of requests leaves the request path's methods
+     * without profiles in the cache, and the JIT of a started image then compiles them for the first client it sees,
+     * throwing the code away when another kind comes. With profiles from every kind, it compiles them for all.
+     */
+    @Test
+    void answersEveryRequestOfAMixOfClients() throws Exception {
+        // given
+        TestBackend backend = backends.get(PackagedProxyResource.BACKEND);
+        backend.reply(ClientMix.backendReply());
+        int total = 700 * ClientMix.KINDS.size();
+
+        // when
+        List<String> failures = ClientMix.send(RestAssured.port, PackagedProxyResource.KEY, total, 16, 120);
+
+        // then
+        assertThat(failures).isEmpty();
+        assertThat(backend.requestCount()).isEqualTo(total);
     }
 
     @Test
