@@ -230,8 +230,12 @@ final class BackendCall {
             });
             return;
         }
-        if (backend.protocol() == Protocol.ANTHROPIC && isEventStream(response)) {
-            firstEventThen(request, response, promise, backend, watchdog);
+        if (backend.protocol() == Protocol.ANTHROPIC) {
+            if (isEventStream(response)) {
+                firstEventThen(request, response, promise, backend, watchdog);
+            } else {
+                firstObjectThen(request, response, promise, backend, watchdog);
+            }
             return;
         }
         response.handler(chunk -> {
@@ -240,18 +244,54 @@ final class BackendCall {
             // with a first chunk the answer is not empty: the relay takes the end over, or an answer whose first
             // chunk was the whole of it ends before the relay listens (and must not build a failure for nothing)
             response.endHandler(null);
-            if (overloadedAnswer(backend, chunk)) {
-                // nothing has reached the client: counted as the 529 it is, retried or fallen back from
-                if (promise.tryFail(UpstreamFailure.http(529, retryAfterSeconds(response.getHeader("retry-after")),
-                        chunk))) {
-                    request.reset();
-                }
-                return;
-            }
             promise.tryComplete(new Response(request, response, chunk, false, null, watchdog));
         });
         response.endHandler(end -> promise.tryFail(emptyAnswer(response)));
         response.exceptionHandler(failure -> promise.tryFail(classify(failure)));
+    }
+
+    /**
+     * The first bytes of an Anthropic answer that is not a stream, held until the answer ends while they are (or may
+     * still become) Anthropic's error object, however the network cut them: a 200 may carry an overload, which then
+     * counts as a 529 ({@link #overloadedAnswer}). Any other answer goes on at the chunk that shows it is not one.
+     */
+    private static void firstObjectThen(HttpClientRequest request, HttpClientResponse response,
+            Promise<Response> promise, Backend backend, IdleWatchdog watchdog) {
+        Buffer[] held = {null};
+        response.handler(chunk -> {
+            Buffer first = held[0] == null ? chunk : held[0].appendBuffer(chunk);
+            if (mayBeErrorObject(first) && first.length() < StreamOpening.MAX) {
+                held[0] = held[0] == null ? Buffer.buffer().appendBuffer(chunk) : first;
+                return;
+            }
+            response.pause();
+            response.handler(null);
+            response.endHandler(null);
+            if (!failedAsOverloaded(request, response, promise, backend, first)) {
+                promise.tryComplete(new Response(request, response, first, false, null, watchdog));
+            }
+        });
+        response.endHandler(end -> {
+            Buffer first = held[0];
+            if (first == null || first.length() == 0) {
+                promise.tryFail(emptyAnswer(response));
+            } else if (!failedAsOverloaded(request, response, promise, backend, first)) {
+                promise.tryComplete(new Response(request, response, first, true, null, watchdog));
+            }
+        });
+        response.exceptionHandler(failure -> promise.tryFail(classify(failure)));
+    }
+
+    /** Fails the attempt as the 529 it is when {@code body} is an overload: nothing has reached the client yet. */
+    private static boolean failedAsOverloaded(HttpClientRequest request, HttpClientResponse response,
+            Promise<Response> promise, Backend backend, Buffer body) {
+        if (!overloadedAnswer(backend, body)) {
+            return false;
+        }
+        if (promise.tryFail(UpstreamFailure.http(529, retryAfterSeconds(response.getHeader("retry-after")), body))) {
+            request.reset();
+        }
+        return true;
     }
 
     /** Closes the backend's connection once this answer is over, so that bytes after it are read as no answer. */
@@ -329,27 +369,29 @@ final class BackendCall {
 
     private static final byte[] ERROR_OBJECT = "{\"type\":\"error\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
+    /** True when {@code bytes}, after leading white space, begin Anthropic's error object or may still become it. */
+    static boolean mayBeErrorObject(Buffer bytes) {
+        int at = 0;
+        while (at < bytes.length() && Character.isWhitespace(bytes.getByte(at))) {
+            at++;
+        }
+        int common = Math.min(ERROR_OBJECT.length, bytes.length() - at);
+        for (int i = 0; i < common; i++) {
+            if (bytes.getByte(at + i) != ERROR_OBJECT[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * A successful status whose JSON body is Anthropic's error object for an overload (contract §9: it counts as a
      * 529 whatever its status). Only a body that starts as an error object is looked into: an answer is never one.
      */
     private static boolean overloadedAnswer(Backend backend, Buffer body) {
-        if (backend.protocol() != Protocol.ANTHROPIC || body == null) {
-            return false;
-        }
-        int at = 0;
-        while (at < body.length() && Character.isWhitespace(body.getByte(at))) {
-            at++;
-        }
-        if (body.length() - at < ERROR_OBJECT.length) {
-            return false;
-        }
-        for (int i = 0; i < ERROR_OBJECT.length; i++) {
-            if (body.getByte(at + i) != ERROR_OBJECT[i]) {
-                return false;
-            }
-        }
-        return overloaded(backend, body);
+        // a body too short to hold the whole error object cannot name the overload either
+        return backend.protocol() == Protocol.ANTHROPIC && body != null && mayBeErrorObject(body)
+                && overloaded(backend, body);
     }
 
     /** An Anthropic backend's {@code overloaded_error} (sent with 529, and sometimes with other statuses). */

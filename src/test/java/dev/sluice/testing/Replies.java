@@ -210,6 +210,32 @@ public final class Replies {
         };
     }
 
+    /**
+     * A JSON answer of {@code status} with its length declared, its body written in parts cut at the offsets
+     * {@code cuts}, {@code gapMillis} apart (each its own read at the proxy).
+     */
+    public static TestBackend.Reply jsonCutAt(int status, String body, long gapMillis, int... cuts) {
+        return (request, received, response) -> {
+            Buffer bytes = Buffer.buffer(body);
+            response.setStatusCode(status).putHeader("content-type", "application/json")
+                    .putHeader("content-length", Integer.toString(bytes.length()));
+            writeCut(response, bytes, 0, cuts, 0, gapMillis);
+        };
+    }
+
+    private static void writeCut(HttpServerResponse response, Buffer body, int from, int[] cuts, int next,
+            long gapMillis) {
+        if (response.closed()) {
+            return;
+        }
+        if (next == cuts.length) {
+            response.end(body.getBuffer(from, body.length()));
+            return;
+        }
+        response.write(body.getBuffer(from, cuts[next]));
+        TestBackend.vertx().setTimer(gapMillis, t -> writeCut(response, body, cuts[next], cuts, next + 1, gapMillis));
+    }
+
     private static void sendParts(HttpServerResponse response, Buffer body, int from, int size, long gapMillis) {
         if (response.closed()) {
             return;

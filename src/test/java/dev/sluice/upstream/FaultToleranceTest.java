@@ -278,6 +278,28 @@ class FaultToleranceTest {
     }
 
     @Test
+    void anAnthropicOverloadedErrorCutAcrossReadsStillCountsAsA529() {
+        // given: the error object reaches the proxy in two reads, cut before the error's type
+        String overloaded = "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}";
+        backends.get("d").reply(Replies.jsonCutAt(200, overloaded, 30, overloaded.indexOf("overloaded")));
+
+        // when / then
+        anthropic(ProxyProfile.KEY).body("{\"model\":\"claude\",\"max_tokens\":16,\"messages\":[]}")
+                .post("/v1/messages")
+                .then().statusCode(429)
+                .body("type", equalTo("error"))
+                .body("error.code", equalTo("rate_limit_exceeded"));
+        // an answer cut where it still looks like the start of an error object goes on whole
+        backends.get("d").reply(Replies.jsonCutAt(200, Replies.ANTHROPIC_MESSAGE.replace("\"id\":\"msg_1\",", ""), 30,
+                "{\"type\":\"".length(), "{\"type\":\"mess".length()));
+        anthropic(ProxyProfile.KEY).body("{\"model\":\"claude\",\"max_tokens\":16,\"messages\":[]}")
+                .post("/v1/messages")
+                .then().statusCode(200)
+                .body("type", equalTo("message"))
+                .body("content[0].text", equalTo("Hello!"));
+    }
+
+    @Test
     void relaysAGzipCodedAnswerAsItCame() {
         backends.get("a").reply(Replies.gzippedWhenAccepted(200, Replies.CHAT_COMPLETION));
         backends.get("b").reply(Replies.gzippedWhenAccepted(200, Replies.CHAT_COMPLETION));
