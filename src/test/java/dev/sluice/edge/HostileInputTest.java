@@ -632,10 +632,11 @@ class HostileInputTest {
 
     @Test
     void anIdleKeepAliveConnectionAndALongAnswerAreNotCutByTheClientTimeout() throws Exception {
-        backends.get("a").reply(Replies.sse(12, 250));
-        backends.get("b").reply(Replies.sse(12, 250));
+        backends.get("a").reply(Replies.sse(20, 150));
+        backends.get("b").reply(Replies.sse(20, 150));
         try (RawHttp client = connect()) {
-            // a stream of about 3 s (within the profile's 400 ms idle timeout between chunks), the client silent
+            // a stream of about 3 s, the client silent; its chunks 150 ms apart, well within the profile's 400 ms idle
+            // timeout even when the machine delays a timer
             String stream = CHAT.replace("{\"model\"", "{\"stream\":true,\"model\"");
             client.send(head("long-answer", "Content-Length: " + stream.length()) + stream);
             RawHttp.Answer answer = client.read();
