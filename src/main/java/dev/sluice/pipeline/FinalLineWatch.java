@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
  * in chunks cut wherever the network cut it, so the start of the line in progress is carried from one chunk to the
  * next: a final line split across two reads is still found, in the chunk that completes it.
  *
- * <p>A line counts once it ends ({@code \n} or {@code \r}): a longer line ({@code data: [DONE] or not}) is not
- * final, and a client's parser takes an event only at its end. It is reported once: a stream has one end, and nothing
+ * <p>A line counts once it ends ({@code \n} or {@code \r}): a longer line that begins the same is not final, and a
+ * client's parser takes an event only at its end. It is reported once: a stream has one end, and nothing
  * after it is looked at. A final line the backend wrote without its line end just before ending its answer is
  * {@link #endedOnFinalLine}. Lines, not text: a model may write "[DONE]" in its answer. Confined to the event loop of
  * one exchange.

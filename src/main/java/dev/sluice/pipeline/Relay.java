@@ -356,7 +356,7 @@ final class Relay {
         if (ending) {
             return;
         }
-        if (!finalEventSent && !finalEventHeld) {
+        if (!finalEventSent && !finalEventHeld && (finalLine == null || !finalLine.endedOnFinalLine())) {
             failMidStream(failure, message);
             return;
         }

@@ -254,6 +254,24 @@ class StreamingTest {
     }
 
     @Test
+    void aFinalLineWithoutItsLineEndIsWholeWhenTheBackendEndsOrStallsRightAfterIt() throws Exception {
+        String chunk = Replies.chunk(0).toString();
+        // ended 30 ms after the line
+        backends.get("a").reply(streamInParts(30, chunk, "data: [DONE]"));
+        backends.get("b").reply(streamInParts(30, chunk, "data: [DONE]"));
+        String ended = post("/v1/chat/completions", STREAM).body();
+        // stalled after it, past the profile's 400 ms idle timeout
+        TestBackend.Reply stalling = (request, received, response) -> response.setChunked(true)
+                .putHeader("content-type", "text/event-stream").write(chunk + "data: [DONE]");
+        backends.get("a").reply(stalling);
+        backends.get("b").reply(stalling);
+        String stalled = post("/v1/chat/completions", STREAM).body();
+
+        assertThat(ended).isEqualTo(chunk + "data: [DONE]");
+        assertThat(stalled).isEqualTo(chunk + "data: [DONE]");
+    }
+
+    @Test
     void anAnthropicStreamEndedBeforeItsStopReasonEndsWithTheAnthropicErrorEvent() throws Exception {
         String start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
                 + "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"stop_reason\":null,"
