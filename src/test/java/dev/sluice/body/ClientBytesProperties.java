@@ -27,6 +27,9 @@ class ClientBytesProperties {
     private static final ObjectMapper EXACT_JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .setNodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true));
+    /** Equal nodes, or two numbers of the same value whatever their node types. */
+    private static final java.util.Comparator<JsonNode> SAME_NUMBERS = (a, b) -> a.equals(b)
+            || a.isNumber() && b.isNumber() && a.decimalValue().compareTo(b.decimalValue()) == 0 ? 0 : 1;
     /** The only answers a body may get from these readers. */
     private static final Set<String> CATALOGUE_CODES = Set.of("invalid_json", "schema_validation_failed",
             "tool_schema_invalid", "tool_choice_unknown_tool", "orphan_tool_message", "missing_tool_call_id",
@@ -73,7 +76,15 @@ class ClientBytesProperties {
         // decimals as written, not rounded to a double: a translated body re-serialises the tree
         ObjectNode tree = BodyScanner.scan(bytes, bytes.length, true).tree();
         assertThat(tree).isEqualTo(EXACT_JSON.readTree(bytes));
-        assertThat(EXACT_JSON.readTree(tree.toString())).isEqualTo(EXACT_JSON.readTree(bytes));
+        // written again, a number keeps its value, not always its form: an integral decimal (2.18034336721281E14)
+        // comes out as an integer (218034336721281), which JSON does not tell apart
+        JsonNode again = EXACT_JSON.readTree(tree.toString());
+        assertThat(again.equals(SAME_NUMBERS, EXACT_JSON.readTree(bytes))).as(again.toString()).isTrue();
+    }
+
+    @net.jqwik.api.Example
+    void anIntegralDecimalWrittenAsAnExponentKeepsItsValue() throws Exception {
+        theScansTreeIsTheTreeJacksonReads(JSON.getNodeFactory().numberNode(2.18034336721281E14));
     }
 
     private static void assertReadOrRefused(byte[] body) {
