@@ -53,11 +53,13 @@ class FixedDelayTimersTest {
         CompletableFuture<Thread> firedOn = new CompletableFuture<>();
         long setAt = onLoop(context, () -> {
             loop.complete(Thread.currentThread());
+            // read before the timer is set: a pause between the two would otherwise shorten the delay measured
+            long now = System.nanoTime();
             timers.schedule(() -> {
                 firedOn.complete(Thread.currentThread());
                 firedIn.complete(Vertx.currentContext());
             });
-            return System.nanoTime();
+            return now;
         });
         assertThat(firedIn.get(5, TimeUnit.SECONDS)).isSameAs(context);
         long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - setAt);
