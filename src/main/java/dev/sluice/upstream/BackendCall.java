@@ -370,7 +370,7 @@ final class BackendCall {
     private static final byte[] ERROR_OBJECT = "{\"type\":\"error\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** True when {@code bytes}, after leading white space, begin Anthropic's error object or may still become it. */
-    static boolean mayBeErrorObject(Buffer bytes) {
+    private static boolean mayBeErrorObject(Buffer bytes) {
         int at = 0;
         while (at < bytes.length() && Character.isWhitespace(bytes.getByte(at))) {
             at++;
