@@ -15,6 +15,7 @@ import dev.sluice.testing.TestRedisCluster;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,6 +52,7 @@ class ClusterAdmissionTest {
         int owner = cluster.portOf(INFLIGHT);
         String quotaKey = "sluice:{" + RedisTopologyProfile.ACCOUNT + "}:q:" + System.currentTimeMillis() / 3_600_000
                 * 3_600_000;
+        long watchedFrom = System.nanoTime();
         RedisMonitor monitor = RedisMonitor.of(cluster.client(owner));
 
         // when
@@ -63,14 +65,17 @@ class ClusterAdmissionTest {
         // first seed, the timer's reading of the slot table (once a second)
         Map<String, Integer> commands = histogram(monitor.commands());
         monitor.close();
+        // a once-a-second reading falls at most this many times in the window watched (one, unless the machine was
+        // slow enough to stretch the window past a second)
+        int perSecond = 1 + (int) TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - watchedFrom);
         assertThat(commands).containsEntry("evalsha", 2);
         // and the limit store's check of which servers answer (one INFO per second on every master)
         assertThat(commands.keySet()).isSubsetOf("evalsha", "hello", "cluster slots", "info");
-        assertThat(commands.getOrDefault("info", 0)).isLessThanOrEqualTo(1);
+        assertThat(commands.getOrDefault("info", 0)).isLessThanOrEqualTo(perSecond);
         // background readings of the slot table may land on any master, at most once a second per cluster client:
         // the limit store's own client and the one the control plane's version check goes through (Quarkus' bean),
-        // so at most two in this window of well under a second, and never one per admission
-        assertThat(commands.getOrDefault("cluster slots", 0)).isLessThanOrEqualTo(2);
+        // so at most two a second of the window, and one more when an event loop's first connection read the table
+        assertThat(commands.getOrDefault("cluster slots", 0)).isLessThanOrEqualTo(2 * perSecond + 1);
         try (RespClient node = cluster.client(owner)) {
             assertThat(node.number("GET", quotaKey)).isEqualTo(6);
             assertThat(node.number("ZCARD", INFLIGHT)).isZero();
