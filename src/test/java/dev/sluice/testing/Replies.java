@@ -202,51 +202,52 @@ public final class Replies {
 
     /** A 200 JSON chat completion (its whole length declared) sent in {@code parts} pieces, {@code gapMillis} apart. */
     public static TestBackend.Reply jsonInParts(int parts, long gapMillis) {
-        return (request, received, response) -> {
-            Buffer body = Buffer.buffer(CHAT_COMPLETION);
-            response.putHeader("content-type", "application/json")
-                    .putHeader("content-length", Integer.toString(body.length()));
-            sendParts(response, body, 0, (body.length() + parts - 1) / parts, gapMillis);
-        };
+        int size = (CHAT_COMPLETION.length() + parts - 1) / parts;
+        java.util.List<String> pieces = new java.util.ArrayList<>();
+        for (int from = 0; from < CHAT_COMPLETION.length(); from += size) {
+            pieces.add(CHAT_COMPLETION.substring(from, Math.min(CHAT_COMPLETION.length(), from + size)));
+        }
+        return inParts(200, "application/json", gapMillis, pieces.toArray(String[]::new));
+    }
+
+    /** A JSON answer of {@code status}, its body cut at the offsets {@code cuts}: {@link #inParts}. */
+    public static TestBackend.Reply jsonCutAt(int status, String body, long gapMillis, int... cuts) {
+        String[] parts = new String[cuts.length + 1];
+        int from = 0;
+        for (int i = 0; i < cuts.length; i++) {
+            parts[i] = body.substring(from, cuts[i]);
+            from = cuts[i];
+        }
+        parts[cuts.length] = body.substring(from);
+        return inParts(status, "application/json", gapMillis, parts);
     }
 
     /**
-     * A JSON answer of {@code status} with its length declared, its body written in parts cut at the offsets
-     * {@code cuts}, {@code gapMillis} apart (each its own read at the proxy).
+     * An answer of {@code status} written in {@code parts}, {@code gapMillis} apart (each its own read at the proxy),
+     * then ended: an event stream chunked, any other type with its whole length declared.
      */
-    public static TestBackend.Reply jsonCutAt(int status, String body, long gapMillis, int... cuts) {
+    public static TestBackend.Reply inParts(int status, String contentType, long gapMillis, String... parts) {
         return (request, received, response) -> {
-            Buffer bytes = Buffer.buffer(body);
-            response.setStatusCode(status).putHeader("content-type", "application/json")
-                    .putHeader("content-length", Integer.toString(bytes.length()));
-            writeCut(response, bytes, 0, cuts, 0, gapMillis);
+            response.setStatusCode(status).putHeader("content-type", contentType);
+            if (contentType.startsWith("text/event-stream")) {
+                response.setChunked(true);
+            } else {
+                response.putHeader("content-length", Integer.toString(Buffer.buffer(String.join("", parts)).length()));
+            }
+            writeParts(response, parts, 0, gapMillis);
         };
     }
 
-    private static void writeCut(HttpServerResponse response, Buffer body, int from, int[] cuts, int next,
-            long gapMillis) {
+    private static void writeParts(HttpServerResponse response, String[] parts, int next, long gapMillis) {
         if (response.closed()) {
             return;
         }
-        if (next == cuts.length) {
-            response.end(body.getBuffer(from, body.length()));
+        if (next == parts.length - 1) {
+            response.end(parts[next]);
             return;
         }
-        response.write(body.getBuffer(from, cuts[next]));
-        TestBackend.vertx().setTimer(gapMillis, t -> writeCut(response, body, cuts[next], cuts, next + 1, gapMillis));
-    }
-
-    private static void sendParts(HttpServerResponse response, Buffer body, int from, int size, long gapMillis) {
-        if (response.closed()) {
-            return;
-        }
-        int to = Math.min(body.length(), from + size);
-        if (to == body.length()) {
-            response.end(body.getBuffer(from, to));
-            return;
-        }
-        response.write(body.getBuffer(from, to));
-        TestBackend.vertx().setTimer(gapMillis, t -> sendParts(response, body, to, size, gapMillis));
+        response.write(parts[next]);
+        TestBackend.vertx().setTimer(gapMillis, t -> writeParts(response, parts, next + 1, gapMillis));
     }
 
     /**

@@ -216,20 +216,7 @@ class StreamingTest {
 
     /** An event stream written in {@code parts}, {@code gapMillis} apart (each its own read at the proxy), then ended. */
     private static TestBackend.Reply streamInParts(long gapMillis, String... parts) {
-        return (request, received, response) -> {
-            response.setChunked(true).putHeader("content-type", "text/event-stream");
-            writePart(response, parts, 0, gapMillis);
-        };
-    }
-
-    private static void writePart(io.vertx.core.http.HttpServerResponse response, String[] parts, int index,
-            long gapMillis) {
-        if (index == parts.length) {
-            response.end();
-            return;
-        }
-        response.write(parts[index]);
-        TestBackend.vertx().setTimer(gapMillis, t -> writePart(response, parts, index + 1, gapMillis));
+        return Replies.inParts(200, "text/event-stream", gapMillis, parts);
     }
 
     @Test
@@ -256,7 +243,7 @@ class StreamingTest {
     @Test
     void aFinalLineWithoutItsLineEndIsWholeWhenTheBackendEndsOrStallsRightAfterIt() throws Exception {
         String chunk = Replies.chunk(0).toString();
-        // ended 30 ms after the line
+        // ended with the line
         backends.get("a").reply(streamInParts(30, chunk, "data: [DONE]"));
         backends.get("b").reply(streamInParts(30, chunk, "data: [DONE]"));
         String ended = post("/v1/chat/completions", STREAM).body();
