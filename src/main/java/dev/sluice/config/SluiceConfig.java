@@ -300,6 +300,13 @@ public interface SluiceConfig {
         int maxConnections();
 
         /**
+         * How many requests to one backend address may be waiting for a pooled connection at once (the others wait
+         * for a turn): paces the connections a burst opens, below the listen queue of common servers (511).
+         */
+        @WithDefault("256")
+        int maxConnecting();
+
+        /**
          * How long an idle pooled connection is kept. Below the 5 s after which uvicorn (vLLM, TGI's router) and
          * Node close idle connections, so that a request is not sent on a connection the backend is closing.
          */

@@ -52,7 +52,7 @@ public final class ConfigReloader {
 
     /** Settings under {@code upstream} that belong to the connection pool, built once. */
     private static final Set<String> POOL_SETTINGS = Set.of("sluice.upstream.max-connections",
-            "sluice.upstream.keep-alive-timeout", "sluice.upstream.retry-budget");
+            "sluice.upstream.max-connecting", "sluice.upstream.keep-alive-timeout", "sluice.upstream.retry-budget");
 
     private final Vertx vertx;
     private final ControlPlane control;

@@ -19,6 +19,8 @@ public final class Backend {
     private final boolean ssl;
     private final String host;
     private final int port;
+    /** {@code host:port}: what the connections to this backend share, whichever model lists it. */
+    private final String authority;
     private final String basePath;
     private final int weight;
     private final String apiKey;
@@ -47,6 +49,7 @@ public final class Backend {
         this.ssl = ssl;
         this.host = host;
         this.port = port;
+        this.authority = host + ":" + port;
         this.basePath = basePath;
         this.weight = weight;
         this.apiKey = apiKey;
@@ -168,6 +171,11 @@ public final class Backend {
     }
 
     /** Path prefix of the backend's base URL, without a trailing slash ("" for none). */
+    /** {@code host:port}, the same for every backend reached at that host and port. */
+    public String authority() {
+        return authority;
+    }
+
     public String basePath() {
         return basePath;
     }

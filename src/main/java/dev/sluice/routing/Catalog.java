@@ -294,6 +294,9 @@ public final class Catalog {
         if (upstream.maxConnections() < 1) {
             problems.add(path + ".max-connections", "must be at least 1");
         }
+        if (upstream.maxConnecting() < 1) {
+            problems.add(path + ".max-connecting", "must be at least 1");
+        }
         upstream.tls().caFile().map(CaBundle::problem)
                 .ifPresent(problem -> problems.add(path + ".tls.ca-file", problem));
     }

@@ -56,12 +56,13 @@ final class BackendCall {
     }
 
     /**
+     * @param gate where the request waits for its turn to connect, with the others to the backend's host and port
      * @param flight the route's call: told of the upstream request once it exists (so that the route can reset it)
      *     and of the response headers, and asked whether the route gave the call up (checked when the connection is
      *     obtained)
      */
-    static Future<Response> start(Vertx vertx, HttpClient client, boolean tracing, OutgoingRequest outgoing,
-            Route.Flight flight) {
+    static Future<Response> start(Vertx vertx, HttpClient client, ConnectGate gate, boolean tracing,
+            OutgoingRequest outgoing, Route.Flight flight) {
         ModelRoute model = flight.model();
         Backend backend = flight.backend();
         long started = System.nanoTime();
@@ -75,7 +76,7 @@ final class BackendCall {
                 .setSsl(backend.ssl())
                 .setURI(backend.basePath() + outgoing.uri(model))
                 .setConnectTimeout(model.upstream().connectTimeout().toMillis());
-        client.request(options).onComplete(connected -> {
+        gate.request(vertx, client, options, flight).onComplete(connected -> {
             if (connected.failed()) {
                 promise.fail(UpstreamFailure.unconnected(connected.cause()));
                 return;

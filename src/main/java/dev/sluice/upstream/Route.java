@@ -59,11 +59,13 @@ public final class Route {
      * One call to one backend under way: what the caller tells the route about it (its upstream request once sent,
      * its status line) and asks of it (whether the route gave it up).
      */
-    final class Flight {
+    final class Flight implements ConnectGate.Call {
         private final ModelRoute model;
         private final Backend backend;
         private final long startNanos = System.nanoTime();
         private HttpClientRequest request;
+        /** Takes the call out of its backend's connect queue while it waits there ({@link ConnectGate}). */
+        private Runnable withdraw;
         /** The route gave this call up: another attempt answered, or the request ended. */
         private boolean givenUp;
         /** Hedged: how it ended, as listed in {@code attempts}; null while it runs, and for the answer. */
@@ -87,8 +89,14 @@ public final class Route {
             request = upstreamRequest;
         }
 
+        @Override
+        public void waiting(Runnable withdraw) {
+            this.withdraw = withdraw;
+        }
+
         /** True once the route gave this call up (checked when the connection is obtained). */
-        boolean cancelled() {
+        @Override
+        public boolean cancelled() {
             return givenUp || Route.this.cancelled;
         }
 
@@ -103,6 +111,8 @@ public final class Route {
         private void reset() {
             if (request != null) {
                 request.reset();
+            } else if (withdraw != null) {
+                withdraw.run();
             }
         }
     }

@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -27,7 +28,8 @@ import org.jboss.logging.Logger;
  * names there), from a twin of its client that does not force it, made as the insecure one is.
  *
  * <p>Each kind is one client per event loop ({@link LoopLocalClients}), so that a request's backend connection is
- * served by the event loop that serves its client's connection.
+ * served by the event loop that serves its client's connection. Whatever the client, the requests to one host and
+ * port wait for a connection through one {@link ConnectGate}, which paces the connections a burst opens.
  *
  * <p>Built once at start-up; {@link #clientFor} is called on event loops and never blocks (a kind first needed by a
  * backend that a reload added is made then, once, under a lock held for as long as making it takes).
@@ -38,6 +40,9 @@ public final class UpstreamClients {
 
     private final Vertx vertx;
     private final int maxConnections;
+    private final int maxConnecting;
+    /** One gate per backend {@code host:port}, made when a request first goes there. */
+    private final ConcurrentHashMap<String, ConnectGate> gates = new ConcurrentHashMap<>();
     private final HttpClientOptions verifyingOptions;
     private final HttpClientOptions insecureOptions;
     private final LoopLocalClients verifying;
@@ -50,6 +55,7 @@ public final class UpstreamClients {
     public UpstreamClients(Vertx vertx, Catalog catalog, SluiceConfig.Upstream upstream) {
         this.vertx = vertx;
         this.maxConnections = upstream.maxConnections();
+        this.maxConnecting = upstream.maxConnecting();
         verifyingOptions = baseOptions(upstream).setVerifyHost(true);
         upstream.tls().caFile()
                 .ifPresent(file -> verifyingOptions.setTrustOptions(new PemTrustOptions().addCertPath(file.trim())));
@@ -83,6 +89,13 @@ public final class UpstreamClients {
         LoopLocalClients clients = backend.insecureTls() ? (byAddress ? insecureByAddress : insecure)
                 : verifyingByAddress;
         return (clients != null ? clients : made(backend.insecureTls(), byAddress)).current();
+    }
+
+    /** The gate through which requests to this backend's host and port wait for a connection. */
+    ConnectGate gateFor(Backend backend) {
+        ConnectGate gate = gates.get(backend.authority());
+        return gate != null ? gate
+                : gates.computeIfAbsent(backend.authority(), authority -> new ConnectGate(authority, maxConnecting));
     }
 
     private synchronized LoopLocalClients made(boolean insecureTls, boolean byAddress) {

@@ -239,14 +239,16 @@ class ConfigReloadTest {
     void settingsThatNeedARestartAreLoggedAsIgnored() throws Exception {
         // when a valid file also changes settings a reload cannot apply
         ConfigMap.swap(file(List.of("alpha", "beta"), OTHER_KEY,
-                "  limits: {store: redis}\n  max-body-size: 1K\n  cors: {origins: [\"https://x.example.com\"]}\n"));
+                "  limits: {store: redis}\n  max-body-size: 1K\n  cors: {origins: [\"https://x.example.com\"]}\n"
+                + "  upstream: {max-connecting: 8}\n"));
 
         // then the rest applies, and those are named as ignored
         within10s(() -> chat("sk-reload-other", "alpha") == 200);
-        within10s(() -> logContains("sluice.cors.origins, sluice.limits.store, sluice.max-body-size changed"));
+        within10s(() -> logContains("sluice.cors.origins, sluice.limits.store, sluice.max-body-size, "
+                + "sluice.upstream.max-connecting changed"));
         String log = Files.readString(LOG);
-        assertThat(log).contains("sluice.cors.origins, sluice.limits.store, sluice.max-body-size changed; "
-                + "ignored until restart");
+        assertThat(log).contains("sluice.cors.origins, sluice.limits.store, sluice.max-body-size, "
+                + "sluice.upstream.max-connecting changed; ignored until restart");
         String big = "x".repeat(4000);
         assertThat(openai("sk-reload-other").body(CHAT.formatted("alpha").replace("hi", big))
                 .post("/v1/chat/completions").statusCode()).as("max-body-size unchanged until restart").isEqualTo(200);

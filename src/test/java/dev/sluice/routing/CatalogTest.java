@@ -133,6 +133,15 @@ class CatalogTest {
     }
 
     @Test
+    void namesPoolSizesBelowOne() {
+        SluiceConfig config = config("sluice.upstream.max-connections", "0", "sluice.upstream.max-connecting", "0",
+                "sluice.models.m.backends[0].url", "http://h:1");
+        assertThat(problemsOf(config).list()).containsExactlyInAnyOrder(
+                "sluice.upstream.max-connections: must be at least 1",
+                "sluice.upstream.max-connecting: must be at least 1");
+    }
+
+    @Test
     void namesAnUnknownProtocolAndABadWeight() {
         SluiceConfig config = config("sluice.models.m.protocol", "grpc", "sluice.models.m.backends[0].url", "http://h:1",
                 "sluice.models.m.backends[0].weight", "0");

@@ -708,6 +708,35 @@ class RouteTest {
     }
 
     @Test
+    void anAttemptWaitingForItsTurnToConnectIsWithdrawnWhenTheRouteGivesItUp() {
+        // given: two hedged attempts, both waiting for a turn to connect (ConnectGate)
+        hedgedCatalog("100ms", 2, "a", "b");
+        FakeClock clock = new FakeClock();
+        FakeBackends backends = new FakeBackends();
+        Route route = route("chat", backends, generousBudget(), clock);
+        clock.advance(100);
+        List<String> withdrawn = new ArrayList<>();
+        backends.flights.forEach((name, flight) -> flight.waiting(() -> withdrawn.add(name)));
+
+        // when: one answers
+        String first = backends.called.get(0);
+        String second = backends.called.get(1);
+        backends.answer(first);
+
+        // then: the other leaves the queue (it has no request to reset); the one that answered is not touched
+        assertThat(withdrawn).containsExactly(second);
+
+        // and in the sequential path: the client leaves while the only attempt waits for its turn
+        catalog("sluice.models.chat.backends[0].name", "a", "sluice.models.chat.backends[0].url", "http://a");
+        FakeBackends waiting = new FakeBackends();
+        Route sequential = route("chat", waiting, generousBudget());
+        List<String> left = new ArrayList<>();
+        waiting.flights.get("a").waiting(() -> left.add("a"));
+        sequential.cancel(ProxyError.of(dev.sluice.error.ErrorCode.CLIENT_CLOSED, "gone"));
+        assertThat(left).containsExactly("a");
+    }
+
+    @Test
     void cancellingStopsEveryAttemptAtOnce() {
         // given: two attempts in flight
         hedgedCatalog("100ms", 2, "a", "b");
