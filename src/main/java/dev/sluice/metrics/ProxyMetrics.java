@@ -61,6 +61,7 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
     private final Map<RetryKey, Counter> retries = new ConcurrentHashMap<>();
     private final Map<HedgeKey, Counter> hedges = new ConcurrentHashMap<>();
     private final Map<String, Counter> translations = new ConcurrentHashMap<>();
+    private final Map<String, Counter> connectWaits = new ConcurrentHashMap<>();
     private final Map<String, Timer> upstream = new ConcurrentHashMap<>();
     private final Map<String, Timer> firstByte = new ConcurrentHashMap<>();
     private final Map<String, Timer> admission = new ConcurrentHashMap<>();
@@ -224,6 +225,13 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
         firstByte.computeIfAbsent(backend, name -> Timer.builder("sluice.upstream.ttfb")
                 .description("Time to a backend's response headers").tag("backend", name)
                 .serviceLevelObjectives(BUCKETS).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void waitedToConnect(String backend) {
+        connectWaits.computeIfAbsent(backend, name -> Counter.builder("sluice.upstream.connect.waits")
+                .description("Calls that waited for a turn to connect (sluice.upstream.max-connecting)")
+                .tag("backend", name).register(registry)).increment();
     }
 
     @Override

@@ -44,6 +44,12 @@ public final class Forwarder {
         /** The backend's response headers came this long after the call started. */
         void firstByte(String backend, long nanos);
 
+        /**
+         * A call to {@code backend} waits for a turn to connect: {@code sluice.upstream.max-connecting} requests to its
+         * host and port are waiting for connections ({@link ConnectGate}).
+         */
+        void waitedToConnect(String backend);
+
         /** One attempt ended (failed, answered, or relayed to its end) after this long. */
         void attemptEnded(String backend, long nanos);
 

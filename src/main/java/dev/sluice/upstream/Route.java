@@ -92,6 +92,7 @@ public final class Route {
         @Override
         public void waiting(Runnable withdraw) {
             this.withdraw = withdraw;
+            listener.waitedToConnect(backend.name());
         }
 
         /** True once the route gave this call up (checked when the connection is obtained). */
@@ -195,7 +196,17 @@ public final class Route {
             complete(new UpstreamResult.Failed(withAttempts(answer, tried), tried, System.nanoTime() - startNanos, true,
                     started));
         } else if (current != null) {
-            current.reset();
+            Flight connecting = current;
+            connecting.reset();
+            if (connecting.request == null && !result.future().isComplete()) {
+                // still waiting for its connection (or its turn to connect): nothing was sent, so the route ends now
+                // rather than when the connect ends, up to connect-timeout later; the connect's outcome is dropped
+                connecting.givenUp = true;
+                current = null;
+                attempts.add(attemptOf(connecting.model, connecting.backend, connecting.startNanos,
+                        UpstreamFailure.cancelled()));
+                completeCancelled();
+            }
         }
     }
 
@@ -277,6 +288,14 @@ public final class Route {
                     hedgedFailure(flight, unwrap(error));
                 } else {
                     hedgedResponse(flight, (BackendCall.Response) answer);
+                }
+                return;
+            }
+            if (flight.givenUp) {
+                // the route ended while this call was still connecting (cancel): nobody waits for its outcome
+                if (error == null) {
+                    ((BackendCall.Response) answer).request().reset();
+                    ended(backend, flight.startNanos);
                 }
                 return;
             }

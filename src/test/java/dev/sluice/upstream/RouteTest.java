@@ -133,6 +133,12 @@ class RouteTest {
     static final class Recorder implements Forwarder.Listener {
         final List<String> retries = new ArrayList<>();
         final List<String> hedges = new ArrayList<>();
+        final List<String> connectWaits = new ArrayList<>();
+
+        @Override
+        public void waitedToConnect(String backend) {
+            connectWaits.add(backend);
+        }
 
         @Override
         public void retried(String failedBackend, String reason) {
@@ -725,6 +731,8 @@ class RouteTest {
 
         // then: the other leaves the queue (it has no request to reset); the one that answered is not touched
         assertThat(withdrawn).containsExactly(second);
+        // and each wait was counted for its backend (sluice_upstream_connect_waits_total)
+        assertThat(listener.connectWaits).containsExactlyInAnyOrder("a", "b");
 
         // and in the sequential path: the client leaves while the only attempt waits for its turn
         catalog("sluice.models.chat.backends[0].name", "a", "sluice.models.chat.backends[0].url", "http://a");
