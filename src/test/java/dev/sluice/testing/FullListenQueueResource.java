@@ -42,20 +42,29 @@ public class FullListenQueueResource implements QuarkusTestResourceLifecycleMana
     @Override
     public Map<String, String> start() {
         Map<String, String> config = new HashMap<>();
+        for (String name : names) {
+            config.put("test.full-queue." + name, "http://127.0.0.1:" + open(open));
+        }
+        return config;
+    }
+
+    /**
+     * Opens a loopback port whose listen queue is full and never read; what to close afterwards goes to {@code open}.
+     *
+     * @return the port
+     */
+    public static int open(List<Closeable> open) {
         try {
-            for (String name : names) {
-                ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                open.add(listener);
-                // Linux queues backlog + 1 connections: two fill a backlog of one
-                for (int i = 0; i < 2; i++) {
-                    open.add(new Socket(listener.getInetAddress(), listener.getLocalPort()));
-                }
-                config.put("test.full-queue." + name, "http://127.0.0.1:" + listener.getLocalPort());
+            ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+            open.add(listener);
+            // Linux queues backlog + 1 connections: two fill a backlog of one
+            for (int i = 0; i < 2; i++) {
+                open.add(new Socket(listener.getInetAddress(), listener.getLocalPort()));
             }
+            return listener.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return config;
     }
 
     @Override

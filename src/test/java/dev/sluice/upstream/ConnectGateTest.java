@@ -2,6 +2,7 @@ package dev.sluice.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.FullListenQueueResource;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -11,10 +12,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.io.Closeable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,11 +31,11 @@ class ConnectGateTest {
 
     private final Vertx vertx = Vertx.vertx();
     private final Context context = vertx.getOrCreateContext();
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final List<Closeable> closing = new ArrayList<>();
 
     @AfterEach
     void close() throws Exception {
-        for (AutoCloseable closeable : closing) {
+        for (Closeable closeable : closing) {
             closeable.close();
         }
         vertx.close().toCompletionStage().toCompletableFuture().join();
@@ -67,14 +65,8 @@ class ConnectGateTest {
     }
 
     /** A port whose listen queue is full and never read: the kernel drops the SYNs sent to it. */
-    private int fullListenQueue() throws IOException {
-        ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        closing.add(listener);
-        // Linux queues backlog + 1 connections
-        for (int i = 0; i < 2; i++) {
-            closing.add(new Socket(listener.getInetAddress(), listener.getLocalPort()));
-        }
-        return listener.getLocalPort();
+    private int fullListenQueue() {
+        return FullListenQueueResource.open(closing);
     }
 
     /** A client with one pooled connection, so that a second request waits in the pool for the first to end. */
@@ -164,7 +156,7 @@ class ConnectGateTest {
     }
 
     @Test
-    void aWaitingRequestFailsWhenNoConnectionOpensWithinItsConnectTimeout() throws IOException {
+    void aWaitingRequestFailsWhenNoConnectionOpensWithinItsConnectTimeout() {
         int port = fullListenQueue();
         HttpClient client = vertx.createHttpClient();
         ConnectGate gate = new ConnectGate("127.0.0.1:" + port, 1);
@@ -184,7 +176,7 @@ class ConnectGateTest {
     }
 
     @Test
-    void aRequestGivenUpWhileItWaitsLeavesAtOnceAndTheNextOneTakesTheTurn() throws IOException {
+    void aRequestGivenUpWhileItWaitsLeavesAtOnceAndTheNextOneTakesTheTurn() {
         int port = fullListenQueue();
         HttpClient client = vertx.createHttpClient();
         ConnectGate gate = new ConnectGate("127.0.0.1:" + port, 1);
