@@ -60,11 +60,16 @@ final class ConnectGate {
      * @param call told how to withdraw the request while it waits, for when its caller gives it up
      */
     Future<HttpClientRequest> request(Vertx vertx, HttpClient client, RequestOptions options, Call call) {
+        boolean free;
         synchronized (this) {
-            if (asking < limit) {
+            free = asking < limit;
+            if (free) {
                 asking++;
-                return ask(client, options);
             }
+        }
+        if (free) {
+            // the pool is asked outside the lock: it may answer at once, on this thread, and its answer takes the lock
+            return ask(client, options);
         }
         Turn turn = new Turn(vertx, client, options, call);
         boolean queued;
