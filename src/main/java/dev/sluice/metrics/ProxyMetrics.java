@@ -125,6 +125,8 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
                 gauges.healthy = null;
             }
             kept.put(key, gauges);
+            // at 0 from the start, so that a rate over it (the dashboard's, an alert's) reads 0 rather than nothing
+            connectWaitsOf(backend.name());
         }
         for (BackendGauges removed : backendGauges.values()) {
             registry.remove(removed.circuit);
@@ -229,9 +231,13 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
 
     @Override
     public void waitedToConnect(String backend) {
-        connectWaits.computeIfAbsent(backend, name -> Counter.builder("sluice.upstream.connect.waits")
+        connectWaitsOf(backend).increment();
+    }
+
+    private Counter connectWaitsOf(String backend) {
+        return connectWaits.computeIfAbsent(backend, name -> Counter.builder("sluice.upstream.connect.waits")
                 .description("Calls that waited for a turn to connect (sluice.upstream.max-connecting)")
-                .tag("backend", name).register(registry)).increment();
+                .tag("backend", name).register(registry));
     }
 
     @Override
