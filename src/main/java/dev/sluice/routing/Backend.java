@@ -170,12 +170,12 @@ public final class Backend {
         return port;
     }
 
-    /** Path prefix of the backend's base URL, without a trailing slash ("" for none). */
     /** {@code host:port}, the same for every backend reached at that host and port. */
     public String authority() {
         return authority;
     }
 
+    /** Path prefix of the backend's base URL, without a trailing slash ("" for none). */
     public String basePath() {
         return basePath;
     }
