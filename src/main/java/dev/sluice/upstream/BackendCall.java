@@ -10,7 +10,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
@@ -56,13 +55,13 @@ final class BackendCall {
     }
 
     /**
-     * @param gate where the request waits for its turn to connect, with the others to the backend's host and port
+     * @param clients where the request gets its connection, once its turn to connect comes
      * @param flight the route's call: told of the upstream request once it exists (so that the route can reset it)
      *     and of the response headers, and asked whether the route gave the call up (checked when the connection is
      *     obtained)
      */
-    static Future<Response> start(Vertx vertx, HttpClient client, ConnectGate gate, boolean tracing,
-            OutgoingRequest outgoing, Route.Flight flight) {
+    static Future<Response> start(Vertx vertx, UpstreamClients clients, boolean tracing, OutgoingRequest outgoing,
+            Route.Flight flight) {
         ModelRoute model = flight.model();
         Backend backend = flight.backend();
         long started = System.nanoTime();
@@ -76,7 +75,7 @@ final class BackendCall {
                 .setSsl(backend.ssl())
                 .setURI(backend.basePath() + outgoing.uri(model))
                 .setConnectTimeout(model.upstream().connectTimeout().toMillis());
-        gate.request(vertx, client, options, flight).onComplete(connected -> {
+        clients.request(backend, options, flight).onComplete(connected -> {
             if (connected.failed()) {
                 promise.fail(UpstreamFailure.unconnected(connected.cause()));
                 return;

@@ -60,29 +60,17 @@ final class ConnectGate {
      * @param call told how to withdraw the request while it waits, for when its caller gives it up
      */
     Future<HttpClientRequest> request(Vertx vertx, HttpClient client, RequestOptions options, Call call) {
-        boolean free;
+        Turn turn = null;
         synchronized (this) {
-            free = asking < limit;
-            if (free) {
+            if (asking < limit) {
                 asking++;
-            }
-        }
-        if (free) {
-            // the pool is asked outside the lock: it may answer at once, on this thread, and its answer takes the lock
-            return ask(client, options);
-        }
-        Turn turn = new Turn(vertx, client, options, call);
-        boolean queued;
-        synchronized (this) {
-            // a turn may have come free since the first look
-            queued = asking >= limit;
-            if (queued) {
-                waiting.add(turn);
             } else {
-                asking++;
+                turn = new Turn(vertx, client, options, call);
+                waiting.add(turn);
             }
         }
-        if (!queued) {
+        if (turn == null) {
+            // the pool is asked outside the lock: it may answer at once, on this thread, and its answer takes the lock
             return ask(client, options);
         }
         turn.awaitTimeout(turn.timeoutMillis);

@@ -169,8 +169,7 @@ public final class Forwarder {
 
     private CompletionStage<Object> start(OutgoingRequest request, Route.Flight flight) {
         try {
-            return BackendCall.start(vertx, clients.clientFor(flight.backend()), clients.gateFor(flight.backend()),
-                    tracing, request, flight)
+            return BackendCall.start(vertx, clients, tracing, request, flight)
                     .map(response -> (Object) response).toCompletionStage();
         } catch (RuntimeException refused) {
             // the same failed call the guard saw when it made the call itself

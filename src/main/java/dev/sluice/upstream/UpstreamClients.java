@@ -7,6 +7,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,11 +93,16 @@ public final class UpstreamClients {
         return (clients != null ? clients : made(backend.insecureTls(), byAddress)).current();
     }
 
-    /** The gate through which requests to this backend's host and port wait for a connection. */
-    ConnectGate gateFor(Backend backend) {
+    /**
+     * A request to {@code backend} on the calling event loop's client of its kind, once its turn to connect comes
+     * ({@link ConnectGate}: one per host and port, whatever the client).
+     */
+    Future<HttpClientRequest> request(Backend backend, RequestOptions options, ConnectGate.Call call) {
         ConnectGate gate = gates.get(backend.authority());
-        return gate != null ? gate
-                : gates.computeIfAbsent(backend.authority(), authority -> new ConnectGate(authority, maxConnecting));
+        if (gate == null) {
+            gate = gates.computeIfAbsent(backend.authority(), authority -> new ConnectGate(authority, maxConnecting));
+        }
+        return gate.request(vertx, clientFor(backend), options, call);
     }
 
     private synchronized LoopLocalClients made(boolean insecureTls, boolean byAddress) {
