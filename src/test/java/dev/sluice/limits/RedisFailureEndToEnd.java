@@ -156,7 +156,9 @@ abstract class RedisFailureEndToEnd {
         long start = System.nanoTime();
         Response response = chat();
         long millis = (System.nanoTime() - start) / 1_000_000;
-        assertThat(millis).isLessThan(600);
+        // the 250 ms redis-timeout and the answer after it, with room for a loaded machine (CI once took 605 ms); a
+        // request held by the hung Redis would wait until Redis answers again
+        assertThat(millis).isLessThan(1_000);
         assertAnswerWhileDown(response);
     }
 }
