@@ -48,8 +48,13 @@ load() { BODY_FILE="$BODY" wrk -t1 -c32 -d"$1"s -s "$SHARED/post.lua" http://127
 . "$HERE/threads.sh"
 # CPU ticks of the JIT's compiler threads
 jit_ticks() { thread_group_ticks "$1" | sed -E 's/.*jit=([0-9]+).*/\1/'; }
+# Every other round runs the sides in reverse order (A B, B A, A B...): the machine drifts over minutes, and a fixed
+# order gives the side that runs second the drift's gain in every round.
+SIDES=("$@")
 for round in $(seq "${ROUNDS:-2}"); do
-  for side in "$@"; do
+  order=("${SIDES[@]}")
+  if [ $((round % 2)) -eq 0 ]; then order=(); for ((i = ${#SIDES[@]} - 1; i >= 0; i--)); do order+=("${SIDES[$i]}"); done; fi
+  for side in "${order[@]}"; do
     read -r app extra <<<"$side"
     name=$(basename "$app")${extra:+ $extra}; file=$(printf '%s' "$name" | tr -c 'A-Za-z0-9_.=+-' '_'); gc="$WORK/gc-$file-$round.log"
     # shellcheck disable=SC2086 # the options are words
