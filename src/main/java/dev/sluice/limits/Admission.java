@@ -378,6 +378,17 @@ public final class Admission {
                 });
     }
 
+    /**
+     * Releases as {@link #release} does, but completes once the release is on its way to its store rather than when
+     * the store answers ({@link LimitStore#releasesSent}): what a request's last bytes wait for. Sent ahead of them,
+     * the release reaches Redis before the client can send its next request, and Redis' answer adds nothing to the
+     * request's latency. A failed release is handled as {@link #release} handles it.
+     */
+    public Future<Void> sendRelease(Ticket ticket, boolean answered, Price servedPrice, boolean uncounted) {
+        Future<Void> applied = release(ticket, answered, servedPrice, uncounted);
+        return applied.isComplete() || redis == null ? applied : redis.releasesSent();
+    }
+
     /** Waits (blocking: shutdown thread only) until the releases sent so far were answered, up to {@code max}. */
     public void awaitReleases(java.time.Duration max) {
         long deadline = System.nanoTime() + max.toNanos();

@@ -17,6 +17,16 @@ public interface LimitStore {
     Future<Void> release(Lease lease, long actualTokens, long actualCostMicros);
 
     /**
+     * Completes once the releases this event loop asked for so far are on their way: applied, for a store in this
+     * process (the default); handed to the connection, for one that batches them. A request's last bytes wait for
+     * this, not for the store's answer: the release then reaches the store before the client can send anything after
+     * those bytes, and the answer's round trip stays off the request's latency.
+     */
+    default Future<Void> releasesSent() {
+        return Future.succeededFuture();
+    }
+
+    /**
      * Frees the slot, refunds every reservation and takes the request back out of the quota window that started at
      * {@code quotaWindowStart}: a request the proxy failed before any backend took it.
      */

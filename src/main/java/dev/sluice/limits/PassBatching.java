@@ -60,6 +60,15 @@ final class PassBatching<T, R> {
         return calls.add(call);
     }
 
+    /**
+     * Completes once the calls this event loop added so far have been handed to the sender (at the end of the pass),
+     * without waiting for their answer; at once when none waits, or off an event loop (where a call is sent alone).
+     */
+    Future<Void> flushed() {
+        LoopCalls calls = loops.getIfExists();
+        return calls == null ? Future.succeededFuture() : calls.flushed();
+    }
+
     /** One event loop's calls of the current pass; touched by that loop's thread only. */
     private final class LoopCalls implements Runnable {
         /**
@@ -70,6 +79,8 @@ final class PassBatching<T, R> {
         private final EventLoop loop;
         private final List<Batch> open = new ArrayList<>(2);
         private boolean flushQueued;
+        /** Completed when this pass's batches have been handed to the sender; made when someone waits for it. */
+        private Promise<Void> handedOver;
 
         LoopCalls(ContextInternal context) {
             this.context = context;
@@ -91,6 +102,16 @@ final class PassBatching<T, R> {
             return batch.add(call);
         }
 
+        Future<Void> flushed() {
+            if (!flushQueued) {
+                return Future.succeededFuture();
+            }
+            if (handedOver == null) {
+                handedOver = Promise.promise();
+            }
+            return handedOver.future();
+        }
+
         /** At the end of the pass, in a task of the loop. */
         @Override
         public void run() {
@@ -102,12 +123,17 @@ final class PassBatching<T, R> {
             flushQueued = false;
             List<Batch> batches = List.copyOf(open);
             open.clear();
+            Promise<Void> waiting = handedOver;
+            handedOver = null;
             for (Batch batch : batches) {
                 try {
                     sender.apply(batch.calls).onComplete(batch.sent);
                 } catch (RuntimeException failure) {
                     batch.sent.tryFail(failure); // its callers hear of it; the other batches still go
                 }
+            }
+            if (waiting != null) {
+                waiting.complete();
             }
         }
     }

@@ -304,6 +304,12 @@ public final class RedisLimitStore implements LimitStore {
         return releases.add(new Release(lease, actualTokens, actualCostMicros));
     }
 
+    /** The releases of this pass go in one script call at its end; one taken back ({@link #releaseUncounted}) at once. */
+    @Override
+    public Future<Void> releasesSent() {
+        return releases.flushed();
+    }
+
     @Override
     public Future<Void> releaseUncounted(Lease lease, long quotaWindowStart) {
         // rare (a request no backend took): sent alone, with its quota window, as an admission taken back is

@@ -25,7 +25,8 @@ import org.jboss.logging.Logger;
  *
  * <p>The release comes before the last bytes (contract §4.2: a request holds its slot "until its last byte"): a
  * client that sends its next request as soon as it has read an answer finds its slot free. With the Redis store the
- * last bytes wait for the release's answer (bounded by {@code redis-timeout}), which adds no round trip.
+ * last bytes wait until the release is sent, not for Redis' answer: sent first, it reaches Redis before anything the
+ * client sends after reading those bytes, and the round trip stays off the request's latency.
  */
 @Singleton
 final class Finish {
@@ -52,7 +53,7 @@ final class Finish {
     /**
      * Releases the request's slot and settles its reservations now, ahead of {@link #finish} (which then has
      * nothing left to release): for a stream whose final event is about to go out. Completes on the exchange's
-     * event loop.
+     * event loop once the release is sent ({@link Admission#sendRelease}).
      */
     Future<Void> release(Exchange exchange, boolean answered, ModelRoute served) {
         return release(exchange, answered, served, false);
@@ -64,8 +65,8 @@ final class Finish {
         if (ticket == null || ticket.lease() == null) {
             return NOTHING_HELD;
         }
-        Future<Void> released = admission.release(ticket, answered, served == null ? null : served.price(), uncounted);
-        return released.isComplete() ? released : onContext(exchange, released);
+        Future<Void> sent = admission.sendRelease(ticket, answered, served == null ? null : served.price(), uncounted);
+        return sent.isComplete() ? sent : onContext(exchange, sent);
     }
 
     /** Ends the exchange with {@code outcome}; {@code lastWrite} writes the last bytes (skipped if the client left). */
@@ -214,7 +215,7 @@ final class Finish {
         }
     }
 
-    /** A future completing on the exchange's event loop (Redis answers on the connection's own context). */
+    /** A future completing in the exchange's own context (a batch is sent in its event loop's base context). */
     private static <T> Future<T> onContext(Exchange exchange, Future<T> future) {
         io.vertx.core.Promise<T> promise = io.vertx.core.Promise.promise();
         future.onComplete(result -> {

@@ -195,7 +195,7 @@ final class Relay {
 
     /**
      * Passes one chunk to the client. The chunk that completes the answer (the last bytes of a declared length, the
-     * final event of a stream) waits for the account's release first.
+     * final event of a stream) waits until the account's release is sent ({@link Finish#release}).
      *
      * @return true when this chunk ended the relay (nothing more may be written)
      */

@@ -631,8 +631,9 @@ final class FaultMatrix {
                 // the answer goes out whole; the release is lost with Redis' data, and no slot is left held
                 cells.add(new Cell(Fault.REDIS_KILLED_MID_REQUEST, body, Expected.success(answered, slow)
                         .storeErrors().counters(Counters.LOST).knownRedisClientError()));
-                // the last bytes wait for the release at most redis-timeout; the release is sent again until Redis
-                // answers: the slot and the settlement are not lost
+                // the last bytes wait until the release is sent, not for Redis' answer; Redis is kept frozen past
+                // redis-timeout (RedisFaultMatrixTest), and the release is sent again until Redis answers: the slot
+                // and the settlement are not lost
                 cells.add(new Cell(Fault.REDIS_FROZEN_MID_REQUEST, body, Expected.success(answered, slow)
                         .storeErrors().within(1_000)));
             }

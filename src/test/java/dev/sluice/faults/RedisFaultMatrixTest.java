@@ -55,12 +55,18 @@ class RedisFaultMatrixTest extends FaultMatrixContract {
 
     /** True while the Redis process is killed (and must be started again). */
     private boolean killed;
+    /** When Redis was frozen while the backend answered (System.nanoTime), or 0. */
+    private long frozenMidRequestAt;
 
     @Override
     void breakStore(FaultMatrix.Cell cell) {
         switch (cell.fault()) {
             case REDIS_KILLED, REDIS_KILLED_MID_REQUEST -> kill();
-            case REDIS_FROZEN, REDIS_FROZEN_MID_REQUEST -> redis.freeze();
+            case REDIS_FROZEN -> redis.freeze();
+            case REDIS_FROZEN_MID_REQUEST -> {
+                redis.freeze();
+                frozenMidRequestAt = System.nanoTime();
+            }
             case REDIS_RESTARTED -> {
                 kill();
                 // the proxy notices (its kept connections are gone), then Redis comes back, empty
@@ -78,6 +84,17 @@ class RedisFaultMatrixTest extends FaultMatrixContract {
 
     @Override
     void repairStore() {
+        if (frozenMidRequestAt != 0) {
+            // the answer did not wait for the frozen Redis (its release was sent, not answered); Redis stays frozen
+            // past the release's redis-timeout, so that the release fails and must be sent again once Redis runs
+            long frozenFor = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - frozenMidRequestAt);
+            frozenMidRequestAt = 0;
+            try {
+                TimeUnit.MILLISECONDS.sleep(Math.max(0, 600 - frozenFor));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         redis.startProcess();
         killed = false;
         redis.thaw();

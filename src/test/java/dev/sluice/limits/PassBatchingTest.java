@@ -121,6 +121,49 @@ class PassBatchingTest {
         assertThat(sent).extracting(one -> one.calls().size()).containsExactly(PassBatching.MAX_BATCH, 1);
     }
 
+    @Test
+    void flushedCompletesOnceThePassesCallsAreHandedOverNotWhenTheyAreAnswered() throws Exception {
+        // given: a sender whose answers never come (a Redis that has not answered yet)
+        io.vertx.core.Promise<List<String>> never = io.vertx.core.Promise.promise();
+        PassBatching<String, String> batching = new PassBatching<>(vertx,
+                (first, other) -> group(first).equals(group(other)), calls -> {
+                    sent.add(new Sent(List.copyOf(calls), Vertx.currentContext()));
+                    return never.future();
+                });
+        ContextInternal request = ((ContextInternal) vertx.getOrCreateContext()).duplicate();
+        CompletableFuture<Boolean> pendingWhenAsked = new CompletableFuture<>();
+        CompletableFuture<Integer> batchesSentWhenFlushed = new CompletableFuture<>();
+        List<Future<String>> answers = new CopyOnWriteArrayList<>();
+
+        // when: two groups' calls are made in one pass, and the pass asks when they are on their way
+        request.runOnContext(ignored -> {
+            answers.add(batching.add("a:1"));
+            answers.add(batching.add("b:1"));
+            Future<Void> flushed = batching.flushed();
+            pendingWhenAsked.complete(!flushed.isComplete());
+            flushed.onSuccess(done -> batchesSentWhenFlushed.complete(sent.size()));
+        });
+
+        // then: not before the end of the pass, then with both batches handed to the sender, their answers pending
+        assertThat(pendingWhenAsked.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(batchesSentWhenFlushed.get(5, TimeUnit.SECONDS)).isEqualTo(2);
+        assertThat(answers).hasSize(2).noneMatch(Future::isComplete);
+    }
+
+    @Test
+    void flushedIsCompleteAtOnceWhenNoCallWaits() throws Exception {
+        PassBatching<String, String> batching = batching();
+        ContextInternal request = ((ContextInternal) vertx.getOrCreateContext()).duplicate();
+        CompletableFuture<Boolean> onTheLoop = new CompletableFuture<>();
+
+        // the loop's calls of an earlier pass are gone, and none were made in this one
+        awaitAll(onLoop(request, () -> List.of(batching.add("a:1"))));
+        request.runOnContext(ignored -> onTheLoop.complete(batching.flushed().isComplete()));
+
+        assertThat(onTheLoop.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(batching.flushed().isComplete()).as("off the event loops").isTrue();
+    }
+
     private static List<Future<String>> onLoop(Context context, java.util.function.Supplier<List<Future<String>>> calls)
             throws Exception {
         CompletableFuture<List<Future<String>>> made = new CompletableFuture<>();
