@@ -41,7 +41,7 @@ class RedisFaultMatrixTest extends FaultMatrixContract {
             // short, so that the frozen cells are quick, and not so short that a slow moment of a busy machine is
             // taken for Redis failing: with 100 ms, the first admission on a just restarted Redis once answered late
             // in CI and was counted in the instance, not in Redis, failing the restarted cell
-            config.put("sluice.limits.redis-timeout", "250ms");
+            config.put("sluice.limits.redis-timeout", REDIS_TIMEOUT_MILLIS + "ms");
             return config;
         }
     }
@@ -52,6 +52,8 @@ class RedisFaultMatrixTest extends FaultMatrixContract {
     static Stream<FaultMatrix.Cell> cells() {
         return FaultMatrix.cells(true).stream();
     }
+
+    static final long REDIS_TIMEOUT_MILLIS = 250;
 
     /** True while the Redis process is killed (and must be started again). */
     private boolean killed;
@@ -90,7 +92,7 @@ class RedisFaultMatrixTest extends FaultMatrixContract {
             long frozenFor = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - frozenMidRequestAt);
             frozenMidRequestAt = 0;
             try {
-                TimeUnit.MILLISECONDS.sleep(Math.max(0, 600 - frozenFor));
+                TimeUnit.MILLISECONDS.sleep(Math.max(0, 2 * REDIS_TIMEOUT_MILLIS + 100 - frozenFor));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
