@@ -61,8 +61,19 @@ public class RequestPipeline {
     }
 
     void register(@Observes Router router) {
-        // no capturing group: Vert.x Web stores a group as a path parameter, which decodes the query string per request
-        router.route().pathRegex("/v1(?:/.*)?").order(-1000).handler(this::handle);
+        // A route without a path, its prefix checked here: a path pattern costs a regex Matcher on every request.
+        router.route().order(-1000).handler(context -> {
+            if (underV1(context.normalisedPath())) {
+                handle(context);
+            } else {
+                context.next();
+            }
+        });
+    }
+
+    /** {@code /v1} and every path under {@code /v1/}, as the router normalised it (the paths this route serves). */
+    static boolean underV1(String normalisedPath) {
+        return normalisedPath.startsWith("/v1") && (normalisedPath.length() == 3 || normalisedPath.charAt(3) == '/');
     }
 
     /**
@@ -85,7 +96,8 @@ public class RequestPipeline {
     void handle(RoutingContext context) {
         HttpServerRequest request = context.request();
         String path = request.path();
-        String requestId = RequestIds.resolve(request.headers().getAll(RequestIds.HEADER));
+        // the first value, as getAll(…).get(0) gives it, without a list per request
+        String requestId = RequestIds.resolve(request.headers().get(RequestIds.HEADER));
         boolean anthropic = Endpoint.anthropicPath(path);
         request.response().headers().set(RequestIds.HEADER, requestId);
         if (anthropic) {
