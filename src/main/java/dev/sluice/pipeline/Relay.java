@@ -107,7 +107,8 @@ final class Relay {
         }
         to.setStatusCode(from.statusCode());
         String statusMessage = from.statusMessage();
-        if (statusMessage != null && !statusMessage.isEmpty()) {
+        // the backend's own reason phrase only when it is not the code's: Vert.x builds a status object for each one set
+        if (statusMessage != null && !statusMessage.isEmpty() && !statusMessage.equals(to.getStatusMessage())) {
             to.setStatusMessage(statusMessage);
         }
         Headers.copyToClient(from.headers(), to.headers());

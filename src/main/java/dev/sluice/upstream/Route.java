@@ -124,8 +124,10 @@ public final class Route {
     private final Forwarder.Listener listener;
     private final Caller caller;
     private final List<ModelRoute> chain;
-    private final List<Attempt> attempts = new ArrayList<>(2);
-    private final Set<Backend> tried = new HashSet<>(4);
+    /** The attempts that ended without the answer; no array until the first (most requests have none). */
+    private final List<Attempt> attempts = new ArrayList<>();
+    /** The backends called so far: a set of one for the first call (most requests make no other), then a HashSet. */
+    private Set<Backend> tried = Set.of();
     private final Promise<UpstreamResult> result = Promise.promise();
     private int modelIndex;
     private int attemptsOnModel;
@@ -263,7 +265,13 @@ public final class Route {
     }
 
     private void call(ModelRoute model, Backend backend) {
-        tried.add(backend);
+        if (tried.isEmpty()) {
+            tried = Set.of(backend);
+        } else {
+            Set<Backend> more = new HashSet<>(tried);
+            more.add(backend);
+            tried = more;
+        }
         backend.acquire();
         started++;
         Flight flight = new Flight(model, backend);

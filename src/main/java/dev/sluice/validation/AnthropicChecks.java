@@ -160,7 +160,7 @@ final class AnthropicChecks {
         Set<String> issued = null;
         for (int i = 0; i < messages.size(); i++) {
             ObjectNode message = Fields.element(messages, i, "messages");
-            String at = "messages[" + i + "]";
+            String at = Fields.messageAt(i);
             String role = requiredString(message, "role", at);
             if (!ROLES.contains(role)) {
                 throw Fields.schema(at + ".role", at + ".role must be user, assistant or system.");

@@ -17,6 +17,15 @@ import java.util.Map;
  */
 final class Fields {
 
+    /** {@code messages[i]} for the first messages, made once: the checks build it for every message they look at. */
+    private static final String[] MESSAGE_PATHS = new String[256];
+
+    static {
+        for (int i = 0; i < MESSAGE_PATHS.length; i++) {
+            MESSAGE_PATHS[i] = "messages[" + i + "]";
+        }
+    }
+
     private Fields() {
     }
 
@@ -35,6 +44,11 @@ final class Fields {
 
     static String path(String parent, String field, int index) {
         return path(parent, field) + "[" + index + "]";
+    }
+
+    /** The path of the {@code index}th message: {@code messages[index]}. */
+    static String messageAt(int index) {
+        return index < MESSAGE_PATHS.length ? MESSAGE_PATHS[index] : "messages[" + index + "]";
     }
 
     /** A client value quoted for an error message, cut short when long. */

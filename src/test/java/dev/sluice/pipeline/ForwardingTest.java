@@ -57,6 +57,21 @@ class ForwardingTest {
     }
 
     @Test
+    void relaysTheBackendsOwnReasonPhraseAndTheStandardOneOtherwise() {
+        backends.get("c").reply((request, received, response) -> response.setStatusCode(200)
+                .setStatusMessage("Fine Indeed").putHeader("content-type", "application/json").end("{}"));
+        Response custom = given().header("authorization", "Bearer " + ProxyProfile.KEY)
+                .body("{\"model\":\"prefixed\",\"messages\":[]}").post("/v1/chat/completions");
+        assertThat(custom.statusCode()).isEqualTo(200);
+        assertThat(custom.statusLine()).isEqualTo("HTTP/1.1 200 Fine Indeed");
+
+        backends.get("c").reply(Replies.json(200, "{}"));
+        Response standard = given().header("authorization", "Bearer " + ProxyProfile.KEY)
+                .body("{\"model\":\"prefixed\",\"messages\":[]}").post("/v1/chat/completions");
+        assertThat(standard.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+    }
+
+    @Test
     void appendsTheClientPathAndQueryToTheBackendBaseUrl() {
         given().header("authorization", "Bearer " + ProxyProfile.KEY)
                 .body("{\"model\":\"prefixed\",\"messages\":[]}")
