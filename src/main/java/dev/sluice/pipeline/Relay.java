@@ -107,7 +107,7 @@ final class Relay {
         }
         to.setStatusCode(from.statusCode());
         String statusMessage = from.statusMessage();
-        // the backend's own reason phrase only when it is not the code's: Vert.x builds a status object for each one set
+        // the backend's reason phrase only when not the code's own: Vert.x builds a status object for each one set
         if (statusMessage != null && !statusMessage.isEmpty() && !statusMessage.equals(to.getStatusMessage())) {
             to.setStatusMessage(statusMessage);
         }
