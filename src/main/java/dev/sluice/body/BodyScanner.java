@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.error.ErrorCode;
 import dev.sluice.error.ProxyError;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 
 /**
  * Reads a JSON request body once. Without a tree it walks only the top level and skips every nested value
@@ -218,7 +219,9 @@ public final class BodyScanner {
         }
         return switch (token) {
             case START_OBJECT -> {
-                ObjectNode object = nodes.objectNode();
+                // a table of 4 instead of the default 16: most nested objects (a message, a content part, a tool
+                // call) hold two or three fields, and a conversation has one per message
+                ObjectNode object = new ObjectNode(nodes, new LinkedHashMap<>(4));
                 JsonNode previous = null;
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
                     ended(previous, parser);
