@@ -85,7 +85,7 @@ final class ClientRequest implements OutgoingRequest {
     public String uri(ModelRoute model) {
         Translation translation = translation(model);
         if (translation == null) {
-            return exchange.request().uri();
+            return exchange.upstreamTarget();
         }
         String query = translation.backendQuery(exchange.request().query());
         return query == null ? translation.backendPath() : translation.backendPath() + "?" + query;

@@ -25,6 +25,8 @@ public final class Exchange {
 
     private final HttpServerRequest request;
     private final String requestId;
+    /** The path as the router normalised it, which names the endpoint (null: a refused head's unread path). */
+    private final String path;
     private final Endpoint endpoint;
     private final boolean anthropic;
     private final Generation generation;
@@ -51,10 +53,12 @@ public final class Exchange {
     private String sentPath;
     private boolean refusedAtTheEdge;
 
-    Exchange(HttpServerRequest request, String requestId, Endpoint endpoint, boolean anthropic, Generation generation) {
+    Exchange(HttpServerRequest request, String requestId, String path, Endpoint endpoint, boolean anthropic,
+            Generation generation) {
         this.request = request;
         this.generation = generation;
         this.requestId = requestId;
+        this.path = path;
         this.endpoint = endpoint;
         this.anthropic = anthropic;
     }
@@ -86,6 +90,19 @@ public final class Exchange {
     /** The path the client sent ("-" when its request line could not be read). */
     String loggedPath() {
         return refusedAtTheEdge ? (sentPath == null ? "-" : sentPath) : request.path();
+    }
+
+    /**
+     * The request target a backend is sent when nothing translates the request: the client's own, unless the router
+     * normalised its path ({@code //v1/chat/completions}, {@code /v1/./messages}), then that path and the client's
+     * query.
+     */
+    String upstreamTarget() {
+        if (path.equals(request.path())) {
+            return request.uri();
+        }
+        String query = request.query();
+        return query == null ? path : path + "?" + query;
     }
 
     /** The endpoint, or null for a path that is not one (answered 404 by the first stage). */

@@ -88,14 +88,16 @@ public class RequestPipeline {
         if (anthropic) {
             standIn.response().headers().set("request-id", requestId);
         }
-        Exchange exchange = new Exchange(standIn, requestId, null, anthropic, control.generation());
+        Exchange exchange = new Exchange(standIn, requestId, clientPath, null, anthropic, control.generation());
         exchange.asSent(clientMethod, clientPath);
         finish.fail(exchange, error, null);
     }
 
     void handle(RoutingContext context) {
         HttpServerRequest request = context.request();
-        String path = request.path();
+        // the endpoint as the router normalised the path (RFC 3986 dot segments, repeated slashes, escaped letters):
+        // a client whose base URL ends in a slash sends //v1/…, and nginx in front would have merged it too
+        String path = context.normalisedPath();
         // the first value, as getAll(…).get(0) gives it, without a list per request
         String requestId = RequestIds.resolve(request.headers().get(RequestIds.HEADER));
         boolean anthropic = Endpoint.anthropicPath(path);
@@ -107,7 +109,8 @@ public class RequestPipeline {
             // shutting down: answer this request, then let the client reconnect to another instance
             request.response().headers().set("connection", "close");
         }
-        Exchange exchange = new Exchange(request, requestId, Endpoint.byPath(path), anthropic, control.generation());
+        Exchange exchange = new Exchange(request, requestId, path, Endpoint.byPath(path), anthropic,
+                control.generation());
         if (cors.enabled()) {
             // set now, so that every answer carries them: errors, own answers, relayed ones and streams
             exchange.allowOrigin(cors.apply(request.response().headers(), request.headers().get("origin")));

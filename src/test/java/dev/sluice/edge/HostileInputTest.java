@@ -406,6 +406,44 @@ class HostileInputTest {
                 .body("error.request_id", org.hamcrest.Matchers.startsWith("req_"));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"//v1/chat/completions", "/v1//chat/completions", "/v1/./chat/completions",
+            "/v1/models/../chat/completions", "/%761/chat/completions"})
+    void anotherSpellingOfAnEndpointsPathReachesItAndTheBackendGetsTheNormalOne(String path) {
+        try (RawHttp client = connect()) {
+            client.send(chat("spelt").replace("/v1/chat/completions", path + "?x=%C3%A9"));
+
+            RawHttp.Answer answer = client.read();
+
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(answer.header("x-request-id")).isEqualTo("client_spelt");
+        }
+        TestBackend backend = backends.get("a").requestCount() == 1 ? backends.get("a") : backends.get("b");
+        assertThat(backend.last().uri()).isEqualTo("/v1/chat/completions?x=%C3%A9");
+    }
+
+    @Test
+    void anotherSpellingOfTheMessagesPathGetsTheAnthropicEnvelope() {
+        String body = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        try (RawHttp client = connect()) {
+            client.send("POST //v1/messages HTTP/1.1\r\nHost: sluice\r\nx-api-key: " + ProxyProfile.KEY
+                    + "\r\nanthropic-version: 2023-06-01\r\ncontent-type: application/json\r\nContent-Length: "
+                    + body.length() + "\r\n\r\n" + body);
+
+            RawHttp.Answer answer = client.read();
+
+            // no max_tokens: refused in the Anthropic envelope, as on /v1/messages
+            assertThat(answer.status()).as(answer.body()).isEqualTo(422);
+            JsonPath error = JsonPath.from(answer.body());
+            assertThat(error.getString("type")).isEqualTo("error");
+            assertThat(error.getString("error.type")).isEqualTo("invalid_request_error");
+            assertThat(error.getString("error.code")).isEqualTo("schema_validation_failed");
+            assertThat(error.getString("error.param")).isEqualTo("max_tokens");
+            assertThat(answer.header("request-id")).isEqualTo(answer.header("x-request-id"));
+        }
+        assertNothingReachedABackend();
+    }
+
     @Test
     void aTargetWithWellFormedEscapesIsStillForwarded() {
         try (RawHttp client = connect()) {
