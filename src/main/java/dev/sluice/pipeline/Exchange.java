@@ -25,7 +25,10 @@ public final class Exchange {
 
     private final HttpServerRequest request;
     private final String requestId;
-    /** The path as the router normalised it, which names the endpoint (null: a refused head's unread path). */
+    /**
+     * The path as the router normalised it, which names the endpoint; for a head the guard refused, the path it sent
+     * (null when unread), never forwarded.
+     */
     private final String path;
     private final Endpoint endpoint;
     private final boolean anthropic;
