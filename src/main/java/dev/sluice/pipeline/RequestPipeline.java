@@ -9,6 +9,7 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.impl.HttpUtils;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
@@ -83,7 +84,7 @@ public class RequestPipeline {
      */
     public void refuse(HttpServerRequest standIn, String clientMethod, String clientPath, ProxyError error) {
         String requestId = RequestIds.resolve(standIn.headers().getAll(RequestIds.HEADER));
-        boolean anthropic = clientPath != null && Endpoint.anthropicPath(clientPath);
+        boolean anthropic = clientPath != null && Endpoint.anthropicPath(normalised(clientPath));
         standIn.response().headers().set(RequestIds.HEADER, requestId);
         if (anthropic) {
             standIn.response().headers().set("request-id", requestId);
@@ -91,6 +92,18 @@ public class RequestPipeline {
         Exchange exchange = new Exchange(standIn, requestId, clientPath, null, anthropic, control.generation());
         exchange.asSent(clientMethod, clientPath);
         finish.fail(exchange, error, null);
+    }
+
+    /**
+     * A refused head's path as the router would have normalised it, so that its envelope is chosen as for a request
+     * that got through ({@link #handle}); the path as sent when even that cannot be read (a broken escape).
+     */
+    static String normalised(String clientPath) {
+        try {
+            return HttpUtils.normalizePath(clientPath);
+        } catch (RuntimeException unreadable) {
+            return clientPath;
+        }
     }
 
     void handle(RoutingContext context) {

@@ -495,10 +495,12 @@ class HostileInputTest {
         assertNothingReachedABackend();
     }
 
-    @Test
-    void anAnthropicPathGetsTheAnthropicEnvelope() {
+    @ParameterizedTest
+    @ValueSource(strings = {"/v1/messages", "//v1/messages", "/v1/./messages", "/%761/messages"})
+    void anAnthropicPathGetsTheAnthropicEnvelope(String path) {
         try (RawHttp client = connect()) {
-            client.send("POST /v1/messages HTTP/1.1\r\nHost: sluice\r\nContent-Length: 2\r\n"
+            // the envelope is chosen by the path as the router reads it, as for a head that got through
+            client.send("POST " + path + " HTTP/1.1\r\nHost: sluice\r\nContent-Length: 2\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
 
             RawHttp.Answer answer = client.read();
