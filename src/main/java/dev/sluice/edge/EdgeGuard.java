@@ -32,6 +32,7 @@ import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.IntSupplier;
 import org.jboss.logging.Logger;
@@ -145,8 +146,8 @@ public class EdgeGuard {
     private void guardManagement(int waitsLeft) {
         int port = managementPort();
         try {
-            List<HttpServerImpl> servers = port > 0 ? listeningServers(port) : List.of();
-            if (servers.isEmpty()) {
+            Optional<BoundServer> bound = port > 0 ? boundServer(vertx, port) : Optional.empty();
+            if (bound.isEmpty()) {
                 if (waitsLeft > 0) {
                     vertx.setTimer(MANAGEMENT_WAIT_MILLIS, tick -> guardManagement(waitsLeft - 1));
                 } else if (managementEnabled) {
@@ -155,12 +156,29 @@ public class EdgeGuard {
                 }
                 return;
             }
-            Field options = HttpServerImpl.class.getDeclaredField("options");
-            options.setAccessible(true);
-            managementInstalled = install(port, (HttpServerOptions) options.get(servers.get(0)), null);
+            managementInstalled = install(port, bound.get().options(), null);
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOGGER.errorf(e, "The connection guard could not be installed on the management port %d", port);
         }
+    }
+
+    /** A server listening on a port: its options, once its socket is bound. */
+    record BoundServer(HttpServerOptions options) {
+    }
+
+    /**
+     * The server on {@code port} once its socket is bound; empty before. Vert.x registers a server under its
+     * configured port before the bind completes, so a server found on the port may not be listening yet: the
+     * management interface, on a fixed port, was once found in that moment and left unguarded.
+     */
+    static Optional<BoundServer> boundServer(Vertx vertx, int port) throws ReflectiveOperationException {
+        List<HttpServerImpl> servers = listeningServers(vertx, port);
+        if (servers.isEmpty() || listeningChannels(vertx, port).isEmpty()) {
+            return Optional.empty();
+        }
+        Field options = HttpServerImpl.class.getDeclaredField("options");
+        options.setAccessible(true);
+        return Optional.of(new BoundServer((HttpServerOptions) options.get(servers.get(0))));
     }
 
     /**
@@ -193,7 +211,7 @@ public class EdgeGuard {
      */
     private boolean install(int port, HttpServerOptions options, ClientConnections connections) {
         try {
-            List<Channel> channels = listeningChannels(port);
+            List<Channel> channels = listeningChannels(vertx, port);
             if (channels.isEmpty()) {
                 throw new IllegalStateException("no listening channel found for port " + port);
             }
@@ -209,7 +227,8 @@ public class EdgeGuard {
             return true;
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOGGER.errorf(e, "The HTTP connection guard (strict request framing, sluice.client-timeout) could not be "
-                    + "installed on port %d; readiness stays DOWN", port);
+                    + "installed on port %d; %s", port, connections != null ? "readiness stays DOWN"
+                            : "the management interface is unguarded (readiness reports \"management\": false)");
             return false;
         }
     }
@@ -234,7 +253,7 @@ public class EdgeGuard {
     }
 
     /** The Vert.x servers listening on this port (one per port: Vert.x shares it among the verticles' servers). */
-    private List<HttpServerImpl> listeningServers(int port) {
+    private static List<HttpServerImpl> listeningServers(Vertx vertx, int port) {
         List<HttpServerImpl> servers = new ArrayList<>();
         for (HttpServerImpl server : ((VertxInternal) vertx).sharedHttpServers().values()) {
             if (server.actualPort() == port) {
@@ -244,12 +263,12 @@ public class EdgeGuard {
         return servers;
     }
 
-    /** The listening channels of the server on this port. */
-    private List<Channel> listeningChannels(int port) throws ReflectiveOperationException {
+    /** The listening channels of the server on this port, once bound. */
+    private static List<Channel> listeningChannels(Vertx vertx, int port) throws ReflectiveOperationException {
         Field bindFuture = TCPServerBase.class.getDeclaredField("bindFuture");
         bindFuture.setAccessible(true);
         List<Channel> channels = new ArrayList<>();
-        for (HttpServerImpl server : listeningServers(port)) {
+        for (HttpServerImpl server : listeningServers(vertx, port)) {
             @SuppressWarnings("unchecked")
             Future<Channel> bound = (Future<Channel>) bindFuture.get(server);
             if (bound != null && bound.succeeded() && bound.result() != null) {
