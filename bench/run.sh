@@ -1314,6 +1314,15 @@ wait_quiet() {  # waits (at most STARTUP_LOAD_WAIT s) for the 1-minute load aver
     sleep 8; waited=$((waited + 10))
   done
 }
+# LOG -> how one start's time went: the JVM's own creation before main() (-Xlog:startuptime's "Create VM"; with the
+# AOT cache it maps the cache and loads its classes then), Quarkus' "started in" (from main() to listening), and the
+# ERROR lines Sluice logged (a start that serves but logged one is not a clean start)
+start_phases() {
+  local vm started
+  vm=$(grep -o 'Create VM, [0-9.]* secs' "$1" | head -1 | awk '{printf "%d", $3 * 1000}')
+  started=$(grep -o 'started in [0-9.]*s' "$1" | head -1 | tr -d 's' | awk '{printf "%d", $3 * 1000}')
+  echo "create_vm_ms=${vm:-n/a} quarkus_started_ms=${started:-n/a} log_errors=$(grep -c ' ERROR ' "$1")"
+}
 median_min() {  # values on stdin -> "median min"
   sort -g | awk '{v[NR] = $1} END {if (NR == 0) {print "n/a n/a"; exit} m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[1]}'
 }
@@ -1356,9 +1365,10 @@ scenario_startup() {
       # shellcheck disable=SC2046,SC2086
       line=$(cd "$dir" && env $(sluice_env "$cfg") STARTUP_IDLE_SECS="$STARTUP_IDLE_SECS" CLK_TCK="$(getconf CLK_TCK)" \
         timeout -k 5 120 node "$BENCH_DIR/startup.js" "$SLUICE_PORT" "$BENCH_KEY" "$SHARED/body.json" \
-        "$dir/sluice-$variant-$run.log" -- "$java" $IPV4_OPT $SLUICE_JAVA_OPTS $opts -jar "$app/quarkus-run.jar")
+        "$dir/sluice-$variant-$run.log" -- "$java" $IPV4_OPT $SLUICE_JAVA_OPTS $opts -Xlog:startuptime \
+        -jar "$app/quarkus-run.jar")
       [ "$variant" != jdk25-aot-linked ] || rm -f "$STARTUP_AOT_TRAINED_IN"
-      echo "STARTUP variant=$variant run=$run load1=$l aot_errors=$(grep -c '\[error *\]\[aot\]' "$dir/sluice-$variant-$run.log") ${line#STARTUP }" \
+      echo "STARTUP variant=$variant run=$run load1=$l aot_errors=$(grep -c '\[error *\]\[aot\]' "$dir/sluice-$variant-$run.log") $(start_phases "$dir/sluice-$variant-$run.log") ${line#STARTUP }" \
         | tee -a "$dir/runs.txt" >&2
       sleep 1
     done
@@ -1366,7 +1376,7 @@ scenario_startup() {
   stop_all
   : >"$dir/startup.txt"
   for variant in $STARTUP_VARIANTS; do
-    local first rss cpu anon file others loads
+    local first rss cpu anon file others loads vm started errors
     first=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'first_answer_ms=[0-9.]*' | cut -d= -f2 | median_min)
     rss=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'rss_idle_mib=[0-9.]*' | cut -d= -f2 | median_min)
     cpu=$(grep "variant=$variant " "$dir/runs.txt" | grep -o ' cpu_ms=[0-9.]*' | cut -d= -f2 | median_min)
@@ -1374,7 +1384,10 @@ scenario_startup() {
     file=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'rss_file_mib=[0-9.]*' | cut -d= -f2 | median_min)
     others=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'others_cpu_ms=[0-9.]*' | cut -d= -f2 | median_min)
     loads=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'load1=[0-9.]*' | cut -d= -f2 | sort -g | sed -n '1p;$p' | paste -sd-)
-    echo "STARTUP_$variant runs=$(grep -c "variant=$variant .*first_answer_ms" "$dir/runs.txt") first_answer_median_ms=${first% *} first_answer_min_ms=${first#* } rss_idle_median_mib=${rss% *} rss_idle_min_mib=${rss#* } rss_anon_median_mib=${anon% *} rss_file_median_mib=${file% *} cpu_median_ms=${cpu% *} others_cpu_median_ms=${others% *} load1=${loads:-n/a} idle_secs=$STARTUP_IDLE_SECS" \
+    vm=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'create_vm_ms=[0-9]*' | cut -d= -f2 | grep . | median_min)
+    started=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'quarkus_started_ms=[0-9]*' | cut -d= -f2 | grep . | median_min)
+    errors=$(grep "variant=$variant " "$dir/runs.txt" | grep -o 'log_errors=[0-9]*' | cut -d= -f2 | awk '{n += $1} END {print n + 0}')
+    echo "STARTUP_$variant runs=$(grep -c "variant=$variant .*first_answer_ms" "$dir/runs.txt") first_answer_median_ms=${first% *} first_answer_min_ms=${first#* } rss_idle_median_mib=${rss% *} rss_idle_min_mib=${rss#* } rss_anon_median_mib=${anon% *} rss_file_median_mib=${file% *} cpu_median_ms=${cpu% *} others_cpu_median_ms=${others% *} create_vm_median_ms=${vm% *} quarkus_started_median_ms=${started% *} log_errors=$errors load1=${loads:-n/a} idle_secs=$STARTUP_IDLE_SECS" \
       | tee -a "$dir/startup.txt" >&2
   done
   local aot_first aot_rss

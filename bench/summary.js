@@ -307,10 +307,11 @@ if (startupRows.length) {
   const check = kv(p('startup', 'check.txt'), 'AOT_CHECK');
   out += `## start-up: exec to the first 200 of a chat completion, idle RSS ${startupRows[0][1].idle_secs} s after\n\n` +
     `${read(p('startup', 'load.txt')).trim().replace(/\n/g, '; ')}\n\n` +
-    '| variant | runs | first answer median ms | min ms | CPU until then, median ms | other processes\' CPU meanwhile, median ms | idle RSS median MiB | min MiB | of which anonymous / file-backed (median) | 1-min load average at the starts |\n' +
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n' +
-    startupRows.map(([v, o]) => `| ${v} | ${o.runs} | ${o.first_answer_median_ms} | ${o.first_answer_min_ms} | ${o.cpu_median_ms} | ${o.others_cpu_median_ms} | ` +
-      `${o.rss_idle_median_mib} | ${o.rss_idle_min_mib} | ${o.rss_anon_median_mib} / ${o.rss_file_median_mib} | ${o.load1} |`).join('\n') + '\n\n' +
+    '| variant | runs | first answer median ms | min ms | of which the JVM\'s creation, median ms | Quarkus\' "started in", median ms | CPU until then, median ms | other processes\' CPU meanwhile, median ms | idle RSS median MiB | min MiB | of which anonymous / file-backed (median) | ERROR lines logged | 1-min load average at the starts |\n' +
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|\n' +
+    startupRows.map(([v, o]) => `| ${v} | ${o.runs} | ${o.first_answer_median_ms} | ${o.first_answer_min_ms} | ${o.create_vm_median_ms ?? '-'} | ${o.quarkus_started_median_ms ?? '-'} | ` +
+      `${o.cpu_median_ms} | ${o.others_cpu_median_ms} | ` +
+      `${o.rss_idle_median_mib} | ${o.rss_idle_min_mib} | ${o.rss_anon_median_mib} / ${o.rss_file_median_mib} | ${o.log_errors ?? '-'} | ${o.load1} |`).join('\n') + '\n\n' +
     (check ? `AOT cache check (one start with -Xlog:aot): opened ${check.opened}, [aot] errors ${check.aot_errors}, ` +
       `${check.classes_from_cache} of ${check.classes_loaded} classes loaded from the cache.\n\n` : '');
 }

@@ -58,12 +58,14 @@ public class AdminRoutes {
         context.put(REQUEST_ID, requestId);
         HttpServerResponse response = context.response();
         response.headers().set(RequestIds.HEADER, requestId);
-        String operation = operation(request.method().name(), request.path());
+        // decided on the path as the router matched it (//admin/v1/keys is /admin/v1/keys, as for the proxy's paths)
+        String path = context.normalizedPath();
+        String operation = operation(request.method().name(), path);
         context.addEndHandler(ended -> metrics.adminAnswered(operation, response.getStatusCode()));
 
         Generation generation = control.generation();
         AdminKeys adminKeys = generation.file().adminKeys();
-        if (!adminKeys.enabled() || !request.path().startsWith("/admin/v1/")) {
+        if (!adminKeys.enabled() || !path.startsWith("/admin/v1/")) {
             answer(context, notFound(request));
             return;
         }
@@ -75,7 +77,7 @@ public class AdminRoutes {
                     : ProxyError.of(ErrorCode.HTTP_401, "An admin key is required (Authorization: Bearer)."));
             return;
         }
-        String allowed = allowedMethods(request.path());
+        String allowed = allowedMethods(path);
         if (allowed != null && !allows(allowed, request.method().name())) {
             // answered here rather than by RESTEasy, whose automatic OPTIONS lists methods these paths refuse
             answer(context, ProxyError.of(ErrorCode.METHOD_NOT_ALLOWED,

@@ -98,7 +98,7 @@ public class RequestPipeline {
      * A refused head's path as the router would have normalised it, so that its envelope is chosen as for a request
      * that got through ({@link #handle}); the path as sent when even that cannot be read (a broken escape).
      */
-    static String normalised(String clientPath) {
+    private static String normalised(String clientPath) {
         try {
             return HttpUtils.normalizePath(clientPath);
         } catch (RuntimeException unreadable) {

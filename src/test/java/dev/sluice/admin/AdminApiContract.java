@@ -109,6 +109,24 @@ abstract class AdminApiContract {
     }
 
     @Test
+    void aPathTheRouterNormalisesIsTheAdminPathItNames() {
+        // a tool whose base URL ends in a slash sends //admin/…: the gate decides on the path as the router reads it
+        for (String path : List.of("//admin/v1/keys", "/admin/v1/./keys", "/admin/x/../v1/keys")) {
+            try (RawHttp http = RawHttp.connect(io.restassured.RestAssured.port)) {
+                RawHttp.Answer answer = http.send("GET " + path + " HTTP/1.1\r\nhost: localhost\r\n"
+                        + "authorization: Bearer " + ProxyProfile.ADMIN_KEY + "\r\n\r\n").read();
+                assertThat(answer.status()).as(path).isEqualTo(200);
+                assertThat(answer.body()).as(path).contains("\"object\":\"list\"");
+            }
+            try (RawHttp http = RawHttp.connect(io.restassured.RestAssured.port)) {
+                RawHttp.Answer answer = http.send("GET " + path + " HTTP/1.1\r\nhost: localhost\r\n\r\n").read();
+                assertThat(answer.status()).as(path + " without a key").isEqualTo(401);
+                assertThat(answer.body()).as(path).contains("\"code\":\"http_401\"");
+            }
+        }
+    }
+
+    @Test
     void unknownPathsAndMethodsAnswerTheEnvelope() {
         error(admin().get("/admin/v1/nothing"), 404, "not_found", null);
         error(admin().get("/admin/v2/keys"), 404, "not_found", null);
