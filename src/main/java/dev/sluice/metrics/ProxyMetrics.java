@@ -65,6 +65,9 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
     private final Map<String, Timer> upstream = new ConcurrentHashMap<>();
     private final Map<String, Timer> firstByte = new ConcurrentHashMap<>();
     private final Map<String, Timer> admission = new ConcurrentHashMap<>();
+    /** The {@code sluice_inflight} series of the accounts without one of their own. */
+    static final String OTHER_ACCOUNTS = "other";
+
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final AtomicInteger otherInFlight;
     private final Timer requestDuration;
@@ -80,16 +83,23 @@ public final class ProxyMetrics implements Forwarder.Listener, Admission.Listene
         streamDuration = timer("sluice.stream.duration", "Duration of relayed streams (text/event-stream answers)");
         storeErrors = Counter.builder("sluice.limit.store.errors").description("Failed or late calls to the limit store")
                 .register(registry);
-        for (int i = 0; i < Math.min(inFlightAccounts, accounts.size()); i++) {
-            AtomicInteger count = new AtomicInteger();
-            inFlight.put(accounts.get(i), count);
-            Gauge.builder("sluice.inflight", count, AtomicInteger::get).tag("account", accounts.get(i))
-                    .description("Requests in flight per account").register(registry);
+        for (String account : accounts) {
+            if (inFlight.size() == inFlightAccounts) {
+                break;
+            }
+            // an account named "other" counts in the series of that name with the rest: its own gauge would take the
+            // series' place, and the rest's requests would go uncounted
+            if (!OTHER_ACCOUNTS.equals(account)) {
+                AtomicInteger count = new AtomicInteger();
+                inFlight.put(account, count);
+                Gauge.builder("sluice.inflight", count, AtomicInteger::get).tag("account", account)
+                        .description("Requests in flight per account").register(registry);
+            }
         }
         otherInFlight = new AtomicInteger();
         // always there: accounts made at run time (admin API) or by a reload, and those past the first, count in it
         if (inFlightAccounts > 0) {
-            Gauge.builder("sluice.inflight", otherInFlight, AtomicInteger::get).tag("account", "other")
+            Gauge.builder("sluice.inflight", otherInFlight, AtomicInteger::get).tag("account", OTHER_ACCOUNTS)
                     .description("Requests in flight per account").register(registry);
         }
         backends(catalog);
