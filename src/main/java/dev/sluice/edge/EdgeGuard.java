@@ -146,7 +146,7 @@ public class EdgeGuard {
     private void guardManagement(int waitsLeft) {
         int port = managementPort();
         try {
-            Optional<BoundServer> bound = port > 0 ? boundServer(vertx, port) : Optional.empty();
+            Optional<HttpServerOptions> bound = port > 0 ? boundServerOptions(vertx, port) : Optional.empty();
             if (bound.isEmpty()) {
                 if (waitsLeft > 0) {
                     vertx.setTimer(MANAGEMENT_WAIT_MILLIS, tick -> guardManagement(waitsLeft - 1));
@@ -156,29 +156,25 @@ public class EdgeGuard {
                 }
                 return;
             }
-            managementInstalled = install(port, bound.get().options(), null);
+            managementInstalled = install(port, bound.get(), null);
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOGGER.errorf(e, "The connection guard could not be installed on the management port %d", port);
         }
     }
 
-    /** A server listening on a port: its options, once its socket is bound. */
-    record BoundServer(HttpServerOptions options) {
-    }
-
     /**
-     * The server on {@code port} once its socket is bound; empty before. Vert.x registers a server under its
-     * configured port before the bind completes, so a server found on the port may not be listening yet: the
-     * management interface, on a fixed port, was once found in that moment and left unguarded.
+     * The options of the server on {@code port} once its socket is bound; empty before. Vert.x registers a server
+     * under its configured port before the bind completes, so a server found on the port may not be listening yet:
+     * the management interface, on a fixed port, was once found in that moment and left unguarded.
      */
-    static Optional<BoundServer> boundServer(Vertx vertx, int port) throws ReflectiveOperationException {
+    static Optional<HttpServerOptions> boundServerOptions(Vertx vertx, int port) throws ReflectiveOperationException {
         List<HttpServerImpl> servers = listeningServers(vertx, port);
-        if (servers.isEmpty() || listeningChannels(vertx, port).isEmpty()) {
+        if (listeningChannels(servers).isEmpty()) {
             return Optional.empty();
         }
         Field options = HttpServerImpl.class.getDeclaredField("options");
         options.setAccessible(true);
-        return Optional.of(new BoundServer((HttpServerOptions) options.get(servers.get(0))));
+        return Optional.of((HttpServerOptions) options.get(servers.get(0)));
     }
 
     /**
@@ -211,7 +207,7 @@ public class EdgeGuard {
      */
     private boolean install(int port, HttpServerOptions options, ClientConnections connections) {
         try {
-            List<Channel> channels = listeningChannels(vertx, port);
+            List<Channel> channels = listeningChannels(listeningServers(vertx, port));
             if (channels.isEmpty()) {
                 throw new IllegalStateException("no listening channel found for port " + port);
             }
@@ -263,12 +259,12 @@ public class EdgeGuard {
         return servers;
     }
 
-    /** The listening channels of the server on this port, once bound. */
-    private static List<Channel> listeningChannels(Vertx vertx, int port) throws ReflectiveOperationException {
+    /** The listening channels of these servers, once bound. */
+    private static List<Channel> listeningChannels(List<HttpServerImpl> servers) throws ReflectiveOperationException {
         Field bindFuture = TCPServerBase.class.getDeclaredField("bindFuture");
         bindFuture.setAccessible(true);
         List<Channel> channels = new ArrayList<>();
-        for (HttpServerImpl server : listeningServers(vertx, port)) {
+        for (HttpServerImpl server : servers) {
             @SuppressWarnings("unchecked")
             Future<Channel> bound = (Future<Channel>) bindFuture.get(server);
             if (bound != null && bound.succeeded() && bound.result() != null) {

@@ -58,17 +58,17 @@ class BoundServerTest {
         assertThat(((VertxInternal) vertx).sharedHttpServers().values())
                 .as("registered under its port before the bind").anyMatch(registered -> registered.actualPort() == port);
         assertThat(listening.isComplete()).isFalse();
-        assertThat(EdgeGuard.boundServer(vertx, port)).as("not bound yet").isEmpty();
+        assertThat(EdgeGuard.boundServerOptions(vertx, port)).as("not bound yet").isEmpty();
 
         release.countDown();
         listening.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
 
-        assertThat(EdgeGuard.boundServer(vertx, port)).as("bound").isPresent()
-                .hasValueSatisfying(bound -> assertThat(bound.options().getMaxHeaderSize()).as("its options").isEqualTo(12_345));
+        assertThat(EdgeGuard.boundServerOptions(vertx, port)).as("bound").isPresent()
+                .hasValueSatisfying(options -> assertThat(options.getMaxHeaderSize()).as("its options").isEqualTo(12_345));
     }
 
     @Test
     void noServerOnThePortIsNotFound() throws Exception {
-        assertThat(EdgeGuard.boundServer(vertx, 1)).isEmpty();
+        assertThat(EdgeGuard.boundServerOptions(vertx, 1)).isEmpty();
     }
 }
