@@ -112,6 +112,7 @@ final class BackendCall {
                     return;
                 }
                 HttpClientResponse response = answered.result();
+                clients.holdKeepAlive(response);
                 flight.headers(response, System.nanoTime() - started);
                 watchdog.retarget(model.upstream().idleTimeout().toMillis(), () -> timeout(request, promise,
                         UpstreamFailure.timeout(response.statusCode(), "no first chunk within the idle timeout")));

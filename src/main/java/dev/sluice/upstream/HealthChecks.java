@@ -116,6 +116,7 @@ public final class HealthChecks {
                         backend.protocol() == Protocol.ANTHROPIC ? backend.apiKey() : "Bearer " + backend.apiKey());
             }
             request.send().onFailure(outcome::tryFail).onSuccess(response -> {
+                clients.holdKeepAlive(response);
                 // read to the end, so that the pooled connection serves the next request
                 response.handler(ignored -> { }).exceptionHandler(outcome::tryFail)
                         .endHandler(ended -> outcome.tryComplete(response.statusCode()));

@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.util.ArrayList;
@@ -43,6 +44,8 @@ public final class UpstreamClients {
     private final Vertx vertx;
     private final int maxConnections;
     private final int maxConnecting;
+    /** {@code keep-alive-timeout} in whole seconds, as the clients' options have it. */
+    private final int keepAliveSeconds;
     /** One gate per backend {@code host:port}, made when a request first goes there. */
     private final ConcurrentHashMap<String, ConnectGate> gates = new ConcurrentHashMap<>();
     private final HttpClientOptions verifyingOptions;
@@ -58,6 +61,7 @@ public final class UpstreamClients {
         this.vertx = vertx;
         this.maxConnections = upstream.maxConnections();
         this.maxConnecting = upstream.maxConnecting();
+        this.keepAliveSeconds = keepAliveSeconds(upstream);
         verifyingOptions = baseOptions(upstream).setVerifyHost(true);
         upstream.tls().caFile()
                 .ifPresent(file -> verifyingOptions.setTrustOptions(new PemTrustOptions().addCertPath(file.trim())));
@@ -77,9 +81,21 @@ public final class UpstreamClients {
     /** The options every client shares: keep-alive pooling, timeouts, SNI always sent, no decompression. */
     private static HttpClientOptions baseOptions(SluiceConfig.Upstream upstream) {
         return new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false)
-                .setKeepAliveTimeout((int) Math.max(1, upstream.keepAliveTimeout().toSeconds()))
+                .setKeepAliveTimeout(keepAliveSeconds(upstream))
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, upstream.connectTimeout().toMillis()))
                 .setForceSni(true);
+    }
+
+    private static int keepAliveSeconds(SluiceConfig.Upstream upstream) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, upstream.keepAliveTimeout().toSeconds()));
+    }
+
+    /**
+     * Keeps the idle time of the answer's connection the proxy's {@code keep-alive-timeout}, or less than the backend
+     * keeps its side ({@link KeepAlive}); called with every answer's head, before its end.
+     */
+    void holdKeepAlive(HttpClientResponse answer) {
+        KeepAlive.bound(answer.headers(), keepAliveSeconds);
     }
 
     /** The client whose TLS setting this backend needs, the one of the calling event loop. */
