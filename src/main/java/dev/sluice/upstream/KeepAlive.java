@@ -1,5 +1,6 @@
 package dev.sluice.upstream;
 
+import dev.sluice.wire.Headers;
 import io.vertx.core.MultiMap;
 
 /**
@@ -46,6 +47,8 @@ final class KeepAlive {
             headers.remove(KEEP_ALIVE);
         } else if (kept <= 0) {
             headers.remove(KEEP_ALIVE);
+            // Vert.x closes the connection after the answer on a Connection header of exactly "close"
+            Headers.removeConnectionNamed(headers);
             headers.set("connection", "close");
         } else {
             headers.set(KEEP_ALIVE, TIMEOUT + readableByVertx(kept));

@@ -80,6 +80,16 @@ public final class Headers {
     }
 
     /**
+     * Removes the headers that the {@code Connection} header names (hop-by-hop by its say, and dropped by
+     * {@link #copyToClient} anyway), for a caller about to replace that header.
+     */
+    public static void removeConnectionNamed(MultiMap headers) {
+        for (String name : connectionNamed(headers)) {
+            headers.remove(name);
+        }
+    }
+
+    /**
      * The header names listed in {@code Connection}, which are hop-by-hop for this message. The usual values
      * ({@code keep-alive}, {@code upgrade}) name nothing beyond the standard hop-by-hop headers, so they give the
      * empty set; a value of one token is looked at without a copy (a list allocates its tokens, not a set).

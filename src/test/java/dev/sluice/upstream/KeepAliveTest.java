@@ -53,6 +53,16 @@ class KeepAliveTest {
     }
 
     @Test
+    void theHeadersTheBackendsConnectionHeaderNamedStayHopByHopWhenItBecomesClose() {
+        MultiMap headers = answer("connection", "keep-alive, x-backend-hop", "x-backend-hop", "1",
+                "keep-alive", "timeout=1", "x-request-cost", "3");
+        KeepAlive.bound(headers, 4);
+        assertThat(headers.getAll("connection")).containsExactly("close");
+        assertThat(headers.contains("x-backend-hop")).isFalse();
+        assertThat(headers.get("x-request-cost")).isEqualTo("3");
+    }
+
+    @Test
     void aHeaderWithoutAReadableTimeoutIsRemoved() {
         for (String value : new String[] {"max=100", "timeout=", "timeout=5s", "timeout=-3", "", "timeout=99999999999"}) {
             MultiMap headers = answer("keep-alive", value);
