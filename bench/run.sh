@@ -19,9 +19,9 @@
 #   floor       the least proxy on Sluice's stack (bench/floor/FloorProxy.java), nginx and Sluice with its defaults, each
 #               alone under the same wrk load: CPU per request and req/s; not in the default list (~1.5 minutes a round)
 #   profile     JFR recording of Sluice under the plain load, summarised (top frames, allocation sites)
-#   access-log  the access log's CPU per request, paired: ACCESS_LOG_PAIRS (3) pairs of one Sluice with the log on and
-#               one with it off, in turn, each under wrk (CPU_WARMUP s then CPU_SECS s); each pair's difference and
-#               their median, against the target (≤ 3 µs); not in the default list (about 4 minutes)
+#   access-log  the access log's CPU per request, paired: ACCESS_LOG_PAIRS (4) pairs of one Sluice with the log on and
+#               one with it off, in turn (on first in odd pairs, off first in even ones), each under wrk (CPU_WARMUP s then CPU_SECS s); each pair's difference and
+#               their median, against the target (≤ 3 µs); not in the default list (about 6 minutes)
 #   limit-pairs the limits' CPU per request, in rounds: LIMIT_ROUNDS (3) rounds of one Sluice without limits, one with
 #               every limit on the local store and one on Redis, in turn (the order rotating), each under wrk (CPU_WARMUP
 #               s then CPU_SECS s); each round's ratios and their median, against the targets (≤ 1.2× and ≤ 1.5×), which
@@ -728,7 +728,7 @@ scenario_cpu() {
 
 # The access log's cost measured in pairs: one pass of each harness run (defaults, defaults-nolog) moves by a few µs
 # from run to run, as much as the quantity measured; pairs in turn on the same machine state, and their median, do not.
-ACCESS_LOG_PAIRS=${ACCESS_LOG_PAIRS:-3}
+ACCESS_LOG_PAIRS=${ACCESS_LOG_PAIRS:-4}
 scenario_access_log() {
   local dir="$OUT/access-log" pair state url="http://127.0.0.1:$SLUICE_PORT/v1/chat/completions"
   mkdir -p "$dir"
@@ -738,7 +738,11 @@ scenario_access_log() {
   local saved=$ACCESS_LOG
   start_mock "$dir"
   for pair in $(seq 1 "$ACCESS_LOG_PAIRS"); do
-    for state in true false; do
+    # the order alternates, so that whatever drifts from one pass to the next (the mock warming up, the machine's
+    # other load) does not always fall on the same side of the difference
+    local order="true false"
+    [ $((pair % 2)) = 0 ] && order="false true"
+    for state in $order; do
       ACCESS_LOG=$state
       write_config "$dir/config-$state.yaml" true none
       start_sluice "$dir/config-$state.yaml" "$dir"
