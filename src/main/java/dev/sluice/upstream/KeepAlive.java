@@ -55,14 +55,27 @@ final class KeepAlive {
         }
     }
 
-    /** The {@code timeout} parameter of a {@code Keep-Alive} value in seconds (at most a day), or -1 without one. */
+    /**
+     * The {@code timeout} parameter of a {@code Keep-Alive} value in seconds (at most a day), or -1 without one. Read
+     * without allocating: a backend such as Node sends the header with every answer.
+     */
     static int timeoutSeconds(String value) {
-        for (String parameter : value.split(",")) {
-            String trimmed = parameter.trim();
-            if (trimmed.length() > TIMEOUT.length() && trimmed.regionMatches(true, 0, TIMEOUT, 0, TIMEOUT.length())) {
+        int length = value.length();
+        int start = 0;
+        while (start < length) {
+            int comma = value.indexOf(',', start);
+            int end = comma < 0 ? length : comma;
+            while (start < end && value.charAt(start) == ' ') {
+                start++;
+            }
+            int last = end;
+            while (last > start && value.charAt(last - 1) == ' ') {
+                last--;
+            }
+            if (last - start > TIMEOUT.length() && value.regionMatches(true, start, TIMEOUT, 0, TIMEOUT.length())) {
                 long seconds = 0;
-                for (int i = TIMEOUT.length(); i < trimmed.length(); i++) {
-                    char c = trimmed.charAt(i);
+                for (int i = start + TIMEOUT.length(); i < last; i++) {
+                    char c = value.charAt(i);
                     if (c < '0' || c > '9') {
                         return -1;
                     }
@@ -70,6 +83,7 @@ final class KeepAlive {
                 }
                 return (int) seconds;
             }
+            start = end + 1;
         }
         return -1;
     }
