@@ -447,14 +447,17 @@ public final class RedisLimitStore implements LimitStore {
                 });
     }
 
-    /** Whether a failure may pass: no answer, or an answer of a Redis that is failing over or not ready. */
-    private static boolean transientFailure(Throwable failure) {
+    /**
+     * Whether a failure may pass: no answer (the connection closed under the command included), or an answer of a
+     * Redis that is failing over or not ready.
+     */
+    static boolean transientFailure(Throwable failure) {
         if (!(failure instanceof Response)) {
             return true;
         }
         String message = String.valueOf(failure.getMessage());
-        for (String code : new String[] {"CLUSTERDOWN", "TRYAGAIN", "MOVED", "ASK", "LOADING", "READONLY", "MASTERDOWN",
-            "NOREPLICAS", "BUSY"}) {
+        for (String code : new String[] {RedisLink.CONNECTION_CLOSED, "CLUSTERDOWN", "TRYAGAIN", "MOVED", "ASK",
+            "LOADING", "READONLY", "MASTERDOWN", "NOREPLICAS", "BUSY"}) {
             if (message.startsWith(code)) {
                 return true;
             }

@@ -60,6 +60,12 @@ import org.jboss.logging.Logger;
  */
 final class RedisLink {
 
+    /**
+     * The error the Redis client fails a command with when its connection ended before the answer (a server killed,
+     * a failover): not Redis' own answer, although the client hands it over as one ({@link Response}).
+     */
+    static final String CONNECTION_CLOSED = "CONNECTION_CLOSED";
+
     private static final Logger LOGGER = Logger.getLogger(RedisLink.class);
 
     /** Fewest milliseconds between two attempts to replace one connection (the default of {@link #reconnectNanos}). */
@@ -275,7 +281,8 @@ final class RedisLink {
     static boolean breaksConnection(Throwable failure) {
         String message = String.valueOf(failure.getMessage());
         if (failure instanceof Response) {
-            return message.startsWith("READONLY") || message.startsWith("MASTERDOWN") || message.startsWith("NOREPLICAS");
+            return message.startsWith(CONNECTION_CLOSED) || message.startsWith("READONLY")
+                    || message.startsWith("MASTERDOWN") || message.startsWith("NOREPLICAS");
         }
         return !message.startsWith("Redis waiting queue is full");
     }

@@ -14,6 +14,8 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,6 +91,43 @@ class RedisLimitStoreTest extends LimitStoreContract {
                 }
             } finally {
                 failingOver.close();
+                viaAddress.close();
+            }
+        }
+    }
+
+    /**
+     * The connection closes while the server check's INFO waits for its answer, as when the server is killed in a
+     * failover: the Redis client fails the command with its own {@code CONNECTION_CLOSED}, which is no refusal of
+     * INFO. The check goes on, and sees the server that answers from then on.
+     */
+    @Test
+    void theServerCheckGoesOnWhenItsConnectionClosesUnderIt() throws Exception {
+        try (TestRedis replacement = TestRedis.start(); TcpForwarder address = TcpForwarder.to(server.port())) {
+            Redis viaAddress = Redis.createClient(vertx, new RedisOptions()
+                    .setConnectionString("redis://127.0.0.1:" + address.port()));
+            RedisLimitStore checked = new RedisLimitStore(viaAddress, null, vertx, 2_000);
+            try {
+                await(checked.warmUp());
+                awaitTrue(() -> checked.serverIdentity() != null, "the first check of the server");
+                String first = checked.serverIdentity();
+
+                // the server answers nothing for 2.5 s (a script runs that long), so the next check's INFO waits;
+                // then the address leads to another server, closing the connection the INFO waits on
+                CompletableFuture<Object> busy = CompletableFuture.supplyAsync(() -> {
+                    try (RespClient blocker = server.client()) {
+                        return blocker.command("EVAL", "local t0 = redis.call('TIME') while true do "
+                                + "local t = redis.call('TIME') if (t[1] - t0[1]) * 1000000 + t[2] - t0[2] > 2500000 "
+                                + "then return 1 end end", "0");
+                    }
+                });
+                Thread.sleep(1_300);
+                address.switchTo(replacement.port());
+
+                awaitTrue(() -> !first.equals(checked.serverIdentity()), "the check seeing the server now answering");
+                assertThat(busy.get(10, TimeUnit.SECONDS)).isEqualTo(1L);
+            } finally {
+                checked.close();
                 viaAddress.close();
             }
         }
