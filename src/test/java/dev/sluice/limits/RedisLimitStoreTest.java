@@ -56,42 +56,36 @@ class RedisLimitStoreTest extends LimitStoreContract {
      */
     @Test
     void aReleaseTheOldServerTookAndLostIsSentAgainWhenAnotherServerAnswers() throws Exception {
-        try (TestRedis replacement = TestRedis.start(); TcpForwarder address = TcpForwarder.to(server.port())) {
-            Redis viaAddress = Redis.createClient(vertx, new RedisOptions()
-                    .setConnectionString("redis://127.0.0.1:" + address.port()));
-            RedisLimitStore failingOver = new RedisLimitStore(viaAddress, null, vertx, 2_000);
-            try {
-                // given: a request of an account of concurrency 1 and credits runs; the store knows which server answers
-                await(failingOver.warmUp());
-                AccountLimits limits = account(1, null, null, null, null, 10.0);
-                assertThat(await(failingOver.admit(limits, new Reservation("ending", 0, 1_000_000), T0, LEASE))
-                        .admitted()).isTrue();
-                Lease lease = new Lease(limits, "ending", 0, AccountLimits.tokenWindowStart(T0), 1_000_000, failingOver);
-                awaitTrue(() -> failingOver.serverIdentity() != null, "the first check of the server");
-                String inflight = RedisLimitStore.Keys.inflight(limits.account());
-                String credits = RedisLimitStore.Keys.credits(limits.account());
-                try (RespClient copy = replacement.client(); RespClient old = server.client()) {
-                    copy.command("REPLICAOF", "127.0.0.1", Integer.toString(server.port()));
-                    awaitTrue(() -> copy.number("ZCARD", inflight) == 1, "the copy holding the slot");
-                    awaitTrue(failingOver::journaling, "the store seeing a replica");
-                    copy.command("REPLICAOF", "NO", "ONE");
+        try (TestRedis replacement = TestRedis.start(); TcpForwarder address = TcpForwarder.to(server.port());
+                StoreAt at = StoreAt.address(address)) {
+            RedisLimitStore failingOver = at.store();
+            // given: a request of an account of concurrency 1 and credits runs; the store knows which server answers
+            await(failingOver.warmUp());
+            AccountLimits limits = account(1, null, null, null, null, 10.0);
+            assertThat(await(failingOver.admit(limits, new Reservation("ending", 0, 1_000_000), T0, LEASE))
+                    .admitted()).isTrue();
+            Lease lease = new Lease(limits, "ending", 0, AccountLimits.tokenWindowStart(T0), 1_000_000, failingOver);
+            awaitTrue(() -> failingOver.serverIdentity() != null, "the first check of the server");
+            String inflight = RedisLimitStore.Keys.inflight(limits.account());
+            String credits = RedisLimitStore.Keys.credits(limits.account());
+            try (RespClient copy = replacement.client(); RespClient old = server.client()) {
+                copy.command("REPLICAOF", "127.0.0.1", Integer.toString(server.port()));
+                awaitTrue(() -> copy.number("ZCARD", inflight) == 1, "the copy holding the slot");
+                awaitTrue(failingOver::journaling, "the store seeing a replica");
+                copy.command("REPLICAOF", "NO", "ONE");
 
-                    // when: the request ends on the old server, then the address leads to the copy
-                    await(failingOver.release(lease, 0, 400_000));
-                    assertThat(old.number("ZCARD", inflight)).isZero();
-                    assertThat(copy.number("ZCARD", inflight)).isEqualTo(1);
-                    address.switchTo(replacement.port());
+                // when: the request ends on the old server, then the address leads to the copy
+                await(failingOver.release(lease, 0, 400_000));
+                assertThat(old.number("ZCARD", inflight)).isZero();
+                assertThat(copy.number("ZCARD", inflight)).isEqualTo(1);
+                address.switchTo(replacement.port());
 
-                    // then: the copy frees the slot too, and refunds the credits once
-                    awaitTrue(() -> copy.number("ZCARD", inflight) == 0, "the slot freed on the server now answering");
-                    assertThat(Long.parseLong(String.valueOf(copy.command("GET", credits)))).isEqualTo(9_600_000L);
-                    assertThat(Long.parseLong(String.valueOf(old.command("GET", credits)))).isEqualTo(9_600_000L);
-                    assertThat(await(failingOver.admit(limits, new Reservation("next", 0, 0), T0, LEASE)).admitted())
-                            .isTrue();
-                }
-            } finally {
-                failingOver.close();
-                viaAddress.close();
+                // then: the copy frees the slot too, and refunds the credits once
+                awaitTrue(() -> copy.number("ZCARD", inflight) == 0, "the slot freed on the server now answering");
+                assertThat(Long.parseLong(String.valueOf(copy.command("GET", credits)))).isEqualTo(9_600_000L);
+                assertThat(Long.parseLong(String.valueOf(old.command("GET", credits)))).isEqualTo(9_600_000L);
+                assertThat(await(failingOver.admit(limits, new Reservation("next", 0, 0), T0, LEASE)).admitted())
+                        .isTrue();
             }
         }
     }
@@ -103,33 +97,27 @@ class RedisLimitStoreTest extends LimitStoreContract {
      */
     @Test
     void theServerCheckGoesOnWhenItsConnectionClosesUnderIt() throws Exception {
-        try (TestRedis replacement = TestRedis.start(); TcpForwarder address = TcpForwarder.to(server.port())) {
-            Redis viaAddress = Redis.createClient(vertx, new RedisOptions()
-                    .setConnectionString("redis://127.0.0.1:" + address.port()));
-            RedisLimitStore checked = new RedisLimitStore(viaAddress, null, vertx, 2_000);
-            try {
-                await(checked.warmUp());
-                awaitTrue(() -> checked.serverIdentity() != null, "the first check of the server");
-                String first = checked.serverIdentity();
+        try (TestRedis replacement = TestRedis.start(); TcpForwarder address = TcpForwarder.to(server.port());
+                StoreAt at = StoreAt.address(address)) {
+            RedisLimitStore checked = at.store();
+            await(checked.warmUp());
+            awaitTrue(() -> checked.serverIdentity() != null, "the first check of the server");
+            String first = checked.serverIdentity();
 
-                // the server answers nothing for 2.5 s (a script runs that long), so the next check's INFO waits;
-                // then the address leads to another server, closing the connection the INFO waits on
-                CompletableFuture<Object> busy = CompletableFuture.supplyAsync(() -> {
-                    try (RespClient blocker = server.client()) {
-                        return blocker.command("EVAL", "local t0 = redis.call('TIME') while true do "
-                                + "local t = redis.call('TIME') if (t[1] - t0[1]) * 1000000 + t[2] - t0[2] > 2500000 "
-                                + "then return 1 end end", "0");
-                    }
-                });
-                Thread.sleep(1_300);
-                address.switchTo(replacement.port());
+            // the server answers nothing for 2.5 s (a script runs that long), so the next check's INFO waits;
+            // then the address leads to another server, closing the connection the INFO waits on
+            CompletableFuture<Object> busy = CompletableFuture.supplyAsync(() -> {
+                try (RespClient blocker = server.client()) {
+                    return blocker.command("EVAL", "local t0 = redis.call('TIME') while true do "
+                            + "local t = redis.call('TIME') if (t[1] - t0[1]) * 1000000 + t[2] - t0[2] > 2500000 "
+                            + "then return 1 end end", "0");
+                }
+            });
+            Thread.sleep(1_300);
+            address.switchTo(replacement.port());
 
-                awaitTrue(() -> !first.equals(checked.serverIdentity()), "the check seeing the server now answering");
-                assertThat(busy.get(10, TimeUnit.SECONDS)).isEqualTo(1L);
-            } finally {
-                checked.close();
-                viaAddress.close();
-            }
+            awaitTrue(() -> !first.equals(checked.serverIdentity()), "the check seeing the server now answering");
+            assertThat(busy.get(10, TimeUnit.SECONDS)).isEqualTo(1L);
         }
     }
 
@@ -292,6 +280,21 @@ class RedisLimitStoreTest extends LimitStoreContract {
                 connection.endHandler(handler);
                 return this;
             }
+        }
+    }
+
+    /** A store whose Redis is reached through {@code address}, closed with its client. */
+    private record StoreAt(Redis client, RedisLimitStore store) implements AutoCloseable {
+        static StoreAt address(TcpForwarder address) {
+            Redis client = Redis.createClient(vertx, new RedisOptions()
+                    .setConnectionString("redis://127.0.0.1:" + address.port()));
+            return new StoreAt(client, new RedisLimitStore(client, null, vertx, 2_000));
+        }
+
+        @Override
+        public void close() {
+            store.close();
+            client.close();
         }
     }
 
