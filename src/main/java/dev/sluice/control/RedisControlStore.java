@@ -4,6 +4,7 @@ import dev.sluice.limits.RedisDeadline;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -260,8 +261,11 @@ public final class RedisControlStore implements ControlStore {
 
     private void skipUnreadable(String hash, String field, RuntimeException cause) {
         if (unreadableLogged.add(hash + " " + field)) {
+            // a field read wrong names itself; JSON that does not parse says where
+            String why = cause instanceof DecodeException ? "not a JSON object: " + cause.getMessage()
+                    : cause instanceof IllegalArgumentException ? cause.getMessage() : cause.toString();
             LOGGER.warnf("Redis hash %s: the entry %s cannot be read (%s); it is left out, the others apply", hash, field,
-                    cause.toString());
+                    why);
         }
     }
 

@@ -43,15 +43,18 @@ public record RuntimeAccount(String name, Optional<String> plan, OptionalInt con
         return limits(this);
     }
 
+    /** Reads an entry of the store; throws IllegalArgumentException naming the field that cannot be read. */
     static RuntimeAccount fromStored(String name, JsonObject json) {
-        return new RuntimeAccount(name, Optional.ofNullable(json.getString("plan")),
-                json.containsKey("concurrency") ? OptionalInt.of(json.getInteger("concurrency")) : OptionalInt.empty(),
-                json.containsKey("requests-per-window") ? OptionalLong.of(json.getLong("requests-per-window"))
-                        : OptionalLong.empty(),
-                json.containsKey("window") ? Optional.of(Durations.parse(json.getString("window"))) : Optional.empty(),
-                json.containsKey("rate") ? OptionalDouble.of(json.getDouble("rate")) : OptionalDouble.empty(),
-                json.containsKey("burst") ? OptionalDouble.of(json.getDouble("burst")) : OptionalDouble.empty(),
-                json.containsKey("tokens-per-minute") ? OptionalLong.of(json.getLong("tokens-per-minute"))
-                        : OptionalLong.empty());
+        StoredFields fields = new StoredFields(json);
+        Optional<Duration> window = fields.string("window").map(text -> {
+            try {
+                return Durations.parse(text);
+            } catch (RuntimeException notADuration) {
+                throw fields.wrong("window", "a duration");
+            }
+        });
+        return new RuntimeAccount(name, fields.string("plan"), fields.wholeInt("concurrency"),
+                fields.whole("requests-per-window"), window, fields.number("rate"), fields.number("burst"),
+                fields.whole("tokens-per-minute"));
     }
 }

@@ -70,16 +70,31 @@ public record RuntimeKey(String id, byte[] sha256, String account, String name, 
         return json;
     }
 
+    /** Reads an entry of the store; throws IllegalArgumentException naming the field that cannot be read. */
     static RuntimeKey fromStored(JsonObject json) {
-        JsonArray models = json.getJsonArray("models");
-        JsonArray protocols = json.getJsonArray("protocols");
-        return new RuntimeKey(json.getString("id"), HEX.parseHex(json.getString("sha256")), json.getString("account"),
-                json.getString("name"), models == null ? null : strings(models),
-                protocols == null ? null : strings(protocols), json.getLong("created_at", 0L),
-                json.getLong("expires_at", 0L));
-    }
-
-    private static List<String> strings(JsonArray array) {
-        return array.stream().map(String::valueOf).toList();
+        StoredFields fields = new StoredFields(json);
+        String hex = fields.requiredString("sha256");
+        byte[] sha256;
+        try {
+            sha256 = HEX.parseHex(hex);
+        } catch (IllegalArgumentException notHex) {
+            throw fields.wrong("sha256", "a SHA-256 in hex");
+        }
+        if (sha256.length != 32) {
+            throw fields.wrong("sha256", "a SHA-256 in hex");
+        }
+        List<String> protocols = fields.strings("protocols");
+        if (protocols != null) {
+            for (String protocol : protocols) {
+                try {
+                    Protocol.parse(protocol);
+                } catch (IllegalArgumentException unknown) {
+                    throw fields.wrong("protocols", "a list of openai and anthropic");
+                }
+            }
+        }
+        return new RuntimeKey(fields.requiredString("id"), sha256, fields.requiredString("account"),
+                fields.string("name").orElse(null), fields.strings("models"), protocols,
+                fields.whole("created_at").orElse(0L), fields.whole("expires_at").orElse(0L));
     }
 }
