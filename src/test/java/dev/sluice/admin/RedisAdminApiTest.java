@@ -125,9 +125,12 @@ class RedisAdminApiTest extends AdminApiContract {
 
     @Test
     void anEntryInRedisThatCannotBeReadStopsNoOtherChange() throws Exception {
-        // given: an account entry no version of the proxy wrote (by hand, or another version's form)
+        // given: an account and a key entry no version of the proxy wrote (by hand, or another version's form); the
+        // key's account exists, so an unknown protocol read as it was would fail where the keys are put together
         try (var client = redis.client()) {
             client.command("HSET", "sluice:{control}:accounts", "broken", "{\"concurrency\":\"lots\"}");
+            client.command("HSET", "sluice:{control}:keys", "key_broken", "{\"id\":\"key_broken\",\"sha256\":\""
+                    + "ab".repeat(32) + "\",\"account\":\"acme\",\"protocols\":[\"grpc\"]}");
         }
         try {
             // when: accounts and keys are created after it
@@ -146,6 +149,7 @@ class RedisAdminApiTest extends AdminApiContract {
         } finally {
             try (var client = redis.client()) {
                 client.command("HDEL", "sluice:{control}:accounts", "broken");
+                client.command("HDEL", "sluice:{control}:keys", "key_broken");
             }
         }
     }
