@@ -64,6 +64,8 @@ final class Relay {
     private final StopReasonWatch stopReasons;
     /** For an event stream: finds the line that ends it (once it went out, the client's answer is whole). */
     private final FinalLineWatch finalLine;
+    /** For an untranslated event stream: writes whole events only, so that an error event never lands in one. */
+    private final WholeEvents wholeEvents;
 
     private IdleWatchdog idle;
     /** Bytes of a body with a declared length still to come; -1 for chunked answers. */
@@ -95,6 +97,7 @@ final class Relay {
         this.stopReasons = eventStream && translated == null && (endpoint == Endpoint.CHAT_COMPLETIONS
                 || endpoint == Endpoint.COMPLETIONS || endpoint == Endpoint.MESSAGES) ? new StopReasonWatch() : null;
         this.finalLine = eventStream ? new FinalLineWatch() : null;
+        this.wholeEvents = eventStream && translated == null ? new WholeEvents() : null;
     }
 
     void start() {
@@ -249,7 +252,10 @@ final class Relay {
      */
     private boolean pass(Buffer chunk) {
         if (translator == null) {
-            exchange.response().write(chunk, NO_LISTENER);
+            Buffer whole = wholeEvents == null ? chunk : wholeEvents.whole(chunk);
+            if (whole != null) {
+                exchange.response().write(whole, NO_LISTENER);
+            }
             return false;
         }
         translator.accept(chunk);
@@ -306,16 +312,21 @@ final class Relay {
             answer.response().resume();
         }
         HttpServerResponse to = exchange.response();
+        if (wholeEvents != null) {
+            // the answer is complete: an event held for its end goes out as the backend sent it
+            lastChunk = wholeEvents.rest(lastChunk);
+        }
         if (translator != null && !translator.finished()) {
             // the backend ended its stream: the translator closes what is open (or reports a truncated stream)
             translator.end();
         }
         boolean failed = translator != null && translator.failed();
+        Buffer last = lastChunk;
         end(failed ? ErrorCode.BACKEND_STREAM_ERROR.status() : answer.response().statusCode(),
                 failed ? ErrorCode.BACKEND_STREAM_ERROR.code() : "ok", failed ? Origin.ROUTER : Origin.PROVIDER, true, () -> {
             // one write for the last bytes and the end (as one HTTP message when the answer fits in one chunk)
-            if (lastChunk != null) {
-                to.end(lastChunk, NO_LISTENER);
+            if (last != null) {
+                to.end(last, NO_LISTENER);
             } else {
                 to.end(NO_LISTENER);
             }
@@ -389,6 +400,8 @@ final class Relay {
                 translator.fail(message);
                 to.end();
             } else if (eventStream) {
+                // after the last whole event: the part of one the backend never ended is not sent
+                wholeEvents.drop();
                 to.end(Buffer.buffer("event: error\ndata: ")
                         .appendBuffer(ErrorEnvelope.render(error, exchange.requestId(), exchange.anthropic()))
                         .appendString("\n\n"));

@@ -396,4 +396,94 @@ class StreamingTest {
             assertThat(errors.lines()).isEmpty();
         }
     }
+
+    /** Writes {@code parts} of an event stream 20 ms apart (each its own read at the proxy), then resets the stream. */
+    private static TestBackend.Reply partsThenReset(String... parts) {
+        return (request, received, response) -> {
+            response.setChunked(true).putHeader("content-type", "text/event-stream");
+            writeThenReset(response, parts, 0);
+        };
+    }
+
+    private static void writeThenReset(io.vertx.core.http.HttpServerResponse response, String[] parts, int next) {
+        if (response.closed()) {
+            return;
+        }
+        if (next == parts.length) {
+            response.reset();
+            return;
+        }
+        response.write(parts[next]);
+        TestBackend.vertx().setTimer(20, t -> writeThenReset(response, parts, next + 1));
+    }
+
+    /** The events of a stream as a client's parser takes them: text up to each blank line. */
+    private static List<String> events(String body) {
+        List<String> events = new java.util.ArrayList<>(List.of(body.split("\n\n", -1)));
+        assertThat(events.remove(events.size() - 1)).as("nothing after the last blank line").isEmpty();
+        return events;
+    }
+
+    @Test
+    void aStreamCutInsideAnEventEndsWithTheErrorEventAfterTheLastWholeOne() throws Exception {
+        // given: a backend that breaks off half way through its second event
+        String first = Replies.chunk(0).toString();
+        for (String name : List.of("a", "b")) {
+            backends.get(name).reply(partsThenReset(first, "data: {\"id\":\"c\",\"object\":\"chat.comp"));
+        }
+
+        // when
+        Streamed streamed = post("/v1/chat/completions", STREAM, "x-request-id", "req_00000000cafe");
+
+        // then: the whole event, then the error event on its own (it used to follow the half event on its line)
+        List<String> events = events(streamed.body());
+        assertThat(events).hasSize(2);
+        assertThat(events.get(0) + "\n\n").isEqualTo(first);
+        assertThat(events.get(1)).startsWith("event: error\ndata: ");
+        JsonObject error = new JsonObject(events.get(1).substring("event: error\ndata: ".length()))
+                .getJsonObject("error");
+        assertThat(error.getString("code")).isEqualTo("backend_stream_error");
+        assertThat(error.getString("request_id")).isEqualTo("req_00000000cafe");
+    }
+
+    @Test
+    void anAnthropicStreamCutInsideAnEventEndsWithTheAnthropicErrorEventOnItsOwn() throws Exception {
+        // given: an Anthropic backend cut just after the first letter of a data line
+        String start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
+                + "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude\","
+                + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n";
+        backends.get("d").reply(partsThenReset(start, "event: content_block_delta\nd"));
+
+        // when
+        Streamed streamed = post("/v1/messages", "{\"model\":\"claude\",\"stream\":true,\"max_tokens\":5,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+        // then: no "devent: error" line, and the error's data is the error event's own
+        List<String> events = events(streamed.body());
+        assertThat(events).hasSize(2);
+        assertThat(events.get(0) + "\n\n").isEqualTo(start);
+        assertThat(events.get(1)).startsWith("event: error\ndata: ");
+        JsonObject envelope = new JsonObject(events.get(1).substring("event: error\ndata: ".length()));
+        assertThat(envelope.getString("type")).isEqualTo("error");
+        assertThat(envelope.getJsonObject("error").getString("code")).isEqualTo("backend_stream_error");
+    }
+
+    @Test
+    void anEventSplitAcrossReadsGoesOutWholeAndTheBytesAreTheBackends() throws Exception {
+        // given: one event in three reads, 20 ms apart, its blank line in the last, then the final event
+        String event = Replies.chunk(0).toString();
+        for (String name : List.of("a", "b")) {
+            backends.get(name).reply(Replies.inParts(200, "text/event-stream", 20, event.substring(0, 12),
+                    event.substring(12, event.length() - 1), "\ndata: [DONE]\n\n"));
+        }
+
+        // when
+        Streamed streamed = post("/v1/chat/completions", STREAM);
+
+        // then: the same bytes, and no read of the client's ends inside an event
+        assertThat(streamed.body()).isEqualTo(event + "data: [DONE]\n\n");
+        for (Chunk chunk : streamed.chunks()) {
+            assertThat(chunk.text()).endsWith("\n\n");
+        }
+    }
 }
