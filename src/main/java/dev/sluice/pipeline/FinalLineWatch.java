@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Watches an untranslated event stream for the line that ends it: OpenAI's {@code data: [DONE]}, Anthropic's
- * {@code event: message_stop} (with or without the space after the colon), at the start of a line. The stream arrives
+ * {@code event: message_stop} (with or without the space after the colon), at the start of a line; or the line of an
+ * error event, {@code event: error}, after which a backend (Anthropic's API, another proxy) sends nothing more: its
+ * own error is the stream's end, and the proxy adds none of its own ({@link #endedOnError}). The stream arrives
  * in chunks cut wherever the network cut it, so the start of the line in progress is carried from one chunk to the
  * next: a final line split across two reads is still found, in the chunk that completes it.
  *
@@ -20,7 +22,10 @@ final class FinalLineWatch {
     private static final byte[][] FINAL_LINES = {
         "data: [DONE]".getBytes(StandardCharsets.US_ASCII), "data:[DONE]".getBytes(StandardCharsets.US_ASCII),
         "event: message_stop".getBytes(StandardCharsets.US_ASCII),
-        "event:message_stop".getBytes(StandardCharsets.US_ASCII)};
+        "event:message_stop".getBytes(StandardCharsets.US_ASCII),
+        "event: error".getBytes(StandardCharsets.US_ASCII), "event:error".getBytes(StandardCharsets.US_ASCII)};
+    /** The final lines from this index on are those of an error event. */
+    private static final int FIRST_ERROR_LINE = 4;
     private static final int LONGEST = 19;
 
     /** The first bytes of the line in progress, while they may still begin a final line. */
@@ -28,6 +33,7 @@ final class FinalLineWatch {
     /** How many of them {@link #line} holds; {@code -1} once the line in progress cannot be a final line. */
     private int held;
     private boolean found;
+    private boolean error;
 
     /**
      * Looks at the stream's next chunk.
@@ -42,7 +48,9 @@ final class FinalLineWatch {
         for (int i = 0; i < length; i++) {
             byte b = chunk.getByte(i);
             if (b == '\n' || b == '\r') {
-                if (isFinal()) {
+                int line = finalLine();
+                if (line >= 0) {
+                    error = line >= FIRST_ERROR_LINE;
                     return found = true;
                 }
                 held = 0;
@@ -55,7 +63,14 @@ final class FinalLineWatch {
 
     /** True when the stream so far ends with a final line that is not ended yet: at the answer's end, it is whole. */
     boolean endedOnFinalLine() {
-        return !found && isFinal();
+        int line = finalLine();
+        // an error event's line alone, without its data, tells the client nothing
+        return !found && line >= 0 && line < FIRST_ERROR_LINE;
+    }
+
+    /** True when the final line found was an error event's: the backend ended its answer with an error. */
+    boolean endedOnError() {
+        return found && error;
     }
 
     /** Appends {@code b} to the line held when the line still begins a final line with it. */
@@ -78,15 +93,16 @@ final class FinalLineWatch {
         return true;
     }
 
-    private boolean isFinal() {
+    /** The index in {@link #FINAL_LINES} of the line held, when it is a whole final line; else -1. */
+    private int finalLine() {
         if (held <= 0) {
-            return false;
+            return -1;
         }
-        for (byte[] candidate : FINAL_LINES) {
-            if (candidate.length == held && startsWithHeld(candidate)) {
-                return true;
+        for (int i = 0; i < FINAL_LINES.length; i++) {
+            if (FINAL_LINES[i].length == held && startsWithHeld(FINAL_LINES[i])) {
+                return i;
             }
         }
-        return false;
+        return -1;
     }
 }

@@ -290,6 +290,11 @@ final class Relay {
      * §6.4), as a translated one is by its translator.
      */
     private void backendEnded() {
+        if (errorEventCut()) {
+            failMidStream(new IllegalStateException("the stream ended inside its error event"),
+                    "The backend's stream ended before the answer was complete.");
+            return;
+        }
         if (stopReasons != null && !finalEventSent && !finalEventHeld && !stopReasons.seen()
                 && !finalLine.endedOnFinalLine()) {
             failMidStream(new IllegalStateException("the stream ended before its final event"),
@@ -321,9 +326,12 @@ final class Relay {
             translator.end();
         }
         boolean failed = translator != null && translator.failed();
+        // an untranslated stream that the backend ended with its own error event: relayed as it came, counted as broken
+        boolean endedOnError = wholeEvents != null && finalLine.endedOnError();
         Buffer last = lastChunk;
-        end(failed ? ErrorCode.BACKEND_STREAM_ERROR.status() : answer.response().statusCode(),
-                failed ? ErrorCode.BACKEND_STREAM_ERROR.code() : "ok", failed ? Origin.ROUTER : Origin.PROVIDER, true, () -> {
+        end(failed || endedOnError ? ErrorCode.BACKEND_STREAM_ERROR.status() : answer.response().statusCode(),
+                failed || endedOnError ? ErrorCode.BACKEND_STREAM_ERROR.code() : "ok",
+                failed ? Origin.ROUTER : Origin.PROVIDER, true, () -> {
             // one write for the last bytes and the end (as one HTTP message when the answer fits in one chunk)
             if (last != null) {
                 to.end(last, NO_LISTENER);
@@ -345,6 +353,12 @@ final class Relay {
         stopWatchdog();
         answer.cancel();
         if (finalEventSent) {
+            if (wholeEvents != null && finalLine.endedOnError()) {
+                // the client had the backend's error event (an SDK closes the connection once it read one)
+                end(ErrorCode.BACKEND_STREAM_ERROR.status(), ErrorCode.BACKEND_STREAM_ERROR.code(), Origin.PROVIDER,
+                        true, null);
+                return;
+            }
             end(answer.response().statusCode(), "ok", Origin.PROVIDER, true, null);
             return;
         }
@@ -368,7 +382,8 @@ final class Relay {
         if (ending) {
             return;
         }
-        if (!finalEventSent && !finalEventHeld && (finalLine == null || !finalLine.endedOnFinalLine())) {
+        if (errorEventCut() || !finalEventSent && !finalEventHeld
+                && (finalLine == null || !finalLine.endedOnFinalLine())) {
             failMidStream(failure, message);
             return;
         }
@@ -378,6 +393,14 @@ final class Relay {
         if (!finalEventHeld) {
             complete(null, true);
         }
+    }
+
+    /**
+     * True when the backend's stream stopped inside its own error event (its {@code event: error} line came, not the
+     * rest): the client would get no error from it, so it gets the proxy's.
+     */
+    private boolean errorEventCut() {
+        return wholeEvents != null && finalLine.endedOnError() && wholeEvents.holding();
     }
 
     private void failMidStream(Throwable failure, String message) {

@@ -81,6 +81,11 @@ final class WholeEvents {
         held = null;
     }
 
+    /** True while part of an event waits for its end. */
+    boolean holding() {
+        return held != null;
+    }
+
     /** The bytes held, for tests. */
     int heldLength() {
         return held == null ? 0 : held.length();

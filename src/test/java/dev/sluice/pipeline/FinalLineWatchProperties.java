@@ -72,6 +72,34 @@ class FinalLineWatchProperties {
         assertThat(watch.accept(Buffer.buffer("data: [DONE]\n"))).isTrue();
     }
 
+    @Example
+    void anErrorEventsLineEndsTheStreamAsAnError() {
+        FinalLineWatch watch = new FinalLineWatch();
+
+        assertThat(watch.accept(Buffer.buffer("event: message_start\ndata: {}\n\nevent: err"))).isFalse();
+        assertThat(watch.endedOnError()).isFalse();
+        assertThat(watch.accept(Buffer.buffer("or\ndata: {\"type\":\"error\"}\n\n"))).isTrue();
+        assertThat(watch.endedOnError()).isTrue();
+    }
+
+    @Example
+    void anErrorEventsLineWithoutItsEndIsNoWholeEnding() {
+        FinalLineWatch watch = new FinalLineWatch();
+
+        assertThat(watch.accept(Buffer.buffer("data: {}\n\nevent:error"))).isFalse();
+        // the client would get no error from it: the stream did not end on a final line
+        assertThat(watch.endedOnFinalLine()).isFalse();
+        assertThat(watch.endedOnError()).isFalse();
+    }
+
+    @Example
+    void theStopEventIsNoError() {
+        FinalLineWatch watch = new FinalLineWatch();
+
+        assertThat(watch.accept(Buffer.buffer("event: message_stop\ndata: {}\n\n"))).isTrue();
+        assertThat(watch.endedOnError()).isFalse();
+    }
+
     @Provide
     Arbitrary<List<String>> streams() {
         Arbitrary<String> content = Arbitraries.of("data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}",

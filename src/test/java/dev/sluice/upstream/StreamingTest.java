@@ -486,4 +486,49 @@ class StreamingTest {
             assertThat(chunk.text()).endsWith("\n\n");
         }
     }
+
+    @Test
+    void aBackendsOwnErrorEventEndsTheStreamWithoutASecondOneAndCountsAsBroken() throws Exception {
+        // given: an Anthropic backend that reports an error inside its stream, then ends it (as Anthropic's API does)
+        String start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_2\","
+                + "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude\","
+                + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n";
+        String error = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+                + "\"message\":\"Overloaded\"}}\n\n";
+        backends.get("d").reply(Replies.inParts(200, "text/event-stream", 20, start, error));
+        double before = dev.sluice.testing.Scrape.now().value("sluice_requests_total", "model", "claude", "code",
+                "backend_stream_error");
+
+        // when
+        Streamed streamed = post("/v1/messages", "{\"model\":\"claude\",\"stream\":true,\"max_tokens\":5,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+        // then: the backend's events as they came, its error the only one (the proxy used to add its own after it)
+        assertThat(streamed.body()).isEqualTo(start + error);
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (dev.sluice.testing.Scrape.now().value("sluice_requests_total", "model", "claude", "code",
+                "backend_stream_error") == before && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(dev.sluice.testing.Scrape.now().value("sluice_requests_total", "model", "claude", "code",
+                "backend_stream_error")).isEqualTo(before + 1);
+    }
+
+    @Test
+    void aBackendCutInsideItsOwnErrorEventGetsTheProxysErrorEvent() throws Exception {
+        // given: the error event's line came, its data never did
+        String start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_3\","
+                + "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude\","
+                + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n";
+        backends.get("d").reply(Replies.inParts(200, "text/event-stream", 20, start, "event: error\n"));
+
+        // when
+        Streamed streamed = post("/v1/messages", "{\"model\":\"claude\",\"stream\":true,\"max_tokens\":5,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+        // then
+        List<String> events = events(streamed.body());
+        assertThat(events).hasSize(2);
+        assertThat(events.get(1)).startsWith("event: error\ndata: {\"type\":\"error\"").contains("backend_stream_error");
+    }
 }
