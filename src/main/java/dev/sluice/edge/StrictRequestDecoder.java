@@ -52,6 +52,7 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     static final String MALFORMED_CHUNKS = "The request body's chunked encoding is malformed.";
     static final String MALFORMED_REQUEST = "The request could not be read as HTTP/1.1.";
     static final String INVALID_HOST = "The request needs one Host header naming a host (and a port up to 65535).";
+    static final String NAMELESS_HEADER = "A header line of the request has no name (it starts with a colon).";
     static final String INVALID_TARGET = "The request target is not a valid URI (a character that must be "
             + "percent-encoded, or a % not followed by two hex digits).";
 
@@ -216,6 +217,11 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
             return new FramingRejection(400, INVALID_HOST, path);
         }
         HttpHeaders headers = request.headers();
+        if (headers.contains("")) {
+            // Netty reads ": x" as a header named "" (RFC 9110 §5.1: a name is a token, at least one character); it
+            // would reach the backend as it came, as would an HTTP/2 pseudo-header such as ":authority: evil"
+            return new FramingRejection(400, NAMELESS_HEADER, path);
+        }
         if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
             // looked at only when present: the list is a fresh copy, and most requests have a length instead
             List<String> transferEncodings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
