@@ -1,5 +1,6 @@
 package dev.sluice.pipeline;
 
+import dev.sluice.edge.ClosingConnections;
 import dev.sluice.error.ErrorEnvelope;
 import dev.sluice.error.Origin;
 import dev.sluice.error.ProxyError;
@@ -207,6 +208,10 @@ final class Finish {
         error.headers().forEach(response.headers()::set);
         if (bodyHeldBack) {
             response.headers().set("connection", "close");
+        }
+        if (closing || bodyHeldBack) {
+            // Vert.x serves a request pipelined behind this answer as soon as it ends, before the close
+            ClosingConnections.mark(exchange.request().connection());
         }
         Future<Void> written = response.end(ErrorEnvelope.render(error, exchange.requestId(), exchange.anthropic()));
         if ((closing || bodyHeldBack) && !exchange.request().isEnded()) {

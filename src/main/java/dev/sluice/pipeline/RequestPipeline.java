@@ -3,6 +3,7 @@ package dev.sluice.pipeline;
 import dev.sluice.api.Endpoint;
 import dev.sluice.control.ControlPlane;
 import dev.sluice.cors.CorsPolicy;
+import dev.sluice.edge.ClosingConnections;
 import dev.sluice.error.ProxyError;
 import dev.sluice.wire.RequestIds;
 import io.vertx.core.AsyncResult;
@@ -64,6 +65,11 @@ public class RequestPipeline {
     void register(@Observes Router router) {
         // A route without a path, its prefix checked here: a path pattern costs a regex Matcher on every request.
         router.route().order(-1000).handler(context -> {
+            if (ClosingConnections.marked(context.request().connection())) {
+                // sent after an answer that said the connection closes: not read, answered or counted
+                context.request().connection().close();
+                return;
+            }
             if (underV1(context.normalisedPath())) {
                 handle(context);
             } else {

@@ -290,6 +290,32 @@ class HostileInputTest {
     }
 
     @Test
+    void aRequestPipelinedBehindAnAnswerThatClosesIsNeitherServedNorCounted() throws Exception {
+        // Vert.x handed the request behind such an answer to the router as soon as the answer ended: it was admitted,
+        // counted, at times forwarded, then logged 499 when the connection closed under it
+        double before = dev.sluice.testing.Scrape.now().value("sluice_requests_total");
+        String overTheLimit = head("too-large-pipelined", "Content-Length: 70000") + "x".repeat(70_000);
+        String refusedBeforeContinue = head("refused-pipelined", "Expect: 100-continue",
+                "Content-Length: " + CHAT.length()).replace(ProxyProfile.KEY, "sk-nobody") + CHAT;
+        for (String refused : new String[] {overTheLimit, refusedBeforeContinue}) {
+            try (RawHttp client = connect()) {
+                client.send(refused + chat("behind-the-close"));
+
+                List<RawHttp.Answer> answers = client.readAll(2);
+
+                assertThat(answers).hasSize(1);
+                assertThat(answers.get(0).status()).isIn(413, 401);
+                assertThat(answers.get(0).header("connection")).isEqualTo("close");
+                assertThat(client.closedByPeer()).isTrue();
+            }
+        }
+        Thread.sleep(200);
+        // the two refusals, nothing else
+        assertThat(dev.sluice.testing.Scrape.now().value("sluice_requests_total") - before).isEqualTo(2);
+        assertNothingReachedABackend();
+    }
+
+    @Test
     void anEndlessBodyAfterARefusalIsReadNoFurtherThanTheBodyLimit() throws Exception {
         // refused at its key, before its chunked body was needed; the client sends on regardless
         try (RawHttp client = connect()) {
@@ -356,6 +382,23 @@ class HostileInputTest {
                 assertThat(answers).as(target).hasSize(1);
                 assertBadRequest(answers.get(0), "client_bad-target");
                 assertThat(answers.get(0).body()).contains("not a valid URI");
+                assertThat(client.closedByPeer()).isTrue();
+            }
+        }
+        assertNothingReachedABackend();
+    }
+
+    @Test
+    void aHeaderLineWithoutANameIsRefusedAndNeverReachesABackend() {
+        // Netty reads ": x" as a header named "": it used to be forwarded as it came, pseudo-header look-alikes too
+        for (String line : new String[] {": 1", ":authority: evil.example", ":: x"}) {
+            try (RawHttp client = connect()) {
+                client.send(chat("nameless").replace("Host: sluice\r\n", "Host: sluice\r\n" + line + "\r\n"));
+
+                RawHttp.Answer answer = client.read();
+
+                assertBadRequest(answer, "client_nameless");
+                assertThat(answer.body()).as(line).contains("has no name");
                 assertThat(client.closedByPeer()).isTrue();
             }
         }
