@@ -159,7 +159,11 @@ public final class KeyRing {
     /** A header's value sent more than once, not all alike (compared by identity). */
     private static final String CONFLICT = new String("conflicting values");
 
-    /** The header's value, the same however often it is sent; {@link #CONFLICT} when they differ; null if absent. */
+    /**
+     * The header's value, the same key however often it is sent; {@link #CONFLICT} when the keys differ; null if
+     * absent. Two {@code authorization} values are alike when they carry one bearer token, whatever the scheme's case
+     * ({@code Bearer k} and {@code bearer k}).
+     */
     private static String only(MultiMap headers, String name) {
         String first = headers.get(name);
         if (first == null) {
@@ -167,11 +171,20 @@ public final class KeyRing {
         }
         java.util.List<String> all = headers.getAll(name);
         for (int i = 1; i < all.size(); i++) {
-            if (!all.get(i).trim().equals(first.trim())) {
+            String other = all.get(i);
+            if (!other.trim().equals(first.trim()) && !sameBearerToken(name, first, other)) {
                 return CONFLICT;
             }
         }
         return first;
+    }
+
+    private static boolean sameBearerToken(String name, String one, String other) {
+        if (!"authorization".equals(name)) {
+            return false;
+        }
+        String token = bearer(one);
+        return token != null && token.equals(bearer(other));
     }
 
     /** The admin key presented in {@code Authorization: Bearer …}, or null (absent, malformed, sent twice unlike). */

@@ -89,10 +89,14 @@ public enum Translation {
 
     /**
      * Fits the headers about to go upstream (the client's, as the proxy forwards them) to the backend: removes those
-     * it must not get and adds what it needs that the client did not send ({@code anthropic-version}).
+     * it must not get and adds what it needs that the client did not send ({@code anthropic-version}), and asks for an
+     * uncompressed answer ({@code accept-encoding: identity}).
      */
     public void adjustUpstreamHeaders(MultiMap headers) {
         DROPPED.forEach(headers::remove);
+        // said outright: a request without accept-encoding accepts any coding (RFC 9110 §12.5.3), and the answer is
+        // read whole to be translated
+        headers.set("accept-encoding", "identity");
         if (backend == Protocol.OPENAI) {
             headers.names().stream().filter(Translation::anthropicOwn).toList().forEach(headers::remove);
         }

@@ -138,8 +138,9 @@ final class BackendCall {
         request.headers().set("content-type", "application/json");
         request.headers().set(RequestIds.HEADER, outgoing.requestId());
         if (outgoing.identityEncoding()) {
-            // usage is read from the answer on its way through: it must not come compressed
-            request.headers().remove("accept-encoding");
+            // usage is read from the answer on its way through: it must not come compressed (and a request without
+            // accept-encoding would accept any coding, RFC 9110 §12.5.3)
+            request.headers().set("accept-encoding", "identity");
         } else if (request.headers().contains("accept-encoding")) {
             // only codings the proxy can decode: an error answer is read to build the envelope
             List<String> values = request.headers().getAll("accept-encoding");

@@ -59,4 +59,17 @@ class KeyRingTest {
         assertThat(KeyRing.presentedAdminKey(unlike)).isNull();
         assertThat(KeyRing.presentedAdminKey(same)).isEqualTo("sk-a");
     }
+
+    @Test
+    void oneBearerTokenSentTwiceWithTheSchemeInAnotherCaseIsOneKey() {
+        io.vertx.core.MultiMap cases = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+                .add("authorization", "Bearer sk-a").add("authorization", "bearer  sk-a");
+        io.vertx.core.MultiMap schemes = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+                .add("authorization", "Bearer sk-a").add("authorization", "Basic sk-a");
+
+        assertThat(KeyRing.presentedKey(cases)).isEqualTo("sk-a");
+        assertThat(KeyRing.conflicting(cases)).isNull();
+        // another scheme is another credential: not the proxy's to guess which one counts
+        assertThat(KeyRing.conflicting(schemes)).isEqualTo("authorization");
+    }
 }

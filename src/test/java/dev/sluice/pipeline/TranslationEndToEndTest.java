@@ -74,6 +74,8 @@ class TranslationEndToEndTest {
         assertThat(body.getInteger("max_tokens")).isEqualTo(64);
         assertThat(body.getJsonArray("messages").getJsonObject(0).getString("role")).isEqualTo("system");
         assertThat(received.header("anthropic-version")).isNull();
+        // the client accepted gzip (RestAssured says so); the answer, read whole to be translated, is asked plain
+        assertThat(received.header("accept-encoding")).isEqualTo("identity");
         assertThat(answer.getString("content[0].type")).isEqualTo("text");
         assertThat(answer.getString("stop_reason")).isEqualTo("end_turn");
     }
