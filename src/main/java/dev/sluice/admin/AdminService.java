@@ -31,6 +31,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.jboss.logging.Logger;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -46,6 +47,8 @@ import java.util.regex.Pattern;
  */
 @Singleton
 public class AdminService {
+
+    private static final Logger LOGGER = Logger.getLogger(AdminService.class);
 
     /** {@code sk-sluice-} and 40 characters of [A-Za-z0-9]: about 238 random bits. */
     static final String SECRET_PREFIX = "sk-sluice-";
@@ -312,11 +315,24 @@ public class AdminService {
         });
     }
 
-    /** A store that does not answer (Redis away) answers 503 {@code limit_store_unavailable}, never a bare 500. */
+    /**
+     * A store that does not answer (Redis away) answers 503 {@code limit_store_unavailable}, never a bare 500. One
+     * that was sent the change and did not answer in time may still apply it: the answer says so, and so does the log,
+     * since a blind retry would apply it twice (a key made twice, the first one's secret never shown).
+     */
     private static <T> Future<T> stored(Future<T> change) {
-        return change.recover(failure -> Future.failedFuture(failure instanceof ProxyError ? failure
-                : ProxyError.of(ErrorCode.LIMIT_STORE_UNAVAILABLE,
-                        "The store of runtime keys and accounts (Redis) did not answer; try again.")));
+        return change.recover(failure -> {
+            if (failure instanceof ProxyError) {
+                return Future.failedFuture(failure);
+            }
+            if (failure instanceof java.util.concurrent.TimeoutException) {
+                LOGGER.warnf("An admin change got no answer from Redis in time (%s): it may still be applied",
+                        failure.getMessage());
+                return Future.failedFuture(ProxyError.of(ErrorCode.LIMIT_STORE_UNAVAILABLE, Admission.UNANSWERED_CHANGE));
+            }
+            return Future.failedFuture(ProxyError.of(ErrorCode.LIMIT_STORE_UNAVAILABLE,
+                    "The store of runtime keys and accounts (Redis) did not answer; try again."));
+        });
     }
 
     private static JsonObject accountObject(String name, SluiceConfig.Account account, String source) {

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
@@ -533,6 +534,12 @@ public final class Admission {
         }
         return redis.topUp(limits, amountMicros).recover(failure -> {
             redisFailed(failure);
+            if (failure instanceof TimeoutException) {
+                // sent, not answered: Redis may still run it once it answers, and a blind retry would add it twice
+                LOGGER.warnf("A credit top-up of account %s got no answer from Redis in time: it may still be applied",
+                        limits.account());
+                return Future.failedFuture(ProxyError.of(ErrorCode.LIMIT_STORE_UNAVAILABLE, UNANSWERED_CHANGE));
+            }
             return Future.failedFuture(storeUnavailable());
         });
     }
@@ -557,6 +564,10 @@ public final class Admission {
     private static ProxyError storeUnavailable() {
         return ProxyError.of(ErrorCode.LIMIT_STORE_UNAVAILABLE, "The limit store (Redis) does not answer; try again.");
     }
+
+    /** The answer to an admin change that Redis was sent but did not answer in time. */
+    public static final String UNANSWERED_CHANGE = "Redis did not answer in time. The change was sent and may still be "
+            + "applied when Redis answers: read it back (GET) before you send it again.";
 
     /** Whether Redis answers now (readiness); marks it down or up accordingly. */
     public Future<Boolean> checkRedis() {

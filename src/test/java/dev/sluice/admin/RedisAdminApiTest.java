@@ -99,13 +99,32 @@ class RedisAdminApiTest extends AdminApiContract {
     }
 
     @Test
-    void aChangeRedisDoesNotConfirmAnswers503() {
+    void aChangeRedisDoesNotConfirmAnswers503AndSaysItMayStillApply() throws Exception {
+        String name = "late-" + System.nanoTime();
+        admin().body("{}").put("/admin/v1/accounts/" + name).then().statusCode(200);
+        admin().body("{\"amount\":5}").post("/admin/v1/accounts/" + name + "/credits").then().statusCode(200);
         redis.freeze();
         try {
-            error(admin().body("{\"account\":\"acme\"}").post("/admin/v1/keys"), 503, "limit_store_unavailable", null);
+            // sent, not answered in time: "try again" would have a script add the credits twice
+            error(admin().body("{\"amount\":1}").post("/admin/v1/accounts/" + name + "/credits"), 503,
+                    "limit_store_unavailable", null)
+                    .body("error.message", org.hamcrest.Matchers.containsString("may still be applied"));
+            error(admin().body("{\"account\":\"acme\"}").post("/admin/v1/keys"), 503, "limit_store_unavailable", null)
+                    .body("error.message", org.hamcrest.Matchers.containsString("may still be applied"));
         } finally {
             redis.thaw();
         }
+        // as the answer said: once Redis answers, it runs the top-up it was sent
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        double available = 0;
+        while (System.nanoTime() < deadline) {
+            available = admin().get("/admin/v1/accounts/" + name).jsonPath().getDouble("usage.credits.available");
+            if (available == 6) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        assertThat(available).isEqualTo(6.0);
         createKey("{\"account\":\"acme\"}");
     }
 
