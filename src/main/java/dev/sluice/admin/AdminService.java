@@ -110,7 +110,7 @@ public class AdminService {
         long expiresAt = expiresAt(AdminBodies.string(request, "expires_at", false), now);
         String secret = secret();
         RuntimeKey key = new RuntimeKey(id(), KeyRing.sha256(secret), account, name, models, protocols, now, expiresAt);
-        return stored(store.createKey(key)).map(created -> key.toJson().put("source", "runtime").put("key", secret));
+        return sentToStore(() -> store.createKey(key)).map(created -> key.toJson().put("source", "runtime").put("key", secret));
     }
 
     private static long expiresAt(String text, long now) {
@@ -172,7 +172,7 @@ public class AdminService {
             throw ProxyError.of(ErrorCode.CONFLICT, "Key " + id + " comes from the configuration file, which is "
                     + "read-only here; remove it from the file.");
         }
-        return stored(store.deleteKey(id)).map(deleted -> {
+        return sentToStore(() -> store.deleteKey(id)).map(deleted -> {
             if (!deleted) {
                 throw unknown("key", id);
             }
@@ -240,15 +240,15 @@ public class AdminService {
         }
         // a new account of a name whose earlier account a reload removed: that account's runtime keys, kept dormant
         // in case the file gives the account back, must not come back to life for someone else
-        Future<Void> cleared = Future.succeededFuture();
-        if (generation.account(name) == null) {
-            for (RuntimeKey dormant : generation.runtime().keys().values()) {
-                if (dormant.account().equals(name)) {
-                    cleared = cleared.compose(done -> store.deleteKey(dormant.id()).mapEmpty());
-                }
+        List<RuntimeKey> dormantKeys = generation.account(name) != null ? List.of()
+                : generation.runtime().keys().values().stream().filter(key -> key.account().equals(name)).toList();
+        return sentToStore(() -> {
+            Future<Void> cleared = Future.succeededFuture();
+            for (RuntimeKey dormant : dormantKeys) {
+                cleared = cleared.compose(done -> store.deleteKey(dormant.id()).mapEmpty());
             }
-        }
-        return stored(cleared.compose(done -> store.putAccount(account))).map(done -> accountObject(name, account, "runtime"));
+            return cleared.compose(done -> store.putAccount(account));
+        }).map(done -> accountObject(name, account, "runtime"));
     }
 
     /** GET /admin/v1/accounts/{name}: the account object and its usage, as GET /v1/usage answers it. */
@@ -271,7 +271,7 @@ public class AdminService {
             throw readOnly(name);
         }
         AccountLimits limits = generation.account(name);
-        return stored(store.deleteAccount(name)).compose(deleted -> {
+        return sentToStore(() -> store.deleteAccount(name)).compose(deleted -> {
             if (!deleted) {
                 return Future.failedFuture(unknown("account", name));
             }
@@ -313,6 +313,19 @@ public class AdminService {
             return marked.map(done -> new JsonObject().put("account", name)
                     .put("credits", new JsonObject().put("available", Credits.fromMicros(topUp.balanceMicros()))));
         });
+    }
+
+    /**
+     * Sends a change to the store, unless the limit store has Redis marked down (it did not answer the request path,
+     * and its probe has not seen it back): then the change is refused at once, not sent, rather than left waiting for
+     * the store's whole deadline.
+     */
+    private <T> Future<T> sentToStore(java.util.function.Supplier<Future<T>> change) {
+        if (admission.redisMarkedDown()) {
+            return Future.failedFuture(ProxyError.of(ErrorCode.LIMIT_STORE_UNAVAILABLE,
+                    "The store of runtime keys and accounts (Redis) does not answer; nothing was changed; try again."));
+        }
+        return stored(change.get());
     }
 
     /**

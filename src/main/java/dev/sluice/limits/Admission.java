@@ -569,6 +569,11 @@ public final class Admission {
     public static final String UNANSWERED_CHANGE = "Redis did not answer in time. The change was sent and may still be "
             + "applied when Redis answers: read it back (GET) before you send it again.";
 
+    /** True while the Redis limit store is marked down (admissions follow {@code redis-failure}); false without Redis. */
+    public boolean redisMarkedDown() {
+        return redis != null && redisDown;
+    }
+
     /** Whether Redis answers now (readiness); marks it down or up accordingly. */
     public Future<Boolean> checkRedis() {
         if (redis == null) {

@@ -27,6 +27,9 @@ class RedisAdminApiTest extends AdminApiContract {
     @InjectRedis
     TestRedis redis;
 
+    @jakarta.inject.Inject
+    dev.sluice.limits.Admission admission;
+
     /** The commands the request path sent while {@code requests} requests ran with {@code key}. */
     List<String> commandsOfRequests(String key) throws Exception {
         assertThat(chat(key)).isEqualTo(200); // warm: connections open, scripts loaded
@@ -126,6 +129,31 @@ class RedisAdminApiTest extends AdminApiContract {
         }
         assertThat(available).isEqualTo(6.0);
         createKey("{\"account\":\"acme\"}");
+    }
+
+    @Test
+    void aChangeWhileRedisIsMarkedDownIsRefusedAtOnceAndNothingIsSent() throws Exception {
+        // given: the limit store has Redis marked down (as after failed admissions), until its probe sees it back
+        String name = "while-down-" + System.nanoTime();
+        admission.redisUnreachableAtStart();
+
+        // when
+        long start = System.nanoTime();
+        error(admin().body("{}").put("/admin/v1/accounts/" + name), 503, "limit_store_unavailable", null)
+                .body("error.message", org.hamcrest.Matchers.containsString("nothing was changed"));
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+
+        // then: answered without waiting for the store's deadline, and Redis got nothing
+        assertThat(tookMillis).isLessThan(500);
+        try (var client = redis.client()) {
+            assertThat((Object) client.command("HGET", "sluice:{control}:accounts", name)).isNull();
+        }
+        // the probe sees Redis answer (every 500 ms): changes go through again
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (admission.redisMarkedDown() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        admin().body("{}").put("/admin/v1/accounts/" + name).then().statusCode(200);
     }
 
     @Test
