@@ -31,12 +31,14 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import org.jboss.logging.Logger;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
 
 /**
  * What the admin API does (contract §10.1), behind its resources: keys and accounts created at run time in the
@@ -320,7 +322,7 @@ public class AdminService {
      * and its probe has not seen it back): then the change is refused at once, not sent, rather than left waiting for
      * the store's whole deadline.
      */
-    private <T> Future<T> sentToStore(java.util.function.Supplier<Future<T>> change) {
+    private <T> Future<T> sentToStore(Supplier<Future<T>> change) {
         if (admission.redisMarkedDown()) {
             return Future.failedFuture(ProxyError.of(ErrorCode.LIMIT_STORE_UNAVAILABLE,
                     "The store of runtime keys and accounts (Redis) does not answer; nothing was changed; try again."));
@@ -338,7 +340,7 @@ public class AdminService {
             if (failure instanceof ProxyError) {
                 return Future.failedFuture(failure);
             }
-            if (failure instanceof java.util.concurrent.TimeoutException) {
+            if (failure instanceof TimeoutException) {
                 LOGGER.warnf("An admin change got no answer from Redis in time (%s): it may still be applied",
                         failure.getMessage());
                 return Future.failedFuture(ProxyError.of(ErrorCode.LIMIT_STORE_UNAVAILABLE, Admission.UNANSWERED_CHANGE));

@@ -32,6 +32,10 @@ import org.jboss.logging.Logger;
  */
 public final class Admission {
 
+    /** The answer to an admin change that Redis was sent but did not answer in time. */
+    public static final String UNANSWERED_CHANGE = "Redis did not answer in time. The change was sent and may still be "
+            + "applied when Redis answers: read it back (GET) before you send it again.";
+
     private static final Logger LOGGER = Logger.getLogger(Admission.class);
 
     /** How admission is deciding right now, for readiness and metrics. */
@@ -564,10 +568,6 @@ public final class Admission {
     private static ProxyError storeUnavailable() {
         return ProxyError.of(ErrorCode.LIMIT_STORE_UNAVAILABLE, "The limit store (Redis) does not answer; try again.");
     }
-
-    /** The answer to an admin change that Redis was sent but did not answer in time. */
-    public static final String UNANSWERED_CHANGE = "Redis did not answer in time. The change was sent and may still be "
-            + "applied when Redis answers: read it back (GET) before you send it again.";
 
     /** True while the Redis limit store is marked down (admissions follow {@code redis-failure}); false without Redis. */
     public boolean redisMarkedDown() {

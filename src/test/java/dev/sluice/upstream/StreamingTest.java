@@ -417,6 +417,13 @@ class StreamingTest {
         TestBackend.vertx().setTimer(20, t -> writeThenReset(response, parts, next + 1));
     }
 
+    /** An Anthropic stream's first event, as the model "claude" sends it. */
+    private static String messageStart() {
+        return "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
+                + "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude\","
+                + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n";
+    }
+
     /** The events of a stream as a client's parser takes them: text up to each blank line. */
     private static List<String> events(String body) {
         List<String> events = new java.util.ArrayList<>(List.of(body.split("\n\n", -1)));
@@ -449,9 +456,7 @@ class StreamingTest {
     @Test
     void anAnthropicStreamCutInsideAnEventEndsWithTheAnthropicErrorEventOnItsOwn() throws Exception {
         // given: an Anthropic backend cut just after the first letter of a data line
-        String start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
-                + "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude\","
-                + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n";
+        String start = messageStart();
         backends.get("d").reply(partsThenReset(start, "event: content_block_delta\nd"));
 
         // when
@@ -490,9 +495,7 @@ class StreamingTest {
     @Test
     void aBackendsOwnErrorEventEndsTheStreamWithoutASecondOneAndCountsAsBroken() throws Exception {
         // given: an Anthropic backend that reports an error inside its stream, then ends it (as Anthropic's API does)
-        String start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_2\","
-                + "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude\","
-                + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n";
+        String start = messageStart();
         String error = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
                 + "\"message\":\"Overloaded\"}}\n\n";
         backends.get("d").reply(Replies.inParts(200, "text/event-stream", 20, start, error));
@@ -517,9 +520,7 @@ class StreamingTest {
     @Test
     void aBackendCutInsideItsOwnErrorEventGetsTheProxysErrorEvent() throws Exception {
         // given: the error event's line came, its data never did
-        String start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_3\","
-                + "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude\","
-                + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n";
+        String start = messageStart();
         backends.get("d").reply(Replies.inParts(200, "text/event-stream", 20, start, "event: error\n"));
 
         // when
