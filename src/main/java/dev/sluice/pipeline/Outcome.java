@@ -20,19 +20,21 @@ record Outcome(int status, String code, Origin origin, ModelRoute served, String
         long upstreamNanos, boolean answered, boolean streaming) {
 
     /**
-     * True when the proxy failed the request without any backend taking it: none could be tried
-     * ({@code no_healthy_backends}, {@code model_router_error}) or no connection to any could be had (a connection
-     * that broke after the request went out does not count: the backend may have worked on it). Such a request is
-     * taken back out of its account's quota window, as its tokens and credits are refunded.
+     * True when the request ended without any backend taking it: none could be tried ({@code no_healthy_backends},
+     * {@code model_router_error}), no connection to any could be had (a connection that broke after the request went
+     * out does not count: the backend may have worked on it), or the client left before its request was sent. Such a
+     * request is taken back out of its account's quota window, as its tokens and credits are refunded.
      */
     boolean reachedNoBackend() {
-        if (answered) {
+        if (answered || backend != null) {
             return false;
         }
         ErrorCode failed = switch (code) {
             case "no_healthy_backends" -> ErrorCode.NO_HEALTHY_BACKENDS;
             case "model_router_error" -> ErrorCode.MODEL_ROUTER_ERROR;
             case "backend_connect_error" -> ErrorCode.BACKEND_CONNECT_ERROR;
+            // a client that left before any backend got its request: before the first attempt, or while it connected
+            case "client_closed" -> ErrorCode.CLIENT_CLOSED;
             default -> null;
         };
         if (failed == null || failed.status() != status) {

@@ -205,8 +205,9 @@ public final class Route {
                 // rather than when the connect ends, up to connect-timeout later; the connect's outcome is dropped
                 connecting.givenUp = true;
                 current = null;
-                attempts.add(attemptOf(connecting.model, connecting.backend, connecting.startNanos,
-                        UpstreamFailure.cancelled()));
+                // unconnected: the request reached no backend, so it is taken back out of the account's quota
+                attempts.add(new Attempt(connecting.backend.name(), connecting.model.upstreamModel(), CANCELLED, null,
+                        (System.nanoTime() - connecting.startNanos) / 1_000_000, true));
                 completeCancelled();
             }
         }

@@ -40,6 +40,7 @@ class ConnectPacingTest {
             config.put("sluice.keys[0].key", ProxyProfile.KEY);
             config.put("sluice.keys[0].account", "acme");
             config.put("sluice.accounts.acme.concurrency", "100");
+            config.put("sluice.accounts.acme.requests-per-window", "100000");
             config.put("sluice.upstream.max-connecting", "2");
             config.put("sluice.shutdown-grace", "1s");
             config.put("sluice.models.unreachable.backends[0].name", "hole");
@@ -109,6 +110,30 @@ class ConnectPacingTest {
         second.close();
         within(1_000, () -> inFlight() == inFlight);
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - left)).isLessThan(2_000);
+    }
+
+    @Test
+    void aRequestWhoseClientLeftBeforeItWasSentIsTakenBackOutOfTheQuota() throws Exception {
+        // given: a request admitted (counted in the quota) whose connect hangs (for up to its 600 ms connect timeout)
+        double inFlight = inFlight();
+        long usedBefore = quotaUsed();
+        RawHttp leaving = send(chat("unreachable"));
+        within(2_000, () -> inFlight() == inFlight + 1);
+        assertThat(quotaUsed()).isEqualTo(usedBefore + 1);
+
+        // when its client leaves before any backend got the request
+        leaving.close();
+        within(1_000, () -> inFlight() == inFlight);
+
+        // then it consumed nothing, as a request no backend took (README: it counts when a backend took it)
+        within(1_000, () -> quotaUsed() == usedBefore);
+        // the abandoned connect keeps its turn until its timeout: the other tests count turns
+        Thread.sleep(700);
+    }
+
+    private static long quotaUsed() {
+        return RestAssured.given().header("authorization", "Bearer " + ProxyProfile.KEY).get("/v1/usage")
+                .then().statusCode(200).extract().jsonPath().getLong("quota.used");
     }
 
     private static double inFlight() {
