@@ -327,7 +327,7 @@ final class Relay {
         }
         boolean failed = translator != null && translator.failed();
         // an untranslated stream that the backend ended with its own error event: relayed as it came, counted as broken
-        boolean endedOnError = wholeEvents != null && finalLine.endedOnError();
+        boolean endedOnError = backendEndedOnError();
         Buffer last = lastChunk;
         end(failed || endedOnError ? ErrorCode.BACKEND_STREAM_ERROR.status() : answer.response().statusCode(),
                 failed || endedOnError ? ErrorCode.BACKEND_STREAM_ERROR.code() : "ok",
@@ -353,7 +353,7 @@ final class Relay {
         stopWatchdog();
         answer.cancel();
         if (finalEventSent) {
-            if (wholeEvents != null && finalLine.endedOnError()) {
+            if (backendEndedOnError()) {
                 // the client had the backend's error event (an SDK closes the connection once it read one)
                 end(ErrorCode.BACKEND_STREAM_ERROR.status(), ErrorCode.BACKEND_STREAM_ERROR.code(), Origin.PROVIDER,
                         true, null);
@@ -400,7 +400,12 @@ final class Relay {
      * rest): the client would get no error from it, so it gets the proxy's.
      */
     private boolean errorEventCut() {
-        return wholeEvents != null && finalLine.endedOnError() && wholeEvents.holding();
+        return backendEndedOnError() && wholeEvents.holding();
+    }
+
+    /** True when the backend ended its untranslated stream with its own error event's line. */
+    private boolean backendEndedOnError() {
+        return wholeEvents != null && finalLine.endedOnError();
     }
 
     private void failMidStream(Throwable failure, String message) {
