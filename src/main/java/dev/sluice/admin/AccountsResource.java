@@ -2,6 +2,7 @@ package dev.sluice.admin;
 
 import static dev.sluice.admin.KeysResource.json;
 
+import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -45,7 +46,8 @@ public class AccountsResource {
     @POST
     @Path("credits")
     public CompletionStage<Response> credits(@PathParam("name") String name,
-            @HeaderParam("content-type") String contentType, byte[] body) {
-        return admin.addCredits(name, contentType, body).map(credits -> json(200, credits)).toCompletionStage();
+            @HeaderParam("content-type") String contentType, byte[] body, RoutingContext context) {
+        return admin.addCredits(name, contentType, body, AdminAudit.Notes.of(context)).map(credits -> json(200, credits))
+                .toCompletionStage();
     }
 }

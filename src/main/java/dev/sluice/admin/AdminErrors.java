@@ -45,6 +45,7 @@ public class AdminErrors {
 
     static Response render(ProxyError error, RoutingContext context) {
         String requestId = context.get(AdminRoutes.REQUEST_ID);
+        AdminAudit.failed(context, error.code());
         Response.ResponseBuilder response = Response.status(error.status()).type("application/json");
         if (requestId == null) {
             // a path no route of the proxy's serves (RESTEasy answers every path the others leave): its id made here

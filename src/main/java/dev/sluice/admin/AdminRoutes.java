@@ -16,6 +16,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
@@ -41,10 +42,12 @@ public class AdminRoutes {
 
     private final ControlPlane control;
     private final ControlMetrics metrics;
+    private final AdminAudit audit;
 
-    AdminRoutes(ControlPlane control, ControlMetrics metrics) {
+    AdminRoutes(ControlPlane control, ControlMetrics metrics, AdminAudit audit) {
         this.control = control;
         this.metrics = metrics;
+        this.audit = audit;
     }
 
     void register(@Observes Router router) {
@@ -61,10 +64,18 @@ public class AdminRoutes {
         // decided on the path as the router matched it (//admin/v1/keys is /admin/v1/keys, as for the proxy's paths)
         String path = context.normalizedPath();
         String operation = operation(request.method().name(), path);
-        context.addEndHandler(ended -> metrics.adminAnswered(operation, response.getStatusCode()));
-
         Generation generation = control.generation();
         AdminKeys adminKeys = generation.file().adminKeys();
+        // without admin keys there is no admin API to keep a trail of: its 404s are counted only
+        boolean audited = adminKeys.enabled();
+        long startNanos = System.nanoTime();
+        context.addEndHandler(ended -> {
+            metrics.adminAnswered(operation, response.getStatusCode());
+            if (audited) {
+                audit.answered(context, operation, startNanos);
+            }
+        });
+
         if (!adminKeys.enabled() || !path.startsWith("/admin/v1/")) {
             answer(context, notFound(request));
             return;
@@ -77,6 +88,8 @@ public class AdminRoutes {
                     : ProxyError.of(ErrorCode.HTTP_401, "An admin key is required (Authorization: Bearer)."));
             return;
         }
+        // the trail names the admin key by its hash's first 8 hex digits, which an operator can compute from it
+        AdminAudit.adminKey(context, HexFormat.of().formatHex(KeyRing.sha256(presented), 0, 4));
         String allowed = allowedMethods(path);
         if (allowed != null && !allows(allowed, request.method().name())) {
             // answered here rather than by RESTEasy, whose automatic OPTIONS lists methods these paths refuse
@@ -108,6 +121,7 @@ public class AdminRoutes {
         if (response.ended()) {
             return;
         }
+        AdminAudit.failed(context, error.code());
         response.setStatusCode(error.status()).putHeader("content-type", "application/json");
         error.headers().forEach(response::putHeader);
         response.end(ErrorEnvelope.render(error, context.get(REQUEST_ID), false));

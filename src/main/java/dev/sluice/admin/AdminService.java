@@ -76,7 +76,7 @@ public class AdminService {
     }
 
     /** POST /admin/v1/keys: the key object plus its secret, shown only here. */
-    Future<JsonObject> createKey(String contentType, byte[] body) {
+    Future<JsonObject> createKey(String contentType, byte[] body, AdminAudit.Notes notes) {
         JsonObject request = AdminBodies.object(contentType, body, KEY_FIELDS);
         Generation generation = control.generation();
         String account = AdminBodies.string(request, "account", true);
@@ -112,7 +112,11 @@ public class AdminService {
         long expiresAt = expiresAt(AdminBodies.string(request, "expires_at", false), now);
         String secret = secret();
         RuntimeKey key = new RuntimeKey(id(), KeyRing.sha256(secret), account, name, models, protocols, now, expiresAt);
-        return sentToStore(() -> store.createKey(key)).map(created -> key.toJson().put("source", "runtime").put("key", secret));
+        return sentToStore(() -> store.createKey(key)).map(created -> {
+            notes.note("key_id", key.id());
+            notes.note("account", account);
+            return key.toJson().put("source", "runtime").put("key", secret);
+        });
     }
 
     private static long expiresAt(String text, long now) {
@@ -285,7 +289,7 @@ public class AdminService {
      * POST /admin/v1/accounts/{name}/credits: adds {@code amount} (or takes it, when negative) atomically with the
      * requests in flight. An account that had no balance gets one, and admission counts its credits from then on.
      */
-    Future<JsonObject> addCredits(String name, String contentType, byte[] body) {
+    Future<JsonObject> addCredits(String name, String contentType, byte[] body, AdminAudit.Notes notes) {
         AccountLimits limits = control.generation().account(name);
         if (limits == null) {
             throw unknown("account", name);
@@ -311,6 +315,8 @@ public class AdminService {
                         + " credits; " + (amount < 0 ? "a deduction may not take them below zero."
                                 : "a balance may not go above " + (long) Credits.MAX_CREDITS + ".")));
             }
+            notes.note("amount", Credits.fromMicros(Credits.toMicros(amount)));
+            notes.note("credits_available", Credits.fromMicros(topUp.balanceMicros()));
             Future<Void> marked = newBalance ? stored(store.markCredited(name)) : Future.succeededFuture();
             return marked.map(done -> new JsonObject().put("account", name)
                     .put("credits", new JsonObject().put("available", Credits.fromMicros(topUp.balanceMicros()))));

@@ -1,6 +1,7 @@
 package dev.sluice.admin;
 
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -28,8 +29,9 @@ public class KeysResource {
     }
 
     @POST
-    public CompletionStage<Response> create(@HeaderParam("content-type") String contentType, byte[] body) {
-        return admin.createKey(contentType, body).map(key -> json(201, key)).toCompletionStage();
+    public CompletionStage<Response> create(@HeaderParam("content-type") String contentType, byte[] body,
+            RoutingContext context) {
+        return admin.createKey(contentType, body, AdminAudit.Notes.of(context)).map(key -> json(201, key)).toCompletionStage();
     }
 
     @GET

@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.not;
 
 import dev.sluice.testing.Api;
 import dev.sluice.testing.Backends;
+import dev.sluice.testing.ErrorLog;
 import dev.sluice.testing.FixedWindows;
 import dev.sluice.testing.InjectBackends;
 import dev.sluice.testing.Management;
@@ -503,6 +504,65 @@ abstract class AdminApiContract {
         // HEAD answers too; other methods are not served
         Management.given().head("/q/openapi").then().statusCode(200).header("content-type", yaml);
         Management.given().post("/q/openapi").then().statusCode(not(200));
+    }
+
+    @Test
+    void everyCallLeavesOneLineOnTheTrailNamingTheAdminKeyByItsHashNeverASecret() throws InterruptedException {
+        String name = "trail-" + System.nanoTime();
+        String adminKey = "admin_key=" + sha256(ProxyProfile.ADMIN_KEY).substring(0, 8);
+        try (ErrorLog log = ErrorLog.infos()) {
+            Response put = admin().body("{}").put("/admin/v1/accounts/" + name);
+            put.then().statusCode(200);
+            Response created = admin().body("{\"account\":\"" + name + "\"}").post("/admin/v1/keys");
+            created.then().statusCode(201);
+            String id = created.jsonPath().getString("id");
+            String secret = created.jsonPath().getString("key");
+            Response credited = admin().body("{\"amount\":2.5}").post("/admin/v1/accounts/" + name + "/credits");
+            credited.then().statusCode(200);
+            Response refused = admin().body("{\"amount\":\"lots\"}").post("/admin/v1/accounts/" + name + "/credits");
+            refused.then().statusCode(422);
+            Response stranger = given().header("authorization", "Bearer " + secret).delete("/admin/v1/keys/" + id);
+            stranger.then().statusCode(403);
+            Response deleted = admin().delete("/admin/v1/keys/" + id);
+            deleted.then().statusCode(204);
+
+            assertThat(trailLine(log, put)).matches(line(put, "PUT /admin/v1/accounts/" + name + " operation=put_account "
+                    + adminKey + " status=200 code=ok", ""));
+            assertThat(trailLine(log, created)).matches(line(created, "POST /admin/v1/keys operation=create_key "
+                    + adminKey + " status=201 code=ok", " key_id=" + id + " account=" + name));
+            assertThat(trailLine(log, credited)).matches(line(credited, "POST /admin/v1/accounts/" + name
+                    + "/credits operation=add_credits " + adminKey + " status=200 code=ok", " amount=2.5 credits_available=2.5"));
+            assertThat(trailLine(log, refused)).matches(line(refused, "POST /admin/v1/accounts/" + name
+                    + "/credits operation=add_credits " + adminKey + " status=422 code=schema_validation_failed", ""));
+            assertThat(trailLine(log, stranger)).matches(line(stranger, "DELETE /admin/v1/keys/" + id
+                    + " operation=delete_key admin_key=- status=403 code=http_403", ""));
+            assertThat(trailLine(log, deleted)).matches(line(deleted, "DELETE /admin/v1/keys/" + id
+                    + " operation=delete_key " + adminKey + " status=204 code=ok", ""));
+            assertThat(log.lines()).noneMatch(each -> each.contains(secret) || each.contains(ProxyProfile.ADMIN_KEY));
+        }
+    }
+
+    /** The trail's line for {@code response}, waited for: it is written once the answer has ended. */
+    private static String trailLine(ErrorLog log, Response response) throws InterruptedException {
+        String requestId = "request_id=" + response.header("x-request-id") + " ";
+        for (int i = 0; i < 200; i++) {
+            List<String> lines = log.lines().stream().filter(each -> each.contains(requestId)).toList();
+            if (!lines.isEmpty()) {
+                assertThat(lines).hasSize(1);
+                return lines.get(0);
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no line on the trail for " + requestId);
+    }
+
+    /** The pattern of a trail line: {@code "METHOD PATH rest"}, any duration, then {@code details}. */
+    private static String line(Response response, String methodPathAndRest, String details) {
+        int space = methodPathAndRest.indexOf(' ');
+        int second = methodPathAndRest.indexOf(' ', space + 1);
+        return java.util.regex.Pattern.quote("sluice.admin: request_id=" + response.header("x-request-id")
+                + " method=" + methodPathAndRest.substring(0, space) + " path=" + methodPathAndRest.substring(space + 1, second)
+                + methodPathAndRest.substring(second)) + " duration_ms=[0-9]+\\.[0-9]{3}" + java.util.regex.Pattern.quote(details);
     }
 
     static String sha256(String text) {

@@ -8,8 +8,8 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * Collects the ERROR lines (or, with {@link #warnings()}, the WARN and ERROR lines) every logger writes while it is
- * open (the proxy runs in the test's JVM).
+ * Collects the ERROR lines (or, with {@link #warnings()} and {@link #infos()}, the WARN or INFO lines and above) every
+ * logger writes while it is open (the proxy runs in the test's JVM).
  */
 public final class ErrorLog implements AutoCloseable {
 
@@ -46,6 +46,11 @@ public final class ErrorLog implements AutoCloseable {
     /** WARN lines too. */
     public static ErrorLog warnings() {
         return new ErrorLog(Level.WARNING);
+    }
+
+    /** INFO lines too. */
+    public static ErrorLog infos() {
+        return new ErrorLog(Level.INFO);
     }
 
     public List<String> lines() {
