@@ -27,9 +27,10 @@ public class SluiceConfigFile implements ConfigSourceProvider {
 
     /**
      * The accounts and plans the file declares with nothing in them ({@code acme: {}} or {@code acme:}): a valid
-     * account (or plan) with every limit unlimited (contract §4.2); and the backends whose {@code health-check} is
-     * declared so, a check with every default. Configuration sources drop empty maps, so the mapping never sees them;
-     * they are read from the file itself.
+     * account (or plan) with every limit unlimited (contract §4.2); the backends whose {@code health-check} is
+     * declared so, a check with every default; and the models whose {@code hedge} is, refused for want of its
+     * {@code after} rather than left without hedging. Configuration sources drop empty maps, so the mapping never sees
+     * them; they are read from the file itself.
      */
     public static Declared declaredEmpty(Path path) {
         if (path == null || !Files.isReadable(path)) {
@@ -102,7 +103,20 @@ public class SluiceConfigFile implements ConfigSourceProvider {
             return Declared.NONE;
         }
         return new Declared(emptyNames(group.get("accounts")), emptyNames(group.get("plans")),
-                emptyHealthChecks(group.get("models")));
+                emptyHealthChecks(group.get("models")), emptyHedges(group.get("models")));
+    }
+
+    /** The models declaring {@code hedge: {}} (or {@code hedge:}): a hedge without its required {@code after}. */
+    private static java.util.Set<String> emptyHedges(Object models) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        if (models instanceof java.util.Map<?, ?> byName) {
+            byName.forEach((model, definition) -> {
+                if (definition instanceof java.util.Map<?, ?> map && map.containsKey("hedge") && isEmpty(map.get("hedge"))) {
+                    names.add(String.valueOf(model));
+                }
+            });
+        }
+        return names;
     }
 
     /** {@code model/index} of each backend declaring {@code health-check: {}} (or {@code health-check:}). */
@@ -141,11 +155,12 @@ public class SluiceConfigFile implements ConfigSourceProvider {
 
     /**
      * What is declared with nothing in it: accounts and plans by name, backends' health checks as
-     * {@link #backend model/index}.
+     * {@link #backend model/index}, models' hedges by the model's name.
      */
     public record Declared(java.util.Set<String> emptyAccounts, java.util.Set<String> emptyPlans,
-            java.util.Set<String> emptyHealthChecks) {
-        public static final Declared NONE = new Declared(java.util.Set.of(), java.util.Set.of(), java.util.Set.of());
+            java.util.Set<String> emptyHealthChecks, java.util.Set<String> emptyHedges) {
+        public static final Declared NONE = new Declared(java.util.Set.of(), java.util.Set.of(), java.util.Set.of(),
+                java.util.Set.of());
 
         /** How {@link #emptyHealthChecks} names the backend at {@code index} of {@code model}'s list. */
         public static String backend(String model, int index) {
@@ -158,7 +173,7 @@ public class SluiceConfigFile implements ConfigSourceProvider {
                 return this;
             }
             return new Declared(union(emptyAccounts, other.emptyAccounts), union(emptyPlans, other.emptyPlans),
-                    union(emptyHealthChecks, other.emptyHealthChecks));
+                    union(emptyHealthChecks, other.emptyHealthChecks), union(emptyHedges, other.emptyHedges));
         }
 
         private static java.util.Set<String> union(java.util.Set<String> one, java.util.Set<String> other) {

@@ -36,8 +36,7 @@ public record FileSetup(Catalog catalog, KeyRing keys, Accounts accounts,
     /** As the other, for a reload: the running catalogue's unchanged backends are kept, breakers and all. */
     public static FileSetup build(SluiceConfig config, SluiceConfig effective, SluiceConfigFile.Declared declaredEmpty,
             ConfigProblems problems, Catalog.BreakerFactory breakers, Catalog running) {
-        Catalog catalog = Catalog.build(effective.models(), config.upstream(), problems, breakers, running,
-                declaredEmpty.emptyHealthChecks());
+        Catalog catalog = Catalog.build(effective.models(), config.upstream(), problems, breakers, running, declaredEmpty);
         Accounts accounts = Accounts.build(effective, declaredEmpty, problems);
         KeyRing keys = KeyRing.build(effective.keys().orElse(List.of()), accounts.names(),
                 effective.models().keySet(), problems);

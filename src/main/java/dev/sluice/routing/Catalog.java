@@ -72,16 +72,16 @@ public final class Catalog {
      */
     public static Catalog build(Map<String, SluiceConfig.Model> modelConfigs, SluiceConfig.Upstream upstream,
             ConfigProblems problems, BreakerFactory breakers, Catalog previous) {
-        return build(modelConfigs, upstream, problems, breakers, previous, Set.of());
+        return build(modelConfigs, upstream, problems, breakers, previous, SluiceConfigFile.Declared.NONE);
     }
 
     /**
-     * As {@link #build(Map, SluiceConfig.Upstream, ConfigProblems, BreakerFactory, Catalog)}, with the backends
-     * whose file declares {@code health-check: {}} ({@code model/index}, which the mapping cannot see): each gets a
-     * check with every default.
+     * As {@link #build(Map, SluiceConfig.Upstream, ConfigProblems, BreakerFactory, Catalog)}, with what the file
+     * declares empty, which the mapping cannot see: a backend's {@code health-check: {}} gets a check with every
+     * default, a model's {@code hedge: {}} is refused for want of its {@code after}.
      */
     public static Catalog build(Map<String, SluiceConfig.Model> modelConfigs, SluiceConfig.Upstream upstream,
-            ConfigProblems problems, BreakerFactory breakers, Catalog previous, Set<String> emptyHealthChecks) {
+            ConfigProblems problems, BreakerFactory breakers, Catalog previous, SluiceConfigFile.Declared declaredEmpty) {
         Map<String, Backend> running = new java.util.HashMap<>();
         if (previous != null) {
             previous.backends().forEach(backend -> running.put(backend.model() + "/" + backend.name(), backend));
@@ -110,7 +110,8 @@ public final class Catalog {
                 if (!backendNames.add(backendName)) {
                     problems.add(backendPath + ".name", "backend name '" + backendName + "' is used twice in this model");
                 }
-                boolean checkDeclaredEmpty = emptyHealthChecks.contains(SluiceConfigFile.Declared.backend(name, i));
+                boolean checkDeclaredEmpty = declaredEmpty.emptyHealthChecks()
+                        .contains(SluiceConfigFile.Declared.backend(name, i));
                 java.util.Optional<SluiceConfig.HealthCheck> check = backendConfig.healthCheck()
                         .or(() -> checkDeclaredEmpty ? java.util.Optional.of(DEFAULT_CHECK) : java.util.Optional.empty());
                 Backend backend = backend(backendName, name, protocol, backendConfig, check, backendPath, breaker,
@@ -136,6 +137,11 @@ public final class Catalog {
                 problems.add(path + ".price", "prices must not be negative");
             }
             Hedge hedge = config.hedge().map(h -> hedge(path + ".hedge", h, problems)).orElse(null);
+            if (hedge == null && declaredEmpty.emptyHedges().contains(name)) {
+                // hedge: {} reads as "hedge with the defaults", but after has none: silently one attempt at a time
+                // would look like hedging that never starts
+                problems.add(path + ".hedge.after", AFTER_REQUIRED);
+            }
             // a request without max_tokens counts as asking the default, which max-output-tokens lowers as it does
             // an ask (the context check, the reservations, and the max_tokens sent to an Anthropic backend)
             int defaultMaxTokens = config.maxOutputTokens().isPresent()
@@ -256,11 +262,13 @@ public final class Catalog {
                 Math.max(1, config.successThreshold()));
     }
 
+    private static final String AFTER_REQUIRED = "is required (a duration; 0s races every candidate at once)";
+
     /** {@code after} is required and not negative (0s is race mode); more than one attempt may be in flight. */
     private static Hedge hedge(String path, SluiceConfig.Hedge config, ConfigProblems problems) {
         Duration after = config.after().orElse(null);
         if (after == null) {
-            problems.add(path + ".after", "is required (a duration; 0s races every candidate at once)");
+            problems.add(path + ".after", AFTER_REQUIRED);
             after = Duration.ZERO;
         } else if (after.isNegative()) {
             problems.add(path + ".after", "must not be negative (was " + Durations.format(after) + ")");

@@ -232,6 +232,37 @@ class CatalogTest {
     }
 
     @Test
+    void aHedgeDeclaredWithNothingInItIsRefusedForWantOfItsAfterNotLeftWithoutHedging(@TempDir Path dir)
+            throws Exception {
+        // given: "hedge with the defaults", which the configuration sources drop; after has no default
+        Path file = Files.writeString(dir.resolve("sluice.yaml"), """
+                sluice:
+                  models:
+                    braces:
+                      hedge: {}
+                      backends: [{url: "http://h:1"}, {url: "http://h:2"}]
+                    bare:
+                      hedge:
+                      backends: [{url: "http://h:1"}]
+                    plain:
+                      backends: [{url: "http://h:1"}]
+                """);
+        SluiceConfig config = config("sluice.models.braces.backends[0].url", "http://h:1",
+                "sluice.models.braces.backends[1].url", "http://h:2", "sluice.models.bare.backends[0].url", "http://h:1",
+                "sluice.models.plain.backends[0].url", "http://h:1");
+        ConfigProblems problems = new ConfigProblems();
+
+        // when
+        Catalog.build(config.models(), config.upstream(), problems, (backend, breaker) -> null, null,
+                SluiceConfigFile.declaredEmpty(file));
+
+        // then: as hedge: {max-attempts: 3} is
+        assertThat(problems.list()).containsExactly(
+                "sluice.models.bare.hedge.after: is required (a duration; 0s races every candidate at once)",
+                "sluice.models.braces.hedge.after: is required (a duration; 0s races every candidate at once)");
+    }
+
+    @Test
     void aHealthCheckDeclaredWithNothingInItChecksWithEveryDefault(@TempDir Path dir) throws Exception {
         // given: the natural way to say "check it, the usual way", which the configuration sources drop
         Path file = Files.writeString(dir.resolve("sluice.yaml"), """
@@ -251,7 +282,7 @@ class CatalogTest {
         // when
         SluiceConfigFile.Declared declared = SluiceConfigFile.declaredEmpty(file);
         Catalog catalog = Catalog.build(config.models(), config.upstream(), problems, (backend, breaker) -> null, null,
-                declared.emptyHealthChecks());
+                declared);
 
         // then
         assertThat(problems.list()).isEmpty();
