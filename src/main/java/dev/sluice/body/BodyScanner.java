@@ -167,12 +167,14 @@ public final class BodyScanner {
             if (modelToken != JsonToken.VALUE_STRING) {
                 throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED, "\"model\" must be a string.", "model");
             }
+            // the body is JSON and names its model: these refusals are answers for that model
             if (streamToken != null && !streamToken.isBoolean() && streamToken != JsonToken.VALUE_NULL) {
-                throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED, "\"stream\" must be a boolean.", "stream");
+                throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED, "\"stream\" must be a boolean.", "stream")
+                        .forModel(model);
             }
             if (badBudget != null) {
                 throw ProxyError.of(ErrorCode.SCHEMA_VALIDATION_FAILED,
-                        "\"" + badBudget + "\" must be a non-negative integer.", badBudget);
+                        "\"" + badBudget + "\" must be a non-negative integer.", badBudget).forModel(model);
             }
             Integer maxTokens = null;
             for (int i = 0; i < budgetNames; i++) {

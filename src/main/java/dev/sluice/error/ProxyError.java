@@ -19,6 +19,8 @@ public final class ProxyError extends RuntimeException {
     private final Origin origin;
     private final Map<String, Object> fields = new LinkedHashMap<>();
     private final Map<String, String> headers = new LinkedHashMap<>();
+    /** The model the refused request named, when it was read before the request was refused; never rendered. */
+    private String requestedModel;
 
     private ProxyError(int status, String type, String code, String message, String param, Origin origin) {
         super(message, null, false, false);
@@ -61,6 +63,20 @@ public final class ProxyError extends RuntimeException {
     public ProxyError header(String name, String value) {
         headers.put(name, value);
         return this;
+    }
+
+    /**
+     * Notes the model the refused request named (a body refused for one of its fields still names one): an error for
+     * a model with {@code hedge} carries {@code x-sluice-attempts} like any other answer for it (contract §6.6).
+     */
+    public ProxyError forModel(String model) {
+        this.requestedModel = model;
+        return this;
+    }
+
+    /** The model noted by {@link #forModel}, or null. */
+    public String requestedModel() {
+        return requestedModel;
     }
 
     public int status() {

@@ -87,7 +87,7 @@ final class Finish {
     void fail(Exchange exchange, ProxyError error, UpstreamResult.Failed upstream) {
         List<dev.sluice.upstream.Attempt> attempts = upstream == null ? List.of() : upstream.attempts();
         long upstreamNanos = upstream == null ? 0 : upstream.failedAttemptsNanos();
-        if (hedged(exchange)) {
+        if (hedged(exchange, error)) {
             exchange.response().headers().set(Relay.ATTEMPTS_HEADER,
                     Integer.toString(upstream == null ? 0 : upstream.started()));
         }
@@ -115,11 +115,14 @@ final class Finish {
      * found, or for a check that answers before the model is looked up (the body's schema and tools), the one the
      * body names.
      */
-    private static boolean hedged(Exchange exchange) {
+    private static boolean hedged(Exchange exchange, ProxyError error) {
         ModelRoute model = exchange.model();
-        if (model == null && exchange.body() != null && exchange.body().model() != null && exchange.key() != null
-                && exchange.key().allowsModel(exchange.body().model())) {
-            model = exchange.generation().catalog().model(exchange.body().model());
+        if (model == null) {
+            // not chosen yet: the model the body names (or named, when the body was refused for another field)
+            String named = exchange.body() != null ? exchange.body().model() : error.requestedModel();
+            if (named != null && exchange.key() != null && exchange.key().allowsModel(named)) {
+                model = exchange.generation().catalog().model(named);
+            }
         }
         return model != null && model.hedge() != null;
     }

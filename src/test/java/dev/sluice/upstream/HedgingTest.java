@@ -99,9 +99,23 @@ class HedgingTest {
         openai(ProxyProfile.KEY).body("{\"model\":\"hedged\",\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}")
                 .post("/v1/chat/completions").then().statusCode(400).header("x-sluice-attempts", "0")
                 .body("error.code", equalTo("missing_tool_call_id"));
+        // refused by the body's scan for a field of its own: the body is JSON and names its model all the same
+        String messages = ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+        openai(ProxyProfile.KEY).body("{\"model\":\"hedged\"" + messages + ",\"stream\":\"yes\"}")
+                .post("/v1/chat/completions").then().statusCode(422).header("x-sluice-attempts", "0")
+                .body("error.code", equalTo("schema_validation_failed")).body("error.param", equalTo("stream"));
+        openai(ProxyProfile.KEY).body("{\"model\":\"hedged\"" + messages + ",\"max_tokens\":-5}")
+                .post("/v1/chat/completions").then().statusCode(422).header("x-sluice-attempts", "0")
+                .body("error.param", equalTo("max_tokens"));
+        // a body that is not JSON (a name given twice) names no model
+        openai(ProxyProfile.KEY).body("{\"model\":\"hedged\"" + messages + ",\"max_tokens\":5,\"max_tokens\":6}")
+                .post("/v1/chat/completions").then().statusCode(400).header("x-sluice-attempts", org.hamcrest.Matchers.nullValue())
+                .body("error.code", equalTo("invalid_json"));
         // a model that does not hedge says nothing of it
         openai(ProxyProfile.KEY).body("{\"model\":\"chat\",\"messages\":\"hi\"}").post("/v1/chat/completions")
                 .then().statusCode(422).header("x-sluice-attempts", org.hamcrest.Matchers.nullValue());
+        openai(ProxyProfile.KEY).body("{\"model\":\"chat\"" + messages + ",\"stream\":\"yes\"}")
+                .post("/v1/chat/completions").then().statusCode(422).header("x-sluice-attempts", org.hamcrest.Matchers.nullValue());
     }
 
     @Test
