@@ -4,7 +4,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Bounds retries per proxy instance: over the last 10 seconds, retries may be at most {@code ratio} of the requests,
- * plus a floor of 10 retries per second so that a quiet proxy still retries. An outage then cannot multiply the load
+ * and always at least 10 a second (100 over the window) so that a quiet proxy still retries (contract §6.3): the
+ * larger of the two, not their sum, so that a busy proxy keeps to its ratio. An outage then cannot multiply the load
  * on the backends that are left.
  *
  * <p>Thread-safe. Ten one-second buckets; the lock is held for a few arithmetic operations.
@@ -40,7 +41,7 @@ public final class RetryBudget {
             requestSum += requests[i];
             retrySum += retries[i];
         }
-        if (retrySum >= (long) (requestSum * ratio) + MIN_RETRIES_PER_SECOND * BUCKETS) {
+        if (retrySum >= Math.max((long) (requestSum * ratio), MIN_RETRIES_PER_SECOND * BUCKETS)) {
             return false;
         }
         retries[current]++;

@@ -26,11 +26,20 @@ class RetryBudgetTest {
     }
 
     @Test
-    void allowsTwentyPercentOfTheRequestsOnTopOfTheFloor() {
+    void aBusyProxyRetriesTwentyPercentOfItsRequestsNotTheFloorOnTop() {
         for (int i = 0; i < 1000; i++) {
             budget.recordRequest();
         }
-        assertThat(retriesAllowed(1000)).isEqualTo(200 + 100);
+        assertThat(retriesAllowed(1000)).isEqualTo(200);
+    }
+
+    @Test
+    void belowTheFloorTheFloorHolds() {
+        // 160 requests: 20% is 32, fewer than the floor's 100 over the window
+        for (int i = 0; i < 160; i++) {
+            budget.recordRequest();
+        }
+        assertThat(retriesAllowed(500)).isEqualTo(100);
     }
 
     @Test
