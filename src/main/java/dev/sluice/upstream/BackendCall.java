@@ -196,7 +196,7 @@ final class BackendCall {
         if (status >= 400) {
             readErrorBody(response).onComplete(body -> {
                 if (body.failed()) {
-                    promise.tryFail(classify(body.cause()));
+                    promise.tryFail(brokeOff(response, body.cause()));
                 } else if (overloaded(backend, body.result())) {
                     // Anthropic's overloaded_error counts as a 529 whatever its status (contract §9)
                     promise.tryFail(UpstreamFailure.http(529, retryAfterSeconds(response.getHeader("retry-after")),
@@ -249,7 +249,7 @@ final class BackendCall {
             promise.tryComplete(new Response(request, response, chunk, false, null, watchdog));
         });
         response.endHandler(end -> promise.tryFail(emptyAnswer(response)));
-        response.exceptionHandler(failure -> promise.tryFail(classify(failure)));
+        response.exceptionHandler(failure -> promise.tryFail(brokeOff(response, failure)));
     }
 
     /**
@@ -281,7 +281,7 @@ final class BackendCall {
                 promise.tryComplete(new Response(request, response, first, true, null, watchdog));
             }
         });
-        response.exceptionHandler(failure -> promise.tryFail(classify(failure)));
+        response.exceptionHandler(failure -> promise.tryFail(brokeOff(response, failure)));
     }
 
     /** Fails the attempt as the 529 it is when {@code body} is an overload: nothing has reached the client yet. */
@@ -345,7 +345,7 @@ final class BackendCall {
             }
             promise.tryComplete(new Response(request, response, first, true, null, watchdog));
         });
-        response.exceptionHandler(failure -> promise.tryFail(classify(failure)));
+        response.exceptionHandler(failure -> promise.tryFail(brokeOff(response, failure)));
     }
 
     /**
@@ -427,6 +427,19 @@ final class BackendCall {
         response.endHandler(end -> promise.tryComplete(body));
         response.exceptionHandler(promise::tryFail);
         return promise.future();
+    }
+
+    /**
+     * A failure after the backend's status line (its connection reset or closed before the first chunk, or before the
+     * end of an error body): the backend answered, so it is an answer that cannot be read, under its status, retried
+     * as one (contract §9), not a connection failure (which says the request may never have reached it).
+     */
+    private static UpstreamFailure brokeOff(HttpClientResponse response, Throwable failure) {
+        if (failure instanceof UpstreamFailure upstreamFailure) {
+            return upstreamFailure;
+        }
+        return UpstreamFailure.invalidAnswer(response.statusCode(),
+                "The backend's answer broke off before it could be read (" + failure.getMessage() + ").");
     }
 
     /** A timeout before the answer is {@code backend_timeout}; any other failure before it is a connection failure. */

@@ -562,10 +562,12 @@ final class FaultMatrix {
             cells.add(new Cell(Fault.RESET_BEFORE_FIRST_BYTE, body,
                     Expected.error(502, "server_error", "backend_connect_error")
                             .attempts(2, "backend_connect_error").retried("backend_connect_error")));
-            // the 200 is committed only with the first body byte (§6.4): still retried
+            // the 200 is committed only with the first body byte (§6.4): still retried; the backend answered its
+            // status line, so an answer that cannot be read, under that status, not a connection failure
             cells.add(new Cell(Fault.RESET_AFTER_HEADERS, body,
-                    Expected.error(502, "server_error", "backend_connect_error")
-                            .attempts(2, "backend_connect_error").retried("backend_connect_error")));
+                    Expected.error(502, "server_error", "invalid_provider_response")
+                            .attempts(2, "invalid_provider_response").answeredWith(200)
+                            .retried("invalid_provider_response")));
             // never retried once a byte reached the client (§6.3); the break is reported at once, not by a timeout
             cells.add(new Cell(Fault.RESET_AFTER_FIRST_BYTE, body, Expected.brokenAfterCommit(body).within(2_000)
                     .relayedFirst(json ? Replies.CHAT_COMPLETION.substring(0, 1) : Replies.chunk(0).toString())));

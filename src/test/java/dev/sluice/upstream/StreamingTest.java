@@ -116,8 +116,14 @@ class StreamingTest {
         assertThat(streamed.status()).isEqualTo(502);
         assertThat(streamed.contentType()).isEqualTo("application/json");
         JsonObject error = new JsonObject(streamed.body()).getJsonObject("error");
-        assertThat(error.getString("code")).isEqualTo("backend_connect_error");
+        assertThat(error.getString("code")).isEqualTo("invalid_provider_response");
         assertThat(error.getJsonArray("attempts")).hasSize(2);
+        // the backend answered its status line: not a connection failure, and the attempts say 200 (§3.1)
+        for (int i = 0; i < 2; i++) {
+            JsonObject attempt = error.getJsonArray("attempts").getJsonObject(i);
+            assertThat(attempt.getString("code")).isEqualTo("invalid_provider_response");
+            assertThat(attempt.getInteger("status")).isEqualTo(200);
+        }
     }
 
     @Test
