@@ -194,8 +194,9 @@ public final class ConfigReloader {
             if (root == null) {
                 return files.get(i) + " is empty";
             }
-            if (i == sluiceFile
-                    && !(root instanceof java.util.Map<?, ?> map && map.get("sluice") instanceof java.util.Map<?, ?>)) {
+            // sluice: {} too: at start-up it gives the demo, as no file does; applied, it took every key and model away
+            if (i == sluiceFile && !(root instanceof java.util.Map<?, ?> map
+                    && map.get("sluice") instanceof java.util.Map<?, ?> sluice && !sluice.isEmpty())) {
                 return files.get(i) + " declares nothing under sluice:";
             }
         }
@@ -321,6 +322,7 @@ public final class ConfigReloader {
                 .withProfiles(base.getProfiles()).withMapping(SluiceConfig.class).withValidateUnknown(true)
                 .withConverter(Duration.class, 100, new DurationConverter())
                 .withConverter(MemorySize.class, 100, new MemorySizeConverter())
+                .withConverter(Boolean.class, 200, new dev.sluice.config.StrictBooleanConverter())
                 .build();
     }
 

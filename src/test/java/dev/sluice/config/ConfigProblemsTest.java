@@ -20,18 +20,21 @@ class ConfigProblemsTest {
                 .withSources(new PropertiesConfigSource(properties, "sluice.yaml", 500)).addDefaultInterceptors()
                 .withMapping(SluiceConfig.class).withValidateUnknown(true)
                 .withConverter(Duration.class, 100, new DurationConverter())
-                .withConverter(MemorySize.class, 100, new MemorySizeConverter()).build());
+                .withConverter(MemorySize.class, 100, new MemorySizeConverter())
+                .withConverter(Boolean.class, 200, new StrictBooleanConverter()).build());
     }
 
     @Test
     void aValueOfTheWrongTypeAMissingKeyAndAnUnknownOneNameTheirKeyPaths() {
         RuntimeException failure = failureOf(Map.of("sluice.accounts.conc.concurrency", "two",
-                "sluice.keys[0].key", "sk-x", "sluice.limits.lease", "forever", "sluice.nothing", "1"));
+                "sluice.keys[0].key", "sk-x", "sluice.limits.lease", "forever", "sluice.nothing", "1",
+                "sluice.validation.enabled", "ture"));
 
         String described = ConfigProblems.describe(failure);
 
         assertThat(described.split("; ")).containsExactlyInAnyOrder(
                 "sluice.accounts.conc.concurrency: \"two\" cannot be read: Expected an integer value, got \"two\"",
+                "sluice.validation.enabled: \"ture\" cannot be read: Expected true or false, got \"ture\"",
                 "sluice.keys[0].account: is required",
                 "sluice.limits.lease: \"forever\" cannot be read: Invalid duration: forever",
                 "sluice.nothing: is not a setting (a misspelt key?)");

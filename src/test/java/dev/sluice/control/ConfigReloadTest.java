@@ -232,6 +232,15 @@ class ConfigReloadTest {
         assertThat(chat("sk-reload-other", "alpha")).isEqualTo(404);
         assertThat(chat("sk-reload-other", "beta")).isEqualTo(200);
         assertThat(chat("sk-reload-ghost", "beta")).isEqualTo(401);
+
+        // when a boolean is mistyped (the configuration library read every word but its true ones as false: request
+        // validation turned off by a typo)
+        ConfigMap.swap(file(List.of("alpha", "beta"), OTHER_KEY, "  validation: {enabled: ture}\n"));
+
+        // then it is refused like a mistyped number, naming its key path, and the running configuration stays
+        within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "rejected") > rejected + 1);
+        within10s(() -> logContains("sluice.validation.enabled: \"ture\" cannot be read: Expected true or false"));
+        assertThat(chat("sk-reload-other", "alpha")).isEqualTo(404);
     }
 
     @Test
@@ -309,12 +318,16 @@ class ConfigReloadTest {
         within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "rejected") == rejected + 2);
         ConfigMap.edit("accounts:\n  open: {}\n");
         within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "rejected") == rejected + 3);
+        // and with an empty group under sluice: (at start-up the demo; applied, no key would serve)
+        ConfigMap.edit("sluice: {}\n");
+        within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "rejected") == rejected + 4);
 
         // then each is refused, said so, and the running configuration serves on
         String log = Files.readString(LOG);
         // (an edit in place of an earlier test may have been caught half-written too: counted from here)
         assertThat(log.split("sluice.yaml is empty", -1)).hasSize(emptyBefore + 2);
         assertThat(log).contains("Configuration reload refused").contains("sluice.yaml declares nothing under sluice:");
+        assertThat(log.split("sluice.yaml declares nothing under sluice:", -1)).hasSizeGreaterThanOrEqualTo(3);
         assertThat(chat("sk-reload-open", "alpha")).isEqualTo(200);
     }
 

@@ -119,4 +119,21 @@ class ConfigLocationsIT {
         assertThat(admin.statusCode()).as(admin.body()).isEqualTo(404);
         assertThat(admin.body()).contains("\"code\":\"not_found\"");
     }
+
+    @Test
+    void aMistypedBooleanStopsStartUpNamingItsKeyPathRatherThanReadAsFalse() {
+        // the configuration library reads every word but its true ones as false: this typo turned validation off
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SluiceProcess.start("typo", """
+                sluice:
+                  validation: {enabled: ture}
+                  accounts: {acme: {}}
+                  keys: [{key: sk-typo, account: acme}]
+                  models:
+                    chat:
+                      backends: [{url: "http://127.0.0.1:9"}]
+                """, Map.of()).close())
+                .hasMessageContaining("Sluice exited at start-up")
+                .hasMessageContaining("sluice.validation.enabled with the config value \"ture\"")
+                .hasMessageContaining("Expected true or false, got \"ture\"");
+    }
 }
