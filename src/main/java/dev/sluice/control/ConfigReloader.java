@@ -305,10 +305,18 @@ public final class ConfigReloader {
                 + "which does not exist: nothing is read from it, nor watched (a restart reads it once it does)", location));
     }
 
+    /** Quarkus' source of values the running process registered, such as the HTTP port it bound. */
+    private static final String RUNTIME_VALUES = "ValueRegistryConfigSource";
+
     /** The application's configuration sources, with each watched file's source read from {@code contents}. */
     private SmallRyeConfig build(byte[][] contents) {
         List<ConfigSource> sources = new ArrayList<>();
         for (ConfigSource source : base.getConfigSources()) {
+            if (RUNTIME_VALUES.equals(source.getName())) {
+                // what the running process registered (the port it bound, above every file): it would hide a change
+                // of quarkus.http.port from the restart-only check
+                continue;
+            }
             int watched = watchedIndex(source);
             if (watched < 0) {
                 sources.add(source);
