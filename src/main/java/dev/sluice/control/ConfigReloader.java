@@ -50,9 +50,13 @@ public final class ConfigReloader {
     /** A watched file's root when its bytes are not YAML (the configuration source then says where). */
     private static final Object UNREADABLE = new Object();
 
-    /** Settings under {@code upstream} that belong to the connection pool, built once. */
+    /**
+     * Settings under {@code upstream} that belong to the connection pool and its clients, built once: the trust of
+     * the verifying client ({@code tls.ca-file}) among them, which a reload used to check and then not apply.
+     */
     private static final Set<String> POOL_SETTINGS = Set.of("sluice.upstream.max-connections",
-            "sluice.upstream.max-connecting", "sluice.upstream.keep-alive-timeout", "sluice.upstream.retry-budget");
+            "sluice.upstream.max-connecting", "sluice.upstream.keep-alive-timeout", "sluice.upstream.retry-budget",
+            "sluice.upstream.tls.ca-file");
 
     private final Vertx vertx;
     private final ControlPlane control;

@@ -247,18 +247,20 @@ class ConfigReloadTest {
     @Order(4)
     void settingsThatNeedARestartAreLoggedAsIgnored() throws Exception {
         // when a valid file also changes settings a reload cannot apply
-        // (the HTTP port among them: Quarkus registers the port it bound as a value above every file)
+        // (the HTTP port among them: Quarkus registers the port it bound as a value above every file; and the
+        // backends' trust, which the clients took at start-up)
         ConfigMap.swap(file(List.of("alpha", "beta"), OTHER_KEY,
                 "  limits: {store: redis}\n  max-body-size: 1K\n  cors: {origins: [\"https://x.example.com\"]}\n"
-                + "  upstream: {max-connecting: 8}\nquarkus:\n  http: {port: 18089}\n"));
+                + "  upstream: {max-connecting: 8, tls: {ca-file: \"" + dev.sluice.testing.TestCertificates.get().caFile()
+                + "\"}}\nquarkus:\n  http: {port: 18089}\n"));
 
         // then the rest applies, and those are named as ignored
         within10s(() -> chat("sk-reload-other", "alpha") == 200);
         within10s(() -> logContains("sluice.cors.origins, sluice.limits.store, sluice.max-body-size, "
-                + "sluice.upstream.max-connecting changed"));
+                + "sluice.upstream.max-connecting, sluice.upstream.tls.ca-file changed"));
         String log = Files.readString(LOG);
         assertThat(log).contains("quarkus.http.port, sluice.cors.origins, sluice.limits.store, sluice.max-body-size, "
-                + "sluice.upstream.max-connecting changed; ignored until restart");
+                + "sluice.upstream.max-connecting, sluice.upstream.tls.ca-file changed; ignored until restart");
         String big = "x".repeat(4000);
         assertThat(openai("sk-reload-other").body(CHAT.formatted("alpha").replace("hi", big))
                 .post("/v1/chat/completions").statusCode()).as("max-body-size unchanged until restart").isEqualTo(200);
