@@ -31,6 +31,8 @@ public final class Backend {
     /** Everything configuration says of this backend, its breaker's settings included: what a reload compares. */
     private final Object definition;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** When a failure to reach it was last logged ({@link #reportUnreachable}); 0 before the first. */
+    private final java.util.concurrent.atomic.AtomicLong unreachableLoggedAtNanos = new java.util.concurrent.atomic.AtomicLong();
     private volatile CircuitBreakerState breakerState = CircuitBreakerState.CLOSED;
     private volatile long openedAtNanos;
     private volatile boolean healthy = true;
@@ -193,6 +195,17 @@ public final class Backend {
     public String insecureWarning() {
         return "backend=" + name + " model=" + model + " host=" + host + " tls.insecure=true: its TLS certificate and "
                 + "host name are NOT verified; anyone on the path to it can read and change its traffic";
+    }
+
+    /**
+     * Whether a failure to reach this backend (refused, unreachable, its TLS certificate refused) seen now is to be
+     * logged: the first, then at most one per {@code everyNanos}. The cause (an expired certificate, a wrong host
+     * name, a closed port) is the operator's to see, once, not once per request.
+     */
+    public boolean reportUnreachable(long nowNanos, long everyNanos) {
+        long last = unreachableLoggedAtNanos.get();
+        return (last == 0 || nowNanos - last >= everyNanos)
+                && unreachableLoggedAtNanos.compareAndSet(last, nowNanos == 0 ? 1 : nowNanos);
     }
 
     /** True when its TLS certificate and host name are not verified ({@code tls.insecure}, https only). */

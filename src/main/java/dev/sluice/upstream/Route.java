@@ -632,6 +632,9 @@ public final class Route {
 
     // ------------------------------------------------------------------ shared
 
+    /** A backend that cannot be reached is logged with its cause at most this often. */
+    private static final long UNREACHABLE_LOGGED_EVERY_NANOS = 60_000_000_000L;
+
     static final String HEDGE_WON = "won";
     static final String HEDGE_CANCELLED = "cancelled";
     static final String HEDGE_FAILED = "failed";
@@ -644,8 +647,14 @@ public final class Route {
     }
 
     private void noteFailure(Backend backend, UpstreamFailure failure) {
-        LOGGER.debugf("request_id=%s backend=%s attempt failed: %s", request.requestId(), backend.name(),
-                failure.getMessage());
+        if (failure.unconnected() && backend.reportUnreachable(System.nanoTime(), UNREACHABLE_LOGGED_EVERY_NANOS)) {
+            // the access log says backend_connect_error; only this says why (a certificate, a port, a name)
+            LOGGER.warnf("request_id=%s backend=%s model=%s could not be reached: %s (logged at most once a minute per"
+                    + " backend)", request.requestId(), backend.name(), backend.model(), failure.getMessage());
+        } else {
+            LOGGER.debugf("request_id=%s backend=%s attempt failed: %s", request.requestId(), backend.name(),
+                    failure.getMessage());
+        }
         lastFailure = failure;
         lastBackend = backend;
         allOverloaded &= failure.overloaded();

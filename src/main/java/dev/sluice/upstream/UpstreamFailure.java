@@ -49,9 +49,23 @@ public final class UpstreamFailure extends RuntimeException {
         return new UpstreamFailure(Kind.CONNECT, 0, 0, null, String.valueOf(cause.getMessage()));
     }
 
-    /** No connection could be had (refused, unreachable, TLS refused): the backend got nothing. */
+    /**
+     * No connection could be had (refused, unreachable, TLS refused): the backend got nothing. The message names the
+     * cause and its root ({@code SSLHandshakeException: Failed to create SSL connection (CertificateExpiredException:
+     * NotAfter: …)}): the outer one alone does not tell an expired certificate from an unknown one.
+     */
     public static UpstreamFailure unconnected(Throwable cause) {
-        return new UpstreamFailure(Kind.CONNECT, 0, 0, null, String.valueOf(cause.getMessage()), true);
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return new UpstreamFailure(Kind.CONNECT, 0, 0, null,
+                root == cause ? described(cause) : described(cause) + " (" + described(root) + ")", true);
+    }
+
+    private static String described(Throwable failure) {
+        String message = failure.getMessage();
+        return failure.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 
     public boolean unconnected() {
