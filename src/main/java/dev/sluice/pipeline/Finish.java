@@ -105,8 +105,9 @@ final class Finish {
                 exchange.response().headers().set(dev.sluice.translate.Translation.HEADER, translation.headerValue());
             }
         }
-        Outcome outcome = new Outcome(error.status(), error.code(), error.origin(), null, null, attempts, upstreamNanos,
-                false, false);
+        // a backend's own 4xx names the backend that answered it, as a success does
+        Outcome outcome = new Outcome(error.status(), error.code(), error.origin(), null,
+                upstream == null ? null : upstream.answeringBackend(), attempts, upstreamNanos, false, false);
         finish(exchange, outcome, () -> writeError(exchange, error));
     }
 

@@ -368,7 +368,7 @@ public final class Route {
             ended(backend, start);
             failedNanos += System.nanoTime() - start;
             complete(new UpstreamResult.Failed(ProviderErrors.from(response.response().statusCode(),
-                    response.errorBody()), List.copyOf(attempts), failedNanos, false, started, model));
+                    response.errorBody()), List.copyOf(attempts), failedNanos, false, started, model, backend.name()));
             return;
         }
         UpstreamAnswer answer = new UpstreamAnswer(model, backend, response.request(), response.response(),
@@ -508,7 +508,7 @@ public final class Route {
             listener.hedged(requested.name(), HEDGE_FAILED);
             complete(new UpstreamResult.Failed(ProviderErrors.from(response.response().statusCode(),
                     response.errorBody()), hedgedAttempts(), System.nanoTime() - startNanos, false, started,
-                    flight.model));
+                    flight.model, backend.name()));
             return;
         }
         listener.hedged(requested.name(), HEDGE_WON);

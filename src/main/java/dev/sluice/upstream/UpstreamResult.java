@@ -35,12 +35,13 @@ public sealed interface UpstreamResult {
      *
      * @param cancelled true when the proxy itself stopped forwarding (the client went away, shutdown)
      * @param answeredBy the model whose backend answered the error (its own 4xx), or null when the proxy made it
+     * @param answeringBackend the name of that backend (for the access log), or null
      */
     record Failed(ProxyError error, List<Attempt> attempts, long failedAttemptsNanos, boolean cancelled, int started,
-            dev.sluice.routing.ModelRoute answeredBy) implements UpstreamResult {
+            dev.sluice.routing.ModelRoute answeredBy, String answeringBackend) implements UpstreamResult {
 
         Failed(ProxyError error, List<Attempt> attempts, long failedAttemptsNanos, boolean cancelled, int started) {
-            this(error, attempts, failedAttemptsNanos, cancelled, started, null);
+            this(error, attempts, failedAttemptsNanos, cancelled, started, null, null);
         }
     }
 }

@@ -96,6 +96,40 @@ class AccessLogIT {
     }
 
     @Test
+    void aBackendsOwnErrorNamesTheBackendThatAnsweredIt() throws Exception {
+        backends.get("al").reply(dev.sluice.testing.Replies.json(400,
+                "{\"error\":{\"message\":\"no\",\"type\":\"invalid_request_error\",\"code\":\"bad_thing\"}}"));
+        SluiceProcess sluice = SluiceProcess.start("access-log-provider", """
+                sluice:
+                  accounts:
+                    acme: {}
+                  keys:
+                    - {key: sk-acme, account: acme}
+                  models:
+                    chat:
+                      backends:
+                        - {name: al, url: "%s"}
+                """.formatted("http://127.0.0.1:" + backends.get("al").port()), Map.of());
+        try {
+            HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create(sluice.url("/v1/chat/completions")))
+                    .header("authorization", "Bearer sk-acme").header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(CHAT)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).isEqualTo(400);
+
+            sluice.terminate();
+            assertThat(sluice.awaitExit(20)).isTrue();
+            List<String> lines = sluice.logText().lines().filter(line -> line.contains("[sl.access]")).toList();
+            assertThat(lines).hasSize(1);
+            assertThat(lines.get(0)).contains("account=acme model=chat backend=al status=400 code=bad_thing "
+                    + "origin=provider attempts=-");
+        } finally {
+            sluice.kill();
+            backends.resetAll();
+        }
+    }
+
+    @Test
     void requestsTheGuardRefusesAtTheirHeadAreLoggedAndCounted() throws Exception {
         SluiceProcess sluice = SluiceProcess.start("access-log-refused", """
                 sluice:
