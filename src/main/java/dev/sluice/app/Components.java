@@ -84,8 +84,10 @@ public class Components {
             demo = null;
         }
         ConfigReloader.warnOfMissingLocations(ConfigProvider.getConfig());
+        List<java.nio.file.Path> files = SluiceConfigFile.files(ConfigProvider.getConfig());
         SluiceConfigFile.Declared declaredEmpty = demo != null ? SluiceConfigFile.Declared.NONE
-                : SluiceConfigFile.declaredEmpty(SluiceConfigFile.files(org.eclipse.microprofile.config.ConfigProvider.getConfig()));
+                : SluiceConfigFile.declaredEmpty(files);
+        SluiceConfigFile.checkDuplicateKeys(files, problems);
         FileSetup file = FileSetup.build(config, effective, declaredEmpty, problems, Breakers::smallRye);
         Admission.check(config.limits(), config.controlPlaneRate(), problems);
         problems.throwIfAny();

@@ -96,6 +96,41 @@ public class SluiceConfigFile implements ConfigSourceProvider {
         return path.contains(":") ? null : Path.of(path).toAbsolutePath();
     }
 
+    /**
+     * The first key {@code yaml} gives twice in one mapping, as a problem naming its line; null when there is none (or
+     * when the YAML cannot be read at all, which the configuration source reports). The configuration source reads
+     * such a file with the last one winning and a warning that names neither the file nor the line:
+     * {@code accounts: {solo: …}} copied and changed further down replaced the first without a word.
+     */
+    public static String duplicateKey(String yaml) {
+        org.yaml.snakeyaml.LoaderOptions strict = new org.yaml.snakeyaml.LoaderOptions();
+        strict.setAllowDuplicateKeys(false);
+        try {
+            new org.yaml.snakeyaml.Yaml(strict).load(yaml);
+            return null;
+        } catch (org.yaml.snakeyaml.constructor.DuplicateKeyException duplicate) {
+            org.yaml.snakeyaml.error.Mark at = duplicate.getProblemMark();
+            return duplicate.getProblem() + (at == null ? "" : " at line " + (at.getLine() + 1) + ", column "
+                    + (at.getColumn() + 1)) + " (a key is given once: the last one would silently win)";
+        } catch (RuntimeException unreadable) {
+            return null;
+        }
+    }
+
+    /** {@link #duplicateKey} of each of {@code files}, added to {@code problems} under the file's name. */
+    public static void checkDuplicateKeys(List<Path> files, ConfigProblems problems) {
+        for (Path file : files) {
+            try {
+                String problem = duplicateKey(Files.readString(file));
+                if (problem != null) {
+                    problems.add(file.toString(), problem);
+                }
+            } catch (IOException | RuntimeException unreadable) {
+                // the configuration source reports a file it cannot read
+            }
+        }
+    }
+
     /** {@link #declaredEmpty(Path)} of a file already loaded as YAML (its root, null when empty). */
     public static Declared declaredIn(Object root) {
         Object sluice = root instanceof java.util.Map<?, ?> map ? map.get("sluice") : null;

@@ -138,6 +138,13 @@ public final class ConfigReloader {
             reject(empty);
             return;
         }
+        for (int i = 0; i < now.length; i++) {
+            String duplicate = SluiceConfigFile.duplicateKey(new String(now[i], StandardCharsets.UTF_8));
+            if (duplicate != null) {
+                reject(files.get(i) + ": " + duplicate);
+                return;
+            }
+        }
         SmallRyeConfig fresh;
         FileSetup setup;
         ConfigProblems problems = new ConfigProblems();

@@ -241,6 +241,14 @@ class ConfigReloadTest {
         within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "rejected") > rejected + 1);
         within10s(() -> logContains("sluice.validation.enabled: \"ture\" cannot be read: Expected true or false"));
         assertThat(chat("sk-reload-other", "alpha")).isEqualTo(404);
+
+        // when an account is given twice (copied, and changed further down)
+        ConfigMap.swap(file(List.of("alpha", "beta"), OTHER_KEY, "  accounts:\n    other: {concurrency: 1}\n"));
+
+        // then it is refused with the file and the line, rather than read as the last one
+        within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "rejected") > rejected + 2);
+        within10s(() -> logContains("sluice.yaml: found duplicate key accounts at line"));
+        assertThat(chat("sk-reload-other", "alpha")).isEqualTo(404);
     }
 
     @Test

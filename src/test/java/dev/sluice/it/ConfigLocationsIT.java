@@ -136,4 +136,21 @@ class ConfigLocationsIT {
                 .hasMessageContaining("sluice.validation.enabled with the config value \"ture\"")
                 .hasMessageContaining("Expected true or false, got \"ture\"");
     }
+
+    @Test
+    void aKeyGivenTwiceStopsStartUpNamingTheFileAndTheLine() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SluiceProcess.start("twice", """
+                sluice:
+                  accounts:
+                    acme: {concurrency: 1}
+                    acme: {concurrency: 3}
+                  keys: [{key: sk-twice, account: acme}]
+                  models:
+                    chat:
+                      backends: [{url: "http://127.0.0.1:9"}]
+                """, Map.of()).close())
+                .hasMessageContaining("Sluice exited at start-up")
+                .hasMessageContaining("Invalid Sluice configuration: ")
+                .hasMessageContaining("sluice.yaml: found duplicate key acme at line 4, column 5");
+    }
 }
