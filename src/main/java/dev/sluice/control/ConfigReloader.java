@@ -47,8 +47,9 @@ import org.jboss.logging.Logger;
 public final class ConfigReloader {
 
     private static final Logger LOGGER = Logger.getLogger(ConfigReloader.class);
-    /** A watched file's root when its bytes are not YAML (the configuration source then says where). */
-    private static final Object UNREADABLE = new Object();
+    /** A watched file's root when its bytes are not YAML: what is wrong, and where. */
+    private record Unreadable(String problem) {
+    }
 
     /**
      * Settings under {@code upstream} that belong to the connection pool and its clients, built once: the trust of
@@ -133,6 +134,11 @@ public final class ConfigReloader {
         }
         seen = now;
         Object[] roots = yamlRoots(now);
+        String unreadable = unreadableFile(roots);
+        if (unreadable != null) {
+            reject(unreadable);
+            return;
+        }
         String empty = emptyFile(roots);
         if (empty != null) {
             reject(empty);
@@ -199,8 +205,8 @@ public final class ConfigReloader {
         int sluiceFile = sluiceFileIndex();
         for (int i = 0; i < files.size(); i++) {
             Object root = roots[i];
-            if (root == UNREADABLE) {
-                continue; // the configuration source reports it, with its line
+            if (root instanceof Unreadable) {
+                continue; // reported as such
             }
             if (root == null) {
                 return files.get(i) + " is empty";
@@ -221,24 +227,43 @@ public final class ConfigReloader {
     private static SluiceConfigFile.Declared declaredEmpty(Object[] roots) {
         SluiceConfigFile.Declared all = SluiceConfigFile.Declared.NONE;
         for (Object root : roots) {
-            if (root != UNREADABLE) {
+            if (!(root instanceof Unreadable)) {
                 all = all.and(SluiceConfigFile.declaredIn(root));
             }
         }
         return all;
     }
 
-    /** Each watched file loaded once as YAML: its root (null for an empty file), or {@link #UNREADABLE}. */
+    /** Each watched file loaded once as YAML: its root (null for an empty file), or {@link Unreadable}. */
     private Object[] yamlRoots(byte[][] contents) {
         Object[] roots = new Object[contents.length];
         for (int i = 0; i < contents.length; i++) {
             try {
                 roots[i] = new org.yaml.snakeyaml.Yaml().load(new String(contents[i], StandardCharsets.UTF_8));
+            } catch (org.yaml.snakeyaml.error.MarkedYAMLException unreadable) {
+                // the parser's own message says "in 'reader'" and quotes the line: the file is named here instead
+                roots[i] = new Unreadable(unreadable.getProblem() + at(unreadable.getProblemMark())
+                        + (unreadable.getContext() == null ? ""
+                                : " (" + unreadable.getContext() + at(unreadable.getContextMark()) + ")"));
             } catch (RuntimeException unreadable) {
-                roots[i] = UNREADABLE;
+                roots[i] = new Unreadable(String.valueOf(unreadable.getMessage()));
             }
         }
         return roots;
+    }
+
+    private static String at(org.yaml.snakeyaml.error.Mark mark) {
+        return mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+    }
+
+    /** The first watched file that is not YAML, as a problem naming it and where; null when every one is. */
+    private String unreadableFile(Object[] roots) {
+        for (int i = 0; i < roots.length; i++) {
+            if (roots[i] instanceof Unreadable unreadable) {
+                return files.get(i) + " is not YAML: " + unreadable.problem();
+            }
+        }
+        return null;
     }
 
     /** Which watched file is the SLUICE_CONFIG file, or -1. */

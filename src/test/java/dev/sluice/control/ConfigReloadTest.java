@@ -332,6 +332,12 @@ class ConfigReloadTest {
         // and with an empty group under sluice: (at start-up the demo; applied, no key would serve)
         ConfigMap.edit("sluice: {}\n");
         within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "rejected") == rejected + 4);
+        // and with YAML that does not parse: named by its file and line, not the parser's "in 'reader'"
+        ConfigMap.edit("sluice:\n  accounts: {open: {}\n");
+        within10s(() -> Scrape.now().value("sluice_config_reloads_total", "result", "rejected") == rejected + 5);
+        within10s(() -> logContains("sluice.yaml is not YAML: "));
+        assertThat(Files.readString(LOG)).containsPattern("sluice.yaml is not YAML: .* at line 3, column 1 \\(while "
+                + "parsing a flow mapping at line 2, column 13\\)").doesNotContain("'reader'");
 
         // then each is refused, said so, and the running configuration serves on
         String log = Files.readString(LOG);
