@@ -4,6 +4,7 @@ import io.netty.util.NetUtil;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import io.smallrye.faulttolerance.api.Guard;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One backend of one model: where it is, how to authenticate to it, and its live state (requests in flight for the
@@ -32,7 +33,7 @@ public final class Backend {
     private final Object definition;
     private final AtomicInteger inFlight = new AtomicInteger();
     /** When a failure to reach it was last logged ({@link #reportUnreachable}); 0 before the first. */
-    private final java.util.concurrent.atomic.AtomicLong unreachableLoggedAtNanos = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong unreachableLoggedAtNanos = new AtomicLong();
     private volatile CircuitBreakerState breakerState = CircuitBreakerState.CLOSED;
     private volatile long openedAtNanos;
     private volatile boolean healthy = true;
@@ -204,6 +205,7 @@ public final class Backend {
      */
     public boolean reportUnreachable(long nowNanos, long everyNanos) {
         long last = unreachableLoggedAtNanos.get();
+        // 0 stands for "never": a clock that reads 0 is stored as 1
         return (last == 0 || nowNanos - last >= everyNanos)
                 && unreachableLoggedAtNanos.compareAndSet(last, nowNanos == 0 ? 1 : nowNanos);
     }
