@@ -48,6 +48,8 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     static final String TRANSFER_ENCODING_NOT_CHUNKED = "The request's transfer-encoding is not chunked alone: a body "
             + "that does not end in chunked has no known length, and one coded otherwise as well would not be read as "
             + "sent; it is refused.";
+    static final String TRANSFER_ENCODING_IN_HTTP_1_0 = "An HTTP/1.0 request cannot have a transfer-encoding "
+            + "(RFC 9112 §6.1); send its body with a content-length.";
     static final String SEVERAL_CONTENT_LENGTHS = "The request has more than one content-length.";
     static final String MALFORMED_CHUNKS = "The request body's chunked encoding is malformed.";
     static final String MALFORMED_REQUEST = "The request could not be read as HTTP/1.1.";
@@ -228,7 +230,10 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
             if (headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
                 return new FramingRejection(400, CONTENT_LENGTH_AND_TRANSFER_ENCODING, path);
             }
-            if (request.protocolVersion() != HttpVersion.HTTP_1_1 || !endsInChunked(transferEncodings)) {
+            if (request.protocolVersion() != HttpVersion.HTTP_1_1) {
+                return new FramingRejection(400, TRANSFER_ENCODING_IN_HTTP_1_0, path);
+            }
+            if (!endsInChunked(transferEncodings)) {
                 return new FramingRejection(400, TRANSFER_ENCODING_NOT_CHUNKED, path);
             }
         }

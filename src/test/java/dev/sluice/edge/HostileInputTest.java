@@ -127,6 +127,21 @@ class HostileInputTest {
         assertNothingReachedABackend();
     }
 
+    @Test
+    void anHttp10RequestWithATransferEncodingIsRefusedSayingSo() {
+        // RFC 9112 §6.1: HTTP/1.0 has no transfer-encoding; its framing is faulty whatever the codings
+        try (RawHttp client = connect()) {
+            client.send(head("te-10", "Transfer-Encoding: chunked").replace("HTTP/1.1", "HTTP/1.0") + chunked(CHAT));
+
+            List<RawHttp.Answer> answers = client.readAll(3);
+
+            assertThat(answers).hasSize(1);
+            assertBadRequest(answers.get(0), "client_te-10");
+            assertThat(answers.get(0).body()).contains("An HTTP/1.0 request cannot have a transfer-encoding");
+        }
+        assertNothingReachedABackend();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"gzip, chunked", "chunked, chunked", "identity, chunked"})
     void aTransferEncodingOtherThanChunkedAloneIsRefused(String codings) {
