@@ -14,10 +14,15 @@ final class Answers {
         return ProxyError.of(ErrorCode.CLIENT_CLOSED, "The client went away.");
     }
 
-    /** A request still waiting for its backend when the shutdown grace ran out. */
+    /**
+     * A request still waiting for its backend when the shutdown grace ran out: its backend did not answer in the time
+     * left (504, which the SDKs retry, on a new connection: this one closes), not a connect error, which says the
+     * backend never had the request and would count each rollout as a backend outage.
+     */
     static ProxyError shuttingDown() {
-        return ProxyError.of(ErrorCode.BACKEND_CONNECT_ERROR,
-                "The proxy is shutting down; the request was cut before its backend answered.");
+        return ProxyError.of(ErrorCode.BACKEND_TIMEOUT,
+                "The proxy is shutting down; the request was cut before its backend answered.")
+                .header("connection", "close");
     }
 
     static ProxyError unexpected() {

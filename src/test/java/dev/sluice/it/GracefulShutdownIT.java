@@ -142,8 +142,11 @@ class GracefulShutdownIT {
             sluice.terminate();
 
             HttpResponse<String> cut = answer.get(10, TimeUnit.SECONDS);
-            assertThat(cut.statusCode()).isEqualTo(502);
+            // the backend had the request: not a connect error; it did not answer in the time left
+            assertThat(cut.statusCode()).isEqualTo(504);
+            assertThat(cut.headers().firstValue("connection")).hasValue("close");
             io.vertx.core.json.JsonObject error = new io.vertx.core.json.JsonObject(cut.body()).getJsonObject("error");
+            assertThat(error.getString("code")).isEqualTo("backend_timeout");
             assertThat(error.getString("message")).contains("shutting down");
             // the fields of its code (§3.1): the model asked for, and the attempt the shutdown cut
             assertThat(error.getString("model")).isEqualTo("chat");
