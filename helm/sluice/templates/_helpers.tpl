@@ -247,3 +247,30 @@ The Sluice container. In sidecar mode it is a native sidecar: an init container 
     {{- toYaml . | nindent 4 }}
     {{- end }}
 {{- end }}
+
+{{/*
+sluice.shutdown-grace in whole seconds (30 when unset), read from its forms 500ms, 30s, 2m, 1h, 1d or a bare number
+of seconds; 0 for an ISO-8601 form (PT30S), which the template does not read: terminationGracePeriodSeconds then
+stands as given.
+*/}}
+{{- define "sluice.shutdownGraceSeconds" -}}
+{{- $grace := toString (get (.Values.config | default dict) "shutdown-grace" | default "30s") -}}
+{{- $number := regexFind "^[0-9]+" $grace | default "0" | int -}}
+{{- $unit := regexReplaceAll "^[0-9]+" $grace "" -}}
+{{- if eq $unit "ms" }}{{ div (add $number 999) 1000 }}
+{{- else if or (eq $unit "s") (eq $unit "") }}{{ $number }}
+{{- else if eq $unit "m" }}{{ mul $number 60 }}
+{{- else if eq $unit "h" }}{{ mul $number 3600 }}
+{{- else if eq $unit "d" }}{{ mul $number 86400 }}
+{{- else }}0{{ end }}
+{{- end }}
+
+{{/*
+The pod's grace period: terminationGracePeriodSeconds, raised when sluice.shutdown-grace (plus the pre-stop pause,
+outside sidecar mode, and 10 s to exit) needs more, so that a longer grace is not cut by the kubelet's SIGKILL.
+*/}}
+{{- define "sluice.terminationGracePeriodSeconds" -}}
+{{- $pause := ternary 0 (int .Values.preStopSleepSeconds) (eq .Values.mode "sidecar") -}}
+{{- $needed := add (include "sluice.shutdownGraceSeconds" . | int) $pause 10 -}}
+{{- max (int .Values.terminationGracePeriodSeconds) $needed -}}
+{{- end }}

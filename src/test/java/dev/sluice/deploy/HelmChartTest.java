@@ -240,6 +240,22 @@ class HelmChartTest {
     }
 
     @Test
+    void aLongerShutdownGraceLengthensTheGracePeriodAndALongerPeriodStands() {
+        // a grace of 2 minutes: 120 s, the 5 s pause before SIGTERM, 10 s to exit
+        Manifests longer = render(template -> template.set("config.shutdown-grace", "2m"));
+        assertEquals(135, at(podSpec(longer.one("Deployment")), "terminationGracePeriodSeconds"));
+        // in milliseconds, rounded up
+        Manifests millis = render(template -> template.set("config.shutdown-grace", "45500ms"));
+        assertEquals(61, at(podSpec(millis.one("Deployment")), "terminationGracePeriodSeconds"));
+        // a period set above what the grace needs is kept
+        Manifests set = render(template -> template.set("config.shutdown-grace", "2m")
+                .set("terminationGracePeriodSeconds", "300"));
+        assertEquals(300, at(podSpec(set.one("Deployment")), "terminationGracePeriodSeconds"));
+        // the default grace (30 s) gives the default period
+        assertEquals(45, at(podSpec(render().one("Deployment")), "terminationGracePeriodSeconds"));
+    }
+
+    @Test
     void aConfigOrKeysChangeIsReloadedInPlaceWithoutRollingThePods() {
         // given
         Manifests before = render();
