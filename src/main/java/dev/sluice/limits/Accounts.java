@@ -132,6 +132,7 @@ public final class Accounts {
         }
         checkLimits(path, account.concurrency(), account.requestsPerWindow(), account.window(), account.rate(),
                 account.burst(), account.tokensPerMinute(), problems);
+        checkCompanions(path, account, plan, problems);
         if (account.credits().isPresent() && account.credits().getAsDouble() < 0) {
             problems.add(path + ".credits", "must not be negative");
         } else if (account.credits().isPresent() && account.credits().getAsDouble() > Credits.MAX_CREDITS) {
@@ -187,6 +188,26 @@ public final class Accounts {
         }
         if (tokens.isPresent() && tokens.getAsLong() < 0) {
             problems.add(path + ".tokens-per-minute", "must not be negative");
+        }
+    }
+
+    /**
+     * A {@code burst} applies to a {@code rate}, a {@code window} to a {@code requests-per-window}: either alone (the
+     * account's own or its plan's) limits nothing, which a user who wrote it would not guess.
+     */
+    private static void checkCompanions(String path, SluiceConfig.Account account, SluiceConfig.Plan plan,
+            ConfigProblems problems) {
+        boolean rate = account.rate().isPresent() || plan != null && plan.rate().isPresent();
+        boolean burst = account.burst().isPresent() || plan != null && plan.burst().isPresent();
+        boolean requests = account.requestsPerWindow().isPresent() || plan != null && plan.requestsPerWindow().isPresent();
+        boolean window = account.window().isPresent() || plan != null && plan.window().isPresent();
+        if (burst && !rate) {
+            problems.add(path + ".burst", "applies to a rate (requests per second), and neither the account nor its plan "
+                    + "sets one: alone it limits nothing");
+        }
+        if (window && !requests) {
+            problems.add(path + ".window", "applies to requests-per-window, and neither the account nor its plan sets "
+                    + "it: alone it limits nothing");
         }
     }
 

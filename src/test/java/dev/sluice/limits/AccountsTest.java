@@ -61,6 +61,25 @@ class AccountsTest {
     }
 
     @Test
+    void aBurstWithoutARateAndAWindowWithoutRequestsAreRefusedNotIgnored() {
+        SluiceConfig config = Configs.of("sluice.accounts.bursty.burst", "5",
+                "sluice.accounts.windowed.window", "1h",
+                "sluice.plans.paced.rate", "2", "sluice.accounts.planned.plan", "paced",
+                "sluice.accounts.planned.burst", "4",
+                "sluice.accounts.whole.requests-per-window", "10", "sluice.accounts.whole.window", "1h");
+        ConfigProblems problems = new ConfigProblems();
+
+        Accounts.build(config, SluiceConfigFile.Declared.NONE, problems);
+
+        // a burst on a plan's rate, and a window with its requests, are fine
+        assertThat(problems.list()).containsExactlyInAnyOrder(
+                "sluice.accounts.bursty.burst: applies to a rate (requests per second), and neither the account nor its "
+                        + "plan sets one: alone it limits nothing",
+                "sluice.accounts.windowed.window: applies to requests-per-window, and neither the account nor its plan "
+                        + "sets it: alone it limits nothing");
+    }
+
+    @Test
     void aKeyNamingAnAccountNobodyDeclaredIsStillRefused() {
         SluiceConfig config = Configs.of("sluice.keys[0].key", "sk-x", "sluice.keys[0].account", "ghost");
         ConfigProblems problems = new ConfigProblems();
