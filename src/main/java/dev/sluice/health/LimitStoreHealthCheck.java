@@ -23,7 +23,7 @@ public class LimitStoreHealthCheck implements AsyncHealthCheck {
     @Override
     public Uni<HealthCheckResponse> call() {
         return Uni.createFrom().completionStage(admission.checkRedis().toCompletionStage()).map(answered -> {
-            Admission.Mode mode = admission.mode();
+            Admission.Mode mode = admission.modeAfterCheck(answered);
             return HealthCheckResponse.named("limit-store")
                     .status(mode != Admission.Mode.UNAVAILABLE)
                     .withData("store", admission.usesRedis() ? "redis" : "local")

@@ -222,6 +222,20 @@ public final class Admission {
         return policy == RedisFailure.CLOSED ? Mode.UNAVAILABLE : Mode.DEGRADED;
     }
 
+    /**
+     * The mode readiness reports after {@link #checkRedis}: admission's, or, when that check got no answer, the one
+     * Redis marked down gives. One late answer alone does not mark Redis down (a busy loop's late answer must not flip
+     * admission), so an idle instance's first check of a frozen Redis reported {@code redis} and UP for one more
+     * probe period; the check says what it saw at once.
+     */
+    public Mode modeAfterCheck(boolean answered) {
+        Mode mode = mode();
+        if (answered || mode != Mode.REDIS) {
+            return mode;
+        }
+        return policy == RedisFailure.CLOSED ? Mode.UNAVAILABLE : Mode.DEGRADED;
+    }
+
     public boolean usesRedis() {
         return redis != null;
     }

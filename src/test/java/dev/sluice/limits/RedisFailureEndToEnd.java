@@ -85,6 +85,18 @@ abstract class RedisFailureEndToEnd {
     }
 
     @Test
+    void anIdleInstancesFirstReadinessCheckOfAFrozenRedisSaysSo() throws Exception {
+        awaitAdmissionsOnRedis();
+        assertThat(limitStoreMode(readiness(200))).isEqualTo("redis");
+
+        // no request: the check itself is the first to find Redis silent
+        redis.freeze();
+        JsonPath health = readiness(readinessStatusWhileDown());
+
+        assertThat(limitStoreMode(health)).isIn("degraded", "unavailable");
+    }
+
+    @Test
     void followsThePolicyWhileRedisIsDownAndComesBackWithinFiveSeconds() throws Exception {
         try (ErrorLog errors = ErrorLog.open()) {
             followThePolicyThroughAnOutage();
