@@ -45,9 +45,9 @@ class AccessLogIT {
         backends.close();
     }
 
-    @Test
-    void everyRequestOfAConcurrentLoadHasOneWholeLineAndTheLastAreWrittenBeforeExit() throws Exception {
-        SluiceProcess sluice = SluiceProcess.start("access-log", """
+    /** Account acme, its key sk-acme, and model chat on the backend al. */
+    static String acmeOnTheBackend() {
+        return """
                 sluice:
                   accounts:
                     acme: {}
@@ -57,7 +57,12 @@ class AccessLogIT {
                     chat:
                       backends:
                         - {name: al, url: "%s"}
-                """.formatted("http://127.0.0.1:" + backends.get("al").port()), Map.of());
+                """.formatted("http://127.0.0.1:" + backends.get("al").port());
+    }
+
+    @Test
+    void everyRequestOfAConcurrentLoadHasOneWholeLineAndTheLastAreWrittenBeforeExit() throws Exception {
+        SluiceProcess sluice = SluiceProcess.start("access-log", acmeOnTheBackend(), Map.of());
         try {
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             int requests = 3_000;
@@ -99,17 +104,7 @@ class AccessLogIT {
     void aBackendsOwnErrorNamesTheBackendThatAnsweredIt() throws Exception {
         backends.get("al").reply(dev.sluice.testing.Replies.json(400,
                 "{\"error\":{\"message\":\"no\",\"type\":\"invalid_request_error\",\"code\":\"bad_thing\"}}"));
-        SluiceProcess sluice = SluiceProcess.start("access-log-provider", """
-                sluice:
-                  accounts:
-                    acme: {}
-                  keys:
-                    - {key: sk-acme, account: acme}
-                  models:
-                    chat:
-                      backends:
-                        - {name: al, url: "%s"}
-                """.formatted("http://127.0.0.1:" + backends.get("al").port()), Map.of());
+        SluiceProcess sluice = SluiceProcess.start("access-log-provider", acmeOnTheBackend(), Map.of());
         try {
             HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                             URI.create(sluice.url("/v1/chat/completions")))
