@@ -103,18 +103,32 @@ public class SluiceConfigFile implements ConfigSourceProvider {
      * {@code accounts: {solo: …}} copied and changed further down replaced the first without a word.
      */
     public static String duplicateKey(String yaml) {
-        org.yaml.snakeyaml.LoaderOptions strict = new org.yaml.snakeyaml.LoaderOptions();
-        strict.setAllowDuplicateKeys(false);
         try {
-            new org.yaml.snakeyaml.Yaml(strict).load(yaml);
+            strictYaml().load(yaml);
             return null;
         } catch (org.yaml.snakeyaml.constructor.DuplicateKeyException duplicate) {
-            org.yaml.snakeyaml.error.Mark at = duplicate.getProblemMark();
-            return duplicate.getProblem() + (at == null ? "" : " at line " + (at.getLine() + 1) + ", column "
-                    + (at.getColumn() + 1)) + " (a key is given once: the last one would silently win)";
+            return described(duplicate);
         } catch (RuntimeException unreadable) {
             return null;
         }
+    }
+
+    /** A YAML loader that refuses a key given twice in one mapping ({@link #described} says which). */
+    public static org.yaml.snakeyaml.Yaml strictYaml() {
+        org.yaml.snakeyaml.LoaderOptions strict = new org.yaml.snakeyaml.LoaderOptions();
+        strict.setAllowDuplicateKeys(false);
+        return new org.yaml.snakeyaml.Yaml(strict);
+    }
+
+    /** A key given twice, as a problem naming its line. */
+    public static String described(org.yaml.snakeyaml.constructor.DuplicateKeyException duplicate) {
+        return duplicate.getProblem() + at(duplicate.getProblemMark())
+                + " (a key is given once: the last one would silently win)";
+    }
+
+    /** Where in a file a YAML problem is, for a message: {@code " at line 3, column 1"}, or nothing. */
+    public static String at(org.yaml.snakeyaml.error.Mark mark) {
+        return mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
     }
 
     /** {@link #duplicateKey} of each of {@code files}, added to {@code problems} under the file's name. */

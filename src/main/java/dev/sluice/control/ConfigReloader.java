@@ -47,7 +47,7 @@ import org.jboss.logging.Logger;
 public final class ConfigReloader {
 
     private static final Logger LOGGER = Logger.getLogger(ConfigReloader.class);
-    /** A watched file's root when its bytes are not YAML: what is wrong, and where. */
+    /** A watched file's root when its bytes are refused as YAML: what follows the file's name in the refusal. */
     private record Unreadable(String problem) {
     }
 
@@ -144,13 +144,6 @@ public final class ConfigReloader {
             reject(empty);
             return;
         }
-        for (int i = 0; i < now.length; i++) {
-            String duplicate = SluiceConfigFile.duplicateKey(new String(now[i], StandardCharsets.UTF_8));
-            if (duplicate != null) {
-                reject(files.get(i) + ": " + duplicate);
-                return;
-            }
-        }
         SmallRyeConfig fresh;
         FileSetup setup;
         ConfigProblems problems = new ConfigProblems();
@@ -239,28 +232,30 @@ public final class ConfigReloader {
         Object[] roots = new Object[contents.length];
         for (int i = 0; i < contents.length; i++) {
             try {
-                roots[i] = new org.yaml.snakeyaml.Yaml().load(new String(contents[i], StandardCharsets.UTF_8));
+                // strict: a key given twice is refused here, in the one parse of the file
+                roots[i] = SluiceConfigFile.strictYaml().load(new String(contents[i], StandardCharsets.UTF_8));
+            } catch (org.yaml.snakeyaml.constructor.DuplicateKeyException duplicate) {
+                roots[i] = new Unreadable(": " + SluiceConfigFile.described(duplicate));
             } catch (org.yaml.snakeyaml.error.MarkedYAMLException unreadable) {
                 // the parser's own message says "in 'reader'" and quotes the line: the file is named here instead
-                roots[i] = new Unreadable(unreadable.getProblem() + at(unreadable.getProblemMark())
-                        + (unreadable.getContext() == null ? ""
-                                : " (" + unreadable.getContext() + at(unreadable.getContextMark()) + ")"));
+                roots[i] = new Unreadable(" is not YAML: " + unreadable.getProblem()
+                        + SluiceConfigFile.at(unreadable.getProblemMark()) + (unreadable.getContext() == null ? ""
+                                : " (" + unreadable.getContext() + SluiceConfigFile.at(unreadable.getContextMark()) + ")"));
             } catch (RuntimeException unreadable) {
-                roots[i] = new Unreadable(String.valueOf(unreadable.getMessage()));
+                roots[i] = new Unreadable(" is not YAML: " + unreadable.getMessage());
             }
         }
         return roots;
     }
 
-    private static String at(org.yaml.snakeyaml.error.Mark mark) {
-        return mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
-    }
-
-    /** The first watched file that is not YAML, as a problem naming it and where; null when every one is. */
+    /**
+     * The first watched file refused as YAML (not YAML, or a key given twice), as a problem naming it and where; null
+     * when every one is read.
+     */
     private String unreadableFile(Object[] roots) {
         for (int i = 0; i < roots.length; i++) {
             if (roots[i] instanceof Unreadable unreadable) {
-                return files.get(i) + " is not YAML: " + unreadable.problem();
+                return files.get(i) + unreadable.problem();
             }
         }
         return null;
